@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// version is the one place the version lives; release builds set it with
+// -ldflags "-X main.version=...", and FyneApp.toml carries the same number.
+var version = "0.1.0"
+
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, std stdio) error
+}
+
+func commands() []command {
+	return []command{
+		{"key", "save, check or delete the private key in the OS keyring", cmdKey},
+		{"token-server", "serve upload tokens to web and mobile clients (POST /auth)", cmdTokenServer},
+	}
+}
+
+// run is main without os.Exit, so tests can call it.
+func run(ctx context.Context, args []string, std stdio) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "--version", "-version", "version":
+			fmt.Fprintln(std.out, "imagekit-uploader", version)
+			return 0
+		case "help":
+			args = []string{"--help"}
+		}
+		for _, c := range commands() {
+			if args[0] == c.name {
+				return exitCode(std, c.run(ctx, args[1:], std))
+			}
+		}
+	}
+	return exitCode(std, cmdWindow(ctx, args, std))
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, `ImageKit Uploader: upload files to ImageKit.io.
+
+Usage:
+  imagekit-uploader COMMAND [flags]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+  --version     print the version
+
+Environment:
+  IMAGEKIT_PUBLIC_KEY    stands in for --public-key
+  IMAGEKIT_PRIVATE_KEY   the private key, instead of the OS keyring (scripts, CI)
+
+Run 'imagekit-uploader COMMAND --help' for a command's flags.
+`)
+}
+
+func exitCode(std stdio, err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(std.err, "imagekit-uploader:", err)
+		fmt.Fprintln(std.err, "Run 'imagekit-uploader --help' or 'imagekit-uploader COMMAND --help' for usage.")
+		return 2
+	case errors.Is(err, errFailed):
+		return 1 // already reported, file by file
+	default:
+		fmt.Fprintln(std.err, "imagekit-uploader:", err)
+		return 1
+	}
+}
+
+// errFailed ends a command whose failures were already printed.
+var errFailed = errors.New("some work failed")
+
+// flagSet is a flag.FlagSet that reports errors instead of exiting and
+// prints its help (a summary above the flags) only when asked for.
+type flagSet struct {
+	*flag.FlagSet
+	help func()
+}
+
+func newFlags(std stdio, name, synopsis, about string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(std.err)
+	f := &flagSet{FlagSet: fs}
+	f.help = func() {
+		fmt.Fprintf(std.err, "Usage: imagekit-uploader %s\n\n%s\n", synopsis, strings.TrimSpace(about))
+		has := false
+		fs.VisitAll(func(*flag.Flag) { has = true })
+		if has {
+			fmt.Fprintln(std.err, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	fs.Usage = func() {} // errors are reported once, by exitCode
+	return f
+}
+
+// parse parses args; a bad flag is a usage error (exit 2), --help prints help.
+func (f *flagSet) parse(args []string) error {
+	out := f.Output()
+	f.SetOutput(io.Discard)
+	err := f.Parse(args)
+	f.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		f.help()
+		return flag.ErrHelp
+	}
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// publicKeyFlag adds --public-key with IMAGEKIT_PUBLIC_KEY as its default.
+func publicKeyFlag(fs *flagSet) *string {
+	return fs.String("public-key", os.Getenv("IMAGEKIT_PUBLIC_KEY"), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")
+}

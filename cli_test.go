@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"imagekit-uploader/signer"
+)
+
+func init() { keyring.MockInit() } // these tests never touch the real keyring
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb syncBuffer
+	code = run(context.Background(), args, stdio{in: strings.NewReader(stdin), out: &out, err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	t.Setenv(signer.EnvPublicKey, "")
+	for _, args := range [][]string{
+		{"key"},
+		{"key", "set"},
+		{"key", "frobnicate", "--public-key", "pk"},
+		{"key", "status", "--public-key", "pk", "extra"},
+		{"token-server", "--no-such-flag"},
+		{"token-server"},
+	} {
+		if code, _, errs := runCLI(t, "", args...); code != 2 || !strings.Contains(errs, "imagekit-uploader:") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", args, code, errs)
+		}
+	}
+}
+
+func TestHelpExplainsEveryFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"key", "--help"}, []string{"key set", "key status", "key delete"}},
+		{[]string{"token-server", "--help"}, []string{"-listen", "-public-key", "-allow-origin", EnvTokenServerSecret}},
+	} {
+		code, _, errs := runCLI(t, "", c.args...)
+		if code != 0 {
+			t.Errorf("%v: exit %d", c.args, code)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%v: help lacks %q:\n%s", c.args, w, errs)
+			}
+		}
+	}
+}
+
+func TestKeyCommands(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "")
+	pk := "public_cli_" + t.Name()
+	if code, out, _ := runCLI(t, "", "key", "status", "--public-key", pk); code != 1 || !strings.Contains(out, "No private key") {
+		t.Fatalf("status before set: %d %q", code, out)
+	}
+	if code, _, errs := runCLI(t, "public_oops\n", "key", "set", "--public-key", pk); code != 1 || !strings.Contains(errs, "public key") {
+		t.Fatalf("a public key pasted as private: %d %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "key", "set", "--public-key", pk); code != 1 || !strings.Contains(errs, "nothing saved") {
+		t.Fatalf("empty stdin: %d %q", code, errs)
+	}
+	const priv = "private_cli_secret_value"
+	code, out, errs := runCLI(t, priv+"\n", "key", "set", "--public-key", pk)
+	if code != 0 || strings.Contains(out+errs, priv) {
+		t.Fatalf("set: %d %q %q (the key must never be printed)", code, out, errs)
+	}
+	t.Setenv(signer.EnvPublicKey, pk) // stands in for --public-key
+	code, out, errs = runCLI(t, "", "key", "status")
+	if code != 0 || !strings.Contains(out, "is saved") || strings.Contains(out+errs, priv) {
+		t.Fatalf("status: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := runCLI(t, "", "key", "delete"); code != 0 || !strings.Contains(out, "Deleted") {
+		t.Fatalf("delete: %d %q", code, out)
+	}
+	if code, _, _ := runCLI(t, "", "key", "status"); code != 1 {
+		t.Fatal("status after delete: still saved")
+	}
+}
+
+func TestTokenServerCommand(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "private_ts")
+	t.Setenv(EnvTokenServerSecret, "")
+	if code, _, errs := runCLI(t, "", "token-server", "--public-key", "public_ts"); code != 2 || !strings.Contains(errs, EnvTokenServerSecret) {
+		t.Fatalf("without a secret: %d %q", code, errs)
+	}
+	t.Setenv(EnvTokenServerSecret, "s3cret")
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"token-server", "--listen", "127.0.0.1:0", "--public-key", "public_ts"}, stdio{in: os.Stdin, out: io.Discard, err: pw})
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var url string
+	for lines.Scan() {
+		if _, after, ok := strings.Cut(lines.Text(), "listening on "); ok {
+			url = strings.Fields(after)[0]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if url == "" {
+		t.Fatal("token-server did not say where it listens")
+	}
+	req, _ := http.NewRequest("POST", url, strings.NewReader(`{"uploadPayload":{"fileName":"a.jpg"},"expire":60,"publicKey":"public_ts"}`))
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	v := signer.Verifier{PrivateKey: func(string) (string, bool) { return "private_ts", true }}
+	if c, err := v.Verify(m["token"]); resp.StatusCode != 200 || err != nil || c.Expires.Sub(c.IssuedAt) != time.Minute {
+		t.Fatalf("status %d, token check %v", resp.StatusCode, err)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d after a clean shutdown", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("token-server did not stop when its context ended")
+	}
+}

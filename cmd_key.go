@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"imagekit-uploader/signer"
+)
+
+// keyStore is where the CLI keeps private keys; tests swap the time limits.
+var keyStore = signer.DefaultKeyStore
+
+func cmdKey(ctx context.Context, args []string, std stdio) error {
+	const about = `Manage the private key in the OS keyring (Keychain, Credential Manager,
+Secret Service). The key is saved under its public key and never written to a
+file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
+
+  key set --public-key PK      read the private key from standard input and save it
+  key status --public-key PK   say whether a private key is saved (exit 1 if not)
+  key delete --public-key PK   remove the saved private key`
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+		fs := newFlags(std, "key", "key set|status|delete --public-key PK", about)
+		fs.help()
+		if len(args) == 0 {
+			return usagef("key needs one of: set, status, delete")
+		}
+		return nil
+	}
+	sub := args[0]
+	fs := newFlags(std, "key "+sub, "key "+sub+" --public-key PK", about)
+	pk := publicKeyFlag(fs)
+	if err := fs.parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("key %s takes no arguments (got %q); the private key is read from standard input", sub, fs.Arg(0))
+	}
+	if *pk == "" {
+		return usagef("key %s needs --public-key (or IMAGEKIT_PUBLIC_KEY)", sub)
+	}
+	switch sub {
+	case "set":
+		return keySet(ctx, *pk, std)
+	case "status":
+		return keyStatus(ctx, *pk, std)
+	case "delete":
+		err := keyStore.Delete(ctx, *pk)
+		if errors.Is(err, signer.ErrNoKey) {
+			fmt.Fprintf(std.out, "No private key was saved for %s; nothing to delete.\n", *pk)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(std.out, "Deleted the private key for %s from the OS keyring.\n", *pk)
+		return nil
+	default:
+		return usagef("unknown key command %q: use set, status or delete", sub)
+	}
+}
+
+func keySet(ctx context.Context, pk string, std stdio) error {
+	secret, err := readSecret(std, fmt.Sprintf("Private key for %s (input hidden): ", pk))
+	if err != nil {
+		return err
+	}
+	switch {
+	case secret == "":
+		return errors.New("no private key was given on standard input; nothing saved")
+	case strings.HasPrefix(secret, "public_"):
+		return errors.New("that is a public key; paste the private key (it starts with private_) from the ImageKit dashboard's Developer options")
+	case secret == pk:
+		return errors.New("the private key is the same as the public key; nothing saved")
+	}
+	if err := keyStore.Save(ctx, pk, secret); err != nil {
+		return err
+	}
+	fmt.Fprintf(std.out, "Saved the private key for %s in the OS keyring.\n", pk)
+	return nil
+}
+
+// readSecret reads one secret from standard input without echoing it when
+// that is a terminal; from a pipe it reads the first line.
+func readSecret(std stdio, prompt string) (string, error) {
+	if f, ok := std.in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(std.err, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(std.err)
+		if err != nil {
+			return "", fmt.Errorf("reading the private key: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	line, err := bufio.NewReader(std.in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the private key from standard input: %w", err)
+	}
+	return strings.TrimSpace(line), nil
+}
+
+
+
+func keyStatus(ctx context.Context, pk string, std stdio) error {
+	_, err := keyStore.Load(ctx, pk)
+	if os.Getenv(signer.EnvPrivateKey) != "" {
+		fmt.Fprintf(std.out, "Note: %s is set in this environment and is used instead of the keyring.\n", signer.EnvPrivateKey)
+	}
+	switch {
+	case err == nil:
+		fmt.Fprintf(std.out, "A private key for %s is saved in the OS keyring.\n", pk)
+		return nil
+	case errors.Is(err, signer.ErrNoKey):
+		fmt.Fprintf(std.out, "No private key is saved for %s. Save one with: imagekit-uploader key set --public-key %s\n", pk, pk)
+		return errFailed
+	default:
+		return err
+	}
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, then runs the suite on a private
+# session bus with a throwaway, unlocked gnome-keyring, so the real-keyring
+# tests run too and never touch your own keyring. Extra arguments go to go test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh build test
+export PATH="$(go env GOPATH)/bin:$PATH"
+command -v gotestsum >/dev/null || go install gotest.tools/gotestsum@v1.13.0
+export LANG=en_US.UTF-8
+exec scripts/with-keyring.sh gotestsum --format pkgname-and-test-fails -- -count=1 -tags keyring_integration "${@:-./...}"
