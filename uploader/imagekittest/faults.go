@@ -1,0 +1,234 @@
+package imagekittest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault is what the server does to one upload request instead of, or on top
+// of, handling it. The zero Fault handles the request normally.
+//
+// A Status fault still reads the whole request, and so uses up its token, as a
+// real server behind a failing proxy may.
+type Fault struct {
+	Status         int           // answer this status after reading the request
+	Message        string        // the answer's message (a default per status when empty)
+	RetryAfter     time.Duration // with Status: a Retry-After header, in whole seconds
+	RateLimitReset time.Duration // with Status: an X-RateLimit-Reset header, in milliseconds
+	HTML           bool          // with Status: answer an HTML page, as a proxy would
+	CutAfter       int64         // close the connection after this many body bytes
+	Latency        time.Duration // wait this long before reading the request
+	BytesPerSecond int64         // read the body no faster than this
+	Hang           bool          // never answer; wait until the client gives up
+}
+
+// Script makes the next requests meet these faults, one each, in order; the
+// requests after them are handled normally. A Script call adds to what is
+// left of the last one.
+func (s *Server) Script(faults ...Fault) {
+	s.mu.Lock()
+	s.script = append(s.script, faults...)
+	s.mu.Unlock()
+}
+
+// FaultMix draws a fault for every request at random, for soak tests and
+// the emulator's --fail-rate. The fractions add up to at most 1.
+type FaultMix struct {
+	Seed       uint64
+	Status5xx  float64       // 500, 502 (an HTML page), 503 or 504
+	Status429  float64       // 429 with Retry-After
+	Cut        float64       // the connection cut somewhere in the body
+	MaxLatency time.Duration // a random wait before each request, up to this
+	RetryAfter time.Duration // the Retry-After of a 429 (default 1s)
+}
+
+// WithFaultMix injects random faults into every request.
+func WithFaultMix(m FaultMix) Option { return func(c *config) { c.mix = &m } }
+
+type faultRand struct {
+	mu sync.Mutex
+	r  *rand.Rand
+}
+
+func newFaultRand(seed uint64) *faultRand {
+	return &faultRand{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+// nextFault takes the next scripted fault, or draws one from the mix.
+func (s *Server) nextFault(contentLength int64) Fault {
+	s.mu.Lock()
+	if len(s.script) > 0 {
+		f := s.script[0]
+		s.script = s.script[1:]
+		s.mu.Unlock()
+		return f
+	}
+	s.mu.Unlock()
+	if s.rnd == nil {
+		return Fault{}
+	}
+	m := s.cfg.mix
+	s.rnd.mu.Lock()
+	defer s.rnd.mu.Unlock()
+	var f Fault
+	if m.MaxLatency > 0 {
+		f.Latency = time.Duration(s.rnd.r.Int64N(int64(m.MaxLatency)))
+	}
+	switch x := s.rnd.r.Float64(); {
+	case x < m.Status5xx:
+		f.Status = []int{500, 502, 503, 504}[s.rnd.r.IntN(4)]
+		f.HTML = f.Status == 502
+	case x < m.Status5xx+m.Status429:
+		f.Status, f.RetryAfter = http.StatusTooManyRequests, m.RetryAfter
+		if f.RetryAfter <= 0 {
+			f.RetryAfter = time.Second
+		}
+	case x < m.Status5xx+m.Status429+m.Cut && contentLength > 1:
+		f.CutAfter = 1 + s.rnd.r.Int64N(contentLength-1)
+	}
+	return f
+}
+
+func (f Fault) String() string {
+	var parts []string
+	if f.Status != 0 {
+		parts = append(parts, strconv.Itoa(f.Status))
+	}
+	if f.CutAfter > 0 {
+		parts = append(parts, fmt.Sprintf("cut after %d bytes", f.CutAfter))
+	}
+	if f.Hang {
+		parts = append(parts, "hang")
+	}
+	if f.BytesPerSecond > 0 {
+		parts = append(parts, fmt.Sprintf("%d B/s", f.BytesPerSecond))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (f Fault) message() string {
+	if f.Message != "" {
+		return f.Message
+	}
+	switch {
+	case f.Status == http.StatusTooManyRequests:
+		return "Too many requests. Please slow down."
+	case f.Status >= 500:
+		return "We are experiencing an issue. Please try again later."
+	default:
+		return http.StatusText(f.Status)
+	}
+}
+
+func (f Fault) answer(w http.ResponseWriter) {
+	h := w.Header()
+	if f.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+	}
+	if f.RateLimitReset > 0 {
+		h.Set("X-RateLimit-Limit", "100")
+		h.Set("X-RateLimit-Reset", strconv.FormatInt(f.RateLimitReset.Milliseconds(), 10))
+		h.Set("X-RateLimit-Interval", "60000")
+	}
+	if f.HTML {
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(f.Status)
+		fmt.Fprintf(w, "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n</body>\r\n</html>\r\n",
+			f.Status, http.StatusText(f.Status), f.Status, http.StatusText(f.Status))
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(f.Status)
+	json.NewEncoder(w).Encode(map[string]string{"message": f.message(), "help": "For support kindly contact us at support@imagekit.io ."})
+}
+
+// cutReader fails with errCut once left bytes have been read.
+type cutReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *cutReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errCut
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// slowReader reads at most rate bytes a second.
+type slowReader struct {
+	r     io.Reader
+	rate  int64
+	ctx   context.Context
+	start time.Time
+	n     int64
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if s.start.IsZero() {
+		s.start = time.Now()
+	}
+	if max := s.rate / 10; int64(len(p)) > max && max > 0 {
+		p = p[:max]
+	}
+	due := s.start.Add(time.Duration(float64(s.n) / float64(s.rate) * float64(time.Second)))
+	if wait := time.Until(due); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-s.ctx.Done():
+			return 0, s.ctx.Err()
+		}
+	}
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	return n, err
+}
+
+// watchReader looks for secrets in what passes through it, across read
+// boundaries, without keeping more than the longest secret's length.
+type watchReader struct {
+	r       io.Reader
+	secrets [][]byte
+	tail    []byte
+	found   bool
+}
+
+func (w *watchReader) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	w.scan(p[:n])
+	return n, err
+}
+
+func (w *watchReader) scan(b []byte) {
+	if w.found || len(b) == 0 {
+		return
+	}
+	window := append(w.tail, b...)
+	longest := 0
+	for _, s := range w.secrets {
+		if bytes.Contains(window, s) {
+			w.found = true
+			return
+		}
+		longest = max(longest, len(s))
+	}
+	keep := min(len(window), longest-1)
+	w.tail = append(w.tail[:0], window[len(window)-keep:]...)
+}
+
+// flushWindow forgets the carried-over bytes, between two separate streams.
+func (w *watchReader) flushWindow() { w.tail = w.tail[:0] }

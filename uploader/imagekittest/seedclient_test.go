@@ -1,0 +1,77 @@
+package imagekittest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The seed's backend signs with Node's jsonwebtoken; its client uploads with a
+// plain multipart POST. This test does exactly that, with curl -F, against the
+// server, and fetches the file back. scripts/test.sh installs jsonwebtoken
+// and sets SEED_CLIENT_NODE_PATH.
+const seedSign = `
+const jwt = require('jsonwebtoken');
+const payload = JSON.parse(process.argv[1]);
+process.stdout.write(jwt.sign(payload, process.env.IK_PRIVATE, {
+  expiresIn: 400, header: { alg: 'HS256', typ: 'JWT', kid: process.env.IK_PUBLIC },
+}));
+`
+
+func TestSeedClient(t *testing.T) {
+	nodePath := os.Getenv("SEED_CLIENT_NODE_PATH")
+	if nodePath == "" {
+		t.Skip("SEED_CLIENT_NODE_PATH unset: scripts/test.sh installs jsonwebtoken and sets it")
+	}
+	for _, tool := range []string{"node", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (scripts/deps.sh test installs it)", tool)
+		}
+	}
+	s, _ := newServer(t)
+	file := filepath.Join(t.TempDir(), "dress.png")
+	img := pngBytes(t, 64, 48)
+	if err := os.WriteFile(file, img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	payload := `{"fileName":"dress.png","useUniqueFileName":"false","tags":"summer,dress","folder":"/seed"}`
+	sign := exec.Command("node", "-e", seedSign, payload)
+	sign.Env = append(os.Environ(), "NODE_PATH="+nodePath, "IK_PUBLIC="+DemoPublicKey, "IK_PRIVATE="+DemoPrivateKey)
+	var stderr bytes.Buffer
+	sign.Stderr = &stderr
+	token, err := sign.Output()
+	if err != nil {
+		t.Fatalf("node jsonwebtoken: %v\n%s", err, stderr.String())
+	}
+	curl := exec.Command("curl", "-sS", "-w", "\n%{http_code}",
+		"-F", "file=@"+file, "-F", "fileName=dress.png", "-F", "useUniqueFileName=false",
+		"-F", "tags=summer,dress", "-F", "folder=/seed", "-F", "token="+string(token), s.UploadURL)
+	out, err := curl.Output()
+	if err != nil {
+		t.Fatalf("curl: %v", err)
+	}
+	// -w puts the status on a line of its own after the body.
+	cut := strings.LastIndexByte(string(out), '\n')
+	body, code := string(out[:cut]), string(out[cut+1:])
+	if code != "200" {
+		t.Fatalf("upload answered %s: %s", code, body)
+	}
+	var res struct {
+		URL, FilePath string
+		VersionInfo   struct{ Name string }
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil {
+		t.Fatalf("answer: %v: %s", err, body)
+	}
+	if res.FilePath != "/seed/dress.png" || res.VersionInfo.Name != "Version 1" {
+		t.Errorf("answer %s", body)
+	}
+	back, err := exec.Command("curl", "-sS", "--fail", res.URL).Output()
+	if err != nil || !bytes.Equal(back, img) {
+		t.Fatalf("fetching %s back: %v, %d bytes; want the %d uploaded bytes", res.URL, err, len(back), len(img))
+	}
+}

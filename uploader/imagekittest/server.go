@@ -1,0 +1,217 @@
+// Package imagekittest is an ImageKit-compatible upload server (upload API v2)
+// for tests, benchmarks and demos, in the manner of net/http/httptest:
+// NewServer starts a real listener on loopback, URL and UploadURL say where,
+// Requests tells what it received, and Script / WithFaultMix inject the faults
+// a real network and a real ImageKit produce.
+//
+// It is as strict as ImageKit's public contract allows: every token once only,
+// claims and form fields equal in both directions, unknown fields refused. The
+// file part is streamed to disk, never held in memory.
+package imagekittest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"imagekit-uploader/signer"
+)
+
+// UploadPath is where uploads go, as on upload.imagekit.io.
+const UploadPath = "/api/v2/files/upload"
+
+// The demo key pair, used when no key is given. It is public: it protects
+// nothing and works only against this server.
+const (
+	DemoPublicKey  = "public_demo_imagekit_uploader"
+	DemoPrivateKey = "private_demo_imagekit_uploader"
+)
+
+// DefaultMaxFileSize is the Free plan's limit for images.
+const DefaultMaxFileSize = 25 << 20
+
+// Option configures a Server.
+type Option func(*config)
+
+type config struct {
+	keys        map[string]string
+	dir         string
+	maxFileSize int64
+	skew        time.Duration
+	clockOffset time.Duration
+	mix         *FaultMix
+	log         func(Request)
+	watch       [][]byte
+}
+
+// WithKey adds a key pair the server accepts. Without any, it accepts the demo pair.
+func WithKey(public, private string) Option {
+	return func(c *config) { c.keys[public] = private }
+}
+
+// WithDir keeps uploaded files in dir (kept on Close). By default a temporary
+// directory is used and removed on Close.
+func WithDir(dir string) Option { return func(c *config) { c.dir = dir } }
+
+// WithMaxFileSize sets the largest file accepted, in bytes.
+func WithMaxFileSize(n int64) Option { return func(c *config) { c.maxFileSize = n } }
+
+// WithClockOffset makes the server's clock run ahead (or behind, negative) of
+// this machine's, as a remote server's may. Its Date header follows it.
+func WithClockOffset(d time.Duration) Option { return func(c *config) { c.clockOffset = d } }
+
+// WithLog calls f once per finished upload request.
+func WithLog(f func(Request)) Option { return func(c *config) { c.log = f } }
+
+// WithWatch makes the server look for secret in every request's headers and
+// body (across read boundaries); Leaks counts the requests that carried it.
+func WithWatch(secret string) Option {
+	return func(c *config) {
+		if secret != "" {
+			c.watch = append(c.watch, []byte(secret))
+		}
+	}
+}
+
+// Server is a running ImageKit-compatible upload server.
+type Server struct {
+	URL       string // base URL, e.g. http://127.0.0.1:40123
+	UploadURL string // URL + UploadPath
+	Dir       string // where uploaded bytes are kept
+
+	cfg      config
+	store    *store
+	http     *http.Server
+	ln       net.Listener
+	done     chan struct{}
+	tempDir  bool
+	verifier *signer.Verifier
+
+	mu       sync.Mutex
+	seen     map[string]bool // every token ever received
+	requests []Request
+	script   []Fault
+	leaks    int
+	rnd      *faultRand
+}
+
+// NewServer starts a server on a random loopback port. It panics if it cannot,
+// as httptest.NewServer does.
+func NewServer(opts ...Option) *Server {
+	s, err := Listen("127.0.0.1:0", opts...)
+	if err != nil {
+		panic("imagekittest: " + err.Error())
+	}
+	return s
+}
+
+// Listen starts a server on addr.
+func Listen(addr string, opts ...Option) (*Server, error) {
+	cfg := config{keys: map[string]string{}, maxFileSize: DefaultMaxFileSize, skew: 10 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if len(cfg.keys) == 0 {
+		cfg.keys[DemoPublicKey] = DemoPrivateKey
+	}
+	s := &Server{cfg: cfg, seen: map[string]bool{}, done: make(chan struct{})}
+	if cfg.mix != nil {
+		s.rnd = newFaultRand(cfg.mix.Seed)
+	}
+	s.Dir = cfg.dir
+	if s.Dir == "" {
+		d, err := os.MkdirTemp("", "imagekittest-")
+		if err != nil {
+			return nil, err
+		}
+		s.Dir, s.tempDir = d, true
+	}
+	st, err := newStore(s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	s.store = st
+	s.verifier = &signer.Verifier{
+		PrivateKey: func(pk string) (string, bool) { k, ok := s.cfg.keys[pk]; return k, ok },
+		Skew:       cfg.skew,
+		Now:        s.now,
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	s.ln = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.UploadURL = s.URL + UploadPath
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	go func() {
+		defer close(s.done)
+		s.http.Serve(ln)
+	}()
+	return s, nil
+}
+
+// Close stops the server, ends open connections and removes a temporary directory.
+func (s *Server) Close() {
+	s.http.Close()
+	<-s.done
+	if s.tempDir {
+		os.RemoveAll(s.Dir)
+	}
+}
+
+// Shutdown stops accepting requests and waits for those under way, until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	<-s.done
+	if s.tempDir {
+		os.RemoveAll(s.Dir)
+	}
+	return err
+}
+
+func (s *Server) now() time.Time { return time.Now().Add(s.cfg.clockOffset) }
+
+// Requests returns what the server received, one entry per upload request, in
+// the order they finished.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Files returns the files stored, with their versions.
+func (s *Server) Files() []StoredFile { return s.store.files() }
+
+// Leaks is the number of requests that carried a secret given to WithWatch.
+func (s *Server) Leaks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.leaks
+}
+
+// Reset forgets what was received (not the tokens seen: they stay used).
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.requests = nil
+	s.mu.Unlock()
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	switch {
+	case r.URL.Path == UploadPath && r.Method == http.MethodPost:
+		s.upload(w, r)
+	case r.URL.Path == UploadPath:
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "Uploads are sent with POST.", "")
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		s.serveFile(w, r)
+	default:
+		writeError(w, http.StatusNotFound, "Not found.", "")
+	}
+}

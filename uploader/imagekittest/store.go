@@ -1,0 +1,130 @@
+package imagekittest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// StoredFile is one file at one path, with its versions, newest last.
+type StoredFile struct {
+	FileID   string
+	Path     string // "/folder/name.jpg"
+	Private  bool
+	Tags     []string
+	Versions []Version
+}
+
+// Version is one upload to a path.
+type Version struct {
+	ID, Name    string // Name is "Version N"
+	Size        int64
+	SHA256      string
+	ContentType string
+	Created     time.Time
+	blob        string // where the bytes are
+}
+
+// store keeps files on disk and their index in memory.
+type store struct {
+	dir string
+	mu  sync.Mutex
+	by  map[string]*StoredFile // by path
+}
+
+func newStore(dir string) (*store, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create the storage directory: %w", err)
+	}
+	return &store{dir: dir, by: make(map[string]*StoredFile)}, nil
+}
+
+func newID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// tempBlob is where an upload's bytes land while its request is checked.
+func (s *store) tempBlob() (*os.File, error) {
+	return os.CreateTemp(filepath.Join(s.dir, "blobs"), "incoming-*")
+}
+
+// conflict says why an upload to path cannot be stored, or "" when it can.
+type placeMode int
+
+const (
+	placeNew       placeMode = iota // the path must be free (unique names)
+	placeVersion                    // a new version when the path exists
+	placeNoReplace                  // fail when the path exists
+)
+
+type placeError struct{ msg string }
+
+func (e *placeError) Error() string { return e.msg }
+
+// place stores the bytes in blob (a temp file it takes over) at path.
+func (s *store) place(path, blob string, v Version, mode placeMode, private bool, tags []string) (StoredFile, Version, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.by[path]
+	switch {
+	case f != nil && mode == placeNoReplace:
+		return StoredFile{}, Version{}, &placeError{"A file with the same name already exists at the exact location. We could not overwrite it because both overwriteFile and useUniqueFileName are set to false."}
+	case f != nil && len(f.Versions) >= maxVersions:
+		return StoredFile{}, Version{}, &placeError{fmt.Sprintf("This file already has %d versions, the most a file may have. Delete old versions or upload under another name.", maxVersions)}
+	case f != nil && mode == placeNew:
+		return StoredFile{}, Version{}, &placeError{"a unique file name collided; retry the upload"}
+	}
+	if f == nil {
+		f = &StoredFile{FileID: newID(), Path: path}
+		v.ID = f.FileID // the first version's id is the file's id
+		s.by[path] = f
+	} else {
+		v.ID = newID()
+	}
+	v.Name = fmt.Sprintf("Version %d", len(f.Versions)+1)
+	v.blob = filepath.Join(s.dir, "blobs", v.ID)
+	if err := os.Rename(blob, v.blob); err != nil {
+		if len(f.Versions) == 0 {
+			delete(s.by, path)
+		}
+		return StoredFile{}, Version{}, err
+	}
+	f.Versions = append(f.Versions, v)
+	f.Private, f.Tags = private, tags
+	return *f, v, nil
+}
+
+func (s *store) exists(path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.by[path] != nil
+}
+
+// latest returns the newest version of the file at path.
+func (s *store) latest(path string) (Version, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.by[path]
+	if f == nil {
+		return Version{}, false
+	}
+	return f.Versions[len(f.Versions)-1], true
+}
+
+func (s *store) files() []StoredFile {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]StoredFile, 0, len(s.by))
+	for _, f := range s.by {
+		c := *f
+		c.Versions = append([]Version(nil), f.Versions...)
+		out = append(out, c)
+	}
+	return out
+}
