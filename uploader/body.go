@@ -1,0 +1,143 @@
+package uploader
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+)
+
+// ErrFileChanged means the file's size changed while it was being sent.
+var ErrFileChanged = errors.New("the file changed while it was being uploaded; upload it again when it is complete")
+
+// body is one attempt's multipart/form-data request body, streamed from the
+// file: the fields and the file part's header, the file's bytes, the closing
+// boundary. Its length is known before a byte is sent, so the request carries
+// an exact Content-Length and no copy of the file is made.
+type body struct {
+	head, tail  []byte
+	file        *os.File
+	size        int64
+	contentType string // of the whole body
+	sent        atomic.Int64
+	r           io.Reader
+}
+
+// newBody opens path and lays out the body. fields are written in name order,
+// then the token, then the file.
+func newBody(path, fileName string, size int64, fields map[string]string, token string) (*body, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	partType, err := contentTypeOf(f, fileName)
+	if err != nil {
+		f.Close()
+		return nil, fileError(path, err)
+	}
+	var head bytes.Buffer
+	mw := multipart.NewWriter(&head)
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		mw.WriteField(k, fields[k])
+	}
+	mw.WriteField("token", token)
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": fileName}))
+	h.Set("Content-Type", partType)
+	if _, err := mw.CreatePart(h); err != nil {
+		f.Close()
+		return nil, err
+	}
+	headLen := head.Len()
+	mw.Close() // writes the closing boundary after the (empty) part
+	all := head.Bytes()
+	b := &body{
+		head:        append([]byte(nil), all[:headLen]...),
+		tail:        append([]byte(nil), all[headLen:]...),
+		file:        f,
+		size:        size,
+		contentType: mw.FormDataContentType(),
+	}
+	b.r = io.MultiReader(bytes.NewReader(b.head), &exactReader{b: b}, bytes.NewReader(b.tail))
+	return b, nil
+}
+
+// Len is the exact number of bytes Read will give.
+func (b *body) Len() int64 { return int64(len(b.head)) + b.size + int64(len(b.tail)) }
+
+func (b *body) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+func (b *body) Close() error { return b.file.Close() }
+
+// exactReader gives exactly size bytes of the file, counting them as sent,
+// and fails if the file turns out shorter or longer.
+type exactReader struct {
+	b    *body
+	read int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	left := e.b.size - e.read
+	if left <= 0 {
+		var one [1]byte
+		if n, _ := e.b.file.Read(one[:]); n > 0 {
+			return 0, ErrFileChanged
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := e.b.file.Read(p)
+	e.read += int64(n)
+	e.b.sent.Store(e.read)
+	if errors.Is(err, io.EOF) {
+		if e.read < e.b.size {
+			return n, ErrFileChanged
+		}
+		err = nil
+	}
+	return n, err
+}
+
+// contentTypeOf names the file part's type by extension, or by its first bytes.
+func contentTypeOf(f *os.File, name string) (string, error) {
+	if t := mime.TypeByExtension(strings.ToLower(filepath.Ext(name))); t != "" {
+		return t, nil
+	}
+	var head [512]byte
+	n, err := f.Read(head[:])
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	return http.DetectContentType(head[:n]), nil
+}
+
+// fileError words an error opening or reading a local file for a person.
+func fileError(path string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return &FileError{Path: path, Reason: "the file does not exist (moved or deleted?)", Err: err}
+	case errors.Is(err, os.ErrPermission):
+		return &FileError{Path: path, Reason: "permission denied: this user cannot read the file", Err: err}
+	default:
+		return &FileError{Path: path, Reason: fmt.Sprintf("cannot read the file: %v", err), Err: err}
+	}
+}

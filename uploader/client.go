@@ -1,0 +1,448 @@
+// Package uploader uploads files to ImageKit's upload API v2: a streaming
+// request with an exact length and honest progress, retries that sign each
+// attempt anew, and a queue with bounded concurrency. It never imports Fyne.
+package uploader
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultEndpoint is ImageKit's upload API v2.
+const DefaultEndpoint = "https://upload.imagekit.io/api/v2/files/upload"
+
+// Client uploads one file at a time, with retries. It is safe for concurrent use.
+type Client struct {
+	Endpoint string
+	Tokens   TokenSource
+	HTTP     *http.Client // NewHTTPClient when nil
+
+	Retries      int           // attempts after the first, for network errors, 429 and 5xx (NewClient: DefaultRetries)
+	BaseBackoff  time.Duration // the first retry waits about this long (jittered), doubling
+	MaxBackoff   time.Duration
+	StallTimeout time.Duration // abort an attempt when no byte moves this long
+
+	// Notice, when set, is told things a person should know once, such as a
+	// clock correction.
+	Notice func(string)
+
+	skewOnce sync.Once
+}
+
+// Defaults for a Client's zero fields.
+const (
+	DefaultRetries      = 5
+	DefaultBaseBackoff  = 500 * time.Millisecond
+	DefaultMaxBackoff   = 30 * time.Second
+	DefaultStallTimeout = 60 * time.Second
+	// maxSkew is how far the server's clock may be from ours before the
+	// tokens' iat is corrected.
+	maxSkew = 10 * time.Second
+)
+
+// NewClient returns a client with the default retries, backoff and transport.
+func NewClient(endpoint string, tokens TokenSource) *Client {
+	return &Client{Endpoint: endpoint, Tokens: tokens, Retries: DefaultRetries, HTTP: defaultHTTP}
+}
+
+// NewHTTPClient is the transport uploads use: large write buffers, enough
+// idle connections for the largest queue, and time limits on every phase
+// but the body itself, which the stall watchdog guards.
+func NewHTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: 2 * time.Minute,
+		MaxIdleConnsPerHost:   MaxConcurrency,
+		IdleConnTimeout:       90 * time.Second,
+		WriteBufferSize:       256 << 10,
+		ForceAttemptHTTP2:     false, // HTTP/1.1: one upload per connection, as curl does
+	}}
+}
+
+// CheckEndpoint refuses an endpoint that would send tokens in the clear to
+// another machine: plain http is for loopback (a local server) only.
+func CheckEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("endpoint %q is not a URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("endpoint %s uses plain http to another machine; use https (plain http is allowed only to localhost)", u.Redacted())
+	}
+	return fmt.Errorf("endpoint %q must start with https://", raw)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Request is one file to upload.
+type Request struct {
+	Path     string
+	Rel      string // the file's directory under Fields.Folder, slash separated ("" for none)
+	FileName string // the name to send; the file's own name by default
+	Size     int64  // the file must still have this size when it is sent
+	Fields   Fields
+}
+
+// Result is ImageKit's answer to a successful upload.
+type Result struct {
+	FileID       string   `json:"fileId"`
+	Name         string   `json:"name"`
+	URL          string   `json:"url"`
+	ThumbnailURL string   `json:"thumbnailUrl"`
+	FilePath     string   `json:"filePath"`
+	FileType     string   `json:"fileType"`
+	Size         int64    `json:"size"`
+	Height       int      `json:"height,omitempty"`
+	Width        int      `json:"width,omitempty"`
+	Tags         []string `json:"tags"`
+	VersionInfo  *struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"versionInfo,omitempty"`
+	IsPrivateFile *bool           `json:"isPrivateFile,omitempty"`
+	RequestID     string          `json:"-"`
+	Raw           json.RawMessage `json:"-"` // the whole answer
+}
+
+// Version is versionInfo's name ("Version 2"), or "".
+func (r *Result) Version() string {
+	if r.VersionInfo == nil {
+		return ""
+	}
+	return r.VersionInfo.Name
+}
+
+// Attempt tells an upload's observer what is happening.
+type Attempt struct {
+	N     int           // 1 for the first try
+	Sent  int64         // file bytes sent in this attempt
+	Wait  time.Duration // before a retry: how long until it starts
+	Cause error         // before a retry: why
+}
+
+// Upload sends one file, retrying what can succeed on another try. progress
+// is called from a ticker (at most every progressEvery) and on every change of
+// attempt; it must not block.
+func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) (*Result, error) {
+	if progress == nil {
+		progress = func(Attempt) {}
+	}
+	retries := c.Retries
+	if retries < 0 {
+		retries = 0
+	}
+	skewRetried := false
+	for n := 1; ; n++ {
+		progress(Attempt{N: n})
+		res, err := c.attempt(ctx, r, n, progress)
+		if err == nil {
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		corrected := false
+		if !skewRetried && c.clockJustCorrected(err) {
+			corrected, skewRetried = true, true
+		}
+		if !corrected && (!retryable(err) || n > retries) {
+			return nil, err
+		}
+		wait := c.backoff(n, err)
+		if corrected {
+			wait = 0
+		}
+		progress(Attempt{N: n, Wait: wait, Cause: err})
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	}
+}
+
+// backoff is exponential with full jitter, or what the server asked for.
+func (c *Client) backoff(n int, err error) time.Duration {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Retry > 0 {
+		return min(ae.Retry, 5*time.Minute)
+	}
+	base, maxb := c.BaseBackoff, c.MaxBackoff
+	if base <= 0 {
+		base = DefaultBaseBackoff
+	}
+	if maxb <= 0 {
+		maxb = DefaultMaxBackoff
+	}
+	d := min(base<<min(n-1, 20), maxb)
+	return d/2 + rand.N(d/2+1)
+}
+
+const progressEvery = 100 * time.Millisecond
+
+func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(Attempt)) (*Result, error) {
+	folder, err := destination(r.Fields.Folder, r.Rel)
+	if err != nil {
+		return nil, err
+	}
+	fields := r.Fields.form(r.FileName, folder)
+	token, err := c.Tokens.Token(ctx, fields)
+	if err != nil {
+		return nil, err
+	}
+	b, err := newBody(r.Path, r.FileName, r.Size, fields, token)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.Endpoint, io.NopCloser(b))
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = b.Len()
+	req.Header.Set("Content-Type", b.contentType)
+	req.Header.Set("User-Agent", "imagekit-uploader")
+
+	var finished atomic.Bool
+	go c.watch(actx, b, n, progress, &finished, cancel)
+	hc := c.HTTP
+	if hc == nil {
+		hc = defaultHTTP
+	}
+	start := time.Now()
+	resp, err := hc.Do(req)
+	finished.Store(true)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		if errors.Is(err, ErrFileChanged) {
+			return nil, &FileError{Path: r.Path, Reason: ErrFileChanged.Error(), Err: ErrFileChanged}
+		}
+		if cause := context.Cause(actx); errors.Is(cause, ErrStalled) {
+			err = cause
+		}
+		return nil, &NetworkError{Err: err}
+	}
+	defer resp.Body.Close()
+	c.measureSkew(resp, start)
+	progress(Attempt{N: n, Sent: b.sent.Load()})
+	return readAnswer(resp)
+}
+
+var defaultHTTP = NewHTTPClient()
+
+// watch reports progress every progressEvery and aborts the attempt when no
+// byte has moved for the stall timeout.
+func (c *Client) watch(ctx context.Context, b *body, n int, progress func(Attempt), finished *atomic.Bool, abort context.CancelCauseFunc) {
+	stall := c.StallTimeout
+	if stall <= 0 {
+		stall = DefaultStallTimeout
+	}
+	t := time.NewTicker(progressEvery)
+	defer t.Stop()
+	last, lastMove := int64(-1), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if finished.Load() {
+			return
+		}
+		sent := b.sent.Load()
+		if sent != last {
+			last, lastMove = sent, time.Now()
+			progress(Attempt{N: n, Sent: sent})
+		} else if sent < b.size && time.Since(lastMove) > stall {
+			abort(ErrStalled)
+			return
+		}
+	}
+}
+
+// readAnswer turns the server's answer into a Result or an *APIError.
+func readAnswer(resp *http.Response) (*Result, error) {
+	reqID := resp.Header.Get("x-ik-requestId")
+	if reqID == "" {
+		reqID = resp.Header.Get("x-request-id")
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		if resp.StatusCode == http.StatusOK {
+			// The file may be stored; only its answer was lost. Retrying could
+			// store it twice, so this is reported, not retried.
+			return nil, &APIError{Status: resp.StatusCode, RequestID: reqID,
+				Message: "the upload's answer was cut off (" + err.Error() + "); the file may be stored: check the media library before uploading it again"}
+		}
+		return nil, &NetworkError{Err: err}
+	}
+	if resp.StatusCode == http.StatusOK {
+		var res Result
+		if err := json.Unmarshal(raw, &res); err != nil || res.FileID == "" {
+			return nil, &APIError{Status: resp.StatusCode, RequestID: reqID, Message: "the server answered success but not with ImageKit's JSON: " + describeNonJSON(resp, raw)}
+		}
+		res.Raw, res.RequestID = raw, reqID
+		return &res, nil
+	}
+	ae := &APIError{Status: resp.StatusCode, RequestID: reqID, Retry: retryAfter(resp.Header)}
+	var e struct{ Message, Help string }
+	if json.Unmarshal(raw, &e) == nil && e.Message != "" {
+		ae.Message, ae.Help = e.Message, e.Help
+	} else {
+		ae.Message = describeNonJSON(resp, raw)
+	}
+	return nil, ae
+}
+
+var titleRE = regexp.MustCompile(`(?is)<title>\s*(.*?)\s*</title>|<h1>\s*(.*?)\s*</h1>`)
+
+// describeNonJSON says what a non-JSON answer was, for a person.
+func describeNonJSON(resp *http.Response, raw []byte) string {
+	ct := resp.Header.Get("Content-Type")
+	text := strings.TrimSpace(string(raw))
+	if m := titleRE.FindStringSubmatch(text); m != nil {
+		text = m[1] + m[2]
+	}
+	if len(text) > 120 {
+		text = text[:120] + "…"
+	}
+	kind := "a non-JSON answer"
+	if strings.Contains(ct, "html") {
+		kind = "an HTML page (a proxy or gateway answered, not ImageKit)"
+	}
+	if text == "" {
+		return kind + " with no text"
+	}
+	return fmt.Sprintf("%s: %q", kind, text)
+}
+
+// retryAfter reads Retry-After (seconds or a date) or X-RateLimit-Reset (ms).
+func retryAfter(h http.Header) time.Duration {
+	if v := h.Get("Retry-After"); v != "" {
+		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+			return time.Duration(s) * time.Second
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(time.Until(t), 0)
+		}
+	}
+	if v := h.Get("X-RateLimit-Reset"); v != "" {
+		if ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && ms > 0 {
+			return time.Duration(ms) * time.Millisecond
+		}
+	}
+	return 0
+}
+
+// measureSkew compares the server's Date with our clock. When they differ
+// enough to break tokens, it corrects the token source's clock and says so once.
+func (c *Client) measureSkew(resp *http.Response, sent time.Time) {
+	cc, ok := c.Tokens.(clockCorrectable)
+	if !ok {
+		return
+	}
+	date, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return
+	}
+	// The server stamped its Date between sending and now; take the middle.
+	local := sent.Add(time.Since(sent) / 2)
+	offset := date.Sub(local).Round(time.Second)
+	if offset.Abs() < maxSkew {
+		if cc.ClockOffset() != 0 && offset.Abs() < time.Second {
+			cc.SetClockOffset(0)
+		}
+		return
+	}
+	if (offset - cc.ClockOffset()).Abs() < maxSkew {
+		return
+	}
+	cc.SetClockOffset(offset)
+	c.skewOnce.Do(func() {
+		if c.Notice != nil {
+			way := "behind"
+			if offset < 0 {
+				way = "ahead of"
+			}
+			c.Notice(fmt.Sprintf("This computer's clock is about %s %s the upload server's; tokens are corrected for it. Setting the clock automatically is better.", aboutDuration(offset.Abs()), way))
+		}
+	})
+}
+
+// clockJustCorrected says whether err is a token-time refusal that a clock
+// correction made after it can cure.
+func (c *Client) clockJustCorrected(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
+		return false
+	}
+	cc, ok := c.Tokens.(clockCorrectable)
+	if !ok || cc.ClockOffset() == 0 {
+		return false
+	}
+	m := strings.ToLower(ae.Message)
+	return strings.Contains(m, "expired") || strings.Contains(m, "future") || strings.Contains(m, "iat") || strings.Contains(m, "clock")
+}
+
+// aboutDuration words a duration roughly: "40 seconds", "10 minutes", "3 hours".
+func aboutDuration(d time.Duration) string {
+	switch {
+	case d < 90*time.Second:
+		return fmt.Sprintf("%d seconds", int(d.Round(time.Second)/time.Second))
+	case d < 90*time.Minute:
+		return fmt.Sprintf("%d minutes", int(d.Round(time.Minute)/time.Minute))
+	}
+	return fmt.Sprintf("%d hours", int(d.Round(time.Hour)/time.Hour))
+}
+
+func describeNetErr(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrStalled):
+		return ErrStalled.Error()
+	case errors.As(err, &ne) && ne.Timeout():
+		return "the server did not answer in time (" + err.Error() + ")"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed before the server answered"
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return "cannot connect to the upload server (" + opErr.Err.Error() + ")"
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,77 @@
+package uploader
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// APIError is an answer from the upload server other than success.
+type APIError struct {
+	Status    int
+	Message   string // the server's message, or a description of a non-JSON answer
+	Help      string
+	RequestID string        // x-ik-requestId: support asks for it
+	Retry     time.Duration // how long the server asked us to wait (429), or 0
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("%d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
+	if e.RequestID != "" {
+		msg += " (request id " + e.RequestID + ")"
+	}
+	return msg
+}
+
+// Temporary reports whether trying again may succeed: 429 and 5xx.
+func (e *APIError) Temporary() bool {
+	return e.Status == http.StatusTooManyRequests || e.Status >= 500
+}
+
+// KeyRejected reports whether the server refused the key pair itself.
+func (e *APIError) KeyRejected() bool {
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+}
+
+// FileError is a problem with a local file, found before or while sending it.
+type FileError struct {
+	Path   string
+	Reason string
+	Err    error
+}
+
+func (e *FileError) Error() string { return e.Reason }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// CheckError is an upload field or file that the server would refuse, found
+// before sending. Field names the form field ("tags", "folder", "fileName",
+// "file").
+type CheckError struct {
+	Field  string
+	Reason string
+}
+
+func (e *CheckError) Error() string { return e.Reason }
+
+// NetworkError is a failure to reach the server or to finish the exchange:
+// it is worth another try.
+type NetworkError struct {
+	Err error
+}
+
+func (e *NetworkError) Error() string { return "network: " + describeNetErr(e.Err) }
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// ErrStalled means no byte moved for the stall timeout.
+var ErrStalled = errors.New("the upload stalled: no data moved")
+
+// retryable says whether err may go away on another attempt.
+func retryable(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Temporary()
+	}
+	var ne *NetworkError
+	return errors.As(err, &ne)
+}

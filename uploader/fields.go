@@ -1,0 +1,167 @@
+package uploader
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Fields are the upload fields a person sets for a batch; Request turns them
+// into the strings that go in both the form and the token.
+type Fields struct {
+	Folder            string   // destination, "/" by default
+	Tags              []string // at most 500 characters joined, no '%'
+	UseUniqueFileName bool     // ImageKit adds a random suffix
+	OverwriteFile     bool     // with UseUniqueFileName false: a new version
+	IsPrivateFile     bool
+}
+
+// DefaultFields are ImageKit's defaults.
+func DefaultFields() Fields {
+	return Fields{Folder: "/", UseUniqueFileName: true, OverwriteFile: true}
+}
+
+// Limits ImageKit enforces.
+const (
+	MaxTagsLength  = 500
+	MaxFolderDepth = 50
+)
+
+// form builds the field strings once, so form and token carry the same bytes.
+func (f Fields) form(fileName, folder string) map[string]string {
+	m := map[string]string{
+		"fileName":          fileName,
+		"useUniqueFileName": strconv.FormatBool(f.UseUniqueFileName),
+	}
+	if folder != "" && folder != "/" {
+		m["folder"] = folder
+	}
+	if len(f.Tags) > 0 {
+		m["tags"] = strings.Join(f.Tags, ",")
+	}
+	if !f.UseUniqueFileName {
+		m["overwriteFile"] = strconv.FormatBool(f.OverwriteFile)
+	}
+	if f.IsPrivateFile {
+		m["isPrivateFile"] = "true"
+	}
+	return m
+}
+
+// ParseTags splits "summer, dress,,sale" into [summer dress sale].
+func ParseTags(s string) []string {
+	var tags []string
+	for t := range strings.SplitSeq(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+// CheckTags says why ImageKit would refuse these tags, or nil.
+func CheckTags(tags []string) error {
+	joined := strings.Join(tags, ",")
+	if strings.Contains(joined, "%") {
+		return &CheckError{Field: "tags", Reason: "tags cannot contain '%'"}
+	}
+	if n := len(joined); n > MaxTagsLength {
+		return &CheckError{Field: "tags", Reason: fmt.Sprintf("tags are %d characters long together; ImageKit allows %d", n, MaxTagsLength)}
+	}
+	return nil
+}
+
+func folderRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '_' || r == '-'
+}
+
+// CleanFolder checks a destination folder typed by a person and returns it
+// as "/a/b" ("/" for the root).
+func CleanFolder(folder string) (string, error) {
+	var parts []string
+	for p := range strings.SplitSeq(strings.TrimSpace(folder), "/") {
+		if p == "" {
+			continue
+		}
+		if p == "." || p == ".." {
+			return "", &CheckError{Field: "folder", Reason: fmt.Sprintf("folder %q: '.' and '..' are not folder names", folder)}
+		}
+		for _, r := range p {
+			if !folderRune(r) {
+				return "", &CheckError{Field: "folder", Reason: fmt.Sprintf("folder %q contains %q; use letters, digits, '_', '-' and '/'", folder, r)}
+			}
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) > MaxFolderDepth {
+		return "", &CheckError{Field: "folder", Reason: fmt.Sprintf("folder is %d levels deep; ImageKit allows %d", len(parts), MaxFolderDepth)}
+	}
+	return "/" + strings.Join(parts, "/"), nil
+}
+
+// folderName makes a local directory's name acceptable as an ImageKit
+// folder name, the way ImageKit treats file names: other characters become '_'.
+func folderName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if folderRune(r) {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// destination joins the batch folder and a file's relative directory (slash
+// separated, already made of folder names).
+func destination(base, rel string) (string, error) {
+	folder, err := CleanFolder(base)
+	if err != nil {
+		return "", err
+	}
+	joined := path.Join(folder, rel)
+	if n := strings.Count(strings.Trim(joined, "/"), "/") + 1; joined != "/" && n > MaxFolderDepth {
+		return "", &CheckError{Field: "folder", Reason: fmt.Sprintf("%s is %d levels deep; ImageKit allows %d", joined, n, MaxFolderDepth)}
+	}
+	return joined, nil
+}
+
+// Plan is an ImageKit plan, for the size pre-check.
+type Plan string
+
+// The plans and their per-file limits (2026).
+const (
+	PlanFree Plan = "free"
+	PlanLite Plan = "lite"
+	PlanPro  Plan = "pro"
+)
+
+const mb = 1 << 20
+
+// MaxSize is the largest file the plan accepts, for a video or another file.
+func (p Plan) MaxSize(video bool) int64 {
+	switch p {
+	case PlanLite:
+		return map[bool]int64{false: 40 * mb, true: 300 * mb}[video]
+	case PlanPro:
+		return map[bool]int64{false: 50 * mb, true: 2048 * mb}[video]
+	default:
+		return map[bool]int64{false: 25 * mb, true: 100 * mb}[video]
+	}
+}
+
+// ParsePlan reads "free", "lite" or "pro".
+func ParsePlan(s string) (Plan, error) {
+	switch p := Plan(strings.ToLower(strings.TrimSpace(s))); p {
+	case PlanFree, PlanLite, PlanPro:
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown plan %q: use free, lite or pro", s)
+}
+
+var videoExt = map[string]bool{".mp4": true, ".mov": true, ".webm": true, ".mkv": true, ".avi": true,
+	".m4v": true, ".mpeg": true, ".mpg": true, ".3gp": true, ".ogv": true, ".wmv": true, ".flv": true}
+
+// IsVideo says whether ImageKit counts the file as a video, by its name.
+func IsVideo(name string) bool { return videoExt[strings.ToLower(filepath.Ext(name))] }

@@ -1,0 +1,525 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Concurrency limits.
+const (
+	DefaultConcurrency = 4
+	MaxConcurrency     = 16 // as ImageKit's own bulk tool
+)
+
+// State is where a job stands.
+type State int
+
+// The states of a job. Ready jobs wait for Start; Queued ones for a free slot.
+const (
+	Ready State = iota
+	Queued
+	Uploading
+	Retrying
+	Done
+	Failed
+	Canceled
+)
+
+func (s State) String() string {
+	return [...]string{"ready", "queued", "uploading", "retrying", "done", "failed", "canceled"}[s]
+}
+
+// Finished reports whether the job has ended, one way or another.
+func (s State) Finished() bool { return s == Done || s == Failed || s == Canceled }
+
+// JobID names a job in its queue.
+type JobID int
+
+// Job is a snapshot of one upload: what the queue knows of it at one moment.
+type Job struct {
+	ID      JobID
+	Request Request
+	State   State
+	Sent    int64   // file bytes sent in the current attempt; Size when done
+	Attempt int     // 1 for the first try
+	Speed   float64 // bytes a second, smoothed
+	ETA     time.Duration
+	RetryAt time.Time // when Retrying: when the next attempt starts
+	Result  *Result
+	Err     error
+	Started time.Time
+	Ended   time.Time
+}
+
+// Queue uploads jobs with bounded concurrency. OnChange, when set before the
+// first Start, is called after every change of a job: on every change of
+// state, and for progress at most every 100 ms per job. It is called from the
+// queue's goroutines and must not block.
+type Queue struct {
+	OnChange func(Job)
+
+	client *Client
+	ctx    context.Context
+
+	mu      sync.Mutex
+	limit   int
+	plan    Plan
+	jobs    map[JobID]*job
+	order   []JobID
+	pending []*job
+	running int
+	nextID  JobID
+	idle    chan struct{} // closed when nothing runs or waits; replaced when work starts
+}
+
+type job struct {
+	Job
+	key     fileKey
+	cancel  context.CancelFunc
+	lastAt  time.Time
+	lastSnt int64
+}
+
+// NewQueue makes a queue that uploads with client until ctx ends.
+func NewQueue(ctx context.Context, client *Client, concurrency int, plan Plan) *Queue {
+	idle := make(chan struct{})
+	close(idle)
+	q := &Queue{client: client, ctx: ctx, jobs: map[JobID]*job{}, idle: idle, plan: plan}
+	q.SetConcurrency(concurrency)
+	return q
+}
+
+// SetConcurrency changes how many uploads run at once (1 to MaxConcurrency).
+func (q *Queue) SetConcurrency(n int) {
+	q.mu.Lock()
+	q.limit = min(max(n, 1), MaxConcurrency)
+	q.mu.Unlock()
+	q.schedule()
+}
+
+// SetPlan changes the plan whose size limits the pre-check applies.
+func (q *Queue) SetPlan(p Plan) {
+	q.mu.Lock()
+	q.plan = p
+	q.mu.Unlock()
+}
+
+// Add makes a Ready job for each item not already in the queue, and returns
+// their ids and how many were already there. An item with an error becomes
+// a Failed job that says why.
+func (q *Queue) Add(items []Item, fields Fields) (added []JobID, duplicates int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	have := make(map[fileKey]bool, len(q.jobs))
+	for _, j := range q.jobs {
+		if j.key != (fileKey{}) {
+			have[j.key] = true
+		}
+	}
+	for _, it := range items {
+		if it.Err == nil && have[it.Key] {
+			duplicates++
+			continue
+		}
+		have[it.Key] = true
+		q.nextID++
+		j := &job{key: it.Key, Job: Job{ID: q.nextID, Request: Request{
+			Path: it.Path, Rel: it.Rel, FileName: filepath.Base(it.Path), Size: it.Size, Fields: fields,
+		}}}
+		if it.Key == (fileKey{}) {
+			j.key = fileKey{path: it.Path} // not a file (an unreadable folder): still listed once
+		}
+		if it.Err != nil {
+			j.State, j.Err, j.Ended = Failed, it.Err, time.Now()
+		}
+		q.jobs[j.ID] = j
+		q.order = append(q.order, j.ID)
+		added = append(added, j.ID)
+	}
+	return added, duplicates
+}
+
+// Update changes a job's request while it is Ready (or Failed or Canceled,
+// before a retry): its name, its fields.
+func (q *Queue) Update(id JobID, f func(*Request)) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	j := q.jobs[id]
+	if j == nil {
+		return fmt.Errorf("no job %d", id)
+	}
+	if j.State != Ready && j.State != Failed && j.State != Canceled {
+		return fmt.Errorf("%s is %s; it can be changed only before it starts", j.Request.FileName, j.State)
+	}
+	f(&j.Request)
+	return nil
+}
+
+// Start queues the given Ready jobs, or all Ready jobs when none are given.
+func (q *Queue) Start(ids ...JobID) {
+	q.mu.Lock()
+	if len(ids) == 0 {
+		ids = q.order
+	}
+	var changed []Job
+	for _, id := range ids {
+		if j := q.jobs[id]; j != nil && j.State == Ready {
+			changed = append(changed, q.enqueueLocked(j))
+		}
+	}
+	q.mu.Unlock()
+	q.emit(changed...)
+	q.schedule()
+}
+
+// Retry queues a Failed or Canceled job again.
+func (q *Queue) Retry(id JobID) {
+	q.mu.Lock()
+	j := q.jobs[id]
+	if j == nil || (j.State != Failed && j.State != Canceled) {
+		q.mu.Unlock()
+		return
+	}
+	snap := q.enqueueLocked(j)
+	q.mu.Unlock()
+	q.emit(snap)
+	q.schedule()
+}
+
+// RetryFailed queues every Failed job again.
+func (q *Queue) RetryFailed() {
+	for _, j := range q.Jobs() {
+		if j.State == Failed {
+			q.Retry(j.ID)
+		}
+	}
+}
+
+func (q *Queue) enqueueLocked(j *job) Job {
+	j.State, j.Err, j.Result, j.Sent, j.Attempt, j.Speed, j.ETA = Queued, nil, nil, 0, 0, 0, 0
+	j.Ended, j.RetryAt = time.Time{}, time.Time{}
+	q.pending = append(q.pending, j)
+	q.busyLocked()
+	return j.Job
+}
+
+func (q *Queue) busyLocked() {
+	select {
+	case <-q.idle:
+		q.idle = make(chan struct{})
+	default:
+	}
+}
+
+// Cancel stops one job: a waiting one at once, a running one as soon as its
+// request is aborted.
+func (q *Queue) Cancel(id JobID) {
+	q.mu.Lock()
+	j := q.jobs[id]
+	if j == nil {
+		q.mu.Unlock()
+		return
+	}
+	var snap []Job
+	switch j.State {
+	case Ready, Queued:
+		q.dropPendingLocked(j)
+		j.State, j.Ended = Canceled, time.Now()
+		snap = append(snap, j.Job)
+		q.idleIfDoneLocked()
+	case Uploading, Retrying:
+		j.cancel()
+	}
+	q.mu.Unlock()
+	q.emit(snap...)
+}
+
+// CancelAll stops every job that has not finished.
+func (q *Queue) CancelAll() {
+	for _, j := range q.Jobs() {
+		if !j.State.Finished() {
+			q.Cancel(j.ID)
+		}
+	}
+}
+
+func (q *Queue) dropPendingLocked(j *job) {
+	for i, p := range q.pending {
+		if p == j {
+			q.pending = append(q.pending[:i], q.pending[i+1:]...)
+			return
+		}
+	}
+}
+
+// Remove forgets finished jobs (Clear finished). It returns how many.
+func (q *Queue) Remove(f func(Job) bool) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	kept := q.order[:0]
+	n := 0
+	for _, id := range q.order {
+		j := q.jobs[id]
+		if j.State.Finished() && f(j.Job) {
+			delete(q.jobs, id)
+			n++
+			continue
+		}
+		kept = append(kept, id)
+	}
+	q.order = kept
+	return n
+}
+
+// Jobs returns a snapshot of every job, in the order they were added.
+func (q *Queue) Jobs() []Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]Job, 0, len(q.order))
+	for _, id := range q.order {
+		out = append(out, q.jobs[id].Job)
+	}
+	return out
+}
+
+// Job returns a snapshot of one job.
+func (q *Queue) Job(id JobID) (Job, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	j := q.jobs[id]
+	if j == nil {
+		return Job{}, false
+	}
+	return j.Job, true
+}
+
+// Totals sums the queue up.
+type Totals struct {
+	Count            map[State]int
+	Bytes, Sent      int64 // of the jobs not canceled; Sent counts done files whole
+	Speed            float64
+	ETA              time.Duration
+	Active, Finished int
+}
+
+// Totals returns the queue's figures now.
+func (q *Queue) Totals() Totals {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	t := Totals{Count: map[State]int{}}
+	for _, j := range q.jobs {
+		t.Count[j.State]++
+		if j.State == Canceled {
+			continue
+		}
+		t.Bytes += j.Request.Size
+		switch {
+		case j.State == Done:
+			t.Sent += j.Request.Size
+		case j.State == Uploading:
+			t.Sent += j.Sent
+			t.Speed += j.Speed
+		}
+		if j.State.Finished() {
+			t.Finished++
+		} else if j.State != Ready {
+			t.Active++
+		}
+	}
+	if t.Speed > 0 {
+		var left int64
+		for _, j := range q.jobs {
+			if j.State == Queued || j.State == Uploading || j.State == Retrying {
+				left += j.Request.Size - j.Sent
+			}
+		}
+		t.ETA = time.Duration(float64(left) / t.Speed * float64(time.Second))
+	}
+	return t
+}
+
+// Wait blocks until no job runs or waits for a slot, or ctx ends.
+func (q *Queue) Wait(ctx context.Context) error {
+	q.mu.Lock()
+	idle := q.idle
+	q.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// schedule starts waiting jobs while there are free slots. Pre-checks run
+// here, so a file that cannot be sent fails without taking a slot.
+func (q *Queue) schedule() {
+	for {
+		q.mu.Lock()
+		if q.running >= q.limit || len(q.pending) == 0 {
+			q.idleIfDoneLocked()
+			q.mu.Unlock()
+			return
+		}
+		j := q.pending[0]
+		q.pending = q.pending[1:]
+		plan := q.plan
+		req := j.Request
+		q.mu.Unlock()
+
+		size, err := Check(req, plan) // disk work, outside the lock
+
+		q.mu.Lock()
+		if j.State != Queued { // canceled meanwhile
+			q.mu.Unlock()
+			continue
+		}
+		if err != nil {
+			j.State, j.Err, j.Ended = Failed, err, time.Now()
+			snap := j.Job
+			q.mu.Unlock()
+			q.emit(snap)
+			continue
+		}
+		j.Request.Size = size
+		ctx, cancel := context.WithCancel(q.ctx)
+		j.cancel = cancel
+		j.State, j.Started, j.Attempt = Uploading, time.Now(), 1
+		j.lastAt, j.lastSnt = time.Now(), 0
+		q.running++
+		snap := j.Job
+		q.mu.Unlock()
+		q.emit(snap)
+		go q.run(ctx, j)
+	}
+}
+
+func (q *Queue) idleIfDoneLocked() {
+	if q.running == 0 && len(q.pending) == 0 {
+		select {
+		case <-q.idle:
+		default:
+			close(q.idle)
+		}
+	}
+}
+
+func (q *Queue) run(ctx context.Context, j *job) {
+	q.mu.Lock()
+	req := j.Request
+	q.mu.Unlock()
+	res, err := q.client.Upload(ctx, req, func(a Attempt) { q.progress(j, a) })
+	q.mu.Lock()
+	j.cancel()
+	j.Ended = time.Now()
+	j.Speed, j.ETA, j.RetryAt = 0, 0, time.Time{}
+	switch {
+	case err == nil:
+		j.State, j.Result, j.Sent = Done, res, j.Request.Size
+	case errors.Is(err, context.Canceled):
+		j.State, j.Err = Canceled, nil
+	default:
+		j.State, j.Err = Failed, err
+	}
+	q.running--
+	snap := j.Job
+	q.mu.Unlock()
+	q.emit(snap)
+	q.schedule()
+}
+
+// progress folds an attempt's report into the job: a new attempt starts its
+// bytes from zero (progress restarts honestly), and the speed is smoothed.
+func (q *Queue) progress(j *job, a Attempt) {
+	q.mu.Lock()
+	now := time.Now()
+	switch {
+	case a.Cause != nil: // waiting to retry
+		j.State, j.Err, j.Sent, j.Speed, j.ETA = Retrying, a.Cause, 0, 0, 0
+		j.RetryAt = now.Add(a.Wait)
+	case a.N != j.Attempt || j.State == Retrying:
+		j.State, j.Attempt, j.Sent, j.Speed, j.ETA, j.RetryAt = Uploading, a.N, min(a.Sent, j.Request.Size), 0, 0, time.Time{}
+		j.lastAt, j.lastSnt = now, j.Sent
+	default:
+		sent := min(a.Sent, j.Request.Size)
+		if dt := now.Sub(j.lastAt).Seconds(); dt > 0 && sent >= j.lastSnt {
+			rate := float64(sent-j.lastSnt) / dt
+			if j.Speed == 0 {
+				j.Speed = rate
+			} else {
+				j.Speed = 0.7*j.Speed + 0.3*rate
+			}
+		}
+		j.Sent, j.lastAt, j.lastSnt = sent, now, sent
+		if j.Speed > 0 {
+			j.ETA = time.Duration(float64(j.Request.Size-sent) / j.Speed * float64(time.Second))
+		}
+	}
+	snap := j.Job
+	q.mu.Unlock()
+	q.emit(snap)
+}
+
+func (q *Queue) emit(jobs ...Job) {
+	if q.OnChange == nil {
+		return
+	}
+	for _, j := range jobs {
+		q.OnChange(j)
+	}
+}
+
+// Check says why r cannot be uploaded with plan's limits, before a byte is
+// sent, and returns the file's size now.
+func Check(r Request, plan Plan) (int64, error) {
+	if r.FileName == "" {
+		return 0, &CheckError{Field: "fileName", Reason: "the file name is empty"}
+	}
+	if err := CheckTags(r.Fields.Tags); err != nil {
+		return 0, err
+	}
+	if _, err := destination(r.Fields.Folder, r.Rel); err != nil {
+		return 0, err
+	}
+	info, err := os.Stat(r.Path)
+	if err != nil {
+		return 0, fileError(r.Path, err)
+	}
+	if !info.Mode().IsRegular() {
+		return 0, &FileError{Path: r.Path, Reason: "not a regular file"}
+	}
+	f, err := os.Open(r.Path)
+	if err != nil {
+		return 0, fileError(r.Path, err)
+	}
+	f.Close()
+	size := info.Size()
+	if size == 0 {
+		return 0, &CheckError{Field: "file", Reason: "the file is empty (0 bytes)"}
+	}
+	if limit := plan.MaxSize(IsVideo(r.FileName)); size > limit {
+		kind := "file"
+		if IsVideo(r.FileName) {
+			kind = "video"
+		}
+		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf("the %s is %s; the %s plan accepts up to %s", kind, formatSize(size), plan, formatSize(limit))}
+	}
+	return size, nil
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

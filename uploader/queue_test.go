@@ -1,0 +1,327 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// TestManyFilesThroughFaults uploads 200 files while the server answers 503s,
+// 429s, HTML 502s and cuts connections: every file must end uploaded exactly
+// once with its bytes intact, and no token may be sent twice.
+func TestManyFilesThroughFaults(t *testing.T) {
+	srv := newTestServer(t, imagekittest.WithFaultMix(imagekittest.FaultMix{
+		Seed: 42, Status5xx: 0.15, Status429: 0.03, Cut: 0.1, RetryAfter: time.Second,
+	}))
+	dir := t.TempDir()
+	paths := writeFiles(t, dir, 200, 4096)
+	c := newClient(t, srv)
+	c.Retries = 12
+	q := NewQueue(context.Background(), c, 8, PlanFree)
+	var ev events
+	q.OnChange = ev.add
+	items, skipped := Collect([]string{dir})
+	if len(items) != 200 || len(skipped) != 0 {
+		t.Fatalf("collected %d items, %d skipped", len(items), len(skipped))
+	}
+	fields := DefaultFields()
+	fields.UseUniqueFileName = false
+	fields.Folder = "/soak"
+	ids, _ := q.Add(items, fields)
+	q.Start()
+	runQueue(t, q)
+
+	want := map[string]string{} // server path -> sha
+	for _, p := range paths {
+		want["/soak/"+filepath.Base(dir)+"/"+filepath.Base(p)] = sha(t, p)
+	}
+	_ = ids
+	for _, j := range q.Jobs() {
+		if j.State != Done {
+			t.Fatalf("%s: %s (%v)", j.Request.Path, j.State, j.Err)
+		}
+	}
+	files := srv.Files()
+	if len(files) != 200 {
+		t.Fatalf("server holds %d files, want 200", len(files))
+	}
+	for _, f := range files {
+		if len(f.Versions) != 1 {
+			t.Errorf("%s stored %d times", f.Path, len(f.Versions))
+		}
+		if want[f.Path] != f.Versions[0].SHA256 {
+			t.Errorf("%s: bytes differ", f.Path)
+		}
+	}
+	tokens := map[string]bool{}
+	faults := 0
+	for _, r := range srv.Requests() {
+		if r.Token == "" {
+			continue
+		}
+		if tokens[r.Token] {
+			t.Fatalf("a token was sent twice (request %s)", r.ID)
+		}
+		tokens[r.Token] = true
+		if r.Fault != "" {
+			faults++
+		}
+	}
+	if faults < 20 {
+		t.Fatalf("only %d faults were injected; the test proves little", faults)
+	}
+	for _, j := range q.Jobs() {
+		for _, e := range ev.of(j.ID) {
+			if e.Sent > e.Request.Size || e.Sent < 0 {
+				t.Fatalf("%s reported %d of %d bytes", j.Request.FileName, e.Sent, e.Request.Size)
+			}
+		}
+	}
+	t.Logf("%d requests, %d faults, %d files", len(srv.Requests()), faults, len(files))
+}
+
+// TestProgressRestartsOnRetry: after a cut connection the job goes Retrying
+// with no bytes, then counts from zero again.
+func TestProgressRestartsOnRetry(t *testing.T) {
+	srv := newTestServer(t)
+	srv.Script(imagekittest.Fault{CutAfter: 300_000, BytesPerSecond: 1_500_000})
+	p := writeFiles(t, t.TempDir(), 1, 600_000)[0]
+	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+	var ev events
+	q.OnChange = ev.add
+	items, _ := Collect([]string{p})
+	ids, _ := q.Add(items, DefaultFields())
+	q.Start()
+	runQueue(t, q)
+	seq := ev.of(ids[0])
+	var sawPartial, sawRetry, restarted bool
+	for _, e := range seq {
+		switch {
+		case e.State == Uploading && e.Attempt == 1 && e.Sent > 0:
+			sawPartial = true
+		case e.State == Retrying:
+			sawRetry = sawPartial
+			if e.Sent != 0 || e.Err == nil {
+				t.Fatalf("retrying with %d bytes shown, cause %v", e.Sent, e.Err)
+			}
+		case e.State == Uploading && e.Attempt == 2 && e.Sent == 0:
+			restarted = sawRetry
+		}
+	}
+	last := seq[len(seq)-1]
+	if !sawPartial || !sawRetry || !restarted || last.State != Done || last.Sent != last.Request.Size {
+		t.Fatalf("partial %v, retry %v, restart %v, last %s %d/%d %v", sawPartial, sawRetry, restarted, last.State, last.Sent, last.Request.Size, last.Err)
+	}
+}
+
+func TestNeverRetries4xx(t *testing.T) {
+	srv := newTestServer(t)
+	srv.Script(imagekittest.Fault{Status: 400, Message: "Your request contains invalid parameters."})
+	p := writeFiles(t, t.TempDir(), 1, 100)[0]
+	_, err := newClient(t, srv).Upload(context.Background(), Request{Path: p, FileName: "a.bin", Size: 100, Fields: DefaultFields()}, nil)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != 400 || ae.Message != "Your request contains invalid parameters." || ae.RequestID == "" {
+		t.Fatalf("err %v", err)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("%d requests for a 400, want 1", n)
+	}
+}
+
+func TestRetryLimit(t *testing.T) {
+	srv := newTestServer(t)
+	for range 5 {
+		srv.Script(imagekittest.Fault{Status: 503})
+	}
+	p := writeFiles(t, t.TempDir(), 1, 100)[0]
+	c := newClient(t, srv)
+	c.Retries = 2
+	_, err := c.Upload(context.Background(), Request{Path: p, FileName: "a.bin", Size: 100, Fields: DefaultFields()}, nil)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != 503 {
+		t.Fatalf("err %v, want the last 503", err)
+	}
+	if n := len(srv.Requests()); n != 3 {
+		t.Fatalf("%d requests, want 1 + 2 retries", n)
+	}
+}
+
+func TestHTMLErrorIsReadable(t *testing.T) {
+	srv := newTestServer(t)
+	srv.Script(imagekittest.Fault{Status: 502, HTML: true}, imagekittest.Fault{Status: 502, HTML: true})
+	p := writeFiles(t, t.TempDir(), 1, 100)[0]
+	c := newClient(t, srv)
+	c.Retries = 1
+	_, err := c.Upload(context.Background(), Request{Path: p, FileName: "a.bin", Size: 100, Fields: DefaultFields()}, nil)
+	if err == nil || !strings.Contains(err.Error(), "HTML page") || !strings.Contains(err.Error(), "502 Bad Gateway") {
+		t.Fatalf("err %v, want a readable description of the HTML page", err)
+	}
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	h := http.Header{}
+	h.Set("Retry-After", "2")
+	if d := retryAfter(h); d != 2*time.Second {
+		t.Errorf("Retry-After 2: %v", d)
+	}
+	h = http.Header{}
+	h.Set("X-RateLimit-Reset", "1500")
+	if d := retryAfter(h); d != 1500*time.Millisecond {
+		t.Errorf("X-RateLimit-Reset 1500: %v", d)
+	}
+	c := &Client{}
+	if d := c.backoff(1, &APIError{Status: 429, Retry: 3 * time.Second}); d != 3*time.Second {
+		t.Errorf("backoff with Retry-After 3s: %v", d)
+	}
+	for n := 1; n < 30; n++ {
+		if d := c.backoff(n, &APIError{Status: 503}); d < 0 || d > DefaultMaxBackoff {
+			t.Fatalf("backoff %d: %v outside [0, %v]", n, d, DefaultMaxBackoff)
+		}
+	}
+}
+
+// TestCancelMidFile cancels an upload while its bytes flow: the job ends
+// Canceled with no result, and the server stores nothing.
+func TestCancelMidFile(t *testing.T) {
+	srv := newTestServer(t)
+	srv.Script(imagekittest.Fault{BytesPerSecond: 200_000})
+	p := writeFiles(t, t.TempDir(), 1, 2_000_000)[0]
+	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+	moving := make(chan JobID, 1)
+	q.OnChange = func(j Job) {
+		if j.State == Uploading && j.Sent > 0 {
+			select {
+			case moving <- j.ID:
+			default:
+			}
+		}
+	}
+	items, _ := Collect([]string{p})
+	q.Add(items, DefaultFields())
+	q.Start()
+	select {
+	case id := <-moving:
+		q.Cancel(id)
+	case <-time.After(30 * time.Second):
+		t.Fatal("no progress")
+	}
+	runQueue(t, q)
+	j := q.Jobs()[0]
+	if j.State != Canceled || j.Result != nil || j.Err != nil {
+		t.Fatalf("after cancel: %s, result %v, err %v", j.State, j.Result, j.Err)
+	}
+	time.Sleep(50 * time.Millisecond) // let the server finish its side of the aborted request
+	if n := len(srv.Files()); n != 0 {
+		t.Fatalf("the server stored %d files from a canceled upload", n)
+	}
+}
+
+// TestClockSkewCorrected: the server's clock is 10 minutes ahead, so the
+// first token looks expired; the client measures the Date header, corrects,
+// says so once, and the upload succeeds.
+func TestClockSkewCorrected(t *testing.T) {
+	srv := newTestServer(t, imagekittest.WithClockOffset(10*time.Minute))
+	dir := t.TempDir()
+	writeFiles(t, dir, 3, 100)
+	c := newClient(t, srv)
+	c.Retries = 0 // the correction must not depend on ordinary retries
+	var notices []string
+	c.Notice = func(s string) { notices = append(notices, s) }
+	q := NewQueue(context.Background(), c, 1, PlanFree)
+	items, _ := Collect([]string{dir})
+	q.Add(items, DefaultFields())
+	q.Start()
+	runQueue(t, q)
+	for _, j := range q.Jobs() {
+		if j.State != Done {
+			t.Fatalf("%s: %v", j.State, j.Err)
+		}
+	}
+	if len(notices) != 1 || !strings.Contains(notices[0], "about 10 minutes behind") {
+		t.Fatalf("notices %q, want one that names the offset", notices)
+	}
+}
+
+// TestPreChecks: files the server would refuse fail before sending, each
+// with its reason, and the others upload.
+func TestPreChecks(t *testing.T) {
+	srv := newTestServer(t, imagekittest.WithMaxFileSize(1<<30))
+	dir := t.TempDir()
+	good := writeFiles(t, dir, 1, 100)[0]
+	empty := filepath.Join(dir, "empty.jpg")
+	os.WriteFile(empty, nil, 0o644)
+	big := filepath.Join(dir, "big.jpg")
+	f, _ := os.Create(big)
+	f.Truncate(26 << 20) // sparse: over the Free plan's 25 MB
+	f.Close()
+	bigVideo := filepath.Join(dir, "clip.mp4")
+	f, _ = os.Create(bigVideo)
+	f.Truncate(26 << 20) // fine: videos may be 100 MB on Free
+	f.Close()
+	q := NewQueue(context.Background(), newClient(t, srv), 4, PlanFree)
+	items, _ := Collect([]string{good, empty, big, bigVideo, filepath.Join(dir, "missing.jpg")})
+	q.Add(items, DefaultFields())
+	q.Start()
+	runQueue(t, q)
+	want := map[string]string{"file-0000.bin": "", "clip.mp4": "", "empty.jpg": "empty", "big.jpg": "free plan accepts up to 25.0 MB", "missing.jpg": "does not exist"}
+	for _, j := range q.Jobs() {
+		w := want[j.Request.FileName]
+		if w == "" && j.State != Done || w != "" && (j.State != Failed || !strings.Contains(j.Err.Error(), w)) {
+			t.Errorf("%s: %s %v; want %q", j.Request.FileName, j.State, j.Err, w)
+		}
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Fatalf("%d requests reached the server, want only the 2 good files", n)
+	}
+	// Tags and folder are checked per batch, before anything is sent.
+	srv.Reset()
+	bad := DefaultFields()
+	bad.Tags = []string{"100%"}
+	q2 := NewQueue(context.Background(), newClient(t, srv), 4, PlanFree)
+	items, _ = Collect([]string{good})
+	q2.Add(items, bad)
+	q2.Start()
+	runQueue(t, q2)
+	var ce *CheckError
+	if j := q2.Jobs()[0]; j.State != Failed || !errors.As(j.Err, &ce) || ce.Field != "tags" || len(srv.Requests()) != 0 {
+		t.Fatalf("tags with %%: %s %v, %d requests", j.State, j.Err, len(srv.Requests()))
+	}
+}
+
+func TestRemoteTokens(t *testing.T) {
+	srv := newTestServer(t)
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	ts := httptest.NewServer(&signer.TokenHandler{Signer: s, Secret: "team"})
+	defer ts.Close()
+	p := writeFiles(t, t.TempDir(), 1, 100)[0]
+	for _, c := range []struct {
+		secret, want string
+	}{{"team", ""}, {"wrong", "bearer secret"}} {
+		cl := &Client{Endpoint: srv.UploadURL, Tokens: RemoteTokens{URL: ts.URL, Secret: c.secret, PublicKey: imagekittest.DemoPublicKey}}
+		res, err := cl.Upload(context.Background(), Request{Path: p, FileName: "r.bin", Size: 100, Fields: DefaultFields()}, nil)
+		if c.want == "" && (err != nil || res.FileID == "") || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("secret %q: %v, %v", c.secret, res, err)
+		}
+	}
+}
+
+func TestCheckEndpoint(t *testing.T) {
+	for u, ok := range map[string]bool{
+		DefaultEndpoint: true, "http://127.0.0.1:8087/api/v2/files/upload": true, "http://localhost/x": true,
+		"http://[::1]:80/x": true, "http://upload.imagekit.io/api": false, "http://10.0.0.5/x": false,
+		"ftp://x/y": false, "not a url": false,
+	} {
+		if err := CheckEndpoint(u); (err == nil) != ok {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}

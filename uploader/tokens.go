@@ -1,0 +1,104 @@
+package uploader
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"imagekit-uploader/signer"
+)
+
+// TokenSource issues a new upload token for the fields of one attempt.
+type TokenSource interface {
+	Token(ctx context.Context, fields map[string]string) (string, error)
+}
+
+// clockCorrectable is a TokenSource whose clock can be corrected when the
+// server's Date shows ours is off.
+type clockCorrectable interface {
+	SetClockOffset(time.Duration)
+	ClockOffset() time.Duration
+}
+
+// LocalTokens signs on this machine with the private key.
+type LocalTokens struct{ *signer.Signer }
+
+// Token signs the fields.
+func (l LocalTokens) Token(_ context.Context, fields map[string]string) (string, error) {
+	return l.Sign(fields)
+}
+
+// RemoteTokens asks a team's token endpoint (the POST /auth contract that
+// `imagekit-uploader token-server` serves), so editors need no private key.
+type RemoteTokens struct {
+	URL       string
+	Secret    string // sent as Authorization: Bearer
+	PublicKey string
+	Expire    time.Duration // lifetime asked for; DefaultLifetime when 0
+	HTTP      *http.Client
+}
+
+// TokenEndpointError is a refusal from the token endpoint.
+type TokenEndpointError struct {
+	Status  int
+	Message string
+}
+
+func (e *TokenEndpointError) Error() string {
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return "the token endpoint refused the bearer secret: check it in Settings or IMAGEKIT_TOKEN_ENDPOINT_SECRET (" + e.Message + ")"
+	case http.StatusForbidden:
+		return "the token endpoint does not sign for this public key (" + e.Message + ")"
+	}
+	return fmt.Sprintf("the token endpoint answered %d: %s", e.Status, e.Message)
+}
+
+// Token asks the endpoint for a token for the fields.
+func (r RemoteTokens) Token(ctx context.Context, fields map[string]string) (string, error) {
+	expire := r.Expire
+	if expire == 0 {
+		expire = signer.DefaultLifetime
+	}
+	body, _ := json.Marshal(map[string]any{"uploadPayload": fields, "expire": int(expire / time.Second), "publicKey": r.PublicKey})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("token endpoint URL: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+r.Secret)
+	c := r.HTTP
+	if c == nil {
+		c = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", &NetworkError{Err: fmt.Errorf("token endpoint: %w", err)}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", &NetworkError{Err: fmt.Errorf("token endpoint: %w", err)}
+	}
+	var answer struct {
+		Token   string `json:"token"`
+		Message string `json:"message"`
+	}
+	jsonErr := json.Unmarshal(raw, &answer)
+	switch {
+	case resp.StatusCode == http.StatusOK && jsonErr == nil && answer.Token != "":
+		return answer.Token, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return "", &NetworkError{Err: fmt.Errorf("token endpoint answered %d", resp.StatusCode)}
+	case jsonErr != nil || answer.Message == "":
+		answer.Message = describeNonJSON(resp, raw)
+	}
+	if resp.StatusCode == http.StatusOK {
+		return "", &TokenEndpointError{Status: resp.StatusCode, Message: "no token in the answer"}
+	}
+	return "", &TokenEndpointError{Status: resp.StatusCode, Message: answer.Message}
+}
