@@ -105,8 +105,6 @@ func readSecret(std stdio, prompt string) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
-
-
 func keyStatus(ctx context.Context, pk string, std stdio) error {
 	_, err := keyStore.Load(ctx, pk)
 	if os.Getenv(signer.EnvPrivateKey) != "" {
