@@ -33,6 +33,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"upload", "upload files and folders without a window", cmdUpload},
 		{"key", "save, check or delete the private key in the OS keyring", cmdKey},
 		{"emulator", "run a local ImageKit-compatible upload server (demo keys built in)", cmdEmulator},
 		{"token-server", "serve upload tokens to web and mobile clients (POST /auth)", cmdTokenServer},

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"imagekit-uploader/signer"
 )
 
 // APIError is an answer from the upload server other than success.
@@ -73,5 +75,5 @@ func retryable(err error) bool {
 		return ae.Temporary()
 	}
 	var ne *NetworkError
-	return errors.As(err, &ne)
+	return errors.As(err, &ne) || errors.Is(err, signer.ErrBusy)
 }

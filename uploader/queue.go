@@ -113,6 +113,8 @@ func (q *Queue) SetPlan(p Plan) {
 // their ids and how many were already there. An item with an error becomes
 // a Failed job that says why.
 func (q *Queue) Add(items []Item, fields Fields) (added []JobID, duplicates int) {
+	var failed []Job
+	defer func() { q.emit(failed...) }()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	have := make(map[fileKey]bool, len(q.jobs))
@@ -136,6 +138,7 @@ func (q *Queue) Add(items []Item, fields Fields) (added []JobID, duplicates int)
 		}
 		if it.Err != nil {
 			j.State, j.Err, j.Ended = Failed, it.Err, time.Now()
+			failed = append(failed, j.Job)
 		}
 		q.jobs[j.ID] = j
 		q.order = append(q.order, j.ID)

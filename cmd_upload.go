@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// EnvTokenEndpointSecret is the bearer secret for --token-endpoint.
+const EnvTokenEndpointSecret = "IMAGEKIT_TOKEN_ENDPOINT_SECRET"
+
+type uploadFlags struct {
+	endpoint, publicKey, folder, tags, fileName, plan, tokenEndpoint string
+	unique, overwrite, private, asJSON                               bool
+	concurrency, retries                                             int
+}
+
+func cmdUpload(ctx context.Context, args []string, std stdio) error {
+	fs := newFlags(std, "upload", "upload [flags] PATH...", `
+Upload files and folders to ImageKit. Folders keep their structure under
+--folder: summer/dresses/a.jpg given as summer/ lands in FOLDER/summer/dresses/.
+Hidden files inside folders are skipped; the same file given twice is sent once.
+
+Each request is signed here with the private key from the OS keyring (or
+IMAGEKIT_PRIVATE_KEY), or by a team's token endpoint (--token-endpoint, with
+its bearer secret in IMAGEKIT_TOKEN_ENDPOINT_SECRET).
+
+Output: one line per file on stdout (with --json, one JSON object per line:
+path, status uploaded|failed|skipped, and the result or the error); progress
+bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
+1 when any failed, 2 for a usage or configuration error.`)
+	var f uploadFlags
+	fs.StringVar(&f.endpoint, "endpoint", uploader.DefaultEndpoint, "upload URL (plain http only to localhost)")
+	fs.StringVar(&f.publicKey, "public-key", os.Getenv(signer.EnvPublicKey), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")
+	fs.StringVar(&f.folder, "folder", "/", "destination folder")
+	fs.StringVar(&f.tags, "tags", "", "comma-separated tags, e.g. summer,dress")
+	fs.StringVar(&f.fileName, "file-name", "", "name to upload under (one file only; default: the file's own name)")
+	fs.BoolVar(&f.unique, "unique", true, "let ImageKit add a random suffix to the name (useUniqueFileName)")
+	fs.BoolVar(&f.overwrite, "overwrite", true, "with --unique=false: make a new version of an existing file; false: fail instead")
+	fs.BoolVar(&f.private, "private", false, "upload as private files")
+	fs.StringVar(&f.plan, "plan", "free", "your ImageKit plan, for the size check before sending: free, lite or pro")
+	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
+	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
+	fs.StringVar(&f.tokenEndpoint, "token-endpoint", "", "get tokens from this POST /auth endpoint instead of signing here")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		return usagef("upload needs at least one file or folder")
+	}
+	fields, plan, err := f.validate()
+	if err != nil {
+		return err
+	}
+	tokens, err := f.tokenSource(ctx)
+	if err != nil {
+		return err
+	}
+	client := uploader.NewClient(f.endpoint, tokens)
+	client.Retries = f.retries
+	client.Notice = func(s string) { fmt.Fprintln(std.err, "note:", s) }
+
+	items, skipped := uploader.Collect(paths)
+	if f.fileName != "" && len(items) != 1 {
+		return usagef("--file-name names one file, but %d files were given", len(items))
+	}
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	q := uploader.NewQueue(qctx, client, f.concurrency, plan)
+	out := &uploadReport{w: std.out, json: f.asJSON}
+	for _, s := range skipped {
+		out.skip(s)
+	}
+	q.OnChange = func(j uploader.Job) {
+		if j.State.Finished() {
+			out.finished(j)
+		}
+	}
+	q.Add(items, fields)
+	if f.fileName != "" {
+		q.Update(q.Jobs()[0].ID, func(r *uploader.Request) { r.FileName = f.fileName })
+	}
+	start := time.Now()
+	var bars *progressBars
+	if file, ok := std.err.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+		bars = startBars(std.err, q)
+	}
+	q.Start()
+	q.Wait(context.Background()) // ctx's end cancels every job through qctx; wait for them to say so
+	if bars != nil {
+		bars.stop()
+	}
+	t := q.Totals()
+	elapsed := time.Since(start)
+	failed := t.Count[uploader.Failed] + t.Count[uploader.Canceled]
+	fmt.Fprintf(std.err, "%d uploaded, %d failed, %d skipped in %s (%s/s)\n",
+		t.Count[uploader.Done], failed, len(skipped), elapsed.Round(time.Millisecond),
+		formatBytes(int64(float64(t.Sent)/max(elapsed.Seconds(), 1e-3))))
+	if failed > 0 {
+		return errFailed
+	}
+	return nil
+}
+
+// validate turns the flags into upload fields, or a usage error (exit 2).
+func (f *uploadFlags) validate() (uploader.Fields, uploader.Plan, error) {
+	fields := uploader.DefaultFields()
+	if err := uploader.CheckEndpoint(f.endpoint); err != nil {
+		return fields, "", usageError{err.Error()}
+	}
+	folder, err := uploader.CleanFolder(f.folder)
+	if err != nil {
+		return fields, "", usagef("--folder: %v", err)
+	}
+	tags := uploader.ParseTags(f.tags)
+	if err := uploader.CheckTags(tags); err != nil {
+		return fields, "", usagef("--tags: %v", err)
+	}
+	plan, err := uploader.ParsePlan(f.plan)
+	if err != nil {
+		return fields, "", usagef("--plan: %v", err)
+	}
+	if f.concurrency < 1 || f.concurrency > uploader.MaxConcurrency {
+		return fields, "", usagef("--concurrency must be from 1 to %d, got %d", uploader.MaxConcurrency, f.concurrency)
+	}
+	if f.retries < 0 {
+		return fields, "", usagef("--retries must not be negative")
+	}
+	if f.publicKey == "" && f.tokenEndpoint == "" {
+		return fields, "", usagef("upload needs --public-key (or IMAGEKIT_PUBLIC_KEY)")
+	}
+	fields.Folder, fields.Tags = folder, tags
+	fields.UseUniqueFileName, fields.OverwriteFile, fields.IsPrivateFile = f.unique, f.overwrite, f.private
+	return fields, plan, nil
+}
+
+// tokenSource signs here with the private key, or asks the token endpoint.
+// The demo public key signs with the demo private key, for the local server only.
+func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, error) {
+	if f.tokenEndpoint != "" {
+		if err := uploader.CheckEndpoint(f.tokenEndpoint); err != nil {
+			return nil, usagef("--token-endpoint: %v", err)
+		}
+		secret := os.Getenv(EnvTokenEndpointSecret)
+		if secret == "" {
+			return nil, usagef("set %s to the token endpoint's bearer secret", EnvTokenEndpointSecret)
+		}
+		return uploader.RemoteTokens{URL: f.tokenEndpoint, Secret: secret, PublicKey: f.publicKey}, nil
+	}
+	var priv string
+	if f.publicKey == imagekittest.DemoPublicKey && os.Getenv(signer.EnvPrivateKey) == "" {
+		if uploader.CheckEndpoint(f.endpoint) != nil || !strings.HasPrefix(f.endpoint, "http://") {
+			return nil, usagef("the demo key works only with a local server (imagekit-uploader emulator)")
+		}
+		priv = imagekittest.DemoPrivateKey
+	} else {
+		var err error
+		if priv, _, err = keyStore.PrivateKeyFor(ctx, f.publicKey); err != nil {
+			var ke *signer.KeyringError
+			if errors.As(err, &ke) {
+				return nil, fmt.Errorf("%w\nFor scripts without a keyring, set %s", err, signer.EnvPrivateKey)
+			}
+			return nil, usageError{err.Error()}
+		}
+	}
+	s, err := signer.New(f.publicKey, priv)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return uploader.LocalTokens{Signer: s}, nil
+}
+
+// uploadReport prints one line per file as it finishes.
+type uploadReport struct {
+	mu   sync.Mutex
+	w    io.Writer
+	json bool
+}
+
+type jsonLine struct {
+	Path        string     `json:"path"`
+	Status      string     `json:"status"`
+	FileID      string     `json:"fileId,omitempty"`
+	Name        string     `json:"name,omitempty"`
+	FilePath    string     `json:"filePath,omitempty"`
+	URL         string     `json:"url,omitempty"`
+	Size        int64      `json:"size,omitempty"`
+	VersionInfo any        `json:"versionInfo,omitempty"`
+	Error       *jsonError `json:"error,omitempty"`
+	Reason      string     `json:"reason,omitempty"`
+}
+
+type jsonError struct {
+	Status    int    `json:"status,omitempty"`
+	Message   string `json:"message"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+func (r *uploadReport) write(l jsonLine, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.json {
+		b, _ := json.Marshal(l)
+		r.w.Write(append(b, '\n'))
+		return
+	}
+	fmt.Fprintln(r.w, text)
+}
+
+func (r *uploadReport) skip(s uploader.Skip) {
+	r.write(jsonLine{Path: s.Path, Status: "skipped", Reason: s.Reason}, fmt.Sprintf("skipped   %s: %s", s.Path, s.Reason))
+}
+
+func (r *uploadReport) finished(j uploader.Job) {
+	path := j.Request.Path
+	if j.State == uploader.Done {
+		res := j.Result
+		l := jsonLine{Path: path, Status: "uploaded", FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size}
+		text := fmt.Sprintf("uploaded  %s -> %s", path, res.URL)
+		if res.VersionInfo != nil {
+			l.VersionInfo = res.VersionInfo
+			text += " (" + res.Version() + ")"
+		}
+		r.write(l, text)
+		return
+	}
+	e := &jsonError{Message: "canceled"}
+	if j.Err != nil {
+		e.Message = j.Err.Error()
+	}
+	var ae *uploader.APIError
+	if errors.As(j.Err, &ae) {
+		e.Status, e.Message, e.RequestID = ae.Status, ae.Message, ae.RequestID
+		if ae.KeyRejected() {
+			e.Message = "key rejected: " + ae.Message
+		}
+	}
+	text := fmt.Sprintf("failed    %s: %s", path, e.Message)
+	if e.RequestID != "" {
+		text += " (request id " + e.RequestID + ")"
+	}
+	r.write(jsonLine{Path: path, Status: "failed", Error: e}, text)
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+func uploadArgs(srv *imagekittest.Server, extra ...string) []string {
+	return append([]string{"upload", "--endpoint", srv.UploadURL, "--public-key", imagekittest.DemoPublicKey}, extra...)
+}
+
+func jsonLines(t *testing.T, out string) map[string]map[string]any {
+	t.Helper()
+	byPath := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		byPath[filepath.Base(m["path"].(string))] = m
+	}
+	return byPath
+}
+
+func TestUploadCommand(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "summer")
+	os.MkdirAll(filepath.Join(dir, "dresses"), 0o755)
+	os.WriteFile(filepath.Join(dir, "dresses", "a.jpg"), []byte("aaaa"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.jpg"), []byte("bbbb"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".hidden"), []byte("x"), 0o644)
+
+	code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "--folder", "/shop", "--tags", "summer, dress", "--unique=false", dir)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := jsonLines(t, out)
+	if a := lines["a.jpg"]; a["status"] != "uploaded" || a["filePath"] != "/shop/summer/dresses/a.jpg" || a["size"] != float64(4) {
+		t.Errorf("a.jpg: %v", a)
+	}
+	if vi, _ := lines["b.jpg"]["versionInfo"].(map[string]any); vi["name"] != "Version 1" || lines["b.jpg"]["url"] == "" {
+		t.Errorf("b.jpg: %v", lines["b.jpg"])
+	}
+	if h := lines[".hidden"]; h["status"] != "skipped" || h["reason"] != "hidden" {
+		t.Errorf(".hidden: %v", h)
+	}
+	for _, r := range srv.Requests() {
+		if r.Claims.Fields["tags"] != "summer,dress" {
+			t.Errorf("tags sent %q", r.Claims.Fields["tags"])
+		}
+	}
+	if !strings.Contains(errs, "2 uploaded, 0 failed, 1 skipped") {
+		t.Errorf("summary: %q", errs)
+	}
+
+	// Again, as a new version, with a missing file beside it: exit 1, and the good file still uploads.
+	code, out, _ = runCLI(t, "", uploadArgs(srv, "--json", "--unique=false", "--folder", "/shop/summer", filepath.Join(dir, "b.jpg"), filepath.Join(dir, "gone.jpg"))...)
+	lines = jsonLines(t, out)
+	if code != 1 || lines["b.jpg"]["status"] != "uploaded" || lines["gone.jpg"]["status"] != "failed" {
+		t.Fatalf("exit %d: %v", code, lines)
+	}
+	if vi, _ := lines["b.jpg"]["versionInfo"].(map[string]any); vi["name"] != "Version 2" {
+		t.Errorf("second upload of b.jpg: %v", lines["b.jpg"])
+	}
+	if e, _ := lines["gone.jpg"]["error"].(map[string]any); !strings.Contains(e["message"].(string), "does not exist") {
+		t.Errorf("gone.jpg: %v", lines["gone.jpg"])
+	}
+
+	// --file-name renames the one file; overwrite=false refuses an existing path.
+	code, out, _ = runCLI(t, "", uploadArgs(srv, "--json", "--unique=false", "--overwrite=false", "--file-name", "b.jpg", "--folder", "/shop/summer", filepath.Join(dir, "dresses", "a.jpg"))...)
+	lines = jsonLines(t, out)
+	if e, _ := lines["a.jpg"]["error"].(map[string]any); code != 1 || e["status"] != float64(400) || !strings.Contains(e["message"].(string), "already exists") || e["requestId"] == "" {
+		t.Fatalf("exit %d: %v", code, lines)
+	}
+}
+
+func TestUploadWrongKey(t *testing.T) {
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "a.jpg")
+	os.WriteFile(p, []byte("a"), 0o644)
+	t.Setenv(signer.EnvPrivateKey, "private_wrong")
+	code, out, _ := runCLI(t, "", uploadArgs(srv, p)...)
+	if code != 1 || !strings.Contains(out, "key rejected") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+}
+
+func TestUploadUsageErrors(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "")
+	t.Setenv(signer.EnvPublicKey, "")
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.jpg"), filepath.Join(dir, "b.jpg")
+	os.WriteFile(a, []byte("a"), 0o644)
+	os.WriteFile(b, []byte("b"), 0o644)
+	local := "http://127.0.0.1:1/api/v2/files/upload"
+	pk := imagekittest.DemoPublicKey
+	for name, args := range map[string][]string{
+		"no paths":             {"upload", "--endpoint", local, "--public-key", pk},
+		"no public key":        {"upload", "--endpoint", local, a},
+		"file-name, 2 files":   {"upload", "--endpoint", local, "--public-key", pk, "--file-name", "x.jpg", a, b},
+		"tags with %":          {"upload", "--endpoint", local, "--public-key", pk, "--tags", "50%", a},
+		"folder with a space":  {"upload", "--endpoint", local, "--public-key", pk, "--folder", "/my photos", a},
+		"http to another host": {"upload", "--endpoint", "http://upload.imagekit.io/api/v2/files/upload", "--public-key", pk, a},
+		"concurrency 17":       {"upload", "--endpoint", local, "--public-key", pk, "--concurrency", "17", a},
+		"plan gold":            {"upload", "--endpoint", local, "--public-key", pk, "--plan", "gold", a},
+		"no key saved":         {"upload", "--endpoint", local, "--public-key", "public_nobody", a},
+		"demo key, real API":   {"upload", "--public-key", pk, a},
+	} {
+		if code, _, errs := runCLI(t, "", args...); code != 2 || errs == "" {
+			t.Errorf("%s: exit %d, %q; want 2 and a message", name, code, errs)
+		}
+	}
+}

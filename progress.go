@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"imagekit-uploader/uploader"
+)
+
+// progressBars redraws the active uploads and a total line on a terminal,
+// five times a second.
+type progressBars struct {
+	w     io.Writer
+	q     *uploader.Queue
+	done  chan struct{}
+	wg    sync.WaitGroup
+	lines int
+}
+
+func startBars(w io.Writer, q *uploader.Queue) *progressBars {
+	b := &progressBars{w: w, q: q, done: make(chan struct{})}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.done:
+				b.clear()
+				return
+			case <-t.C:
+				b.draw()
+			}
+		}
+	}()
+	return b
+}
+
+func (b *progressBars) stop() {
+	close(b.done)
+	b.wg.Wait()
+}
+
+func (b *progressBars) clear() {
+	if b.lines > 0 {
+		fmt.Fprintf(b.w, "\x1b[%dA\x1b[J", b.lines)
+	}
+	b.lines = 0
+}
+
+func (b *progressBars) draw() {
+	var sb strings.Builder
+	lines := 0
+	for _, j := range b.q.Jobs() {
+		if j.State != uploader.Uploading && j.State != uploader.Retrying {
+			continue
+		}
+		if lines == 8 {
+			break
+		}
+		name := filepath.Base(j.Request.Path)
+		if len([]rune(name)) > 28 {
+			name = string([]rune(name)[:27]) + "…"
+		}
+		status := fmt.Sprintf("%s/s", formatBytes(int64(j.Speed)))
+		if j.State == uploader.Retrying {
+			status = fmt.Sprintf("retry in %s", time.Until(j.RetryAt).Round(time.Second))
+		}
+		fmt.Fprintf(&sb, "%-28s %s %3d%% %s\n", name, bar(j.Sent, j.Request.Size, 24), percent(j.Sent, j.Request.Size), status)
+		lines++
+	}
+	t := b.q.Totals()
+	fmt.Fprintf(&sb, "total %s %3d%%  %d/%d files  %s/s  ETA %s\n", bar(t.Sent, t.Bytes, 30), percent(t.Sent, t.Bytes),
+		t.Count[uploader.Done], len(b.q.Jobs()), formatBytes(int64(t.Speed)), t.ETA.Round(time.Second))
+	lines++
+	b.clear()
+	io.WriteString(b.w, sb.String())
+	b.lines = lines
+}
+
+func percent(n, total int64) int {
+	if total <= 0 {
+		return 0
+	}
+	return int(min(n*100/total, 100))
+}
+
+func bar(n, total int64, width int) string {
+	filled := 0
+	if total > 0 {
+		filled = int(min(n*int64(width)/total, int64(width)))
+	}
+	return "[" + strings.Repeat("#", filled) + strings.Repeat(".", width-filled) + "]"
+}
