@@ -100,12 +100,6 @@ func (s *store) place(path, blob string, v Version, mode placeMode, private bool
 	return *f, v, nil
 }
 
-func (s *store) exists(path string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.by[path] != nil
-}
-
 // latest returns the newest version of the file at path.
 func (s *store) latest(path string) (Version, bool) {
 	s.mu.Lock()
