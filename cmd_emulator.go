@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -104,7 +105,7 @@ func describeRequest(r imagekittest.Request) string {
 	default:
 		b.WriteString(strconv.Itoa(r.Status))
 	}
-	fmt.Fprintf(&b, " %s %q %s", r.ID, r.Fields["fileName"], formatBytes(r.Size))
+	fmt.Fprintf(&b, " %s %q %s", r.ID, r.Fields["fileName"], uploader.FormatSize(r.Size))
 	if r.Result != nil {
 		fmt.Fprintf(&b, " -> %s (%s)", r.Result.FilePath, r.Result.VersionName)
 	} else if r.Message != "" {
@@ -134,20 +135,6 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("want a positive size such as 25MB, got %q", s)
 	}
 	return int64(f * float64(mult)), nil
-}
-
-// formatBytes prints sizes for people: 512 B, 1.5 MB.
-func formatBytes(n int64) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	case n < 1<<30:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	default:
-		return fmt.Sprintf("%.2f GB", float64(n)/(1<<30))
-	}
 }
 
 var _ flag.Value = keyPairs{}

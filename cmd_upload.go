@@ -109,7 +109,7 @@ bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
 	failed := t.Count[uploader.Failed] + t.Count[uploader.Canceled]
 	fmt.Fprintf(std.err, "%d uploaded, %d failed, %d skipped in %s (%s/s)\n",
 		t.Count[uploader.Done], failed, len(skipped), elapsed.Round(time.Millisecond),
-		formatBytes(int64(float64(t.Sent)/max(elapsed.Seconds(), 1e-3))))
+		uploader.FormatSize(int64(float64(t.Sent)/max(elapsed.Seconds(), 1e-3))))
 	if failed > 0 {
 		return errFailed
 	}

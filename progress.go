@@ -67,7 +67,7 @@ func (b *progressBars) draw() {
 		if len([]rune(name)) > 28 {
 			name = string([]rune(name)[:27]) + "…"
 		}
-		status := fmt.Sprintf("%s/s", formatBytes(int64(j.Speed)))
+		status := fmt.Sprintf("%s/s", uploader.FormatSize(int64(j.Speed)))
 		if j.State == uploader.Retrying {
 			status = fmt.Sprintf("retry in %s", time.Until(j.RetryAt).Round(time.Second))
 		}
@@ -76,7 +76,7 @@ func (b *progressBars) draw() {
 	}
 	t := b.q.Totals()
 	fmt.Fprintf(&sb, "total %s %3d%%  %d/%d files  %s/s  ETA %s\n", bar(t.Sent, t.Bytes, 30), percent(t.Sent, t.Bytes),
-		t.Count[uploader.Done], len(b.q.Jobs()), formatBytes(int64(t.Speed)), t.ETA.Round(time.Second))
+		t.Count[uploader.Done], len(b.q.Jobs()), uploader.FormatSize(int64(t.Speed)), t.ETA.Round(time.Second))
 	lines++
 	b.clear()
 	io.WriteString(b.w, sb.String())

@@ -510,12 +510,13 @@ func Check(r Request, plan Plan) (int64, error) {
 		if IsVideo(r.FileName) {
 			kind = "video"
 		}
-		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf("the %s is %s; the %s plan accepts up to %s", kind, formatSize(size), plan, formatSize(limit))}
+		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf("the %s is %s; the %s plan accepts up to %s", kind, FormatSize(size), plan, FormatSize(limit))}
 	}
 	return size, nil
 }
 
-func formatSize(n int64) string {
+// FormatSize words a byte count for people: 512 B, 1.5 MB.
+func FormatSize(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
