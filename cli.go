@@ -63,6 +63,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprint(w, `ImageKit Uploader: upload files to ImageKit.io.
 
 Usage:
+  imagekit-uploader [--demo] [PATH...]   open the app, with these files and folders added
   imagekit-uploader COMMAND [flags]
 
 Commands:
@@ -71,6 +72,7 @@ Commands:
 		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
+  --demo        open the app with a local server and the demo key: nothing leaves this computer
   --version     print the version
 
 Environment:

@@ -102,6 +102,14 @@ func (q *Queue) SetConcurrency(n int) {
 	q.schedule()
 }
 
+// SetClient changes the client that jobs started from now on upload with
+// (another endpoint or key); running jobs keep theirs.
+func (q *Queue) SetClient(c *Client) {
+	q.mu.Lock()
+	q.client = c
+	q.mu.Unlock()
+}
+
 // SetPlan changes the plan whose size limits the pre-check applies.
 func (q *Queue) SetPlan(p Plan) {
 	q.mu.Lock()
@@ -414,9 +422,9 @@ func (q *Queue) idleIfDoneLocked() {
 
 func (q *Queue) run(ctx context.Context, j *job) {
 	q.mu.Lock()
-	req := j.Request
+	req, client := j.Request, q.client
 	q.mu.Unlock()
-	res, err := q.client.Upload(ctx, req, func(a Attempt) { q.progress(j, a) })
+	res, err := client.Upload(ctx, req, func(a Attempt) { q.progress(j, a) })
 	q.mu.Lock()
 	j.cancel()
 	j.Ended = time.Now()

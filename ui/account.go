@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader"
+)
+
+// SigningMode is how upload tokens are made.
+type SigningMode string
+
+// The signing modes.
+const (
+	SignLocally   SigningMode = "key"      // with the private key in the OS keyring
+	SignByRequest SigningMode = "endpoint" // by a team's token endpoint
+)
+
+// Account is where and how uploads go. It is kept in the app's preferences;
+// the secrets (private key, token endpoint secret) only in the OS keyring.
+type Account struct {
+	PublicKey   string
+	Endpoint    string
+	Mode        SigningMode
+	TokenURL    string
+	Plan        uploader.Plan
+	Concurrency int
+}
+
+const (
+	prefPublicKey   = "account.publicKey"
+	prefEndpoint    = "account.endpoint"
+	prefMode        = "account.mode"
+	prefTokenURL    = "account.tokenURL"
+	prefPlan        = "account.plan"
+	prefConcurrency = "account.concurrency"
+)
+
+func loadAccount(p fyne.Preferences) Account {
+	return Account{
+		PublicKey:   p.String(prefPublicKey),
+		Endpoint:    p.StringWithFallback(prefEndpoint, uploader.DefaultEndpoint),
+		Mode:        SigningMode(p.StringWithFallback(prefMode, string(SignLocally))),
+		TokenURL:    p.String(prefTokenURL),
+		Plan:        uploader.Plan(p.StringWithFallback(prefPlan, string(uploader.PlanFree))),
+		Concurrency: p.IntWithFallback(prefConcurrency, uploader.DefaultConcurrency),
+	}
+}
+
+func (a Account) save(p fyne.Preferences) {
+	p.SetString(prefPublicKey, a.PublicKey)
+	p.SetString(prefEndpoint, a.Endpoint)
+	p.SetString(prefMode, string(a.Mode))
+	p.SetString(prefTokenURL, a.TokenURL)
+	p.SetString(prefPlan, string(a.Plan))
+	p.SetInt(prefConcurrency, a.Concurrency)
+}
+
+// configured says whether uploads can be attempted at all.
+func (a Account) configured() bool {
+	if a.Mode == SignByRequest {
+		return a.TokenURL != "" && a.PublicKey != ""
+	}
+	return a.PublicKey != ""
+}
+
+// check says what is wrong with the account's settings, field by field.
+func (a Account) check() error {
+	if a.PublicKey == "" {
+		return errors.New("enter the public key (ImageKit dashboard, Developer options)")
+	}
+	if err := uploader.CheckEndpoint(a.Endpoint); err != nil {
+		return fmt.Errorf("upload endpoint: %w", err)
+	}
+	if a.Mode == SignByRequest {
+		if err := uploader.CheckEndpoint(a.TokenURL); err != nil {
+			return fmt.Errorf("token endpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+// tokenSecretName is the keyring name of a token endpoint's bearer secret.
+func tokenSecretName(url string) string { return "token-endpoint " + url }
+
+// secrets reads and writes the account's secrets in the OS keyring. Every
+// call can block (a locked keyring waits for its password): call it off the
+// UI goroutine.
+type secrets struct {
+	store signer.KeyStore
+}
+
+// tokenSource builds the token source for acct, reading the secret it needs.
+// signers is reused across batches so that tokens stay distinct.
+func (s secrets) tokenSource(ctx context.Context, acct Account, cached *signer.Signer) (uploader.TokenSource, *signer.Signer, error) {
+	if acct.Mode == SignByRequest {
+		secret, err := s.store.Load(ctx, tokenSecretName(acct.TokenURL))
+		if errors.Is(err, signer.ErrNoKey) {
+			return nil, cached, errors.New("no bearer secret is saved for the token endpoint: enter it in Settings")
+		}
+		if err != nil {
+			return nil, cached, err
+		}
+		return uploader.RemoteTokens{URL: acct.TokenURL, Secret: secret, PublicKey: acct.PublicKey}, cached, nil
+	}
+	if cached != nil && cached.PublicKey() == acct.PublicKey {
+		return uploader.LocalTokens{Signer: cached}, cached, nil
+	}
+	priv, err := s.store.Load(ctx, acct.PublicKey)
+	if errors.Is(err, signer.ErrNoKey) {
+		return nil, cached, errors.New("no private key is saved for this public key: enter it in Settings")
+	}
+	if err != nil {
+		return nil, cached, err
+	}
+	sg, err := signer.New(acct.PublicKey, priv)
+	if err != nil {
+		return nil, cached, err
+	}
+	return uploader.LocalTokens{Signer: sg}, sg, nil
+}

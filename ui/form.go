@@ -1,0 +1,303 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"imagekit-uploader/uploader"
+)
+
+const (
+	prefFolder    = "form.folder"
+	prefTags      = "form.tags"
+	prefUnique    = "form.unique"
+	prefOverwrite = "form.overwrite"
+	prefPrivate   = "form.private"
+)
+
+// uploadForm is the upload fields, the selected file's name, and the Upload
+// button with the reason it is off.
+type uploadForm struct {
+	u         *UI
+	folder    *widget.Entry
+	tags      *widget.Entry
+	unique    *widget.Check
+	overwrite *widget.Check
+	private   *widget.Check
+	name      *widget.Entry
+	nameHint  *widget.Label
+	button    *widget.Button
+	reason    *widget.Label
+	object    fyne.CanvasObject
+	busy      bool // an Upload click is reading the keyring
+}
+
+func newUploadForm(u *UI) *uploadForm {
+	p := u.app.Preferences()
+	f := &uploadForm{u: u}
+	f.folder = widget.NewEntry()
+	f.folder.SetPlaceHolder("/ (the root)")
+	f.folder.SetText(p.StringWithFallback(prefFolder, "/"))
+	f.folder.Validator = func(s string) error {
+		_, err := uploader.CleanFolder(s)
+		return err
+	}
+	f.tags = widget.NewEntry()
+	f.tags.SetPlaceHolder("summer, dress")
+	f.tags.SetText(p.String(prefTags))
+	f.tags.Validator = func(s string) error { return uploader.CheckTags(uploader.ParseTags(s)) }
+	f.unique = widget.NewCheck("Use unique file name", nil)
+	f.unique.SetChecked(p.BoolWithFallback(prefUnique, true))
+	f.overwrite = widget.NewCheck("Overwrite existing: a new version", nil)
+	f.overwrite.SetChecked(p.BoolWithFallback(prefOverwrite, true))
+	f.private = widget.NewCheck("Private file", nil)
+	f.private.SetChecked(p.Bool(prefPrivate))
+	f.name = widget.NewEntry()
+	f.name.SetPlaceHolder("select a file in the list")
+	f.name.Disable()
+	f.name.Validator = func(s string) error {
+		if f.u.selected != 0 && s == "" {
+			return errors.New("a file needs a name")
+		}
+		return nil
+	}
+	f.nameHint = widget.NewLabel("")
+	f.nameHint.Wrapping = fyne.TextWrapWord
+	f.nameHint.Importance = widget.LowImportance
+
+	save := func() {
+		p.SetString(prefFolder, f.folder.Text)
+		p.SetString(prefTags, f.tags.Text)
+		p.SetBool(prefUnique, f.unique.Checked)
+		p.SetBool(prefOverwrite, f.overwrite.Checked)
+		p.SetBool(prefPrivate, f.private.Checked)
+		f.refreshState()
+	}
+	f.folder.OnChanged = func(string) { save() }
+	f.tags.OnChanged = func(string) { save() }
+	f.unique.OnChanged = func(bool) { save() }
+	f.overwrite.OnChanged = func(bool) { save() }
+	f.private.OnChanged = func(bool) { save() }
+	f.name.OnChanged = f.rename
+
+	f.button = widget.NewButtonWithIcon("Upload", theme.UploadIcon(), f.upload)
+	f.button.Importance = widget.HighImportance
+	f.reason = widget.NewLabel("")
+	f.reason.Wrapping = fyne.TextWrapWord
+	f.reason.Importance = widget.WarningImportance
+
+	form := widget.NewForm(
+		widget.NewFormItem("Folder", f.folder),
+		widget.NewFormItem("Tags", f.tags),
+	)
+	form.Items[0].HintText = "Where files go; dropped folders keep their structure under it."
+	form.Items[1].HintText = "Comma-separated; at most 500 characters, no %."
+	nameForm := widget.NewForm(widget.NewFormItem("File name", f.name))
+	f.object = container.NewPadded(container.NewVBox(
+		widget.NewLabelWithStyle("Upload settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		form,
+		f.unique, f.overwrite, f.private,
+		widget.NewSeparator(),
+		nameForm, f.nameHint,
+		widget.NewSeparator(),
+		f.button, f.reason,
+	))
+	f.refreshState()
+	return f
+}
+
+// fields are the upload fields as the form shows them (valid or not).
+func (f *uploadForm) fields() uploader.Fields {
+	folder, err := uploader.CleanFolder(f.folder.Text)
+	if err != nil {
+		folder = f.folder.Text
+	}
+	return uploader.Fields{
+		Folder:            folder,
+		Tags:              uploader.ParseTags(f.tags.Text),
+		UseUniqueFileName: f.unique.Checked,
+		OverwriteFile:     f.overwrite.Checked,
+		IsPrivateFile:     f.private.Checked,
+	}
+}
+
+// why says why Upload is off, or "" when it is on.
+func (f *uploadForm) why() string {
+	u := f.u
+	ready := 0
+	for _, id := range u.rows {
+		if u.snaps[id].State == uploader.Ready {
+			ready++
+		}
+	}
+	_, demo := u.demoEndpoint()
+	u.mu.Lock()
+	acct := u.account
+	u.mu.Unlock()
+	switch {
+	case f.busy:
+		return "Reading the key from the keyring…"
+	case ready == 0 && len(u.rows) == 0:
+		return "Add files or folders to upload: drop them here, or use Add files… (Ctrl+O)."
+	case ready == 0:
+		return "No files are waiting to upload. Add more, or retry the failed ones."
+	}
+	if _, err := uploader.CleanFolder(f.folder.Text); err != nil {
+		return "Fix the folder: " + err.Error() + "."
+	}
+	if err := uploader.CheckTags(uploader.ParseTags(f.tags.Text)); err != nil {
+		return "Fix the tags: " + err.Error() + "."
+	}
+	if f.u.selected != 0 && f.name.Text == "" && !f.name.Disabled() {
+		return "The selected file needs a name."
+	}
+	if !demo && !acct.configured() {
+		return "Set up your ImageKit account in Settings first."
+	}
+	return ""
+}
+
+// refreshState enables Upload, or disables it and says why.
+func (f *uploadForm) refreshState() {
+	if f.unique.Checked {
+		f.overwrite.Disable()
+	} else {
+		f.overwrite.Enable()
+	}
+	reason := f.why()
+	f.reason.SetText(reason)
+	if reason == "" {
+		n := 0
+		for _, id := range f.u.rows {
+			if f.u.snaps[id].State == uploader.Ready {
+				n++
+			}
+		}
+		f.button.SetText(fmt.Sprintf("Upload %d %s", n, plural(n, "file", "files")))
+		f.button.Enable()
+		f.reason.Hide()
+		return
+	}
+	f.button.SetText("Upload")
+	f.button.Disable()
+	f.reason.Show()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// selectJob shows the selected file's name for editing while it is Ready.
+func (f *uploadForm) selectJob(id uploader.JobID) {
+	f.u.selected = id
+	j, ok := f.u.snaps[id]
+	f.name.OnChanged = nil
+	defer func() { f.name.OnChanged = f.rename }()
+	if !ok {
+		f.name.SetText("")
+		f.name.Disable()
+		f.nameHint.SetText("")
+		return
+	}
+	f.name.SetText(j.Request.FileName)
+	if j.State == uploader.Ready || j.State == uploader.Failed || j.State == uploader.Canceled {
+		f.name.Enable()
+		f.nameHint.SetText("The name it is uploaded under; ImageKit turns characters other than letters, digits, '.' and '-' into '_'.")
+	} else {
+		f.name.Disable()
+		f.nameHint.SetText("This file is " + j.State.String() + "; its name can change only before it uploads.")
+	}
+}
+
+func (f *uploadForm) rename(s string) {
+	id := f.u.selected
+	if id == 0 || s == "" {
+		f.refreshState()
+		return
+	}
+	if err := f.u.queue.Update(id, func(r *uploader.Request) { r.FileName = s }); err == nil {
+		if j, ok := f.u.queue.Job(id); ok {
+			f.u.snaps[id] = j
+			f.u.jobs.refreshJob(id)
+		}
+	}
+	f.refreshState()
+}
+
+// upload starts every Ready file with the form's fields. Reading the key
+// from the keyring can block, so it happens off the UI goroutine.
+func (f *uploadForm) upload() {
+	if f.why() != "" {
+		return
+	}
+	u := f.u
+	fields := f.fields()
+	var ids []uploader.JobID
+	for _, id := range u.rows {
+		if u.snaps[id].State == uploader.Ready {
+			ids = append(ids, id)
+		}
+	}
+	f.busy = true
+	f.refreshState()
+	go func() {
+		client, err := u.client()
+		runOnUI(func() {
+			f.busy = false
+			if err != nil {
+				f.refreshState()
+				u.showError("Cannot upload", err)
+				return
+			}
+			u.mu.Lock()
+			acct := u.account
+			u.mu.Unlock()
+			u.queue.SetClient(client)
+			u.queue.SetConcurrency(acct.Concurrency)
+			u.queue.SetPlan(acct.Plan)
+			for _, id := range ids {
+				u.queue.Update(id, func(r *uploader.Request) { r.Fields = fields })
+			}
+			u.queue.Start(ids...)
+			f.refreshState()
+		})
+	}()
+}
+
+// client builds the upload client for the current account (or the demo).
+func (u *UI) client() (*uploader.Client, error) {
+	u.mu.Lock()
+	acct, cached := u.account, u.signer
+	u.mu.Unlock()
+	notice := func(s string) { runOnUI(func() { u.showNotice(s) }) }
+	if endpoint, ok := u.demoEndpoint(); ok {
+		c := uploader.NewClient(endpoint, uploader.LocalTokens{Signer: cached})
+		c.Notice = notice
+		return c, nil
+	}
+	if err := acct.check(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ts, sg, err := u.secrets.tokenSource(ctx, acct, cached)
+	if err != nil {
+		return nil, err
+	}
+	u.mu.Lock()
+	u.signer = sg
+	u.mu.Unlock()
+	c := uploader.NewClient(acct.Endpoint, ts)
+	c.Notice = notice
+	return c, nil
+}

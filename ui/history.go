@@ -1,0 +1,142 @@
+package ui
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"imagekit-uploader/uploader"
+)
+
+// Entry is one upload's outcome, as kept in the history.
+type Entry struct {
+	Time      time.Time `json:"time"`
+	File      string    `json:"file"` // the local path
+	Status    string    `json:"status"`
+	Name      string    `json:"name,omitempty"`
+	FilePath  string    `json:"filePath,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	FileID    string    `json:"fileId,omitempty"`
+	Version   string    `json:"version,omitempty"`
+	Size      int64     `json:"size,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	RequestID string    `json:"requestId,omitempty"`
+	Demo      bool      `json:"demo,omitempty"`
+}
+
+func entryOf(j uploader.Job, demo bool) Entry {
+	e := Entry{Time: j.Ended, File: j.Request.Path, Size: j.Request.Size, Demo: demo}
+	if j.Result != nil {
+		r := j.Result
+		e.Status, e.Name, e.FilePath, e.URL, e.FileID, e.Version, e.Size = "uploaded", r.Name, r.FilePath, r.URL, r.FileID, r.Version(), r.Size
+		return e
+	}
+	e.Status = "failed"
+	if j.Err != nil {
+		e.Error = j.Err.Error()
+	}
+	var ae *uploader.APIError
+	if errors.As(j.Err, &ae) {
+		e.RequestID = ae.RequestID
+	}
+	return e
+}
+
+// history is an append-only JSON-lines file in the app's storage: it never
+// holds a key or a token.
+type history struct {
+	path string
+	mu   sync.Mutex
+	all  []Entry // oldest first
+}
+
+func openHistory(dir string) (*history, error) {
+	h := &history{path: filepath.Join(dir, "history.jsonl")}
+	f, err := os.Open(h.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return h, nil
+	}
+	if err != nil {
+		return h, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var e Entry
+		if json.Unmarshal(sc.Bytes(), &e) == nil { // a torn last line (a crash mid-write) is passed over
+			h.all = append(h.all, e)
+		}
+	}
+	return h, sc.Err()
+}
+
+// add appends entries to memory and to the file.
+func (h *history) add(es ...Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	var buf []byte
+	for _, e := range es {
+		b, _ := json.Marshal(e)
+		buf = append(append(buf, b...), '\n')
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.all = append(h.all, es...)
+	if err := os.MkdirAll(filepath.Dir(h.path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(h.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(buf)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// search returns the entries matching every word of q, newest first.
+func (h *history) search(q string) []Entry {
+	words := strings.Fields(strings.ToLower(q))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []Entry
+	for i := len(h.all) - 1; i >= 0; i-- {
+		e := h.all[i]
+		hay := strings.ToLower(strings.Join([]string{e.File, e.Name, e.FilePath, e.URL, e.Status, e.Error, e.Version}, " "))
+		ok := true
+		for _, w := range words {
+			if !strings.Contains(hay, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// writeCSV exports entries with a header row.
+func writeCSV(w io.Writer, entries []Entry) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"time", "status", "file", "name", "filePath", "url", "fileId", "version", "size", "error", "requestId"})
+	for _, e := range entries {
+		cw.Write([]string{e.Time.Format(time.RFC3339), e.Status, e.File, e.Name, e.FilePath, e.URL, e.FileID, e.Version,
+			strconv.FormatInt(e.Size, 10), e.Error, e.RequestID})
+	}
+	cw.Flush()
+	return cw.Error()
+}

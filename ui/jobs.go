@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"imagekit-uploader/uploader"
+)
+
+// jobsView is the list of uploads, one row per file; widget.List is virtual,
+// so 10,000 files cost as many rows as fit on screen.
+type jobsView struct {
+	u      *UI
+	list   *widget.List
+	empty  fyne.CanvasObject
+	object fyne.CanvasObject
+}
+
+func newJobsView(u *UI) *jobsView {
+	v := &jobsView{u: u}
+	v.list = widget.NewList(
+		func() int { return len(u.rows) },
+		func() fyne.CanvasObject { return newJobRow(u) },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(u.rows) {
+				o.(*jobRow).show(u.snaps[u.rows[i]])
+			}
+		},
+	)
+	v.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(u.rows) {
+			u.form.selectJob(u.rows[i])
+		}
+	}
+	v.list.OnUnselected = func(widget.ListItemID) { u.form.selectJob(0) }
+
+	icon := widget.NewIcon(theme.UploadIcon())
+	title := widget.NewLabelWithStyle("Drop files or folders here", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	hint := widget.NewLabelWithStyle("or use Add files… (Ctrl+O) and Add folder…. Folders keep their structure.", fyne.TextAlignCenter, fyne.TextStyle{})
+	hint.Wrapping = fyne.TextWrapWord
+	iconBox := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(64), icon))
+	v.empty = container.NewCenter(container.NewVBox(iconBox, title, hint))
+	v.object = container.NewStack(v.list, v.empty)
+	return v
+}
+
+// refresh redraws the whole list: after rows were added or removed.
+func (v *jobsView) refresh() {
+	if len(v.u.rows) == 0 {
+		v.empty.Show()
+	} else {
+		v.empty.Hide()
+	}
+	v.list.Refresh()
+}
+
+// refreshJob redraws one row.
+func (v *jobsView) refreshJob(id uploader.JobID) {
+	if i, ok := v.u.index[id]; ok {
+		v.list.RefreshItem(i)
+	}
+}
+
+// removeFinished drops finished rows (Clear finished).
+func (u *UI) removeFinished() {
+	removed := map[uploader.JobID]bool{}
+	u.queue.Remove(func(j uploader.Job) bool {
+		removed[j.ID] = true
+		return true
+	})
+	kept := u.rows[:0]
+	for _, id := range u.rows {
+		if removed[id] {
+			delete(u.snaps, id)
+			delete(u.index, id)
+			continue
+		}
+		u.index[id] = len(kept)
+		kept = append(kept, id)
+	}
+	u.rows = kept
+	if removed[u.selected] {
+		u.jobs.list.UnselectAll()
+		u.form.selectJob(0)
+	}
+	u.jobs.refresh()
+	u.form.refreshState()
+	u.footer.SetText(footerText(u.queue.Totals()))
+}
+
+// jobRow is one upload: thumbnail, name and size, its own progress bar, and
+// either its progress, its result or its error, with the actions that fit.
+type jobRow struct {
+	widget.BaseWidget
+	u                                  *UI
+	id                                 uploader.JobID
+	thumb                              *canvas.Image
+	name, detail                       *widget.Label
+	bar                                *widget.ProgressBar
+	copyBtn, openBtn, retryBtn, cancel *widget.Button
+	content                            fyne.CanvasObject
+}
+
+func newJobRow(u *UI) *jobRow {
+	r := &jobRow{u: u}
+	r.thumb = canvas.NewImageFromResource(theme.FileIcon())
+	r.thumb.FillMode = canvas.ImageFillContain
+	r.thumb.SetMinSize(fyne.NewSquareSize(44))
+	r.name = widget.NewLabel("")
+	r.name.TextStyle.Bold = true
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.detail = widget.NewLabel("")
+	r.detail.Truncation = fyne.TextTruncateEllipsis
+	r.bar = widget.NewProgressBar()
+	r.bar.TextFormatter = func() string { return "" }
+	r.copyBtn = widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { r.withURL(r.u.copyText) })
+	r.openBtn = widget.NewButtonWithIcon("Open", theme.ComputerIcon(), func() { r.withURL(r.u.openURL) })
+	r.retryBtn = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { r.u.queue.Retry(r.id) })
+	r.cancel = widget.NewButtonWithIcon("", theme.CancelIcon(), func() { r.u.queue.Cancel(r.id) })
+	r.retryBtn.Importance = widget.HighImportance
+	r.cancel.Importance = widget.LowImportance
+	buttons := container.NewHBox(r.copyBtn, r.openBtn, r.retryBtn, r.cancel)
+	texts := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), r.name, r.detail)
+	middle := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(160, r.bar.MinSize().Height), r.bar)), texts)
+	r.content = container.NewBorder(nil, nil, container.NewCenter(r.thumb), container.NewCenter(buttons), middle)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *jobRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+// withURL runs f with the row's uploaded URL.
+func (r *jobRow) withURL(f func(string)) {
+	if j, ok := r.u.snaps[r.id]; ok && j.Result != nil {
+		f(j.Result.URL)
+	}
+}
+
+func setVisible(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// show fills the row with one job's state.
+func (r *jobRow) show(j uploader.Job) {
+	r.id = j.ID
+	size := uploader.FormatSize(j.Request.Size)
+	name := j.Request.FileName
+	if j.Request.Rel != "" {
+		name = j.Request.Rel + "/" + name
+	}
+	r.name.SetText(name)
+	done := j.State == uploader.Done
+	r.copyBtn.Hidden, r.openBtn.Hidden = !done, !done
+	r.retryBtn.Hidden = j.State != uploader.Failed && j.State != uploader.Canceled
+	r.cancel.Hidden = j.State.Finished()
+	switch {
+	case j.Request.Size > 0 && (j.State == uploader.Uploading || done):
+		r.bar.SetValue(float64(j.Sent) / float64(j.Request.Size))
+	default:
+		r.bar.SetValue(0)
+	}
+	setVisible(r.bar, j.State == uploader.Uploading || j.State == uploader.Retrying)
+	r.detail.Importance = widget.MediumImportance
+	r.detail.SetText(detailText(j, size))
+	switch j.State {
+	case uploader.Failed:
+		r.detail.Importance = widget.DangerImportance
+	case uploader.Done:
+		r.detail.Importance = widget.SuccessImportance
+	}
+	r.detail.Refresh()
+	r.setThumb(j)
+	r.content.Refresh()
+}
+
+func (r *jobRow) setThumb(j uploader.Job) {
+	if img := r.u.thumbs.get(j.ID, j.Request.Path); img != nil {
+		r.thumb.Resource, r.thumb.Image = nil, img
+	} else {
+		r.thumb.Image, r.thumb.Resource = nil, fileIcon(j.Request.FileName)
+	}
+	r.thumb.Refresh()
+}
+
+func fileIcon(name string) fyne.Resource {
+	switch {
+	case uploader.IsVideo(name):
+		return theme.FileVideoIcon()
+	case isImage(name):
+		return theme.FileImageIcon()
+	}
+	return theme.FileIcon()
+}
+
+func isImage(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".svg", ".avif", ".heic":
+		return true
+	}
+	return false
+}
+
+// detailText is a row's second line: what is happening to the file, or what
+// became of it.
+func detailText(j uploader.Job, size string) string {
+	switch j.State {
+	case uploader.Ready:
+		return size + " · ready"
+	case uploader.Queued:
+		return size + " · waiting for a free slot"
+	case uploader.Uploading:
+		s := fmt.Sprintf("%s of %s", uploader.FormatSize(j.Sent), size)
+		if j.Attempt > 1 {
+			s += fmt.Sprintf(" · attempt %d", j.Attempt)
+		}
+		if j.Speed > 0 {
+			s += " · " + uploader.FormatSize(int64(j.Speed)) + "/s · " + aboutLeft(j.ETA)
+		}
+		return s
+	case uploader.Retrying:
+		wait := max(time.Until(j.RetryAt), 0).Round(time.Second)
+		return fmt.Sprintf("%s · retrying in %s: %s", size, wait, shortError(j.Err))
+	case uploader.Done:
+		r := j.Result
+		s := r.Name
+		if v := r.Version(); v != "" {
+			s += " · " + v
+		}
+		return s + " · " + r.URL
+	case uploader.Failed:
+		return explain(j.Err)
+	case uploader.Canceled:
+		return size + " · canceled"
+	}
+	return ""
+}
+
+// explain words an upload's error for the row: the server's own message,
+// with what a person can do.
+func explain(err error) string {
+	var ae *uploader.APIError
+	var ce *uploader.CheckError
+	var te *uploader.TokenEndpointError
+	switch {
+	case err == nil:
+		return "failed"
+	case errors.As(err, &ae) && ae.KeyRejected():
+		return "Key rejected: " + ae.Message + " Check the keys in Settings." + requestID(ae)
+	case errors.As(err, &ae):
+		return fmt.Sprintf("%d: %s%s", ae.Status, ae.Message, requestID(ae))
+	case errors.As(err, &ce):
+		return "Not sent: " + ce.Reason
+	case errors.As(err, &te):
+		return te.Error()
+	}
+	return err.Error()
+}
+
+func requestID(ae *uploader.APIError) string {
+	if ae.RequestID == "" {
+		return ""
+	}
+	return " (request id " + ae.RequestID + ")"
+}
+
+func shortError(err error) string {
+	var ae *uploader.APIError
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("%d %s", ae.Status, ae.Message)
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

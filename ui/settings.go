@@ -1,0 +1,274 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader"
+)
+
+var (
+	modeNames = map[SigningMode]string{SignLocally: "The private key, kept on this computer", SignByRequest: "A team's token endpoint"}
+	planNames = map[uploader.Plan]string{uploader.PlanFree: "Free", uploader.PlanLite: "Lite", uploader.PlanPro: "Pro"}
+)
+
+// settingsDialog edits the account: keys (saved only to the OS keyring),
+// endpoint, signing mode, plan and concurrency.
+type settingsDialog struct {
+	u                               *UI
+	d                               dialog.Dialog
+	publicKey, privateKey           *widget.Entry
+	keyStatus                       *widget.Label
+	deleteKey                       *widget.Button
+	mode                            *widget.RadioGroup
+	tokenURL, tokenSecret, endpoint *widget.Entry
+	plan, concurrency               *widget.Select
+	problem                         *widget.Label
+	save                            *widget.Button
+}
+
+func (u *UI) showSettings(first bool) {
+	u.mu.Lock()
+	acct := u.account
+	u.mu.Unlock()
+	s := &settingsDialog{u: u}
+	s.publicKey = widget.NewEntry()
+	s.publicKey.SetPlaceHolder("public_…")
+	s.publicKey.SetText(acct.PublicKey)
+	s.privateKey = widget.NewPasswordEntry()
+	s.privateKey.SetPlaceHolder("private_… (leave empty to keep the saved one)")
+	s.keyStatus = widget.NewLabel("")
+	s.keyStatus.Wrapping = fyne.TextWrapWord
+	s.deleteKey = widget.NewButton("Delete the saved key", s.onDelete)
+	s.deleteKey.Importance = widget.DangerImportance
+	s.deleteKey.Hide()
+	s.tokenURL = widget.NewEntry()
+	s.tokenURL.SetPlaceHolder("https://cms.example.com/auth")
+	s.tokenURL.SetText(acct.TokenURL)
+	s.tokenSecret = widget.NewPasswordEntry()
+	s.tokenSecret.SetPlaceHolder("bearer secret (leave empty to keep the saved one)")
+	s.endpoint = widget.NewEntry()
+	s.endpoint.SetText(acct.Endpoint)
+	s.mode = widget.NewRadioGroup([]string{modeNames[SignLocally], modeNames[SignByRequest]}, nil)
+	s.mode.SetSelected(modeNames[acct.Mode])
+	s.mode.OnChanged = func(string) { s.refresh() }
+	s.plan = widget.NewSelect([]string{"Free", "Lite", "Pro"}, nil)
+	s.plan.SetSelected(planNames[acct.Plan])
+	var counts []string
+	for i := 1; i <= uploader.MaxConcurrency; i++ {
+		counts = append(counts, strconv.Itoa(i))
+	}
+	s.concurrency = widget.NewSelect(counts, nil)
+	s.concurrency.SetSelected(strconv.Itoa(min(max(acct.Concurrency, 1), uploader.MaxConcurrency)))
+	s.problem = widget.NewLabel("")
+	s.problem.Wrapping = fyne.TextWrapWord
+	s.problem.Importance = widget.DangerImportance
+	s.problem.Hide()
+
+	form := widget.NewForm(
+		widget.NewFormItem("Public key", s.publicKey),
+		widget.NewFormItem("Private key", s.privateKey),
+		widget.NewFormItem("", container.NewVBox(s.keyStatus, container.NewHBox(s.deleteKey))),
+		widget.NewFormItem("Sign uploads with", s.mode),
+		widget.NewFormItem("Token endpoint", s.tokenURL),
+		widget.NewFormItem("Bearer secret", s.tokenSecret),
+		widget.NewFormItem("Upload endpoint", s.endpoint),
+		widget.NewFormItem("Plan", s.plan),
+		widget.NewFormItem("Uploads at once", s.concurrency),
+	)
+	form.Items[1].HintText = "Saved only in the OS keyring, never in a file."
+	form.Items[6].HintText = "ImageKit's, or a local server such as http://127.0.0.1:8087/api/v2/files/upload"
+	form.Items[7].HintText = "For the size check before sending (Free: 25 MB, videos 100 MB)."
+
+	intro := widget.NewLabel("Your keys are in the ImageKit dashboard under Developer options.")
+	if first {
+		intro.SetText("Welcome. To upload to ImageKit, enter your account's keys (dashboard, Developer options). " +
+			"The private key is kept only in this computer's keyring. No account yet? Try the demo: uploads stay on this computer.")
+	}
+	intro.Wrapping = fyne.TextWrapWord
+	demo := widget.NewButton("Try the demo (no account)", func() {
+		s.d.Hide()
+		if _, on := u.demoEndpoint(); !on {
+			u.startDemo()
+		}
+	})
+	cancel := widget.NewButton("Cancel", func() { s.d.Hide() })
+	s.save = widget.NewButton("Save", s.onSave)
+	s.save.Importance = widget.HighImportance
+	buttons := container.NewHBox(demo, layout.NewSpacer(), cancel, s.save)
+	content := container.NewBorder(intro, container.NewVBox(s.problem, buttons), nil, nil, container.NewVScroll(form))
+	s.d = dialog.NewCustomWithoutButtons("Settings", content, u.win)
+	s.d.Resize(fyne.NewSize(640, 640))
+	s.refresh()
+	u.show(s.d)
+	s.checkKeyring()
+}
+
+func (s *settingsDialog) selectedMode() SigningMode {
+	if s.mode.Selected == modeNames[SignByRequest] {
+		return SignByRequest
+	}
+	return SignLocally
+}
+
+func (s *settingsDialog) refresh() {
+	local := s.selectedMode() == SignLocally
+	for _, e := range []*widget.Entry{s.tokenURL, s.tokenSecret} {
+		if local {
+			e.Disable()
+		} else {
+			e.Enable()
+		}
+	}
+	if local {
+		s.privateKey.Enable()
+	} else {
+		s.privateKey.Disable()
+	}
+}
+
+// checkKeyring says whether a private key is saved, reading the keyring off
+// the UI goroutine; a keyring that cannot be used says what to do.
+func (s *settingsDialog) checkKeyring() {
+	pk := strings.TrimSpace(s.publicKey.Text)
+	if pk == "" {
+		s.keyStatus.SetText("No key saved yet.")
+		return
+	}
+	s.keyStatus.SetText("Checking the keyring…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := s.u.secrets.store.Load(ctx, pk)
+		runOnUI(func() {
+			switch {
+			case err == nil:
+				s.keyStatus.SetText("A private key for this public key is saved in the OS keyring.")
+				s.deleteKey.Show()
+			case errors.Is(err, signer.ErrNoKey):
+				s.keyStatus.SetText("No private key is saved for this public key yet.")
+				s.deleteKey.Hide()
+			default:
+				s.keyStatus.SetText(err.Error())
+				s.keyStatus.Importance = widget.DangerImportance
+				s.keyStatus.Refresh()
+			}
+		})
+	}()
+}
+
+func (s *settingsDialog) onDelete() {
+	pk := strings.TrimSpace(s.publicKey.Text)
+	s.deleteKey.Disable()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		err := s.u.secrets.store.Delete(ctx, pk)
+		if errors.Is(err, signer.ErrNoKey) {
+			err = nil
+		}
+		runOnUI(func() {
+			s.deleteKey.Enable()
+			if err != nil {
+				s.showProblem(err)
+				return
+			}
+			s.u.mu.Lock()
+			s.u.signer = nil
+			s.u.mu.Unlock()
+			s.checkKeyring()
+		})
+	}()
+}
+
+func (s *settingsDialog) showProblem(err error) {
+	s.problem.SetText(err.Error())
+	s.problem.Show()
+}
+
+// onSave checks the fields, saves the secrets to the keyring (off the UI
+// goroutine: a locked keyring waits for its password), then the rest to
+// preferences.
+func (s *settingsDialog) onSave() {
+	n, _ := strconv.Atoi(s.concurrency.Selected)
+	acct := Account{
+		PublicKey:   strings.TrimSpace(s.publicKey.Text),
+		Endpoint:    strings.TrimSpace(s.endpoint.Text),
+		Mode:        s.selectedMode(),
+		TokenURL:    strings.TrimSpace(s.tokenURL.Text),
+		Plan:        uploader.Plan(strings.ToLower(s.plan.Selected)),
+		Concurrency: n,
+	}
+	if acct.Endpoint == "" {
+		acct.Endpoint = uploader.DefaultEndpoint
+	}
+	if err := acct.check(); err != nil {
+		s.showProblem(err)
+		return
+	}
+	priv := strings.TrimSpace(s.privateKey.Text)
+	secret := strings.TrimSpace(s.tokenSecret.Text)
+	if strings.HasPrefix(priv, "public_") {
+		s.showProblem(errors.New("that is a public key; paste the private key (it starts with private_)"))
+		return
+	}
+	s.save.Disable()
+	s.problem.SetText("Saving to the keyring…")
+	s.problem.Show()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		var err error
+		if priv != "" && acct.Mode == SignLocally {
+			err = s.u.secrets.store.Save(ctx, acct.PublicKey, priv)
+		}
+		if err == nil && secret != "" && acct.Mode == SignByRequest {
+			err = s.u.secrets.store.Save(ctx, tokenSecretName(acct.TokenURL), secret)
+		}
+		runOnUI(func() {
+			s.save.Enable()
+			if err != nil {
+				s.showProblem(err)
+				return
+			}
+			s.u.applyAccount(acct, priv != "")
+			s.d.Hide()
+		})
+	}()
+}
+
+// applyAccount makes acct the account uploads use from now on; a configured
+// account ends the demo.
+func (u *UI) applyAccount(acct Account, newKey bool) {
+	acct.save(u.app.Preferences())
+	u.mu.Lock()
+	u.account = acct
+	if newKey || (u.signer != nil && u.signer.PublicKey() != acct.PublicKey) {
+		u.signer = nil
+	}
+	demo := u.demo
+	if acct.configured() {
+		u.demo = nil
+		if demo != nil {
+			u.signer = nil
+		}
+	}
+	u.mu.Unlock()
+	if demo != nil && acct.configured() {
+		u.banner.Hide()
+		go demo.Close()
+	}
+	u.queue.SetConcurrency(acct.Concurrency)
+	u.queue.SetPlan(acct.Plan)
+	u.form.refreshState()
+}

@@ -1,0 +1,104 @@
+package ui
+
+import (
+	"image"
+	_ "image/gif" // decoders for thumbnails
+	_ "image/jpeg"
+	_ "image/png"
+	"os"
+	"sync"
+
+	"golang.org/x/image/draw"
+	_ "golang.org/x/image/webp"
+
+	"imagekit-uploader/uploader"
+)
+
+const (
+	thumbSize     = 88 // pixels: twice the row's icon, for high-density screens
+	maxThumbBytes = 40 << 20
+	maxThumbs     = 2000
+)
+
+// thumbnails decodes small previews of local images off the UI goroutine,
+// two at a time, and keeps them by job.
+type thumbnails struct {
+	loaded func(uploader.JobID) // called on a goroutine when one is ready
+	sem    chan struct{}
+	mu     sync.Mutex
+	cache  map[uploader.JobID]image.Image
+	busy   map[uploader.JobID]bool
+	failed map[uploader.JobID]bool
+}
+
+func newThumbnails(loaded func(uploader.JobID)) *thumbnails {
+	return &thumbnails{loaded: loaded, sem: make(chan struct{}, 2),
+		cache: map[uploader.JobID]image.Image{}, busy: map[uploader.JobID]bool{}, failed: map[uploader.JobID]bool{}}
+}
+
+// get returns the thumbnail, or nil while it loads (or when there is none).
+func (t *thumbnails) get(id uploader.JobID, path string) image.Image {
+	if !isImage(path) {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if img, ok := t.cache[id]; ok {
+		return img
+	}
+	if t.busy[id] || t.failed[id] {
+		return nil
+	}
+	t.busy[id] = true
+	go t.load(id, path)
+	return nil
+}
+
+func (t *thumbnails) load(id uploader.JobID, path string) {
+	t.sem <- struct{}{}
+	img := decodeThumb(path)
+	<-t.sem
+	t.mu.Lock()
+	delete(t.busy, id)
+	if img == nil {
+		t.failed[id] = true
+		t.mu.Unlock()
+		return
+	}
+	if len(t.cache) >= maxThumbs {
+		for k := range t.cache { // forget an arbitrary one; rows reload what they show
+			delete(t.cache, k)
+			break
+		}
+	}
+	t.cache[id] = img
+	t.mu.Unlock()
+	t.loaded(id)
+}
+
+func decodeThumb(path string) image.Image {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || info.Size() > maxThumbBytes {
+		return nil
+	}
+	src, _, err := image.Decode(f)
+	if err != nil {
+		return nil
+	}
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w == 0 || h == 0 {
+		return nil
+	}
+	scale := float64(thumbSize) / float64(max(w, h))
+	if scale >= 1 {
+		return src
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, max(1, int(float64(w)*scale)), max(1, int(float64(h)*scale))))
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), src, b, draw.Src, nil)
+	return dst
+}

@@ -1,0 +1,536 @@
+// Package ui is the desktop window: drop files, set the upload fields, watch
+// each upload, keep a history. It reads the engine's state and sends it
+// commands; all disk, keyring and network work happens off the UI goroutine,
+// and every change from another goroutine goes through fyne.Do.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// runOnUI runs f on the UI goroutine: every change to the screen made from
+// another goroutine goes through it. Fyne's test driver runs fyne.Do on the
+// caller's goroutine, so the tests replace it with one that serializes, as
+// the real driver does.
+var runOnUI = fyne.Do
+
+// Config is what the window starts with.
+type Config struct {
+	Paths   []string        // files and folders to add at once (command line, "Open with")
+	Demo    bool            // upload to a local ImageKit-compatible server with the demo key
+	Secrets signer.KeyStore // where secrets live; signer.DefaultKeyStore in the app
+	// StorageDir holds the history and the pending list; the app's storage by default.
+	StorageDir string
+}
+
+// UI is the main window and what it shows.
+type UI struct {
+	app     fyne.App
+	win     fyne.Window
+	cfg     Config
+	queue   *uploader.Queue
+	cancel  context.CancelFunc
+	secrets secrets
+	history *history
+	pending pendingFile
+	thumbs  *thumbnails
+
+	mu      sync.Mutex // guards what goroutines share: the demo server, the signer, the inbox
+	account Account
+	demo    *imagekittest.Server
+	signer  *signer.Signer
+	inbox   map[uploader.JobID]uploader.Job
+	dirty   bool // a state changed since the pending list was saved
+
+	// Owned by the UI goroutine.
+	rows     []uploader.JobID
+	index    map[uploader.JobID]int
+	snaps    map[uploader.JobID]uploader.Job
+	selected uploader.JobID
+	recorded map[uploader.JobID]time.Time
+	dialog   dialog.Dialog
+
+	jobs     *jobsView
+	form     *uploadForm
+	histView *historyView
+	footer   *widget.Label
+	notice   *widget.Label
+	banner   *fyne.Container
+	tabs     *container.AppTabs
+
+	stopTicker chan struct{}
+	closeOnce  sync.Once
+	lastNotice time.Time
+}
+
+// New builds the window. It does not show it.
+func New(a fyne.App, cfg Config) *UI {
+	if cfg.StorageDir == "" {
+		cfg.StorageDir = a.Storage().RootURI().Path()
+	}
+	u := &UI{
+		app:        a,
+		cfg:        cfg,
+		secrets:    secrets{store: cfg.Secrets},
+		pending:    pendingFile{path: filepath.Join(cfg.StorageDir, "pending.json")},
+		inbox:      map[uploader.JobID]uploader.Job{},
+		index:      map[uploader.JobID]int{},
+		snaps:      map[uploader.JobID]uploader.Job{},
+		recorded:   map[uploader.JobID]time.Time{},
+		account:    loadAccount(a.Preferences()),
+		stopTicker: make(chan struct{}),
+	}
+	var err error
+	u.history, err = openHistory(cfg.StorageDir)
+	ctx, cancel := context.WithCancel(context.Background())
+	u.cancel = cancel
+	u.queue = uploader.NewQueue(ctx, uploader.NewClient(u.account.Endpoint, nil), u.account.Concurrency, u.account.Plan)
+	u.queue.OnChange = u.onJobChange
+	u.thumbs = newThumbnails(func(id uploader.JobID) { runOnUI(func() { u.jobs.refreshJob(id) }) })
+
+	u.win = a.NewWindow("ImageKit Uploader")
+	u.win.SetContent(u.build())
+	u.win.Resize(fyne.NewSize(1100, 720))
+	u.win.SetOnDropped(u.onDropped)
+	u.win.SetCloseIntercept(u.onClose)
+	u.addShortcuts()
+	if err != nil {
+		u.showNotice("The upload history could not be read: " + err.Error())
+	}
+	if cfg.Demo {
+		u.startDemo()
+	}
+	go u.tick()
+	if len(cfg.Paths) > 0 {
+		u.AddPaths(cfg.Paths)
+	}
+	u.offerPending()
+	if !cfg.Demo && !u.account.configured() {
+		u.showSettings(true)
+	}
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Close stops uploads, the demo server and the background work.
+func (u *UI) Close() {
+	u.closeOnce.Do(func() {
+		u.savePending()
+		u.cancel()
+		close(u.stopTicker)
+		u.mu.Lock()
+		demo := u.demo
+		u.demo = nil
+		u.mu.Unlock()
+		if demo != nil {
+			demo.Close()
+		}
+	})
+}
+
+func (u *UI) build() fyne.CanvasObject {
+	u.jobs = newJobsView(u)
+	u.form = newUploadForm(u)
+	u.histView = newHistoryView(u)
+	u.footer = widget.NewLabel("")
+	u.footer.Truncation = fyne.TextTruncateEllipsis
+	u.notice = widget.NewLabel("")
+	u.notice.Wrapping = fyne.TextWrapWord
+	u.notice.Hide()
+	u.banner = demoBanner(u)
+	u.banner.Hide()
+
+	uploads := container.NewBorder(nil, u.footer, nil, nil,
+		container.NewHSplit(u.form.object, u.jobs.object))
+	uploads.Objects[0].(*container.Split).SetOffset(0.28)
+	u.tabs = container.NewAppTabs(
+		container.NewTabItem("Uploads", uploads),
+		container.NewTabItem("History", u.histView.object),
+	)
+	u.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Text == "History" {
+			u.histView.reload()
+		}
+	}
+	return container.NewBorder(container.NewVBox(u.toolbar(), u.banner, u.notice), nil, nil, nil, u.tabs)
+}
+
+func (u *UI) addShortcuts() {
+	c := u.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.pickFiles() })
+	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.form.upload() })
+	}
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape && u.dialog != nil {
+			u.dialog.Hide()
+		}
+	})
+}
+
+// show opens a dialog and remembers it, so Esc can close it.
+func (u *UI) show(d dialog.Dialog) {
+	u.dialog = d
+	d.SetOnClosed(func() {
+		if u.dialog == d {
+			u.dialog = nil
+		}
+	})
+	d.Show()
+}
+
+// showError shows err in a dialog; nil shows nothing.
+func (u *UI) showError(title string, err error) {
+	if err == nil {
+		return
+	}
+	u.show(dialog.NewError(fmt.Errorf("%s: %w", title, err), u.win))
+}
+
+// showNotice shows a quiet line under the toolbar for a few seconds.
+func (u *UI) showNotice(text string) {
+	u.notice.SetText(text)
+	u.notice.Show()
+	u.lastNotice = time.Now()
+}
+
+// AddPaths queues files and folders (dropped, picked or given on the command
+// line). The disk walk runs off the UI goroutine.
+func (u *UI) AddPaths(paths []string) {
+	if len(paths) == 0 {
+		return
+	}
+	go func() {
+		items, skipped := uploader.Collect(paths)
+		ids, dups := u.queue.Add(items, u.form.fields())
+		jobs := make([]uploader.Job, 0, len(ids))
+		for _, id := range ids {
+			if j, ok := u.queue.Job(id); ok {
+				jobs = append(jobs, j)
+			}
+		}
+		runOnUI(func() {
+			u.appendRows(jobs)
+			if msg := addedNotice(len(ids), dups, skipped); msg != "" {
+				u.showNotice(msg)
+			}
+		})
+	}()
+}
+
+func addedNotice(added, dups int, skipped []uploader.Skip) string {
+	var parts []string
+	if dups > 0 {
+		parts = append(parts, fmt.Sprintf("%d already in the list, queued once", dups))
+	}
+	reasons := map[string]int{}
+	for _, s := range skipped {
+		r := s.Reason
+		if strings.HasPrefix(r, "given twice") {
+			r = "given twice"
+		}
+		reasons[r]++
+	}
+	keys := make([]string, 0, len(reasons))
+	for r := range reasons {
+		keys = append(keys, r)
+	}
+	sort.Strings(keys)
+	for _, r := range keys {
+		parts = append(parts, fmt.Sprintf("%d skipped (%s)", reasons[r], r))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Added %d files; %s.", added, strings.Join(parts, ", "))
+}
+
+func (u *UI) appendRows(jobs []uploader.Job) {
+	for _, j := range jobs {
+		u.index[j.ID] = len(u.rows)
+		u.rows = append(u.rows, j.ID)
+		u.snaps[j.ID] = j
+	}
+	u.jobs.refresh()
+	u.form.refreshState()
+}
+
+func (u *UI) onDropped(_ fyne.Position, uris []fyne.URI) {
+	var paths []string
+	for _, uri := range uris {
+		if uri.Scheme() == "file" {
+			paths = append(paths, uri.Path())
+		}
+	}
+	u.AddPaths(paths)
+}
+
+func (u *UI) pickFiles() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			u.showError("Cannot open the file", err)
+			return
+		}
+		r.Close()
+		u.AddPaths([]string{r.URI().Path()})
+	}, u.win)
+	u.show(d)
+}
+
+func (u *UI) pickFolder() {
+	d := dialog.NewFolderOpen(func(l fyne.ListableURI, err error) {
+		if err != nil || l == nil {
+			u.showError("Cannot open the folder", err)
+			return
+		}
+		u.AddPaths([]string{l.Path()})
+	}, u.win)
+	u.show(d)
+}
+
+// onJobChange is the queue's callback, on its goroutines: it only records.
+func (u *UI) onJobChange(j uploader.Job) {
+	u.mu.Lock()
+	prev, had := u.inbox[j.ID]
+	u.inbox[j.ID] = j
+	if !had || prev.State != j.State {
+		u.dirty = true
+	}
+	u.mu.Unlock()
+}
+
+// tick applies queued changes to the screen at most ten times a second:
+// history and the pending list are written here, off the UI goroutine; the
+// rows that changed are refreshed one by one on it.
+func (u *UI) tick() {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	lastPending := time.Time{}
+	for {
+		select {
+		case <-u.stopTicker:
+			return
+		case <-t.C:
+		}
+		u.mu.Lock()
+		changed := u.inbox
+		u.inbox = map[uploader.JobID]uploader.Job{}
+		dirty := u.dirty && time.Since(lastPending) > time.Second
+		if dirty {
+			u.dirty = false
+		}
+		demo := u.demo != nil
+		u.mu.Unlock()
+		if dirty {
+			u.savePending()
+			lastPending = time.Now()
+		}
+		var finished []uploader.Job
+		for _, j := range changed {
+			if j.State == uploader.Done || j.State == uploader.Failed {
+				finished = append(finished, j)
+			}
+		}
+		totals := u.queue.Totals()
+		if len(changed) == 0 && totals.Active == 0 {
+			continue
+		}
+		runOnUI(func() {
+			var entries []Entry
+			for _, j := range finished {
+				if u.recorded[j.ID] != j.Ended {
+					u.recorded[j.ID] = j.Ended
+					entries = append(entries, entryOf(j, demo))
+				}
+			}
+			if len(entries) > 0 {
+				go func() {
+					if err := u.history.add(entries...); err != nil {
+						runOnUI(func() { u.showNotice("The history could not be saved: " + err.Error()) })
+					}
+				}()
+			}
+			for id, j := range changed {
+				if _, shown := u.index[id]; !shown {
+					continue
+				}
+				before := u.snaps[id].State
+				u.snaps[id] = j
+				u.jobs.refreshJob(id)
+				if id == u.selected && before != j.State {
+					u.form.selectJob(id) // renaming is open only before the upload
+				}
+			}
+			u.footer.SetText(footerText(totals))
+			u.form.refreshState()
+			if u.notice.Visible() && time.Since(u.lastNotice) > 10*time.Second {
+				u.notice.Hide()
+			}
+		})
+	}
+}
+
+func (u *UI) savePending() {
+	if err := u.pending.save(pendingOf(u.queue.Jobs())); err != nil {
+		runOnUI(func() { u.showNotice("The list of unfinished uploads could not be saved: " + err.Error()) })
+	}
+}
+
+// offerPending asks whether to queue again what was unfinished last time.
+func (u *UI) offerPending() {
+	jobs, err := u.pending.load()
+	if err != nil || len(jobs) == 0 {
+		return
+	}
+	started := 0
+	for _, j := range jobs {
+		if j.Started {
+			started++
+		}
+	}
+	msg := fmt.Sprintf("%d files were not uploaded when the app last closed. Add them to the list again?", len(jobs))
+	if started > 0 {
+		msg += fmt.Sprintf("\n\n%d of them had started uploading; ImageKit may already have some. They are added as they were, with their own settings.", started)
+	}
+	d := dialog.NewConfirm("Unfinished uploads", msg, func(ok bool) {
+		if !ok {
+			go u.pending.save(nil)
+			return
+		}
+		u.restorePending(jobs)
+	}, u.win)
+	d.SetConfirmText("Add them")
+	d.SetDismissText("Forget them")
+	u.show(d)
+}
+
+func (u *UI) restorePending(jobs []pendingJob) {
+	go func() {
+		var restored []uploader.Job
+		for _, pj := range jobs {
+			items, _ := uploader.Collect([]string{pj.Path})
+			for i := range items {
+				items[i].Rel = pj.Rel
+			}
+			ids, _ := u.queue.Add(items, pj.Fields)
+			for _, id := range ids {
+				u.queue.Update(id, func(r *uploader.Request) { r.FileName = pj.FileName })
+				if j, ok := u.queue.Job(id); ok {
+					restored = append(restored, j)
+				}
+			}
+		}
+		runOnUI(func() { u.appendRows(restored) })
+	}()
+}
+
+func (u *UI) onClose() {
+	t := u.queue.Totals()
+	if t.Active == 0 {
+		u.Close()
+		u.win.Close()
+		return
+	}
+	d := dialog.NewConfirm("Quit while uploading?",
+		fmt.Sprintf("%d uploads have not finished. Quit anyway? They will be offered again next time.", t.Active),
+		func(quit bool) {
+			if quit {
+				u.queue.CancelAll()
+				u.Close()
+				u.win.Close()
+			}
+		}, u.win)
+	d.SetConfirmText("Quit")
+	d.SetDismissText("Keep uploading")
+	u.show(d)
+}
+
+// startDemo runs the local ImageKit-compatible server in this process.
+func (u *UI) startDemo() {
+	srv, err := imagekittest.Listen("127.0.0.1:0")
+	if err != nil {
+		u.showError("The demo server could not start", err)
+		return
+	}
+	sg, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	u.mu.Lock()
+	u.demo, u.signer = srv, sg
+	u.mu.Unlock()
+	u.banner.Show()
+	if u.form != nil {
+		u.form.refreshState()
+	}
+}
+
+func (u *UI) demoEndpoint() (string, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.demo == nil {
+		return "", false
+	}
+	return u.demo.UploadURL, true
+}
+
+func (u *UI) openURL(raw string) {
+	parsed, err := url.Parse(raw)
+	if err == nil {
+		err = u.app.OpenURL(parsed)
+	}
+	if err != nil {
+		u.showNotice("Cannot open " + raw + ": " + err.Error())
+	}
+}
+
+func (u *UI) copyText(s string) {
+	u.app.Clipboard().SetContent(s)
+	u.showNotice("Copied " + s)
+}
+
+func footerText(t uploader.Totals) string {
+	total := t.Count[uploader.Ready] + t.Count[uploader.Queued] + t.Count[uploader.Uploading] + t.Count[uploader.Retrying] + t.Count[uploader.Done] + t.Count[uploader.Failed]
+	if total == 0 && t.Count[uploader.Canceled] == 0 {
+		return "No files yet."
+	}
+	parts := []string{fmt.Sprintf("%d of %d uploaded", t.Count[uploader.Done], total)}
+	if n := t.Count[uploader.Failed]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", n))
+	}
+	if n := t.Count[uploader.Canceled]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d canceled", n))
+	}
+	parts = append(parts, uploader.FormatSize(t.Sent)+" of "+uploader.FormatSize(t.Bytes))
+	if t.Active > 0 && t.Speed > 0 {
+		parts = append(parts, uploader.FormatSize(int64(t.Speed))+"/s", aboutLeft(t.ETA))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// aboutLeft words an ETA: "12 s left", "3 min left".
+func aboutLeft(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s left", int(d.Seconds()+0.5))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min left", int(d.Minutes()+0.5))
+	}
+	return fmt.Sprintf("%.1f h left", d.Hours())
+}

@@ -1,0 +1,316 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/zalando/go-keyring"
+
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// uiMu serializes UI work in tests, as the real driver's single UI goroutine does.
+var uiMu sync.Mutex
+
+func init() {
+	keyring.MockInit() // never the real keyring in these tests
+	runOnUI = func(f func()) {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		f()
+	}
+}
+
+// onUI runs f as UI work, for a test's own reads and taps.
+func onUI(f func()) { runOnUI(f) }
+
+func newTestUI(t testing.TB, cfg Config) *UI {
+	t.Helper()
+	a := test.NewTempApp(t)
+	if cfg.StorageDir == "" {
+		cfg.StorageDir = t.TempDir()
+	}
+	cfg.Secrets = signer.DefaultKeyStore
+	var u *UI
+	onUI(func() {
+		u = New(a, cfg)
+		u.win.Resize(fyne.NewSize(1100, 720))
+	})
+	t.Cleanup(u.Close)
+	return u
+}
+
+// waitFor polls cond as UI work until it holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ok := false
+		onUI(func() { ok = cond() })
+		if ok {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func makeFiles(t *testing.T, dir string, names ...string) []string {
+	t.Helper()
+	var paths []string
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("content of "+n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+func drop(u *UI, paths ...string) {
+	var uris []fyne.URI
+	for _, p := range paths {
+		uris = append(uris, storage.NewFileURI(p))
+	}
+	onUI(func() { u.onDropped(fyne.NewPos(10, 10), uris) })
+}
+
+// shownRows returns the job rows the list has on screen, by file name.
+func shownRows(u *UI) map[string]*jobRow {
+	rows := map[string]*jobRow{}
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *jobRow:
+			if x.Visible() && x.name.Text != "" {
+				rows[x.name.Text] = x
+			}
+			return
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+			return
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(u.win.Canvas().Content())
+	return rows
+}
+
+func allDone(u *UI, n int) bool {
+	if len(u.rows) != n {
+		return false
+	}
+	for _, id := range u.rows {
+		if !u.snaps[id].State.Finished() {
+			return false
+		}
+	}
+	return true
+}
+
+func TestDropFillUploadAndSeeResults(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	dir := t.TempDir()
+	makeFiles(t, dir, "summer/dresses/a.jpg", "summer/b.png")
+	single := makeFiles(t, t.TempDir(), "c.txt")[0]
+	drop(u, filepath.Join(dir, "summer"), single)
+	waitFor(t, "3 rows", func() bool { return len(u.rows) == 3 })
+	onUI(func() {
+		u.form.folder.SetText("/shop")
+		test.Type(u.form.tags, "summer, dress")
+		u.form.unique.SetChecked(false)
+		if u.form.button.Disabled() || u.form.button.Text != "Upload 3 files" {
+			t.Errorf("Upload button %q disabled=%v (%s)", u.form.button.Text, u.form.button.Disabled(), u.form.reason.Text)
+		}
+		test.Tap(u.form.button)
+	})
+	waitFor(t, "every row done", func() bool { return allDone(u, 3) })
+	time.Sleep(250 * time.Millisecond) // one more tick refreshes the rows
+	onUI(func() {
+		rows := shownRows(u)
+		if len(rows) != 3 {
+			t.Fatalf("rows on screen: %v", len(rows))
+		}
+		a := rows["summer/dresses/a.jpg"]
+		if a == nil {
+			t.Fatalf("no row for summer/dresses/a.jpg: %v", rows)
+		}
+		for name, r := range rows {
+			j := u.snaps[r.id]
+			if j.State != uploader.Done {
+				t.Fatalf("%s: %s", name, j.State)
+			}
+			if !strings.Contains(r.detail.Text, "Version 1") || !strings.Contains(r.detail.Text, j.Result.URL) || r.copyBtn.Hidden || r.openBtn.Hidden {
+				t.Errorf("%s shows %q (copy hidden %v)", name, r.detail.Text, r.copyBtn.Hidden)
+			}
+		}
+		if got := u.snaps[a.id].Result.FilePath; got != "/shop/summer/dresses/a.jpg" {
+			t.Errorf("a.jpg went to %s", got)
+		}
+		test.Tap(a.copyBtn)
+		if got := u.app.Clipboard().Content(); got != u.snaps[a.id].Result.URL {
+			t.Errorf("clipboard %q after Copy URL", got)
+		}
+		if !strings.HasPrefix(u.footer.Text, "3 of 3 uploaded") {
+			t.Errorf("footer %q", u.footer.Text)
+		}
+	})
+	for _, r := range u.demo.Requests() {
+		if r.Claims.Fields["tags"] != "summer,dress" || r.Claims.Fields["useUniqueFileName"] != "false" {
+			t.Errorf("sent fields %v", r.Claims.Fields)
+		}
+	}
+}
+
+func TestFailureShowsTheServersMessageAndRetries(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	u.demo.Script(imagekittest.Fault{Status: 400, Message: "Your request contains invalid parameters."})
+	drop(u, makeFiles(t, t.TempDir(), "x.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the upload to fail", func() bool { return allDone(u, 1) })
+	time.Sleep(250 * time.Millisecond)
+	var row *jobRow
+	onUI(func() {
+		row = shownRows(u)["x.jpg"]
+		if row == nil || !strings.Contains(row.detail.Text, "400: Your request contains invalid parameters.") ||
+			!strings.Contains(row.detail.Text, "request id") || row.retryBtn.Hidden {
+			t.Fatalf("failed row: %+v", row)
+		}
+		test.Tap(row.retryBtn)
+	})
+	waitFor(t, "the retry to finish", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
+}
+
+func TestInvalidInputDisablesUploadWithTheReason(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() {
+		if !u.form.button.Disabled() || !strings.Contains(u.form.reason.Text, "Add files") {
+			t.Errorf("empty list: disabled=%v %q", u.form.button.Disabled(), u.form.reason.Text)
+		}
+	})
+	drop(u, makeFiles(t, t.TempDir(), "x.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	for _, c := range []struct {
+		entry      func() *widget.Entry
+		text, want string
+	}{
+		{func() *widget.Entry { return u.form.tags }, "sale, 100%", "Fix the tags: tags cannot contain '%'"},
+		{func() *widget.Entry { return u.form.tags }, strings.Repeat("t", 501), "Fix the tags: tags are 501 characters"},
+		{func() *widget.Entry { return u.form.folder }, "/my photos", "Fix the folder"},
+	} {
+		onUI(func() {
+			u.form.tags.SetText("")
+			u.form.folder.SetText("/")
+			c.entry().SetText(c.text)
+			if !u.form.button.Disabled() || !strings.Contains(u.form.reason.Text, c.want) {
+				t.Errorf("%q: disabled=%v reason %q, want %q", c.text, u.form.button.Disabled(), u.form.reason.Text, c.want)
+			}
+			if c.entry().Validate() == nil {
+				t.Errorf("%q: the field is not marked invalid", c.text)
+			}
+		})
+	}
+	onUI(func() {
+		u.form.tags.SetText("fine")
+		u.form.folder.SetText("/ok")
+		if u.form.button.Disabled() {
+			t.Errorf("valid input still disabled: %q", u.form.reason.Text)
+		}
+	})
+}
+
+func TestRenameBeforeUpload(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	drop(u, makeFiles(t, t.TempDir(), "IMG_0001.JPG")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() {
+		u.jobs.list.Select(0)
+		if u.form.name.Disabled() || u.form.name.Text != "IMG_0001.JPG" {
+			t.Fatalf("name entry %q disabled=%v", u.form.name.Text, u.form.name.Disabled())
+		}
+		u.form.name.SetText("beach day.jpg")
+		u.form.unique.SetChecked(false)
+		test.Tap(u.form.button)
+	})
+	waitFor(t, "done", func() bool { return allDone(u, 1) })
+	onUI(func() {
+		if got := u.snaps[u.rows[0]].Result.Name; got != "beach_day.jpg" {
+			t.Errorf("uploaded as %q, want the new name as ImageKit sanitises it", got)
+		}
+		if !u.form.name.Disabled() {
+			t.Error("the name can still be edited after the upload")
+		}
+	})
+}
+
+func TestSameFileTwiceQueuedOnce(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	p := makeFiles(t, t.TempDir(), "x.jpg")[0]
+	drop(u, p)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	drop(u, p)
+	waitFor(t, "the notice", func() bool { return strings.Contains(u.notice.Text, "1 already in the list") })
+	onUI(func() {
+		if len(u.rows) != 1 {
+			t.Fatalf("%d rows", len(u.rows))
+		}
+	})
+}
+
+func TestHistoryAndPendingSurviveARestart(t *testing.T) {
+	storageDir := t.TempDir()
+	u := newTestUI(t, Config{Demo: true, StorageDir: storageDir})
+	files := t.TempDir()
+	drop(u, makeFiles(t, files, "up.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "done", func() bool { return allDone(u, 1) })
+	drop(u, makeFiles(t, files, "later1.jpg", "later2.jpg")...) // added, not uploaded
+	waitFor(t, "3 rows", func() bool { return len(u.rows) == 3 })
+	time.Sleep(250 * time.Millisecond)
+	u.Close()
+
+	again := newTestUI(t, Config{StorageDir: storageDir, Demo: true})
+	entries := again.history.search("up.jpg")
+	if len(entries) != 1 || entries[0].Status != "uploaded" || entries[0].URL == "" || !entries[0].Demo {
+		t.Fatalf("history after restart: %+v", entries)
+	}
+	onUI(func() {
+		again.tabs.SelectIndex(1)
+		if again.histView.count.Text != "1 upload" {
+			t.Errorf("history tab: %q", again.histView.count.Text)
+		}
+		if again.dialog == nil {
+			t.Fatal("the unfinished files were not offered")
+		}
+	})
+	jobs, _ := again.pending.load()
+	if len(jobs) != 2 {
+		t.Fatalf("pending: %+v", jobs)
+	}
+	onUI(func() { again.restorePending(jobs) })
+	waitFor(t, "the 2 files back", func() bool { return len(again.rows) == 2 })
+	for _, e := range append(again.history.search(""), Entry{}) {
+		if strings.Contains(e.URL+e.Error, imagekittest.DemoPrivateKey) {
+			t.Fatal("a key in the history")
+		}
+	}
+}
