@@ -56,4 +56,3 @@ func BenchmarkAdd10000Files(b *testing.B) {
 		b.StartTimer()
 	}
 }
-
