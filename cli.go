@@ -73,6 +73,7 @@ Commands:
 	}
 	fmt.Fprint(w, `
   --demo        open the app with a local server and the demo key: nothing leaves this computer
+  --demo-throttle=RATE  the same, with uploads slowed to RATE a second (e.g. 2MB), like a real network
   --version     print the version
 
 Environment:

@@ -43,23 +43,32 @@ Without --key it accepts the demo key pair:
 	fs.Var(keys, "key", "accept this key pair, as PUBLIC=PRIVATE (repeatable; default: the demo pair)")
 	maxSize := fs.String("max-file-size", "25MB", "largest file accepted: bytes, or with KB, MB, GB")
 	failRate := fs.Float64("fail-rate", 0, "fraction of uploads answered with a random 5xx, from 0 to 1")
+	throttle := fs.String("throttle", "", "read each upload no faster than this many bytes a second (e.g. 2MB), like a slow network")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("emulator takes no arguments (got %q)", fs.Arg(0))
 	}
+	var opts []imagekittest.Option
 	size, err := parseSize(*maxSize)
 	if err != nil {
 		return usagef("--max-file-size: %v", err)
+	}
+	if *throttle != "" {
+		rate, err := parseSize(*throttle)
+		if err != nil {
+			return usagef("--throttle: %v", err)
+		}
+		opts = append(opts, imagekittest.WithReadRate(rate))
 	}
 	if *failRate < 0 || *failRate > 1 {
 		return usagef("--fail-rate must be between 0 and 1, got %g", *failRate)
 	}
 	logger := log.New(std.err, "emulator: ", log.LstdFlags)
-	opts := []imagekittest.Option{imagekittest.WithMaxFileSize(size), imagekittest.WithLog(func(r imagekittest.Request) {
+	opts = append(opts, imagekittest.WithMaxFileSize(size), imagekittest.WithLog(func(r imagekittest.Request) {
 		logger.Print(describeRequest(r))
-	})}
+	}))
 	if *dir != "" {
 		opts = append(opts, imagekittest.WithDir(*dir))
 	}

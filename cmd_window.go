@@ -22,27 +22,33 @@ func cmdWindow(ctx context.Context, args []string, std stdio) error {
 		printHelp(std.err)
 		return flag.ErrHelp
 	}
-	demo := false
-	var paths []string
-	for i, a := range args {
+	cfg := ui.Config{Secrets: signer.DefaultKeyStore}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		switch {
 		case a == "--demo":
-			demo = true
+			cfg.Demo = true
+		case strings.HasPrefix(a, "--demo-throttle="):
+			rate, err := parseSize(strings.TrimPrefix(a, "--demo-throttle="))
+			if err != nil {
+				return usagef("--demo-throttle: %v", err)
+			}
+			cfg.Demo, cfg.DemoThrottle = true, rate
 		case a == "--":
-			paths = append(paths, args[i+1:]...)
-			return openWindow(ctx, demo, paths)
+			cfg.Paths = append(cfg.Paths, args[i+1:]...)
+			i = len(args)
 		case strings.HasPrefix(a, "-"):
-			return usagef("unknown flag %q (the window takes --demo and paths)", a)
+			return usagef("unknown flag %q (the window takes --demo, --demo-throttle=RATE and paths)", a)
 		default:
-			paths = append(paths, a)
+			cfg.Paths = append(cfg.Paths, a)
 		}
 	}
-	return openWindow(ctx, demo, paths)
+	return openWindow(ctx, cfg)
 }
 
-func openWindow(ctx context.Context, demo bool, paths []string) error {
+func openWindow(ctx context.Context, cfg ui.Config) error {
 	a := app.NewWithID(appID)
-	u := ui.New(a, ui.Config{Paths: paths, Demo: demo, Secrets: signer.DefaultKeyStore})
+	u := ui.New(a, cfg)
 	go func() {
 		<-ctx.Done() // Ctrl+C in the terminal that started it
 		fyne.Do(a.Quit)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, then runs the suite on a private
 # session bus with a throwaway, unlocked gnome-keyring, so the real-keyring
-# tests run too and never touch your own keyring. Extra arguments go to go test.
+# tests run too and never touch your own keyring. Arguments go to go test
+# (default ./...), e.g. scripts/test.sh -race ./...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh build test

@@ -131,10 +131,13 @@ func (f *uploadForm) fields() uploader.Fields {
 // why says why Upload is off, or "" when it is on.
 func (f *uploadForm) why() string {
 	u := f.u
-	ready := 0
+	ready, active := 0, 0
 	for _, id := range u.rows {
-		if u.snaps[id].State == uploader.Ready {
+		switch u.snaps[id].State {
+		case uploader.Ready:
 			ready++
+		case uploader.Queued, uploader.Uploading, uploader.Retrying:
+			active++
 		}
 	}
 	_, demo := u.demoEndpoint()
@@ -146,8 +149,10 @@ func (f *uploadForm) why() string {
 		return "Reading the key from the keyring…"
 	case ready == 0 && len(u.rows) == 0:
 		return "Add files or folders to upload: drop them here, or use Add files… (Ctrl+O)."
+	case ready == 0 && active > 0:
+		return fmt.Sprintf("Uploading %d %s. Files you add now can be uploaded too.", active, plural(active, "file", "files"))
 	case ready == 0:
-		return "No files are waiting to upload. Add more, or retry the failed ones."
+		return "Every file in the list has finished. Add more, or retry the failed ones."
 	}
 	if _, err := uploader.CleanFolder(f.folder.Text); err != nil {
 		return "Fix the folder: " + err.Error() + "."

@@ -46,10 +46,11 @@ func newJobsView(u *UI) *jobsView {
 
 	icon := widget.NewIcon(theme.UploadIcon())
 	title := widget.NewLabelWithStyle("Drop files or folders here", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	hint := widget.NewLabelWithStyle("or use Add files… (Ctrl+O) and Add folder…. Folders keep their structure.", fyne.TextAlignCenter, fyne.TextStyle{})
-	hint.Wrapping = fyne.TextWrapWord
+	hint := widget.NewLabelWithStyle("or use Add files… (Ctrl+O) or Add folder…", fyne.TextAlignCenter, fyne.TextStyle{})
+	hint2 := widget.NewLabelWithStyle("Folders keep their structure under the destination folder.", fyne.TextAlignCenter, fyne.TextStyle{})
+	hint2.Importance = widget.LowImportance
 	iconBox := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(64), icon))
-	v.empty = container.NewCenter(container.NewVBox(iconBox, title, hint))
+	v.empty = container.NewCenter(container.NewVBox(iconBox, title, hint, hint2))
 	v.object = container.NewStack(v.list, v.empty)
 	return v
 }
@@ -179,8 +180,6 @@ func (r *jobRow) show(j uploader.Job) {
 	switch j.State {
 	case uploader.Failed:
 		r.detail.Importance = widget.DangerImportance
-	case uploader.Done:
-		r.detail.Importance = widget.SuccessImportance
 	}
 	r.detail.Refresh()
 	r.setThumb(j)

@@ -102,6 +102,9 @@ func (u *UI) showSettings(first bool) {
 			u.startDemo()
 		}
 	})
+	if _, on := u.demoEndpoint(); on {
+		demo.Hide()
+	}
 	cancel := widget.NewButton("Cancel", func() { s.d.Hide() })
 	s.save = widget.NewButton("Save", s.onSave)
 	s.save.Importance = widget.HighImportance

@@ -33,9 +33,11 @@ var runOnUI = fyne.Do
 
 // Config is what the window starts with.
 type Config struct {
-	Paths   []string        // files and folders to add at once (command line, "Open with")
-	Demo    bool            // upload to a local ImageKit-compatible server with the demo key
-	Secrets signer.KeyStore // where secrets live; signer.DefaultKeyStore in the app
+	Paths []string // files and folders to add at once (command line, "Open with")
+	Demo  bool     // upload to a local ImageKit-compatible server with the demo key
+	// DemoThrottle slows the demo server's reads to this many bytes a second, like a real network.
+	DemoThrottle int64
+	Secrets      signer.KeyStore // where secrets live; signer.DefaultKeyStore in the app
 	// StorageDir holds the history and the pending list; the app's storage by default.
 	StorageDir string
 }
@@ -180,6 +182,7 @@ func (u *UI) addShortcuts() {
 	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.form.upload() })
 	}
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.showSettings(false) })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape && u.dialog != nil {
 			u.dialog.Hide()
@@ -466,7 +469,11 @@ func (u *UI) onClose() {
 
 // startDemo runs the local ImageKit-compatible server in this process.
 func (u *UI) startDemo() {
-	srv, err := imagekittest.Listen("127.0.0.1:0")
+	var opts []imagekittest.Option
+	if u.cfg.DemoThrottle > 0 {
+		opts = append(opts, imagekittest.WithReadRate(u.cfg.DemoThrottle))
+	}
+	srv, err := imagekittest.Listen("127.0.0.1:0", opts...)
 	if err != nil {
 		u.showError("The demo server could not start", err)
 		return
@@ -527,6 +534,8 @@ func footerText(t uploader.Totals) string {
 // aboutLeft words an ETA: "12 s left", "3 min left".
 func aboutLeft(d time.Duration) string {
 	switch {
+	case d < time.Second:
+		return "less than a second left"
 	case d < time.Minute:
 		return fmt.Sprintf("%d s left", int(d.Seconds()+0.5))
 	case d < time.Hour:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
 	"os"
@@ -28,7 +29,8 @@ type body struct {
 	file        *os.File
 	size        int64
 	contentType string // of the whole body
-	sent        atomic.Int64
+	sent        atomic.Int64 // file bytes read from the file
+	total       atomic.Int64 // body bytes read by the transport
 	r           io.Reader
 }
 
@@ -79,7 +81,24 @@ func newBody(path, fileName string, size int64, fields map[string]string, token 
 // Len is the exact number of bytes Read will give.
 func (b *body) Len() int64 { return int64(len(b.head)) + b.size + int64(len(b.tail)) }
 
-func (b *body) Read(p []byte) (int, error) { return b.r.Read(p) }
+func (b *body) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.total.Add(int64(n))
+	return n, err
+}
+
+// arrived estimates how many file bytes reached the server: the body bytes
+// written, less those still unacknowledged in this machine's socket buffer
+// (where the system says), less the fields before the file.
+func (b *body) arrived(conn net.Conn) int64 {
+	written := b.total.Load()
+	if conn != nil {
+		if q, ok := unacked(conn); ok {
+			written -= q
+		}
+	}
+	return min(max(written-int64(len(b.head)), 0), b.size)
+}
 
 func (b *body) Close() error { return b.file.Close() }
 

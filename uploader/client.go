@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -69,7 +70,7 @@ func NewHTTPClient() *http.Client {
 		ResponseHeaderTimeout: 2 * time.Minute,
 		MaxIdleConnsPerHost:   MaxConcurrency,
 		IdleConnTimeout:       90 * time.Second,
-		WriteBufferSize:       256 << 10,
+		WriteBufferSize:       64 << 10, // small: progress counts what left this buffer
 		ForceAttemptHTTP2:     false, // HTTP/1.1: one upload per connection, as curl does
 	}}
 }
@@ -232,8 +233,12 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(At
 	req.Header.Set("Content-Type", b.contentType)
 	req.Header.Set("User-Agent", "imagekit-uploader")
 
+	var conn atomic.Pointer[net.Conn]
+	req = req.WithContext(httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { conn.Store(&info.Conn) },
+	}))
 	var finished atomic.Bool
-	go c.watch(actx, b, n, progress, &finished, cancel)
+	go c.watch(actx, b, &conn, n, progress, &finished, cancel)
 	hc := c.HTTP
 	if hc == nil {
 		hc = defaultHTTP
@@ -255,7 +260,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(At
 	}
 	defer resp.Body.Close()
 	c.measureSkew(resp, start)
-	progress(Attempt{N: n, Sent: b.sent.Load()})
+	progress(Attempt{N: n, Sent: b.size})
 	return readAnswer(resp)
 }
 
@@ -263,14 +268,14 @@ var defaultHTTP = NewHTTPClient()
 
 // watch reports progress every progressEvery and aborts the attempt when no
 // byte has moved for the stall timeout.
-func (c *Client) watch(ctx context.Context, b *body, n int, progress func(Attempt), finished *atomic.Bool, abort context.CancelCauseFunc) {
+func (c *Client) watch(ctx context.Context, b *body, connp *atomic.Pointer[net.Conn], n int, progress func(Attempt), finished *atomic.Bool, abort context.CancelCauseFunc) {
 	stall := c.StallTimeout
 	if stall <= 0 {
 		stall = DefaultStallTimeout
 	}
 	t := time.NewTicker(progressEvery)
 	defer t.Stop()
-	last, lastMove := int64(-1), time.Now()
+	last, lastMove, lastShown := int64(-1), time.Now(), int64(-1)
 	for {
 		select {
 		case <-ctx.Done():
@@ -280,11 +285,18 @@ func (c *Client) watch(ctx context.Context, b *body, n int, progress func(Attemp
 		if finished.Load() {
 			return
 		}
-		sent := b.sent.Load()
-		if sent != last {
+		var conn net.Conn
+		if p := connp.Load(); p != nil {
+			conn = *p
+		}
+		if shown := b.arrived(conn); shown != lastShown {
+			lastShown = shown
+			progress(Attempt{N: n, Sent: shown})
+		}
+		// Stalled: nothing more was taken from the file for the stall timeout.
+		if sent := b.total.Load(); sent != last {
 			last, lastMove = sent, time.Now()
-			progress(Attempt{N: n, Sent: sent})
-		} else if sent < b.size && time.Since(lastMove) > stall {
+		} else if b.sent.Load() < b.size && time.Since(lastMove) > stall {
 			abort(ErrStalled)
 			return
 		}

@@ -46,6 +46,7 @@ type config struct {
 	mix         *FaultMix
 	log         func(Request)
 	watch       [][]byte
+	readRate    int64
 }
 
 // WithKey adds a key pair the server accepts. Without any, it accepts the demo pair.
@@ -63,6 +64,12 @@ func WithMaxFileSize(n int64) Option { return func(c *config) { c.maxFileSize = 
 // WithClockOffset makes the server's clock run ahead (or behind, negative) of
 // this machine's, as a remote server's may. Its Date header follows it.
 func WithClockOffset(d time.Duration) Option { return func(c *config) { c.clockOffset = d } }
+
+// WithReadRate makes the server read every request body no faster than
+// bytesPerSecond, like a slow network: for demos and progress tests.
+func WithReadRate(bytesPerSecond int64) Option {
+	return func(c *config) { c.readRate = bytesPerSecond }
+}
 
 // WithLog calls f once per finished upload request.
 func WithLog(f func(Request)) Option { return func(c *config) { c.log = f } }

@@ -120,6 +120,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body io.Reader = r.Body
+	if fault.BytesPerSecond == 0 {
+		fault.BytesPerSecond = s.cfg.readRate
+	}
 	if fault.BytesPerSecond > 0 {
 		body = &slowReader{r: body, rate: fault.BytesPerSecond, ctx: r.Context()}
 	}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs the app under Xvfb in demo mode with sample images, and writes
+# screenshots of the main states into docs/: empty, uploading, done (dark and
+# light), settings and history. Look at them before calling a screen done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${SCREENSHOT_UNDER_XVFB:-}" ]; then
+  scripts/deps.sh build test
+  SCREENSHOT_UNDER_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x800x24' "$0" "$@"
+fi
+out=docs
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/imagekit-uploader" .
+
+# Sample images: a folder with structure, and one with a long name.
+samples="$work/Spring Shoot"
+mkdir -p "$samples/dresses" "$samples/shoes"
+i=0
+for c in tomato steelblue seagreen gold orchid slategray coral teal; do
+  i=$((i+1))
+  dir="$samples"; [ $i -le 3 ] && dir="$samples/dresses"; [ $i -ge 7 ] && dir="$samples/shoes"
+  convert -size 1600x1100 "gradient:$c-white" -attenuate 0.6 +noise Gaussian -quality 92 "$dir/look-$i.jpg"
+done
+convert -size 1400x900 "gradient:navy-skyblue" -attenuate 0.6 +noise Gaussian \
+  "$samples/a very long file name for the summer campaign hero banner, final version 3 (approved).jpg"
+
+export LANG=en_US.UTF-8
+shot() { # shot NAME: capture the app's window
+  import -window "$wid" "$out/$1.png"
+  echo "wrote $out/$1.png"
+}
+start() { # start [ARGS...]: a fresh profile each time, so no key and no history leak in
+  export HOME="$work/home-$RANDOM"
+  mkdir -p "$HOME"
+  "$work/imagekit-uploader" "$@" >"$work/app.log" 2>&1 &
+  pid=$!
+  wid=$(timeout 20 xdotool search --sync --onlyvisible --pid "$pid" | head -1)
+  sleep 1.5
+  xdotool mousemove --window "$wid" 500 78 click 1 # focus the window (on the banner: selects nothing)
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
+
+run() {
+  theme=$1
+  export FYNE_THEME=$theme
+  suffix=""; [ "$theme" = light ] && suffix="-light"
+  if [ "$theme" = dark ]; then
+    start --demo
+    shot screenshot-empty
+    stop
+  fi
+  start --demo-throttle=400KB "$samples"
+  sleep 1
+  xdotool key --window "$wid" ctrl+Return
+  sleep 2
+  shot "screenshot-uploading$suffix"
+  sleep 12
+  shot "screenshot-done$suffix"
+  if [ "$theme" = dark ]; then
+    xdotool key --window "$wid" ctrl+comma
+    sleep 1
+    shot screenshot-settings
+    xdotool key --window "$wid" Escape
+    sleep 0.5
+    xdotool mousemove --window "$wid" 114 126 click 1 # the History tab
+    sleep 1
+    shot screenshot-history
+  fi
+  stop
+}
+
+run dark
+run light
