@@ -93,7 +93,7 @@ func (u *UI) showSettings(first bool) {
 	intro := widget.NewLabel("Your keys are in the ImageKit dashboard under Developer options.")
 	if first {
 		intro.SetText("Welcome. To upload to ImageKit, enter your account's keys (dashboard, Developer options). " +
-			"The private key is kept only in this computer's keyring. No account yet? Try the demo: uploads stay on this computer.")
+			"The private key is kept only in this computer's keyring. No account yet? Continue with the demo: uploads stay on this computer.")
 	}
 	intro.Wrapping = fyne.TextWrapWord
 	demo := widget.NewButton("Try the demo (no account)", func() {
@@ -103,7 +103,10 @@ func (u *UI) showSettings(first bool) {
 		}
 	})
 	if _, on := u.demoEndpoint(); on {
-		demo.Hide()
+		demo.SetText("Continue with the demo")
+		if !first {
+			demo.Hide()
+		}
 	}
 	cancel := widget.NewButton("Cancel", func() { s.d.Hide() })
 	s.save = widget.NewButton("Save", s.onSave)
@@ -113,6 +116,7 @@ func (u *UI) showSettings(first bool) {
 	s.d = dialog.NewCustomWithoutButtons("Settings", content, u.win)
 	s.d.Resize(fyne.NewSize(640, 640))
 	s.refresh()
+	u.settings = s
 	u.show(s.d)
 	s.checkKeyring()
 }

@@ -68,6 +68,7 @@ type UI struct {
 	selected uploader.JobID
 	recorded map[uploader.JobID]time.Time
 	dialog   dialog.Dialog
+	settings *settingsDialog // the last one opened
 
 	jobs     *jobsView
 	form     *uploadForm
@@ -116,7 +117,10 @@ func New(a fyne.App, cfg Config) *UI {
 	if err != nil {
 		u.showNotice("The upload history could not be read: " + err.Error())
 	}
-	if cfg.Demo {
+	firstRun := !cfg.Demo && !u.account.configured()
+	if cfg.Demo || firstRun {
+		// With no account yet, the demo runs behind the welcome dialog, so a
+		// first start can upload at once; saving real keys ends it.
 		u.startDemo()
 	}
 	go u.tick()
@@ -124,7 +128,7 @@ func New(a fyne.App, cfg Config) *UI {
 		u.AddPaths(cfg.Paths)
 	}
 	u.offerPending()
-	if !cfg.Demo && !u.account.configured() {
+	if firstRun {
 		u.showSettings(true)
 	}
 	return u

@@ -1,0 +1,77 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// TestFirstStartThenSaveKeys: with no account, the app opens Settings over a
+// running demo; saving keys puts the private key in the keyring (nowhere
+// else), ends the demo, and uploads then go to the configured server.
+func TestFirstStartThenSaveKeys(t *testing.T) {
+	const pub, priv = "public_settings_test", "private_settings_test_value"
+	srv := imagekittest.NewServer(imagekittest.WithKey(pub, priv))
+	defer srv.Close()
+	storage := t.TempDir()
+	u := newTestUI(t, Config{StorageDir: storage})
+	if _, on := u.demoEndpoint(); !on {
+		t.Fatal("no demo on first start")
+	}
+	var s *settingsDialog
+	onUI(func() {
+		if u.dialog == nil {
+			t.Fatal("Settings did not open on first start")
+		}
+		u.dialog.Hide()
+		u.showSettings(false)
+		s = u.settings
+		test.Type(s.publicKey, pub)
+		test.Type(s.privateKey, priv)
+		s.endpoint.SetText("http://example.com/upload") // plain http to another host: refused
+		test.Tap(s.save)
+		if !strings.Contains(s.problem.Text, "plain http") {
+			t.Errorf("problem %q, want the endpoint refused", s.problem.Text)
+		}
+		s.endpoint.SetText(srv.UploadURL)
+		test.Tap(s.save)
+	})
+	waitFor(t, "the account to be saved", func() bool { return u.account.PublicKey == pub })
+	if got, err := signer.DefaultKeyStore.Load(context.Background(), pub); err != nil || got != priv {
+		t.Fatalf("keyring holds %q, %v", got, err)
+	}
+	if _, on := u.demoEndpoint(); on {
+		t.Fatal("the demo still runs after a real account was saved")
+	}
+	drop(u, makeFiles(t, t.TempDir(), "real.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "done", func() bool { return allDone(u, 1) })
+	onUI(func() {
+		if j := u.snaps[u.rows[0]]; j.Result == nil || !strings.HasPrefix(j.Result.URL, srv.URL) {
+			t.Fatalf("%s %v", j.State, j.Err)
+		}
+	})
+	u.Close()
+	// The private key is in no file the app wrote (preferences, history, pending).
+	filepath.Walk(storage, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), priv) {
+				t.Errorf("the private key is in %s", p)
+			}
+		}
+		return nil
+	})
+	for _, k := range []string{prefPublicKey, prefEndpoint, prefMode, prefTokenURL, prefPlan, prefFolder, prefTags} {
+		if strings.Contains(u.app.Preferences().String(k), priv) {
+			t.Errorf("the private key is in preference %s", k)
+		}
+	}
+}
