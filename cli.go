@@ -10,10 +10,6 @@ import (
 	"strings"
 )
 
-// version is the one place the version lives; release builds set it with
-// -ldflags "-X main.version=...", and FyneApp.toml carries the same number.
-var version = "0.1.0"
-
 type stdio struct {
 	in       io.Reader
 	out, err io.Writer

@@ -160,3 +160,18 @@ func TestTokenServerCommand(t *testing.T) {
 		t.Fatal("token-server did not stop when its context ended")
 	}
 }
+
+func TestVersionComesFromFyneAppTOML(t *testing.T) {
+	raw, err := os.ReadFile("FyneApp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := versionRE.FindStringSubmatch(string(raw))
+	if m == nil || m[1] != version || version == "unknown" {
+		t.Fatalf("version %q, FyneApp.toml says %v", version, m)
+	}
+	code, out, _ := runCLI(t, "", "--version")
+	if code != 0 || out != "imagekit-uploader "+version+"\n" {
+		t.Fatalf("--version: %d %q", code, out)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"imagekit-uploader/assets"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/ui"
 )
@@ -48,6 +49,7 @@ func cmdWindow(ctx context.Context, args []string, std stdio) error {
 
 func openWindow(ctx context.Context, cfg ui.Config) error {
 	a := app.NewWithID(appID)
+	a.SetIcon(fyne.NewStaticResource("Icon.png", assets.Icon))
 	u := ui.New(a, cfg)
 	go func() {
 		<-ctx.Done() // Ctrl+C in the terminal that started it

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds the release artifacts into dist/:
+#   imagekit-uploader-VERSION-linux-amd64.tar.xz  (fyne package: binary, .desktop file, icon, Makefile)
+#   imagekit-uploader-VERSION-windows-amd64.exe   (GUI subsystem, icon and version metadata)
+#   SHA256SUMS
+# The version comes from FyneApp.toml. Installs the fyne CLI and the Windows
+# cross-compiler when missing. With --check, it also unpacks the Linux package
+# and opens the app from it under Xvfb (--demo), and checks the .exe's headers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+check=false; [ "${1:-}" = "--check" ] && check=true
+scripts/deps.sh build package
+export PATH="$(go env GOPATH)/bin:$PATH"
+command -v fyne >/dev/null || go install fyne.io/tools/cmd/fyne@v1.7.4
+
+version=$(sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' FyneApp.toml)
+build=$(sed -n 's/^[[:space:]]*Build[[:space:]]*=[[:space:]]*\([0-9]*\)/\1/p' FyneApp.toml)
+name=imagekit-uploader-$version
+mkdir -p dist
+work=$(mktemp -d)
+# fyne package adds one to Build in FyneApp.toml on every run: keep the tree clean.
+cp FyneApp.toml "$work/FyneApp.toml.orig"
+trap 'cp "$work/FyneApp.toml.orig" FyneApp.toml; rm -rf "$work"' EXIT
+t0=$(date +%s)
+
+echo "== Linux ($version)"
+# Built here (as fyne package --release would) so that the command is
+# imagekit-uploader while the desktop entry says ImageKit Uploader.
+mkdir -p "$work/linux"
+go build -trimpath -tags release -ldflags "-s -w" -o "$work/linux/imagekit-uploader" .
+fyne package -os linux --release --app-build "$build" --exe "$work/linux/imagekit-uploader" --name "ImageKit Uploader" >/dev/null
+mv "ImageKit Uploader.tar.xz" "dist/$name-linux-amd64.tar.xz"
+t1=$(date +%s); echo "   $(( t1 - t0 )) s"
+
+echo "== Windows ($version)"
+CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 CGO_ENABLED=1 \
+  fyne package -os windows --release --app-build "$build" --name "ImageKit Uploader" --src . >/dev/null
+mv "ImageKit Uploader.exe" "dist/$name-windows-amd64.exe"
+t2=$(date +%s); echo "   $(( t2 - t1 )) s"
+
+(cd dist && sha256sum "$name-linux-amd64.tar.xz" "$name-windows-amd64.exe" > SHA256SUMS)
+ls -l dist
+
+if $check; then
+  echo "== checks"
+  file "dist/$name-windows-amd64.exe" | tee "$work/file.txt"
+  grep -q 'PE32+ executable (GUI) x86-64' "$work/file.txt" || { echo "not a PE32+ GUI executable" >&2; exit 1; }
+  mkdir "$work/unpacked"
+  tar -xJf "dist/$name-linux-amd64.tar.xz" -C "$work/unpacked"
+  bin=$(find "$work/unpacked" -type f -name imagekit-uploader -perm -u+x | head -1)
+  desktop=$(find "$work/unpacked" -name '*.desktop' | head -1)
+  [ -n "$bin" ] && [ -n "$desktop" ] || { echo "the tarball lacks the binary or the .desktop file" >&2; exit 1; }
+  grep -q '^Name=ImageKit Uploader$' "$desktop" && grep -q '^Exec=imagekit-uploader' "$desktop" ||
+    { echo "the .desktop file does not name the app and its command:" >&2; cat "$desktop" >&2; exit 1; }
+  "$bin" --version
+  HOME="$work/home" xvfb-run -a -s '-screen 0 1280x800x24' sh -ec '
+    "$1" --demo >"$2/app.log" 2>&1 &
+    pid=$!
+    wid=$(timeout 30 xdotool search --sync --onlyvisible --pid $pid | head -1)
+    sleep 1
+    import -window "$wid" "$2/window.png"
+    kill $pid' sh "$bin" "$work"
+  [ -s "$work/window.png" ] || { echo "the packaged app opened no window" >&2; exit 1; }
+  echo "the packaged app opened its window ($(identify -format '%wx%h' "$work/window.png"))"
+  cp "$work/window.png" dist/packaged-window.png
+fi
