@@ -28,7 +28,7 @@ type Fault struct {
 	CutAfter       int64         // close the connection after this many body bytes
 	Latency        time.Duration // wait this long before reading the request
 	BytesPerSecond int64         // read the body no faster than this
-	Hang           bool          // never answer; wait until the client gives up
+	Hang           bool          // read the request, then never answer; wait until the client gives up
 }
 
 // Script makes the next requests meet these faults, one each, in order; the

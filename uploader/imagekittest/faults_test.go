@@ -74,7 +74,7 @@ func TestCutConnection(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("a cut connection answered %d", resp.StatusCode)
 	}
-	got := s.Requests()
+	got := waitRequests(t, s, 1)
 	if len(got) != 1 || !got[0].Cut || got[0].Status != 0 || len(s.Files()) != 0 {
 		t.Fatalf("recorded %+v, files %d; want one cut request and nothing stored", got, len(s.Files()))
 	}
@@ -164,4 +164,15 @@ func TestWatchFindsSecretAcrossReads(t *testing.T) {
 	if clean.found {
 		t.Fatal("found a secret that is not there")
 	}
+}
+
+// waitRequests waits until the server has recorded n requests: it records one
+// when its handler returns, which can be just after the client saw the end.
+func waitRequests(t *testing.T, s *Server, n int) []Request {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.Requests()) < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return s.Requests()
 }

@@ -109,11 +109,6 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if fault.Hang {
-		<-r.Context().Done()
-		rec.Message = "never answered (fault)"
-		return
-	}
 	if r.ContentLength < 0 {
 		rec.Status, rec.Message = http.StatusLengthRequired, "Content-Length is required."
 		writeError(w, rec.Status, rec.Message, "Send the body with a Content-Length, not chunked.")
@@ -126,8 +121,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	if fault.BytesPerSecond > 0 {
 		body = &slowReader{r: body, rate: fault.BytesPerSecond, ctx: r.Context()}
 	}
+	var cut *cutReader
 	if fault.CutAfter > 0 {
-		body = &cutReader{r: body, left: fault.CutAfter}
+		cut = &cutReader{r: body, left: fault.CutAfter}
+		body = cut
 	}
 	var scan *watchReader
 	if len(s.cfg.watch) > 0 {
@@ -150,7 +147,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.leaks++
 		s.mu.Unlock()
 	}
-	if errors.Is(err, errCut) {
+	if fault.Hang && err == nil { // read it all, then never answer
+		<-r.Context().Done()
+		rec.Message = "never answered (fault)"
+		return
+	}
+	if cut != nil && cut.left <= 0 { // whatever the multipart reader made of the error
 		rec.Cut, rec.Message = true, "connection cut after the fault's byte count"
 		if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {
 			conn.Close()
@@ -173,8 +175,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &ae):
 		rec.Status, rec.Message = ae.status, ae.message
 		writeError(w, ae.status, ae.message, ae.help)
-	default: // the client's body broke off: nobody is listening for an answer
-		rec.Message = "request body broken: " + err.Error()
+	default: // the body broke off; the client is probably gone, but never answer an empty 200
+		rec.Status, rec.Message = http.StatusBadRequest, "The request body could not be read: "+err.Error()
+		writeError(w, rec.Status, rec.Message, "")
 	}
 }
 

@@ -1,0 +1,158 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// TestSoak uploads many files through a server that answers 10% 5xx, 5% 429
+// with Retry-After, cuts 5% of connections mid-body and adds random latency.
+// Every file must end uploaded exactly once with its bytes intact, or failed
+// with a reason after the retry limit; no token may be sent twice; and the
+// engine's goroutines and heap must come back to where they started.
+// SOAK_FILES sets the size (CI runs the default; docs/RELIABILITY.md has 2,000).
+func TestSoak(t *testing.T) {
+	n := 300
+	if v, err := strconv.Atoi(os.Getenv("SOAK_FILES")); err == nil && v > 0 {
+		n = v
+	}
+	srv := newTestServer(t, imagekittest.WithFaultMix(imagekittest.FaultMix{
+		Seed: 2026, Status5xx: 0.10, Status429: 0.05, Cut: 0.05,
+		MaxLatency: 20 * time.Millisecond, RetryAfter: time.Second,
+	}), imagekittest.WithWatch(imagekittest.DemoPrivateKey))
+	dir := filepath.Join(t.TempDir(), "soak")
+	os.Mkdir(dir, 0o755)
+	paths := writeFiles(t, dir, n, 8192)
+	want := map[string]string{}
+	for _, p := range paths {
+		want["/soak/"+filepath.Base(p)] = sha(t, p)
+	}
+
+	runtime.GC()
+	goroutinesBefore := runtime.NumGoroutine()
+	var memBefore runtime.MemStats
+	runtime.ReadMemStats(&memBefore)
+	start := time.Now()
+
+	c := newClient(t, srv)
+	c.HTTP = NewHTTPClient()
+	c.BaseBackoff, c.MaxBackoff = 50*time.Millisecond, 2*time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	q := NewQueue(ctx, c, 16, PlanFree)
+	items, _ := Collect([]string{dir})
+	fields := DefaultFields()
+	fields.UseUniqueFileName = false
+	q.Add(items, fields)
+	q.Start()
+	if err := q.Wait(ctx); err != nil {
+		t.Fatal("the soak did not finish in time:", err)
+	}
+	elapsed := time.Since(start)
+
+	done, failed := 0, 0
+	for _, j := range q.Jobs() {
+		switch j.State {
+		case Done:
+			done++
+		case Failed:
+			failed++
+			var ae *APIError
+			var ne *NetworkError
+			if !errors.As(j.Err, &ae) && !errors.As(j.Err, &ne) {
+				t.Errorf("%s failed without a server or network reason: %v", j.Request.FileName, j.Err)
+			}
+			if j.Attempt <= c.Retries {
+				t.Errorf("%s failed after %d attempts, before the retry limit: %v", j.Request.FileName, j.Attempt, j.Err)
+			}
+		default:
+			t.Errorf("%s ended %s", j.Request.FileName, j.State)
+		}
+	}
+	files := srv.Files()
+	for _, f := range files {
+		if len(f.Versions) != 1 {
+			t.Errorf("%s stored %d times", f.Path, len(f.Versions))
+		}
+		if want[f.Path] != f.Versions[0].SHA256 {
+			t.Errorf("%s: bytes differ", f.Path)
+		}
+	}
+	if len(files) != done {
+		t.Errorf("%d files stored, %d reported done", len(files), done)
+	}
+	seen := map[string]bool{}
+	counts := map[string]int{}
+	requests := srv.Requests()
+	for _, r := range requests {
+		if r.Token != "" && seen[r.Token] {
+			t.Fatalf("token sent twice (request %s)", r.ID)
+		}
+		seen[r.Token] = true
+		switch {
+		case r.Cut:
+			counts["cut"]++
+		case r.Status == 429:
+			counts["429"]++
+		case r.Status >= 500:
+			counts["5xx"]++
+		case r.Status == 200:
+			counts["200"]++
+		default:
+			counts[strconv.Itoa(r.Status)]++
+		}
+		if r.Claims != nil && r.Claims.Expires.Sub(r.Claims.IssuedAt) > 5*time.Minute {
+			t.Errorf("a token lives %v", r.Claims.Expires.Sub(r.Claims.IssuedAt))
+		}
+	}
+	if srv.Leaks() != 0 {
+		t.Fatalf("the private key went over the wire in %d requests", srv.Leaks())
+	}
+
+	c.HTTP.CloseIdleConnections()
+	srv.Reset() // the test server's own log of every request lives in this process too
+	var goroutinesAfter int
+	for range 50 { // give finished connections' goroutines a moment to exit
+		runtime.GC()
+		if goroutinesAfter = runtime.NumGoroutine(); goroutinesAfter <= goroutinesBefore {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var memAfter runtime.MemStats
+	runtime.ReadMemStats(&memAfter)
+	if goroutinesAfter > goroutinesBefore {
+		t.Errorf("goroutines: %d before, %d after", goroutinesBefore, goroutinesAfter)
+	}
+	grew := int64(memAfter.HeapInuse) - int64(memBefore.HeapInuse)
+	if grew > 8<<20 {
+		t.Errorf("heap in use grew by %d KiB", grew>>10)
+	}
+	report := fmt.Sprintf("soak: %d files in %v: %d uploaded, %d failed after %d retries; %d requests (%d ok, %d 5xx, %d 429, %d cut, other %v); "+
+		"goroutines %d -> %d; heap in use %+d KiB",
+		n, elapsed.Round(10*time.Millisecond), done, failed, c.Retries, len(requests), counts["200"], counts["5xx"], counts["429"], counts["cut"],
+		otherCounts(counts), goroutinesBefore, goroutinesAfter, grew>>10)
+	t.Log(report)
+	if out := os.Getenv("SOAK_REPORT"); out != "" {
+		os.WriteFile(out, []byte(report+"\n"), 0o644)
+	}
+}
+
+func otherCounts(c map[string]int) map[string]int {
+	o := map[string]int{}
+	for k, v := range c {
+		if k != "200" && k != "5xx" && k != "429" && k != "cut" {
+			o[k] = v
+		}
+	}
+	return o
+}
