@@ -28,7 +28,7 @@ type body struct {
 	head, tail  []byte
 	file        *os.File
 	size        int64
-	contentType string // of the whole body
+	contentType string       // of the whole body
 	sent        atomic.Int64 // file bytes read from the file
 	total       atomic.Int64 // body bytes read by the transport
 	r           io.Reader

@@ -71,7 +71,7 @@ func NewHTTPClient() *http.Client {
 		MaxIdleConnsPerHost:   MaxConcurrency,
 		IdleConnTimeout:       90 * time.Second,
 		WriteBufferSize:       64 << 10, // small: progress counts what left this buffer
-		ForceAttemptHTTP2:     false, // HTTP/1.1: one upload per connection, as curl does
+		ForceAttemptHTTP2:     false,    // HTTP/1.1: one upload per connection, as curl does
 	}}
 }
 
