@@ -40,7 +40,8 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("key %s takes no arguments (got %q); the private key is read from standard input", sub, fs.Arg(0))
+		// The argument is not repeated: it may well be the private key itself.
+		return usagef("key %s takes no arguments; the private key is read from standard input (or typed, hidden) so that it stays out of shell history and process lists", sub)
 	}
 	if *pk == "" {
 		return usagef("key %s needs --public-key (or IMAGEKIT_PUBLIC_KEY)", sub)

@@ -271,7 +271,11 @@ func (f *uploadForm) upload() {
 			u.queue.SetConcurrency(acct.Concurrency)
 			u.queue.SetPlan(acct.Plan)
 			for _, id := range ids {
-				u.queue.Update(id, func(r *uploader.Request) { r.Fields = fields })
+				u.queue.Update(id, func(r *uploader.Request) {
+					if !r.Resumed { // files offered again keep the settings they were queued with
+						r.Fields = fields
+					}
+				})
 			}
 			u.queue.Start(ids...)
 			f.refreshState()

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"log"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,10 @@ import (
 // else), ends the demo, and uploads then go to the configured server.
 func TestFirstStartThenSaveKeys(t *testing.T) {
 	const pub, priv = "public_settings_test", "private_settings_test_value"
-	srv := imagekittest.NewServer(imagekittest.WithKey(pub, priv))
+	srv := imagekittest.NewServer(imagekittest.WithKey(pub, priv), imagekittest.WithWatch(priv))
+	var logs strings.Builder
+	log.SetOutput(&logs)
+	defer log.SetOutput(os.Stderr)
 	defer srv.Close()
 	storage := t.TempDir()
 	u := newTestUI(t, Config{StorageDir: storage})
@@ -60,6 +64,12 @@ func TestFirstStartThenSaveKeys(t *testing.T) {
 		}
 	})
 	u.Close()
+	if srv.Leaks() != 0 {
+		t.Fatal("the private key went over the wire")
+	}
+	if strings.Contains(logs.String(), priv) {
+		t.Fatal("the private key is in the log")
+	}
 	// The private key is in no file the app wrote (preferences, history, pending).
 	filepath.Walk(storage, func(p string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -79,6 +80,7 @@ type UI struct {
 	tabs     *container.AppTabs
 
 	stopTicker chan struct{}
+	redraw     atomic.Bool // a thumbnail arrived: draw the rows again on the next tick
 	closeOnce  sync.Once
 	lastNotice time.Time
 }
@@ -106,7 +108,7 @@ func New(a fyne.App, cfg Config) *UI {
 	u.cancel = cancel
 	u.queue = uploader.NewQueue(ctx, uploader.NewClient(u.account.Endpoint, nil), u.account.Concurrency, u.account.Plan)
 	u.queue.OnChange = u.onJobChange
-	u.thumbs = newThumbnails(func(id uploader.JobID) { runOnUI(func() { u.jobs.refreshJob(id) }) })
+	u.thumbs = newThumbnails(func(uploader.JobID) { u.redraw.Store(true) }) // drawn on the next tick
 
 	u.win = a.NewWindow("ImageKit Uploader")
 	u.win.SetContent(u.build())
@@ -358,7 +360,8 @@ func (u *UI) tick() {
 			}
 		}
 		totals := u.queue.Totals()
-		if len(changed) == 0 && totals.Active == 0 {
+		redraw := u.redraw.Swap(false)
+		if len(changed) == 0 && totals.Active == 0 && !redraw {
 			continue
 		}
 		runOnUI(func() {
@@ -382,11 +385,14 @@ func (u *UI) tick() {
 				}
 				before := u.snaps[id].State
 				u.snaps[id] = j
-				u.jobs.refreshJob(id)
 				if id == u.selected && before != j.State {
 					u.form.selectJob(id) // renaming is open only before the upload
 				}
 			}
+			// One refresh a tick: it updates only the rows on screen. (In Fyne
+			// 2.7 each List.RefreshItem refreshes the whole list as well, so a
+			// call per changed row would cost rows × visible rows.)
+			u.jobs.list.Refresh()
 			u.footer.SetText(footerText(totals))
 			u.form.refreshState()
 			if u.notice.Visible() && time.Since(u.lastNotice) > 10*time.Second {
@@ -416,7 +422,8 @@ func (u *UI) offerPending() {
 	}
 	msg := fmt.Sprintf("%d files were not uploaded when the app last closed. Add them to the list again?", len(jobs))
 	if started > 0 {
-		msg += fmt.Sprintf("\n\n%d of them had started uploading; ImageKit may already have some. They are added as they were, with their own settings.", started)
+		msg += fmt.Sprintf("\n\n%d of them had started uploading, so ImageKit may already have some. "+
+			"Where names are not made unique, a file ImageKit already has is reported, not uploaded twice.", started)
 	}
 	d := dialog.NewConfirm("Unfinished uploads", msg, func(ok bool) {
 		if !ok {
@@ -440,7 +447,8 @@ func (u *UI) restorePending(jobs []pendingJob) {
 			}
 			ids, _ := u.queue.Add(items, pj.Fields)
 			for _, id := range ids {
-				u.queue.Update(id, func(r *uploader.Request) { r.FileName = pj.FileName })
+				// Any of them may have finished since the list was last saved.
+				u.queue.Update(id, func(r *uploader.Request) { r.FileName, r.Resumed = pj.FileName, true })
 				if j, ok := u.queue.Job(id); ok {
 					restored = append(restored, j)
 				}

@@ -29,7 +29,7 @@ func TestBadInputEachFailsAlone(t *testing.T) {
 	os.WriteFile(empty, nil, 0o644)
 	names := map[string]string{ // local name -> the name ImageKit keeps
 		"summer dress.jpg":                "summer_dress.jpg",
-		"Früh­jahr-Ärmel.png":             "Früh_jahr-Ärmel.png",
+		"Früh\u00adjahr-Ärmel.png":        "Früh_jahr-Ärmel.png", // a soft hyphen, a format character
 		"🌞 sun.jpg":                       "__sun.jpg",
 		"日本語の写真.jpg":                      "日本語の写真.jpg",
 		strings.Repeat("é", 125) + ".jpg": strings.Repeat("é", 125) + ".jpg", // 254 bytes

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -109,6 +110,12 @@ type Request struct {
 	FileName string // the name to send; the file's own name by default
 	Size     int64  // the file must still have this size when it is sent
 	Fields   Fields
+	// Resumed marks a file offered again after the app stopped mid-batch: its
+	// upload may have finished on the server with the answer lost. Where the
+	// path is fixed (no unique names), it is sent with overwriteFile=false, so
+	// a file ImageKit already has is reported (AlreadyUploadedError) rather
+	// than stored again as a new version.
+	Resumed bool
 }
 
 // Result is ImageKit's answer to a successful upload.
@@ -214,6 +221,10 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(At
 		return nil, err
 	}
 	fields := r.Fields.form(r.FileName, folder)
+	guard := r.Resumed && !r.Fields.UseUniqueFileName
+	if guard {
+		fields["overwriteFile"] = "false"
+	}
 	token, err := c.Tokens.Token(ctx, fields)
 	if err != nil {
 		return nil, err
@@ -261,7 +272,12 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(At
 	defer resp.Body.Close()
 	c.measureSkew(resp, start)
 	progress(Attempt{N: n, Sent: b.size})
-	return readAnswer(resp)
+	res, err := readAnswer(resp)
+	var ae *APIError
+	if guard && errors.As(err, &ae) && ae.Status == http.StatusBadRequest && strings.Contains(strings.ToLower(ae.Message), "already exists") {
+		return nil, &AlreadyUploadedError{FilePath: path.Join(folder, r.FileName), Err: ae}
+	}
+	return res, err
 }
 
 var defaultHTTP = NewHTTPClient()

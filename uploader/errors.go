@@ -77,3 +77,17 @@ func retryable(err error) bool {
 	var ne *NetworkError
 	return errors.As(err, &ne) || errors.Is(err, signer.ErrBusy)
 }
+
+// AlreadyUploadedError is a resumed file that ImageKit already has at its
+// path: its upload most likely finished before the app stopped, so it was not
+// sent again. Retrying it uploads it as a new version.
+type AlreadyUploadedError struct {
+	FilePath string
+	Err      *APIError
+}
+
+func (e *AlreadyUploadedError) Error() string {
+	return "ImageKit already has " + e.FilePath + ": its upload probably finished before the app stopped, so it was not sent again. Retry to upload it as a new version."
+}
+
+func (e *AlreadyUploadedError) Unwrap() error { return e.Err }

@@ -196,6 +196,7 @@ func (q *Queue) Retry(id JobID) {
 		q.mu.Unlock()
 		return
 	}
+	j.Request.Resumed = false // a retry is a person's decision: upload it, even as a new version
 	snap := q.enqueueLocked(j)
 	q.mu.Unlock()
 	q.emit(snap)
