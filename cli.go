@@ -22,6 +22,13 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
+// configError is a setup problem (no key saved, keyring unavailable): exit
+// code 2 like a usage error, without pointing at --help.
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+func (e configError) Unwrap() error { return e.err }
+
 type command struct {
 	name, summary string
 	run           func(ctx context.Context, args []string, std stdio) error
@@ -87,6 +94,9 @@ func exitCode(std stdio, err error) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, new(configError)):
+		fmt.Fprintln(std.err, "imagekit-uploader:", err)
+		return 2
 	case errors.As(err, &ue):
 		fmt.Fprintln(std.err, "imagekit-uploader:", err)
 		fmt.Fprintln(std.err, "Run 'imagekit-uploader --help' or 'imagekit-uploader COMMAND --help' for usage.")

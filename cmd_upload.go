@@ -172,9 +172,9 @@ func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, er
 		if priv, _, err = keyStore.PrivateKeyFor(ctx, f.publicKey); err != nil {
 			var ke *signer.KeyringError
 			if errors.As(err, &ke) {
-				return nil, fmt.Errorf("%w\nFor scripts without a keyring, set %s", err, signer.EnvPrivateKey)
+				return nil, configError{fmt.Errorf("%w\nFor scripts without a keyring, set %s", err, signer.EnvPrivateKey)}
 			}
-			return nil, usageError{err.Error()}
+			return nil, configError{err}
 		}
 	}
 	s, err := signer.New(f.publicKey, priv)

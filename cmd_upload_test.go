@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zalando/go-keyring"
 
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader/imagekittest"
@@ -118,5 +121,21 @@ func TestUploadUsageErrors(t *testing.T) {
 		if code, _, errs := runCLI(t, "", args...); code != 2 || errs == "" {
 			t.Errorf("%s: exit %d, %q; want 2 and a message", name, code, errs)
 		}
+	}
+}
+
+// TestUploadKeyringUnavailable: a keyring that cannot be used is a
+// configuration error (exit 2) that says what to do, and nothing is sent.
+func TestUploadKeyringUnavailable(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "a.jpg")
+	os.WriteFile(p, []byte("a"), 0o644)
+	keyring.MockInitWithError(errors.New("The name org.freedesktop.secrets was not provided by any .service files"))
+	defer keyring.MockInit()
+	code, _, errs := runCLI(t, "", "upload", "--endpoint", srv.UploadURL, "--public-key", "public_someone", p)
+	if code != 2 || !strings.Contains(errs, "install gnome-keyring") || !strings.Contains(errs, signer.EnvPrivateKey) || len(srv.Requests()) != 0 {
+		t.Fatalf("exit %d: %q", code, errs)
 	}
 }

@@ -243,12 +243,16 @@ func (q *Queue) Cancel(id JobID) {
 		q.dropPendingLocked(j)
 		j.State, j.Ended = Canceled, time.Now()
 		snap = append(snap, j.Job)
-		q.idleIfDoneLocked()
 	case Uploading, Retrying:
 		j.cancel()
 	}
 	q.mu.Unlock()
 	q.emit(snap...)
+	if len(snap) > 0 {
+		q.mu.Lock()
+		q.idleIfDoneLocked() // after the report, as in run
+		q.mu.Unlock()
+	}
 }
 
 // CancelAll stops every job that has not finished.
@@ -438,10 +442,14 @@ func (q *Queue) run(ctx context.Context, j *job) {
 	default:
 		j.State, j.Err = Failed, err
 	}
-	q.running--
 	snap := j.Job
 	q.mu.Unlock()
+	// Report the end before the job stops counting as running, so that Wait
+	// never returns while a final state is still on its way to OnChange.
 	q.emit(snap)
+	q.mu.Lock()
+	q.running--
+	q.mu.Unlock()
 	q.schedule()
 }
 

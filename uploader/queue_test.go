@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -323,5 +324,34 @@ func TestCheckEndpoint(t *testing.T) {
 		if err := CheckEndpoint(u); (err == nil) != ok {
 			t.Errorf("%s: %v", u, err)
 		}
+	}
+}
+
+// TestWaitReturnsAfterEveryFinalReport: a command that exits after Wait must
+// have seen every file's end, even with a slow OnChange.
+func TestWaitReturnsAfterEveryFinalReport(t *testing.T) {
+	srv := newTestServer(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, 50, 100)
+	q := NewQueue(context.Background(), newClient(t, srv), 8, PlanFree)
+	var mu sync.Mutex
+	finals := 0
+	q.OnChange = func(j Job) {
+		if j.State.Finished() {
+			time.Sleep(2 * time.Millisecond) // a slow terminal
+			mu.Lock()
+			finals++
+			mu.Unlock()
+		}
+	}
+	items, _ := Collect([]string{dir, filepath.Join(dir, "missing")})
+	ids, _ := q.Add(items, DefaultFields())
+	q.Start()
+	q.Cancel(ids[len(ids)-2]) // one canceled while queued
+	runQueue(t, q)
+	mu.Lock()
+	defer mu.Unlock()
+	if finals != 51 {
+		t.Fatalf("%d final reports when Wait returned, want 51", finals)
 	}
 }
