@@ -175,3 +175,10 @@ func TestVersionComesFromFyneAppTOML(t *testing.T) {
 		t.Fatalf("--version: %d %q", code, out)
 	}
 }
+
+func TestFitLines(t *testing.T) {
+	got := fitLines("short\n"+strings.Repeat("é", 30)+"\nlast\n", 10)
+	if got != "short\n"+strings.Repeat("é", 10)+"\nlast\n" {
+		t.Fatalf("%q", got)
+	}
+}

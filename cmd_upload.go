@@ -81,7 +81,7 @@ bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	q := uploader.NewQueue(qctx, client, f.concurrency, plan)
-	out := &uploadReport{w: std.out, json: f.asJSON}
+	out := &uploadReport{w: std.out, json: f.asJSON, around: func(f func()) { f() }}
 	for _, s := range skipped {
 		out.skip(s)
 	}
@@ -98,6 +98,7 @@ bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
 	var bars *progressBars
 	if file, ok := std.err.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
 		bars = startBars(std.err, q)
+		out.around = bars.above // file lines go above the bars, not through them
 	}
 	q.Start()
 	q.Wait(context.Background()) // ctx's end cancels every job through qctx; wait for them to say so
@@ -186,9 +187,10 @@ func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, er
 
 // uploadReport prints one line per file as it finishes.
 type uploadReport struct {
-	mu   sync.Mutex
-	w    io.Writer
-	json bool
+	mu     sync.Mutex
+	w      io.Writer
+	json   bool
+	around func(func()) // wraps each write: the progress bars step aside
 }
 
 type jsonLine struct {
@@ -213,12 +215,14 @@ type jsonError struct {
 func (r *uploadReport) write(l jsonLine, text string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.json {
-		b, _ := json.Marshal(l)
-		r.w.Write(append(b, '\n'))
-		return
-	}
-	fmt.Fprintln(r.w, text)
+	r.around(func() {
+		if r.json {
+			b, _ := json.Marshal(l)
+			r.w.Write(append(b, '\n'))
+			return
+		}
+		fmt.Fprintln(r.w, text)
+	})
 }
 
 func (r *uploadReport) skip(s uploader.Skip) {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/term"
+
 	"imagekit-uploader/uploader"
 )
 
@@ -18,6 +20,7 @@ type progressBars struct {
 	q     *uploader.Queue
 	done  chan struct{}
 	wg    sync.WaitGroup
+	mu    sync.Mutex // the terminal: bars and the lines printed above them
 	lines int
 }
 
@@ -31,7 +34,9 @@ func startBars(w io.Writer, q *uploader.Queue) *progressBars {
 		for {
 			select {
 			case <-b.done:
+				b.mu.Lock()
 				b.clear()
+				b.mu.Unlock()
 				return
 			case <-t.C:
 				b.draw()
@@ -44,6 +49,15 @@ func startBars(w io.Writer, q *uploader.Queue) *progressBars {
 func (b *progressBars) stop() {
 	close(b.done)
 	b.wg.Wait()
+}
+
+// above prints with f above the bars: it takes the bars away first, and the
+// next draw puts them back under what f printed.
+func (b *progressBars) above(f func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.clear()
+	f()
 }
 
 func (b *progressBars) clear() {
@@ -78,9 +92,28 @@ func (b *progressBars) draw() {
 	fmt.Fprintf(&sb, "total %s %3d%%  %d/%d files  %s/s  ETA %s\n", bar(t.Sent, t.Bytes, 30), percent(t.Sent, t.Bytes),
 		t.Count[uploader.Done], len(b.q.Jobs()), uploader.FormatSize(int64(t.Speed)), t.ETA.Round(time.Second))
 	lines++
+	text := sb.String()
+	if f, ok := b.w.(interface{ Fd() uintptr }); ok {
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil && width > 10 {
+			text = fitLines(text, width-1) // a wrapped line would throw the redraw off
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.clear()
-	io.WriteString(b.w, sb.String())
+	io.WriteString(b.w, text)
 	b.lines = lines
+}
+
+// fitLines cuts each line to width runes.
+func fitLines(text string, width int) string {
+	lines := strings.SplitAfter(text, "\n")
+	for i, l := range lines {
+		if r := []rune(strings.TrimSuffix(l, "\n")); len(r) > width {
+			lines[i] = string(r[:width]) + "\n"
+		}
+	}
+	return strings.Join(lines, "")
 }
 
 func percent(n, total int64) int {
