@@ -80,6 +80,7 @@ type UI struct {
 	tabs     *container.AppTabs
 
 	stopTicker chan struct{}
+	tickDone   chan struct{}
 	redraw     atomic.Bool // a thumbnail arrived: draw the rows again on the next tick
 	closeOnce  sync.Once
 	lastNotice time.Time
@@ -101,6 +102,7 @@ func New(a fyne.App, cfg Config) *UI {
 		recorded:   map[uploader.JobID]time.Time{},
 		account:    loadAccount(a.Preferences()),
 		stopTicker: make(chan struct{}),
+		tickDone:   make(chan struct{}),
 	}
 	var err error
 	u.history, err = openHistory(cfg.StorageDir)
@@ -142,9 +144,12 @@ func (u *UI) Window() fyne.Window { return u.win }
 // Close stops uploads, the demo server and the background work.
 func (u *UI) Close() {
 	u.closeOnce.Do(func() {
+		// The ticker saves the pending list too: stop it first, save the list
+		// while unfinished jobs are still unfinished, then cancel them.
+		close(u.stopTicker)
+		<-u.tickDone
 		u.savePending()
 		u.cancel()
-		close(u.stopTicker)
 		u.mu.Lock()
 		demo := u.demo
 		u.demo = nil
@@ -331,6 +336,7 @@ func (u *UI) onJobChange(j uploader.Job) {
 // history and the pending list are written here, off the UI goroutine; the
 // rows that changed are refreshed one by one on it.
 func (u *UI) tick() {
+	defer close(u.tickDone)
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	lastPending := time.Time{}
@@ -469,8 +475,7 @@ func (u *UI) onClose() {
 		fmt.Sprintf("%d uploads have not finished. Quit anyway? They will be offered again next time.", t.Active),
 		func(quit bool) {
 			if quit {
-				u.queue.CancelAll()
-				u.Close()
+				u.Close() // saves the unfinished list, then stops the uploads
 				u.win.Close()
 			}
 		}, u.win)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -312,5 +313,41 @@ func TestHistoryAndPendingSurviveARestart(t *testing.T) {
 		if strings.Contains(e.URL+e.Error, imagekittest.DemoPrivateKey) {
 			t.Fatal("a key in the history")
 		}
+	}
+}
+
+// TestQuitWhileUploadingKeepsTheUnfinished: closing the app mid-upload saves
+// the unfinished files (marked as started) before their uploads are stopped.
+func TestQuitWhileUploadingKeepsTheUnfinished(t *testing.T) {
+	storageDir := t.TempDir()
+	u := newTestUI(t, Config{Demo: true, DemoThrottle: 50_000, StorageDir: storageDir})
+	var paths []string
+	dir := t.TempDir()
+	for i := range 3 {
+		p := filepath.Join(dir, fmt.Sprintf("big%d.bin", i))
+		os.WriteFile(p, make([]byte, 400_000), 0o644)
+		paths = append(paths, p)
+	}
+	drop(u, paths...)
+	waitFor(t, "3 rows", func() bool { return len(u.rows) == 3 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "an upload under way", func() bool {
+		for _, id := range u.rows {
+			if u.snaps[id].State == uploader.Uploading {
+				return true
+			}
+		}
+		return false
+	})
+	u.Close()
+	jobs, err := u.pending.load()
+	started := 0
+	for _, j := range jobs {
+		if j.Started {
+			started++
+		}
+	}
+	if err != nil || len(jobs) != 3 || started == 0 {
+		t.Fatalf("pending after quitting mid-upload: %d jobs, %d started, %v", len(jobs), started, err)
 	}
 }

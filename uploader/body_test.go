@@ -22,34 +22,10 @@ func TestBodyIsExactAndRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	all, err := io.ReadAll(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if int64(len(all)) != b.Len() {
-		t.Fatalf("read %d bytes, Len says %d", len(all), b.Len())
-	}
-	_, params, _ := mime.ParseMediaType(b.contentType)
-	mr := multipart.NewReader(bytes.NewReader(all), params["boundary"])
-	var order []string
-	got := map[string]string{}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, _ := io.ReadAll(part)
-		order = append(order, part.FormName())
-		if part.FormName() == "file" {
-			if !bytes.Equal(v, content) || part.FileName() != "photo.jpg" || part.Header.Get("Content-Type") != "image/jpeg" {
-				t.Errorf("file part: %d bytes, name %q, type %q", len(v), part.FileName(), part.Header.Get("Content-Type"))
-			}
-			continue
-		}
-		got[part.FormName()] = string(v)
+	back := readBack(t, b)
+	order, got := back.order, back.fields
+	if !bytes.Equal(back.file, content) || back.fileName != "photo.jpg" || back.fileType != "image/jpeg" {
+		t.Errorf("file part: %d bytes, name %q, type %q", len(back.file), back.fileName, back.fileType)
 	}
 	if order[len(order)-1] != "file" {
 		t.Errorf("parts in order %v: the file must come last, after the fields", order)
@@ -64,6 +40,48 @@ func TestBodyIsExactAndRoundTrips(t *testing.T) {
 	}
 	if b.sent.Load() != int64(len(content)) {
 		t.Errorf("sent %d, want %d", b.sent.Load(), len(content))
+	}
+}
+
+// readBody is a request body read back through mime/multipart's reader.
+type readBody struct {
+	order              []string // form names in order
+	fields             map[string]string
+	file               []byte
+	fileName, fileType string
+}
+
+// readBack reads b whole, checks it is exactly b.Len() long, and parses it.
+func readBack(t *testing.T, b *body) readBody {
+	t.Helper()
+	all, err := io.ReadAll(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(all)) != b.Len() {
+		t.Fatalf("read %d bytes, Content-Length would be %d", len(all), b.Len())
+	}
+	_, params, err := mime.ParseMediaType(b.contentType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(bytes.NewReader(all), params["boundary"])
+	r := readBody{fields: map[string]string{}}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return r
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := io.ReadAll(part)
+		r.order = append(r.order, part.FormName())
+		if part.FormName() == "file" {
+			r.file, r.fileName, r.fileType = v, part.FileName(), part.Header.Get("Content-Type")
+			continue
+		}
+		r.fields[part.FormName()] = string(v)
 	}
 }
 

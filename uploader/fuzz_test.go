@@ -2,9 +2,6 @@ package uploader
 
 import (
 	"bytes"
-	"io"
-	"mime"
-	"mime/multipart"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,36 +78,8 @@ func FuzzBody(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer b.Close()
-		all, err := io.ReadAll(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if int64(len(all)) != b.Len() {
-			t.Fatalf("read %d bytes, Content-Length would be %d", len(all), b.Len())
-		}
-		_, params, err := mime.ParseMediaType(b.contentType)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mr := multipart.NewReader(bytes.NewReader(all), params["boundary"])
-		got := map[string]string{}
-		var file []byte
-		var partName string
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%q: %v", fileName, err)
-			}
-			v, _ := io.ReadAll(part)
-			if part.FormName() == "file" {
-				file, partName = v, part.FileName()
-				continue
-			}
-			got[part.FormName()] = string(v)
-		}
+		back := readBack(t, b)
+		got, file, partName := back.fields, back.file, back.fileName
 		for k, v := range fields {
 			if got[k] != v {
 				t.Fatalf("field %s: %q, want %q", k, got[k], v)

@@ -37,7 +37,7 @@ func TestManyFilesThroughFaults(t *testing.T) {
 	fields := DefaultFields()
 	fields.UseUniqueFileName = false
 	fields.Folder = "/soak"
-	ids, _ := q.Add(items, fields)
+	q.Add(items, fields)
 	q.Start()
 	runQueue(t, q)
 
@@ -45,7 +45,6 @@ func TestManyFilesThroughFaults(t *testing.T) {
 	for _, p := range paths {
 		want["/soak/"+filepath.Base(dir)+"/"+filepath.Base(p)] = sha(t, p)
 	}
-	_ = ids
 	for _, j := range q.Jobs() {
 		if j.State != Done {
 			t.Fatalf("%s: %s (%v)", j.Request.Path, j.State, j.Err)
