@@ -13,7 +13,7 @@ func (u *UI) toolbar() fyne.CanvasObject {
 	add := widget.NewButtonWithIcon("Add files…", theme.ContentAddIcon(), u.pickFiles)
 	addFolder := widget.NewButtonWithIcon("Add folder…", theme.FolderOpenIcon(), u.pickFolder)
 	cancelAll := widget.NewButtonWithIcon("Cancel all", theme.MediaStopIcon(), u.queue.CancelAll)
-	retry := widget.NewButtonWithIcon("Retry failed", theme.ViewRefreshIcon(), u.queue.RetryFailed)
+	retry := widget.NewButtonWithIcon("Retry failed", theme.ViewRefreshIcon(), func() { u.retry() })
 	clear := widget.NewButtonWithIcon("Clear finished", theme.DeleteIcon(), u.removeFinished)
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { u.showSettings(false) })
 	return container.NewPadded(container.NewHBox(add, addFolder, widget.NewSeparator(), cancelAll, retry, clear, layout.NewSpacer(), settings))

@@ -72,17 +72,14 @@ func TestKilledMidBatchThenResumed(t *testing.T) {
 	saveCrashKey(t)
 	u := newTestUI(t, Config{StorageDir: storage})
 	onUI(func() { u.applyAccount(crashAccount(srv.UploadURL), false) })
-	if got := len(u.history.search("uploaded")); got != finishedBefore {
-		t.Fatalf("history holds %d uploads after the restart, the file had %d", got, finishedBefore)
-	}
+	waitFor(t, "the history to load and the unfinished files to be offered", func() bool {
+		return len(u.history.search("uploaded")) == finishedBefore && u.dialog != nil
+	})
 	pending, err := u.pending.load()
 	if err != nil || len(pending) == 0 {
 		t.Fatalf("nothing offered again: %v (history %d, stored %d)", err, finishedBefore, storedBefore)
 	}
 	onUI(func() {
-		if u.dialog == nil {
-			t.Fatal("the unfinished files were not offered")
-		}
 		u.dialog.Hide()
 		u.restorePending(pending)
 	})

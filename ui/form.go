@@ -255,21 +255,13 @@ func (f *uploadForm) upload() {
 	}
 	f.busy = true
 	f.refreshState()
-	go func() {
-		client, err := u.client()
-		runOnUI(func() {
-			f.busy = false
-			if err != nil {
-				f.refreshState()
-				u.showError("Cannot upload", err)
-				return
-			}
-			u.mu.Lock()
-			acct := u.account
-			u.mu.Unlock()
-			u.queue.SetClient(client)
-			u.queue.SetConcurrency(acct.Concurrency)
-			u.queue.SetPlan(acct.Plan)
+	u.withClient(func(ok bool) {
+		f.busy = false
+		if !ok {
+			f.refreshState()
+			return
+		}
+		{
 			for _, id := range ids {
 				u.queue.Update(id, func(r *uploader.Request) {
 					if !r.Resumed { // files offered again keep the settings they were queued with
@@ -279,8 +271,47 @@ func (f *uploadForm) upload() {
 			}
 			u.queue.Start(ids...)
 			f.refreshState()
+		}
+	})
+}
+
+// withClient sets the queue up with the current account's client (reading
+// the key from the keyring off the UI goroutine), then calls then on the UI
+// goroutine: ok is false when that failed, after saying why.
+func (u *UI) withClient(then func(ok bool)) {
+	go func() {
+		client, err := u.client()
+		runOnUI(func() {
+			if err != nil {
+				u.showError("Cannot upload", err)
+				then(false)
+				return
+			}
+			u.mu.Lock()
+			acct := u.account
+			u.mu.Unlock()
+			u.queue.SetClient(client)
+			u.queue.SetConcurrency(acct.Concurrency)
+			u.queue.SetPlan(acct.Plan)
+			then(true)
 		})
 	}()
+}
+
+// retry queues failed files again, with the current account.
+func (u *UI) retry(ids ...uploader.JobID) {
+	u.withClient(func(ok bool) {
+		if !ok {
+			return
+		}
+		if len(ids) == 0 {
+			u.queue.RetryFailed()
+			return
+		}
+		for _, id := range ids {
+			u.queue.Retry(id)
+		}
+	})
 }
 
 // client builds the upload client for the current account (or the demo).

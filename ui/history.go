@@ -53,37 +53,49 @@ func entryOf(j uploader.Job, demo bool) Entry {
 // history is an append-only JSON-lines file in the app's storage: it never
 // holds a key or a token.
 type history struct {
-	path string
-	mu   sync.Mutex
-	all  []Entry // oldest first
+	path   string
+	loaded chan struct{} // closed when the file has been read
+	mu     sync.Mutex
+	all    []Entry // oldest first
 }
 
-func openHistory(dir string) (*history, error) {
-	h := &history{path: filepath.Join(dir, "history.jsonl")}
+func newHistory(dir string) *history {
+	return &history{path: filepath.Join(dir, "history.jsonl"), loaded: make(chan struct{})}
+}
+
+// load reads the file once (disk work: call it off the UI goroutine).
+func (h *history) load() error {
+	defer close(h.loaded)
 	f, err := os.Open(h.path)
 	if errors.Is(err, os.ErrNotExist) {
-		return h, nil
+		return nil
 	}
 	if err != nil {
-		return h, err
+		return err
 	}
 	defer f.Close()
+	var loaded []Entry
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		var e Entry
 		if json.Unmarshal(sc.Bytes(), &e) == nil { // a torn last line (a crash mid-write) is passed over
-			h.all = append(h.all, e)
+			loaded = append(loaded, e)
 		}
 	}
-	return h, sc.Err()
+	h.mu.Lock()
+	h.all = loaded
+	h.mu.Unlock()
+	return sc.Err()
 }
 
-// add appends entries to memory and to the file.
+// add appends entries to memory and to the file, once the file was read
+// (or they would be read back a second time).
 func (h *history) add(es ...Entry) error {
 	if len(es) == 0 {
 		return nil
 	}
+	<-h.loaded
 	var buf []byte
 	for _, e := range es {
 		b, _ := json.Marshal(e)
@@ -106,7 +118,8 @@ func (h *history) add(es ...Entry) error {
 	return err
 }
 
-// search returns the entries matching every word of q, newest first.
+// search returns the entries matching every word of q, newest first; while
+// the file is still being read, those read so far.
 func (h *history) search(q string) []Entry {
 	words := strings.Fields(strings.ToLower(q))
 	h.mu.Lock()

@@ -126,7 +126,7 @@ func newJobRow(u *UI) *jobRow {
 	r.bar.TextFormatter = func() string { return "" }
 	r.copyBtn = widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { r.withURL(r.u.copyText) })
 	r.openBtn = widget.NewButtonWithIcon("Open", theme.ComputerIcon(), func() { r.withURL(r.u.openURL) })
-	r.retryBtn = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { r.u.queue.Retry(r.id) })
+	r.retryBtn = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { r.u.retry(r.id) })
 	r.cancel = widget.NewButtonWithIcon("", theme.CancelIcon(), func() { r.u.queue.Cancel(r.id) })
 	r.retryBtn.Importance = widget.HighImportance
 	r.cancel.Importance = widget.LowImportance

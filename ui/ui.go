@@ -104,8 +104,7 @@ func New(a fyne.App, cfg Config) *UI {
 		stopTicker: make(chan struct{}),
 		tickDone:   make(chan struct{}),
 	}
-	var err error
-	u.history, err = openHistory(cfg.StorageDir)
+	u.history = newHistory(cfg.StorageDir)
 	ctx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
 	u.queue = uploader.NewQueue(ctx, uploader.NewClient(u.account.Endpoint, nil), u.account.Concurrency, u.account.Plan)
@@ -118,9 +117,15 @@ func New(a fyne.App, cfg Config) *UI {
 	u.win.SetOnDropped(u.onDropped)
 	u.win.SetCloseIntercept(u.onClose)
 	u.addShortcuts()
-	if err != nil {
-		u.showNotice("The upload history could not be read: " + err.Error())
-	}
+	go func() {
+		err := u.history.load()
+		runOnUI(func() {
+			if err != nil {
+				u.showNotice("The upload history could not be read: " + err.Error())
+			}
+			u.histView.reload()
+		})
+	}()
 	firstRun := !cfg.Demo && !u.account.configured()
 	if cfg.Demo || firstRun {
 		// With no account yet, the demo runs behind the welcome dialog, so a
@@ -415,11 +420,18 @@ func (u *UI) savePending() {
 }
 
 // offerPending asks whether to queue again what was unfinished last time.
+// The list is read off the UI goroutine.
 func (u *UI) offerPending() {
-	jobs, err := u.pending.load()
-	if err != nil || len(jobs) == 0 {
-		return
-	}
+	go func() {
+		jobs, err := u.pending.load()
+		if err != nil || len(jobs) == 0 {
+			return
+		}
+		runOnUI(func() { u.askPending(jobs) })
+	}()
+}
+
+func (u *UI) askPending(jobs []pendingJob) {
 	started := 0
 	for _, j := range jobs {
 		if j.Started {

@@ -155,3 +155,15 @@ func TestWrongKeyIsReportedAsKeyRejected(t *testing.T) {
 		t.Fatalf("err %v, want a 403 that reads as key rejected", err)
 	}
 }
+
+// TestNoTokenSource: a client with no key set up fails the upload with
+// words, not a crash.
+func TestNoTokenSource(t *testing.T) {
+	srv := newTestServer(t)
+	p := writeFiles(t, t.TempDir(), 1, 10)[0]
+	_, err := NewClient(srv.UploadURL, nil).Upload(context.Background(), Request{Path: p, FileName: "a", Size: 10, Fields: DefaultFields()}, nil)
+	var ce *CheckError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "no key") || len(srv.Requests()) != 0 {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -225,6 +225,9 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(At
 	if guard {
 		fields["overwriteFile"] = "false"
 	}
+	if c.Tokens == nil {
+		return nil, &CheckError{Field: "account", Reason: "no key or token endpoint is set up: add your ImageKit keys first"}
+	}
 	token, err := c.Tokens.Token(ctx, fields)
 	if err != nil {
 		return nil, err
