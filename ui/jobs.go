@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -266,7 +268,13 @@ func explain(err error) string {
 	case errors.As(err, &te):
 		return te.Error()
 	}
-	return err.Error()
+	return sentence(err.Error())
+}
+
+// sentence starts s with a capital letter, for a row of its own.
+func sentence(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func requestID(ae *uploader.APIError) string {
