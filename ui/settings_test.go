@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"log"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+	"github.com/zalando/go-keyring"
 
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader/imagekittest"
@@ -84,4 +86,32 @@ func TestFirstStartThenSaveKeys(t *testing.T) {
 			t.Errorf("the private key is in preference %s", k)
 		}
 	}
+}
+
+// TestSettingsSayWhatToDoWhenTheKeyringIsUnavailable: no Secret Service
+// means advice in Settings, and Save keeps the dialog open with the reason.
+func TestSettingsSayWhatToDoWhenTheKeyringIsUnavailable(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	keyring.MockInitWithError(errors.New("The name org.freedesktop.secrets was not provided by any .service files"))
+	defer keyring.MockInit()
+	var s *settingsDialog
+	onUI(func() {
+		u.showSettings(false)
+		s = u.settings
+		test.Type(s.publicKey, "public_x")
+		s.checkKeyring()
+	})
+	waitFor(t, "the keyring's advice", func() bool { return strings.Contains(s.keyStatus.Text, "install gnome-keyring") })
+	onUI(func() {
+		test.Type(s.privateKey, "private_x")
+		test.Tap(s.save)
+	})
+	waitFor(t, "the save to fail with the advice", func() bool {
+		return strings.Contains(s.problem.Text, "install gnome-keyring") && !s.save.Disabled()
+	})
+	onUI(func() {
+		if u.account.PublicKey == "public_x" {
+			t.Error("the account was saved although the key could not be")
+		}
+	})
 }
