@@ -373,7 +373,9 @@ func (q *Queue) Wait(ctx context.Context) error {
 }
 
 // schedule starts waiting jobs while there are free slots. Pre-checks run
-// here, so a file that cannot be sent fails without taking a slot.
+// here, so a file that cannot be sent fails without an upload. A job takes
+// its slot before its check, so the queue never looks idle while a check is
+// under way.
 func (q *Queue) schedule() {
 	for {
 		q.mu.Lock()
@@ -384,6 +386,7 @@ func (q *Queue) schedule() {
 		}
 		j := q.pending[0]
 		q.pending = q.pending[1:]
+		q.running++ // the slot is the job's from now on
 		plan := q.plan
 		req := j.Request
 		q.mu.Unlock()
@@ -391,15 +394,17 @@ func (q *Queue) schedule() {
 		size, err := Check(req, plan) // disk work, outside the lock
 
 		q.mu.Lock()
-		if j.State != Queued { // canceled meanwhile
+		if j.State != Queued || err != nil {
+			var snap []Job
+			if j.State == Queued { // not canceled meanwhile: the check failed
+				j.State, j.Err, j.Ended = Failed, err, time.Now()
+				snap = append(snap, j.Job)
+			}
 			q.mu.Unlock()
-			continue
-		}
-		if err != nil {
-			j.State, j.Err, j.Ended = Failed, err, time.Now()
-			snap := j.Job
+			q.emit(snap...) // reported before the slot is given back, as in run
+			q.mu.Lock()
+			q.running--
 			q.mu.Unlock()
-			q.emit(snap)
 			continue
 		}
 		j.Request.Size = size
@@ -407,7 +412,6 @@ func (q *Queue) schedule() {
 		j.cancel = cancel
 		j.State, j.Started, j.Attempt = Uploading, time.Now(), 1
 		j.lastAt, j.lastSnt = time.Now(), 0
-		q.running++
 		snap := j.Job
 		q.mu.Unlock()
 		q.emit(snap)

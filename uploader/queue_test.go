@@ -93,7 +93,7 @@ func TestManyFilesThroughFaults(t *testing.T) {
 // with no bytes, then counts from zero again.
 func TestProgressRestartsOnRetry(t *testing.T) {
 	srv := newTestServer(t)
-	srv.Script(imagekittest.Fault{CutAfter: 300_000, BytesPerSecond: 1_500_000})
+	srv.Script(imagekittest.Fault{CutAfter: 300_000, BytesPerSecond: 600_000})
 	p := writeFiles(t, t.TempDir(), 1, 600_000)[0]
 	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
 	var ev events
@@ -348,6 +348,11 @@ func TestWaitReturnsAfterEveryFinalReport(t *testing.T) {
 	q.Start()
 	q.Cancel(ids[len(ids)-2]) // one canceled while queued
 	runQueue(t, q)
+	for _, j := range q.Jobs() {
+		if !j.State.Finished() {
+			t.Fatalf("Wait returned while %s was %s", j.Request.FileName, j.State)
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if finals != 51 {
