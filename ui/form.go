@@ -261,17 +261,15 @@ func (f *uploadForm) upload() {
 			f.refreshState()
 			return
 		}
-		{
-			for _, id := range ids {
-				u.queue.Update(id, func(r *uploader.Request) {
-					if !r.Resumed { // files offered again keep the settings they were queued with
-						r.Fields = fields
-					}
-				})
-			}
-			u.queue.Start(ids...)
-			f.refreshState()
+		for _, id := range ids {
+			u.queue.Update(id, func(r *uploader.Request) {
+				if !r.Resumed { // files offered again keep the settings they were queued with
+					r.Fields = fields
+				}
+			})
 		}
+		u.queue.Start(ids...)
+		f.refreshState()
 	})
 }
 
