@@ -128,8 +128,9 @@ func (f *uploadForm) fields() uploader.Fields {
 	}
 }
 
-// why says why Upload is off, or "" when it is on.
-func (f *uploadForm) why() string {
+// why says why Upload is off, or "" when it is on; problem is true when the
+// person has something to fix (rather than nothing to upload yet).
+func (f *uploadForm) why() (reason string, problem bool) {
 	u := f.u
 	ready, active := 0, 0
 	for _, id := range u.rows {
@@ -146,27 +147,27 @@ func (f *uploadForm) why() string {
 	u.mu.Unlock()
 	switch {
 	case f.busy:
-		return "Reading the key from the keyring…"
+		return "Reading the key from the keyring…", false
 	case ready == 0 && len(u.rows) == 0:
-		return "Add files or folders to upload: drop them here, or use Add files… (Ctrl+O)."
+		return "Add files or folders to upload: drop them here, or use Add files… (Ctrl+O).", false
 	case ready == 0 && active > 0:
-		return fmt.Sprintf("Uploading %d %s. Files you add now can be uploaded too.", active, plural(active, "file", "files"))
+		return fmt.Sprintf("Uploading %d %s. Files you add now can be uploaded too.", active, plural(active, "file", "files")), false
 	case ready == 0:
-		return "Every file in the list has finished. Add more, or retry the failed ones."
+		return "Every file in the list has finished. Add more, or retry the failed ones.", false
 	}
 	if _, err := uploader.CleanFolder(f.folder.Text); err != nil {
-		return "Fix the folder: " + err.Error() + "."
+		return "Fix the folder: " + err.Error() + ".", true
 	}
 	if err := uploader.CheckTags(uploader.ParseTags(f.tags.Text)); err != nil {
-		return "Fix the tags: " + err.Error() + "."
+		return "Fix the tags: " + err.Error() + ".", true
 	}
 	if f.u.selected != 0 && f.name.Text == "" && !f.name.Disabled() {
-		return "The selected file needs a name."
+		return "The selected file needs a name.", true
 	}
 	if !demo && !acct.configured() {
-		return "Set up your ImageKit account in Settings first."
+		return "Set up your ImageKit account in Settings first.", true
 	}
-	return ""
+	return "", false
 }
 
 // refreshState enables Upload, or disables it and says why.
@@ -176,7 +177,11 @@ func (f *uploadForm) refreshState() {
 	} else {
 		f.overwrite.Enable()
 	}
-	reason := f.why()
+	reason, problem := f.why()
+	f.reason.Importance = widget.MediumImportance
+	if problem {
+		f.reason.Importance = widget.WarningImportance
+	}
 	f.reason.SetText(reason)
 	if reason == "" {
 		n := 0
@@ -242,7 +247,7 @@ func (f *uploadForm) rename(s string) {
 // upload starts every Ready file with the form's fields. Reading the key
 // from the keyring can block, so it happens off the UI goroutine.
 func (f *uploadForm) upload() {
-	if f.why() != "" {
+	if reason, _ := f.why(); reason != "" {
 		return
 	}
 	u := f.u
