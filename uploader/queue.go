@@ -320,7 +320,7 @@ type Totals struct {
 	Bytes, Sent      int64 // of the jobs not canceled; Sent counts done files whole
 	Speed            float64
 	ETA              time.Duration
-	Active, Finished int
+	Active           int // jobs queued, uploading or retrying
 }
 
 // Totals returns the queue's figures now.
@@ -341,9 +341,7 @@ func (q *Queue) Totals() Totals {
 			t.Sent += j.Sent
 			t.Speed += j.Speed
 		}
-		if j.State.Finished() {
-			t.Finished++
-		} else if j.State != Ready {
+		if !j.State.Finished() && j.State != Ready {
 			t.Active++
 		}
 	}
