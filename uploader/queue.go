@@ -316,11 +316,11 @@ func (q *Queue) Job(id JobID) (Job, bool) {
 
 // Totals sums the queue up.
 type Totals struct {
-	Count            map[State]int
-	Bytes, Sent      int64 // of the jobs not canceled; Sent counts done files whole
-	Speed            float64
-	ETA              time.Duration
-	Active           int // jobs queued, uploading or retrying
+	Count       map[State]int
+	Bytes, Sent int64 // of the jobs not canceled; Sent counts done files whole
+	Speed       float64
+	ETA         time.Duration
+	Active      int // jobs queued, uploading or retrying
 }
 
 // Totals returns the queue's figures now.
