@@ -85,11 +85,7 @@ bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
 	for _, s := range skipped {
 		out.skip(s)
 	}
-	q.OnChange = func(j uploader.Job) {
-		if j.State.Finished() {
-			out.finished(j)
-		}
-	}
+	q.OnFinish = out.finished
 	q.Add(items, fields)
 	if f.fileName != "" {
 		q.Update(q.Jobs()[0].ID, func(r *uploader.Request) { r.FileName = f.fileName })

@@ -75,9 +75,9 @@ func TestKilledMidBatchThenResumed(t *testing.T) {
 	waitFor(t, "the history to load and the unfinished files to be offered", func() bool {
 		return len(u.history.search("uploaded")) == finishedBefore && u.dialog != nil
 	})
-	pending, err := u.pending.load()
-	if err != nil || len(pending) == 0 {
-		t.Fatalf("nothing offered again: %v (history %d, stored %d)", err, finishedBefore, storedBefore)
+	pending := offered(t, u)
+	if len(pending) == 0 {
+		t.Fatalf("nothing offered again (history %d, stored %d)", finishedBefore, storedBefore)
 	}
 	onUI(func() {
 		u.dialog.Hide()

@@ -90,7 +90,7 @@ func (h *history) load() error {
 }
 
 // add appends entries to memory and to the file, once the file was read
-// (or they would be read back a second time).
+// (or they would be read back a second time), and syncs the file.
 func (h *history) add(es ...Entry) error {
 	if len(es) == 0 {
 		return nil
@@ -112,6 +112,9 @@ func (h *history) add(es ...Entry) error {
 		return err
 	}
 	_, err = f.Write(buf)
+	if err == nil {
+		err = f.Sync() // on disk before the upload counts as recorded
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -52,22 +52,23 @@ type UI struct {
 	cancel  context.CancelFunc
 	secrets secrets
 	history *history
-	pending pendingFile
-	thumbs  *thumbnails
+	journal *uploader.Journal // nil when it could not be opened
+	// journalReady is closed once the journal was opened (or failed to):
+	// files are added to the queue only after, so each is in it.
+	journalReady chan struct{}
+	thumbs       *thumbnails
 
-	mu      sync.Mutex // guards what goroutines share: the demo server, the signer, the inbox
+	mu      sync.Mutex // guards what goroutines share: the demo server, the signer, the changed jobs
 	account Account
 	demo    *imagekittest.Server
 	signer  *signer.Signer
-	inbox   map[uploader.JobID]uploader.Job
-	dirty   bool // a state changed since the pending list was saved
+	changed map[uploader.JobID]struct{} // jobs the queue said changed since the last tick
 
 	// Owned by the UI goroutine.
 	rows     []uploader.JobID
 	index    map[uploader.JobID]int
-	snaps    map[uploader.JobID]uploader.Job
+	snaps    map[uploader.JobID]uploader.Job // what the rows show: read from the queue on each tick
 	selected uploader.JobID
-	recorded map[uploader.JobID]time.Time
 	dialog   dialog.Dialog
 	settings *settingsDialog // the last one opened
 
@@ -92,23 +93,23 @@ func New(a fyne.App, cfg Config) *UI {
 		cfg.StorageDir = a.Storage().RootURI().Path()
 	}
 	u := &UI{
-		app:        a,
-		cfg:        cfg,
-		secrets:    secrets{store: cfg.Secrets},
-		pending:    pendingFile{path: filepath.Join(cfg.StorageDir, "pending.json")},
-		inbox:      map[uploader.JobID]uploader.Job{},
-		index:      map[uploader.JobID]int{},
-		snaps:      map[uploader.JobID]uploader.Job{},
-		recorded:   map[uploader.JobID]time.Time{},
-		account:    loadAccount(a.Preferences()),
-		stopTicker: make(chan struct{}),
-		tickDone:   make(chan struct{}),
+		app:          a,
+		cfg:          cfg,
+		secrets:      secrets{store: cfg.Secrets},
+		journalReady: make(chan struct{}),
+		changed:      map[uploader.JobID]struct{}{},
+		index:        map[uploader.JobID]int{},
+		snaps:        map[uploader.JobID]uploader.Job{},
+		account:      loadAccount(a.Preferences()),
+		stopTicker:   make(chan struct{}),
+		tickDone:     make(chan struct{}),
 	}
 	u.history = newHistory(cfg.StorageDir)
 	ctx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
 	u.queue = uploader.NewQueue(ctx, uploader.NewClient(u.account.Endpoint, nil), u.account.Concurrency, u.account.Plan)
 	u.queue.OnChange = u.onJobChange
+	u.queue.OnFinish = u.onJobFinish
 	u.thumbs = newThumbnails(func(uploader.JobID) { u.redraw.Store(true) }) // drawn on the next tick
 
 	u.win = a.NewWindow("ImageKit Uploader")
@@ -133,10 +134,10 @@ func New(a fyne.App, cfg Config) *UI {
 		u.startDemo()
 	}
 	go u.tick()
+	go u.openJournal()
 	if len(cfg.Paths) > 0 {
 		u.AddPaths(cfg.Paths)
 	}
-	u.offerPending()
 	if firstRun {
 		u.showSettings(true)
 	}
@@ -146,15 +147,22 @@ func New(a fyne.App, cfg Config) *UI {
 // Window is the main window.
 func (u *UI) Window() fyne.Window { return u.win }
 
-// Close stops uploads, the demo server and the background work.
+// Close stops uploads, the demo server and the background work. Results are
+// already in the history (each is written as its upload ends); the journal is
+// closed before the uploads are stopped, so the files stopped here are
+// offered again next time rather than recorded as canceled.
 func (u *UI) Close() {
 	u.closeOnce.Do(func() {
-		// The ticker saves the pending list too: stop it first, save the list
-		// while unfinished jobs are still unfinished, then cancel them.
 		close(u.stopTicker)
 		<-u.tickDone
-		u.savePending()
+		<-u.journalReady
+		if u.journal != nil {
+			u.journal.Close()
+		}
 		u.cancel()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		u.queue.Wait(ctx) // the uploads that end now still reach the history
+		cancel()
 		u.mu.Lock()
 		demo := u.demo
 		u.demo = nil
@@ -238,9 +246,11 @@ func (u *UI) AddPaths(paths []string) {
 	if len(paths) == 0 {
 		return
 	}
+	fields := u.form.fields() // widgets are read here, on the UI goroutine
 	go func() {
 		items, skipped := uploader.Collect(paths)
-		ids, dups := u.queue.Add(items, u.form.fields())
+		<-u.journalReady
+		ids, dups := u.queue.Add(items, fields)
 		jobs := make([]uploader.Job, 0, len(ids))
 		for _, id := range ids {
 			if j, ok := u.queue.Job(id); ok {
@@ -326,25 +336,36 @@ func (u *UI) pickFolder() {
 	u.show(d)
 }
 
-// onJobChange is the queue's callback, on its goroutines: it only records.
-func (u *UI) onJobChange(j uploader.Job) {
+// onJobChange is the queue's notice, on its goroutines: it only notes which
+// job changed; the tick reads the job's state from the queue.
+func (u *UI) onJobChange(id uploader.JobID) {
 	u.mu.Lock()
-	prev, had := u.inbox[j.ID]
-	u.inbox[j.ID] = j
-	if !had || prev.State != j.State {
-		u.dirty = true
-	}
+	u.changed[id] = struct{}{}
 	u.mu.Unlock()
 }
 
-// tick applies queued changes to the screen at most ten times a second:
-// history and the pending list are written here, off the UI goroutine; the
-// rows that changed are refreshed one by one on it.
+// onJobFinish records a finished upload in the history the moment the engine
+// learns of it, on the job's goroutine, so a crash a moment later loses no
+// URL. Canceled jobs are not results.
+func (u *UI) onJobFinish(j uploader.Job) {
+	if j.State == uploader.Canceled {
+		return
+	}
+	u.mu.Lock()
+	demo := u.demo != nil
+	u.mu.Unlock()
+	if err := u.history.add(entryOf(j, demo)); err != nil {
+		runOnUI(func() { u.showNotice("The history could not be saved: " + err.Error()) })
+	}
+}
+
+// tick shows the queue's state at most ten times a second: it reads the jobs
+// that changed from the queue (the one owner of their state), off the UI
+// goroutine, then refreshes the list once on it.
 func (u *UI) tick() {
 	defer close(u.tickDone)
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
-	lastPending := time.Time{}
 	for {
 		select {
 		case <-u.stopTicker:
@@ -352,22 +373,13 @@ func (u *UI) tick() {
 		case <-t.C:
 		}
 		u.mu.Lock()
-		changed := u.inbox
-		u.inbox = map[uploader.JobID]uploader.Job{}
-		dirty := u.dirty && time.Since(lastPending) > time.Second
-		if dirty {
-			u.dirty = false
-		}
-		demo := u.demo != nil
+		ids := u.changed
+		u.changed = map[uploader.JobID]struct{}{}
 		u.mu.Unlock()
-		if dirty {
-			u.savePending()
-			lastPending = time.Now()
-		}
-		var finished []uploader.Job
-		for _, j := range changed {
-			if j.State == uploader.Done || j.State == uploader.Failed {
-				finished = append(finished, j)
+		changed := make([]uploader.Job, 0, len(ids))
+		for id := range ids {
+			if j, ok := u.queue.Job(id); ok {
+				changed = append(changed, j)
 			}
 		}
 		totals := u.queue.Totals()
@@ -376,28 +388,14 @@ func (u *UI) tick() {
 			continue
 		}
 		runOnUI(func() {
-			var entries []Entry
-			for _, j := range finished {
-				if u.recorded[j.ID] != j.Ended {
-					u.recorded[j.ID] = j.Ended
-					entries = append(entries, entryOf(j, demo))
-				}
-			}
-			if len(entries) > 0 {
-				go func() {
-					if err := u.history.add(entries...); err != nil {
-						runOnUI(func() { u.showNotice("The history could not be saved: " + err.Error()) })
-					}
-				}()
-			}
-			for id, j := range changed {
-				if _, shown := u.index[id]; !shown {
+			for _, j := range changed {
+				if _, shown := u.index[j.ID]; !shown {
 					continue
 				}
-				before := u.snaps[id].State
-				u.snaps[id] = j
-				if id == u.selected && before != j.State {
-					u.form.selectJob(id) // renaming is open only before the upload
+				before := u.snaps[j.ID].State
+				u.snaps[j.ID] = j
+				if j.ID == u.selected && before != j.State {
+					u.form.selectJob(j.ID) // renaming is open only before the upload
 				}
 			}
 			// One refresh a tick: it updates only the rows on screen. (In Fyne
@@ -413,63 +411,60 @@ func (u *UI) tick() {
 	}
 }
 
-func (u *UI) savePending() {
-	if err := u.pending.save(pendingOf(u.queue.Jobs())); err != nil {
-		runOnUI(func() { u.showNotice("The list of unfinished uploads could not be saved: " + err.Error()) })
+// openJournal opens the journal of unfinished uploads, off the UI goroutine,
+// and offers again what it holds from last time.
+func (u *UI) openJournal() {
+	jn, left, err := uploader.OpenJournal(filepath.Join(u.cfg.StorageDir, "journal.jsonl"))
+	if err == nil {
+		jn.OnError = func(err error) { runOnUI(func() { u.showNotice(err.Error()) }) }
+		u.journal = jn
+		u.queue.SetJournal(jn)
 	}
-}
-
-// offerPending asks whether to queue again what was unfinished last time.
-// The list is read off the UI goroutine.
-func (u *UI) offerPending() {
-	go func() {
-		jobs, err := u.pending.load()
-		if err != nil || len(jobs) == 0 {
+	close(u.journalReady)
+	runOnUI(func() {
+		if err != nil {
+			u.showNotice(sentence(err.Error()) + ": files that do not finish will not be offered again after a restart.")
 			return
 		}
-		runOnUI(func() { u.askPending(jobs) })
-	}()
+		if len(left) > 0 {
+			u.askPending(left)
+		}
+	})
 }
 
-func (u *UI) askPending(jobs []pendingJob) {
-	started := 0
-	for _, j := range jobs {
-		if j.Started {
-			started++
+func (u *UI) askPending(files []uploader.Unfinished) {
+	sent := 0
+	for _, f := range files {
+		if f.Sent {
+			sent++
 		}
 	}
-	msg := fmt.Sprintf("%d files were not uploaded when the app last closed. Add them to the list again?", len(jobs))
-	if started > 0 {
+	msg := fmt.Sprintf("%d files were not uploaded when the app last closed. Add them to the list again?", len(files))
+	if sent > 0 {
 		msg += fmt.Sprintf("\n\n%d of them had started uploading, so ImageKit may already have some. "+
-			"Where names are not made unique, a file ImageKit already has is reported, not uploaded twice.", started)
+			"Where names are not made unique, a file ImageKit already has is shown as uploaded earlier, not uploaded twice.", sent)
 	}
 	d := dialog.NewConfirm("Unfinished uploads", msg, func(ok bool) {
 		if !ok {
-			go u.pending.save(nil)
+			go u.journal.Forget(files)
 			return
 		}
-		u.restorePending(jobs)
+		u.restorePending(files)
 	}, u.win)
 	d.SetConfirmText("Add them")
 	d.SetDismissText("Forget them")
 	u.show(d)
 }
 
-func (u *UI) restorePending(jobs []pendingJob) {
+// restorePending lists the files again, each with the settings it had; only
+// those whose upload had begun are treated as possibly on the server.
+func (u *UI) restorePending(files []uploader.Unfinished) {
 	go func() {
-		var restored []uploader.Job
-		for _, pj := range jobs {
-			items, _ := uploader.Collect([]string{pj.Path})
-			for i := range items {
-				items[i].Rel = pj.Rel
-			}
-			ids, _ := u.queue.Add(items, pj.Fields)
-			for _, id := range ids {
-				// Any of them may have finished since the list was last saved.
-				u.queue.Update(id, func(r *uploader.Request) { r.FileName, r.Resumed = pj.FileName, true })
-				if j, ok := u.queue.Job(id); ok {
-					restored = append(restored, j)
-				}
+		ids := u.queue.Restore(files)
+		restored := make([]uploader.Job, 0, len(ids))
+		for _, id := range ids {
+			if j, ok := u.queue.Job(id); ok {
+				restored = append(restored, j)
 			}
 		}
 		runOnUI(func() { u.appendRows(restored) })

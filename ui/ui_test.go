@@ -25,11 +25,14 @@ var uiMu sync.Mutex
 
 func init() {
 	keyring.MockInit() // never the real keyring in these tests
-	runOnUI = func(f func()) {
-		uiMu.Lock()
-		defer uiMu.Unlock()
-		f()
-	}
+	runOnUI = onUIDirect
+}
+
+// onUIDirect runs f holding uiMu.
+func onUIDirect(f func()) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	f()
 }
 
 // onUI runs f as UI work, for a test's own reads and taps.
@@ -303,9 +306,9 @@ func TestHistoryAndPendingSurviveARestart(t *testing.T) {
 			t.Errorf("history tab: %q", again.histView.count.Text)
 		}
 	})
-	jobs, _ := again.pending.load()
+	jobs := offered(t, again)
 	if len(jobs) != 2 {
-		t.Fatalf("pending: %+v", jobs)
+		t.Fatalf("offered again: %+v", jobs)
 	}
 	onUI(func() { again.restorePending(jobs) })
 	waitFor(t, "the 2 files back", func() bool { return len(again.rows) == 2 })
@@ -340,14 +343,24 @@ func TestQuitWhileUploadingKeepsTheUnfinished(t *testing.T) {
 		return false
 	})
 	u.Close()
-	jobs, err := u.pending.load()
+	jobs := offered(t, u)
 	started := 0
 	for _, j := range jobs {
-		if j.Started {
+		if j.Sent {
 			started++
 		}
 	}
-	if err != nil || len(jobs) != 3 || started == 0 {
-		t.Fatalf("pending after quitting mid-upload: %d jobs, %d started, %v", len(jobs), started, err)
+	if len(jobs) != 3 || started == 0 {
+		t.Fatalf("unfinished after quitting mid-upload: %d jobs, %d started", len(jobs), started)
 	}
+}
+
+// offered reads, as the next start would, what u's journal holds unfinished.
+func offered(t *testing.T, u *UI) []uploader.Unfinished {
+	t.Helper()
+	left, err := uploader.ReadJournal(filepath.Join(u.cfg.StorageDir, "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return left
 }

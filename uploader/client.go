@@ -153,6 +153,7 @@ type Attempt struct {
 	Sent  int64         // file bytes sent in this attempt
 	Wait  time.Duration // before a retry: how long until it starts
 	Cause error         // before a retry: why
+	Begin bool          // the attempt is about to send: no byte of it has left yet
 }
 
 // Upload sends one file, retrying what can succeed on another try. progress
@@ -168,7 +169,7 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 	}
 	skewRetried := false
 	for n := 1; ; n++ {
-		progress(Attempt{N: n})
+		progress(Attempt{N: n, Begin: true})
 		res, err := c.attempt(ctx, r, n, progress)
 		if err == nil {
 			return res, nil
@@ -251,15 +252,22 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(At
 	req = req.WithContext(httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
 		GotConn: func(info httptrace.GotConnInfo) { conn.Store(&info.Conn) },
 	}))
-	var finished atomic.Bool
-	go c.watch(actx, b, &conn, n, progress, &finished, cancel)
+	// The watch reports progress until the answer's headers arrive; it has
+	// stopped, and no report of it is under way, before this attempt goes on,
+	// so no report of this attempt can follow its end.
+	stop, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		c.watch(actx, stop, b, &conn, n, progress, cancel)
+	}()
 	hc := c.HTTP
 	if hc == nil {
 		hc = defaultHTTP
 	}
 	start := time.Now()
 	resp, err := hc.Do(req)
-	finished.Store(true)
+	close(stop)
+	<-watched
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
@@ -287,7 +295,7 @@ var defaultHTTP = NewHTTPClient()
 
 // watch reports progress every progressEvery and aborts the attempt when no
 // byte has moved for the stall timeout.
-func (c *Client) watch(ctx context.Context, b *body, connp *atomic.Pointer[net.Conn], n int, progress func(Attempt), finished *atomic.Bool, abort context.CancelCauseFunc) {
+func (c *Client) watch(ctx context.Context, stop <-chan struct{}, b *body, connp *atomic.Pointer[net.Conn], n int, progress func(Attempt), abort context.CancelCauseFunc) {
 	stall := c.StallTimeout
 	if stall <= 0 {
 		stall = DefaultStallTimeout
@@ -299,10 +307,9 @@ func (c *Client) watch(ctx context.Context, b *body, connp *atomic.Pointer[net.C
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-		}
-		if finished.Load() {
+		case <-stop:
 			return
+		case <-t.C:
 		}
 		var conn net.Conn
 		if p := connp.Load(); p != nil {

@@ -75,6 +75,15 @@ func (e *events) add(j Job) {
 	e.mu.Unlock()
 }
 
+// follow is an OnChange that records q's snapshot of each changed job.
+func (e *events) follow(q *Queue) func(JobID) {
+	return func(id JobID) {
+		if j, ok := q.Job(id); ok {
+			e.add(j)
+		}
+	}
+}
+
 func (e *events) of(id JobID) []Job {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -56,15 +56,26 @@ type Job struct {
 	Ended   time.Time
 }
 
-// Queue uploads jobs with bounded concurrency. OnChange, when set before the
-// first Start, is called after every change of a job: on every change of
-// state, and for progress at most every 100 ms per job. It is called from the
-// queue's goroutines and must not block.
+// Queue uploads jobs with bounded concurrency. It is the only owner of its
+// jobs' state: every change happens under its lock, and a report that comes
+// late (from an attempt that has ended, or for a job that has finished) is
+// dropped where it is made. Readers take snapshots with Job and Jobs.
 type Queue struct {
-	OnChange func(Job)
+	// OnChange, when set before the first Add, is told which job changed: on
+	// every change of state, and for progress at most every 100 ms per job.
+	// It names the job only; read its state with Job, which is always the
+	// newest, whatever order the calls arrive in. It is called from the
+	// queue's goroutines and must not block.
+	OnChange func(JobID)
+	// OnFinish, when set before the first Add, is given each job's final
+	// snapshot once per ending (done, failed, canceled, already uploaded),
+	// before the job stops counting as active, so Wait never returns ahead of
+	// it. Record results here; it runs on the job's own goroutine.
+	OnFinish func(Job)
 
-	client *Client
-	ctx    context.Context
+	client  *Client
+	ctx     context.Context
+	journal *Journal
 
 	mu      sync.Mutex
 	limit   int
@@ -80,6 +91,7 @@ type Queue struct {
 type job struct {
 	Job
 	key     fileKey
+	run     int // counts the job's runs (Start, each Retry): reports carry the run they belong to
 	cancel  context.CancelFunc
 	lastAt  time.Time
 	lastSnt int64
@@ -110,6 +122,14 @@ func (q *Queue) SetClient(c *Client) {
 	q.mu.Unlock()
 }
 
+// SetJournal makes the queue record its work in jn from now on: set it
+// before the first Add.
+func (q *Queue) SetJournal(jn *Journal) {
+	q.mu.Lock()
+	q.journal = jn
+	q.mu.Unlock()
+}
+
 // SetPlan changes the plan whose size limits the pre-check applies.
 func (q *Queue) SetPlan(p Plan) {
 	q.mu.Lock()
@@ -121,9 +141,33 @@ func (q *Queue) SetPlan(p Plan) {
 // their ids and how many were already there. An item with an error becomes
 // a Failed job that says why.
 func (q *Queue) Add(items []Item, fields Fields) (added []JobID, duplicates int) {
-	var failed []Job
-	defer func() { q.emit(failed...) }()
+	return q.add(items, func(it Item) Request {
+		return Request{Path: it.Path, Rel: it.Rel, FileName: filepath.Base(it.Path), Size: it.Size, Fields: fields}
+	})
+}
+
+// Restore adds again the files a journal held unfinished, each with the
+// name, place and fields it had. A file whose upload began is Resumed: it may
+// be on the server already.
+func (q *Queue) Restore(files []Unfinished) (added []JobID) {
+	for _, u := range files {
+		items, _ := Collect([]string{u.Path})
+		ids, _ := q.add(items, func(it Item) Request {
+			return Request{Path: it.Path, Rel: u.Rel, FileName: u.FileName, Size: it.Size, Fields: u.Fields, Resumed: u.Sent}
+		})
+		added = append(added, ids...)
+	}
+	return added
+}
+
+func (q *Queue) add(items []Item, request func(Item) Request) (added []JobID, duplicates int) {
+	var failed, listed []Job
 	q.mu.Lock()
+	jn := q.journal
+	defer func() {
+		jn.added(listed)
+		q.finish(failed...)
+	}()
 	defer q.mu.Unlock()
 	have := make(map[fileKey]bool, len(q.jobs))
 	for _, j := range q.jobs {
@@ -138,15 +182,15 @@ func (q *Queue) Add(items []Item, fields Fields) (added []JobID, duplicates int)
 		}
 		have[it.Key] = true
 		q.nextID++
-		j := &job{key: it.Key, Job: Job{ID: q.nextID, Request: Request{
-			Path: it.Path, Rel: it.Rel, FileName: filepath.Base(it.Path), Size: it.Size, Fields: fields,
-		}}}
+		j := &job{key: it.Key, Job: Job{ID: q.nextID, Request: request(it)}}
 		if it.Key == (fileKey{}) {
 			j.key = fileKey{path: it.Path} // not a file (an unreadable folder): still listed once
 		}
 		if it.Err != nil {
 			j.State, j.Err, j.Ended = Failed, it.Err, time.Now()
 			failed = append(failed, j.Job)
+		} else {
+			listed = append(listed, j.Job)
 		}
 		q.jobs[j.ID] = j
 		q.order = append(q.order, j.ID)
@@ -177,14 +221,19 @@ func (q *Queue) Start(ids ...JobID) {
 	if len(ids) == 0 {
 		ids = q.order
 	}
-	var changed []Job
+	var changed []JobID
+	var queued []Job
 	for _, id := range ids {
 		if j := q.jobs[id]; j != nil && j.State == Ready {
-			changed = append(changed, q.enqueueLocked(j))
+			q.enqueueLocked(j)
+			changed = append(changed, id)
+			queued = append(queued, j.Job)
 		}
 	}
+	jn := q.journal
 	q.mu.Unlock()
-	q.emit(changed...)
+	jn.added(queued) // with the fields it is sent with, which may have changed since Add
+	q.changed(changed...)
 	q.schedule()
 }
 
@@ -197,9 +246,11 @@ func (q *Queue) Retry(id JobID) {
 		return
 	}
 	j.Request.Resumed = false // a retry is a person's decision: upload it, even as a new version
-	snap := q.enqueueLocked(j)
+	q.enqueueLocked(j)
+	snap, jn := j.Job, q.journal
 	q.mu.Unlock()
-	q.emit(snap)
+	jn.added([]Job{snap})
+	q.changed(id)
 	q.schedule()
 }
 
@@ -212,12 +263,12 @@ func (q *Queue) RetryFailed() {
 	}
 }
 
-func (q *Queue) enqueueLocked(j *job) Job {
+func (q *Queue) enqueueLocked(j *job) {
 	j.State, j.Err, j.Result, j.Sent, j.Attempt, j.Speed, j.ETA = Queued, nil, nil, 0, 0, 0, 0
 	j.Ended, j.RetryAt = time.Time{}, time.Time{}
+	j.run++
 	q.pending = append(q.pending, j)
 	q.busyLocked()
-	return j.Job
 }
 
 func (q *Queue) busyLocked() {
@@ -247,7 +298,7 @@ func (q *Queue) Cancel(id JobID) {
 		j.cancel()
 	}
 	q.mu.Unlock()
-	q.emit(snap...)
+	q.finish(snap...)
 	if len(snap) > 0 {
 		q.mu.Lock()
 		q.idleIfDoneLocked() // after the report, as in run
@@ -399,7 +450,7 @@ func (q *Queue) schedule() {
 				snap = append(snap, j.Job)
 			}
 			q.mu.Unlock()
-			q.emit(snap...) // reported before the slot is given back, as in run
+			q.finish(snap...) // reported before the slot is given back, as in run
 			q.mu.Lock()
 			q.running--
 			q.mu.Unlock()
@@ -410,10 +461,10 @@ func (q *Queue) schedule() {
 		j.cancel = cancel
 		j.State, j.Started, j.Attempt = Uploading, time.Now(), 1
 		j.lastAt, j.lastSnt = time.Now(), 0
-		snap := j.Job
+		req, client, run := j.Request, q.client, j.run
 		q.mu.Unlock()
-		q.emit(snap)
-		go q.run(ctx, j)
+		q.changed(j.ID)
+		go q.upload(ctx, j, run, req, client)
 	}
 }
 
@@ -427,11 +478,10 @@ func (q *Queue) idleIfDoneLocked() {
 	}
 }
 
-func (q *Queue) run(ctx context.Context, j *job) {
-	q.mu.Lock()
-	req, client := j.Request, q.client
-	q.mu.Unlock()
-	res, err := client.Upload(ctx, req, func(a Attempt) { q.progress(j, a) })
+// upload runs one run of a job; run tells its reports from those of the
+// job's other runs.
+func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client *Client) {
+	res, err := client.Upload(ctx, req, func(a Attempt) { q.progress(j, run, a) })
 	q.mu.Lock()
 	j.cancel()
 	j.Ended = time.Now()
@@ -447,8 +497,8 @@ func (q *Queue) run(ctx context.Context, j *job) {
 	snap := j.Job
 	q.mu.Unlock()
 	// Report the end before the job stops counting as running, so that Wait
-	// never returns while a final state is still on its way to OnChange.
-	q.emit(snap)
+	// never returns while a final state is still being recorded.
+	q.finish(snap)
 	q.mu.Lock()
 	q.running--
 	q.mu.Unlock()
@@ -457,8 +507,20 @@ func (q *Queue) run(ctx context.Context, j *job) {
 
 // progress folds an attempt's report into the job: a new attempt starts its
 // bytes from zero (progress restarts honestly), and the speed is smoothed.
-func (q *Queue) progress(j *job, a Attempt) {
+func (q *Queue) progress(j *job, run int, a Attempt) {
 	q.mu.Lock()
+	if j.run != run || j.State.Finished() || a.N < j.Attempt {
+		q.mu.Unlock() // late: from a run or an attempt that has ended
+		return
+	}
+	if a.Begin {
+		// Recorded before the attempt sends a byte: after a crash, only a
+		// file with this record can be on the server.
+		req, jn := j.Request, q.journal
+		q.mu.Unlock()
+		jn.sending(req)
+		q.mu.Lock()
+	}
 	now := time.Now()
 	switch {
 	case a.Cause != nil: // waiting to retry
@@ -482,17 +544,32 @@ func (q *Queue) progress(j *job, a Attempt) {
 			j.ETA = time.Duration(float64(j.Request.Size-sent) / j.Speed * float64(time.Second))
 		}
 	}
-	snap := j.Job
 	q.mu.Unlock()
-	q.emit(snap)
+	q.changed(j.ID)
 }
 
-func (q *Queue) emit(jobs ...Job) {
+// changed tells OnChange which jobs changed.
+func (q *Queue) changed(ids ...JobID) {
 	if q.OnChange == nil {
 		return
 	}
+	for _, id := range ids {
+		q.OnChange(id)
+	}
+}
+
+// finish hands final snapshots to OnFinish, ends them in the journal (after
+// OnFinish has recorded the results), then says they changed.
+func (q *Queue) finish(jobs ...Job) {
+	q.mu.Lock()
+	jn := q.journal
+	q.mu.Unlock()
 	for _, j := range jobs {
-		q.OnChange(j)
+		if q.OnFinish != nil {
+			q.OnFinish(j)
+		}
+		jn.ended(j.Request)
+		q.changed(j.ID)
 	}
 }
 

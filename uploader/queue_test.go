@@ -29,7 +29,7 @@ func TestManyFilesThroughFaults(t *testing.T) {
 	c.Retries = 12
 	q := NewQueue(context.Background(), c, 8, PlanFree)
 	var ev events
-	q.OnChange = ev.add
+	q.OnChange = ev.follow(q)
 	items, skipped := Collect([]string{dir})
 	if len(items) != 200 || len(skipped) != 0 {
 		t.Fatalf("collected %d items, %d skipped", len(items), len(skipped))
@@ -97,7 +97,7 @@ func TestProgressRestartsOnRetry(t *testing.T) {
 	p := writeFiles(t, t.TempDir(), 1, 600_000)[0]
 	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
 	var ev events
-	q.OnChange = ev.add
+	q.OnChange = ev.follow(q)
 	items, _ := Collect([]string{p})
 	ids, _ := q.Add(items, DefaultFields())
 	q.Start()
@@ -197,8 +197,8 @@ func TestCancelMidFile(t *testing.T) {
 	p := writeFiles(t, t.TempDir(), 1, 2_000_000)[0]
 	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
 	moving := make(chan JobID, 1)
-	q.OnChange = func(j Job) {
-		if j.State == Uploading && j.Sent > 0 {
+	q.OnChange = func(id JobID) {
+		if j, _ := q.Job(id); j.State == Uploading && j.Sent > 0 {
 			select {
 			case moving <- j.ID:
 			default:
@@ -327,7 +327,7 @@ func TestCheckEndpoint(t *testing.T) {
 }
 
 // TestWaitReturnsAfterEveryFinalReport: a command that exits after Wait must
-// have seen every file's end, even with a slow OnChange.
+// have seen every file's end, even with a slow OnFinish.
 func TestWaitReturnsAfterEveryFinalReport(t *testing.T) {
 	srv := newTestServer(t)
 	dir := t.TempDir()
@@ -335,7 +335,7 @@ func TestWaitReturnsAfterEveryFinalReport(t *testing.T) {
 	q := NewQueue(context.Background(), newClient(t, srv), 8, PlanFree)
 	var mu sync.Mutex
 	finals := 0
-	q.OnChange = func(j Job) {
+	q.OnFinish = func(j Job) {
 		if j.State.Finished() {
 			time.Sleep(2 * time.Millisecond) // a slow terminal
 			mu.Lock()
