@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
@@ -38,9 +39,14 @@ var (
 // two uploads of the same fields signed in the same second would collide. The
 // token may not carry extra claims (the server demands that claims and form
 // fields match exactly), so the signer makes each token distinct through its
-// (iat, exp) pair: it remembers the pairs it issued per payload until they
-// expire, and gives the next identical payload an iat a few seconds earlier
-// and, where the lifetime is not fixed, an exp a few seconds sooner.
+// (iat, exp) pair. Within a process it remembers the pairs it issued per
+// payload until they expire and never issues one twice. Across processes (a
+// restarted upload, two editors, token-server replicas) it cannot know what
+// the others issued, so it draws the pair at random: an iat up to a minute in
+// the past and, where the lifetime is not fixed, an exp up to a quarter of the
+// lifetime sooner. Two processes then pick the same pair for the same fields
+// about once in several thousand times, and the upload client signs anew
+// when the server says a token was used.
 type Signer struct {
 	publicKey  string
 	privateKey []byte
@@ -105,16 +111,22 @@ func (s *Signer) ClockOffset() time.Duration {
 }
 
 // Sign issues a token for the upload fields with the default lifetime. The
-// token's exp - iat may be a few seconds shorter than the lifetime when the
-// same fields were signed moments before; it always stays valid for at least
-// half the lifetime.
+// token's exp - iat may be shorter than the lifetime, by up to a quarter; it
+// always stays valid for at least half the lifetime.
 func (s *Signer) Sign(fields map[string]string) (string, error) {
 	return s.sign(fields, s.lifetime, false)
 }
 
+// SignFor is Sign with a lifetime of the caller's (up to MaxLifetime), for an
+// upload that needs longer than the default.
+func (s *Signer) SignFor(fields map[string]string, lifetime time.Duration) (string, error) {
+	return s.sign(fields, lifetime, false)
+}
+
 // SignExact issues a token whose exp - iat is exactly lifetime, as the token
 // endpoint promises its callers. Identical fields are told apart by an earlier
-// iat alone, so a burst of identical requests can meet ErrBusy.
+// iat alone (up to a minute, and never more than half the lifetime), so a
+// burst of identical requests can meet ErrBusy.
 func (s *Signer) SignExact(fields map[string]string, lifetime time.Duration) (string, error) {
 	return s.sign(fields, lifetime, true)
 }
@@ -146,9 +158,9 @@ func (s *Signer) sign(fields map[string]string, lifetime time.Duration, exact bo
 	return tok.SignedString(s.privateKey)
 }
 
-// reserve picks an (iat, exp) pair not yet issued for this payload. It tries
-// the freshest, longest-lived pair first, then trades a second of age or of
-// life at a time, never giving up more than half the lifetime.
+// reserve picks an (iat, exp) pair not yet issued for this payload: a random
+// one first (see Signer), then the next free one from there, never giving up
+// more than half the lifetime.
 func (s *Signer) reserve(payload [32]byte, lifetime int64, exact bool) (iat, exp int64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -159,22 +171,27 @@ func (s *Signer) reserve(payload [32]byte, lifetime int64, exact bool) (iat, exp
 		used = make(map[[2]int64]struct{})
 		s.issued[payload] = used
 	}
-	budget := lifetime / 2 // seconds of remaining life we may give up
-	for d := int64(0); d <= budget; d++ {
-		for age := d; age >= 0; age-- {
-			shorter := d - age
-			if exact && shorter != 0 {
-				continue
-			}
-			pair := [2]int64{now - age, now - age + lifetime - shorter}
-			if _, taken := used[pair]; !taken {
-				used[pair] = struct{}{}
-				return pair[0], pair[1], nil
-			}
+	// ages × shortenings: the pairs there are to choose from.
+	ages, shorts := min(maxAge, lifetime/4)+1, lifetime/4+1
+	if exact {
+		ages, shorts = min(maxAge, lifetime/2)+1, 1
+	}
+	n := ages * shorts
+	start := rand.Int64N(n)
+	for i := range n {
+		k := (start + i) % n
+		age, shorter := k%ages, k/ages
+		pair := [2]int64{now - age, now - age + lifetime - shorter}
+		if _, taken := used[pair]; !taken {
+			used[pair] = struct{}{}
+			return pair[0], pair[1], nil
 		}
 	}
 	return 0, 0, ErrBusy
 }
+
+// maxAge is how far in the past, in seconds, a token's iat may be drawn.
+const maxAge = 60
 
 // sweep forgets pairs that have expired: the server refuses them anyway, and
 // a new pair always expires in the future, so they cannot collide.

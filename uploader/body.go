@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // ErrFileChanged means the file's size changed while it was being sent.
@@ -31,6 +32,7 @@ type body struct {
 	contentType string       // of the whole body
 	sent        atomic.Int64 // file bytes read from the file
 	total       atomic.Int64 // body bytes read by the transport
+	done        atomic.Int64 // when the transport took the last byte (Unix ns), or 0
 	r           io.Reader
 }
 
@@ -83,8 +85,21 @@ func (b *body) Len() int64 { return int64(len(b.head)) + b.size + int64(len(b.ta
 
 func (b *body) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	b.total.Add(int64(n))
+	if b.total.Add(int64(n)) == b.Len() && n > 0 {
+		b.done.Store(time.Now().UnixNano())
+	}
 	return n, err
+}
+
+// complete says whether the transport has taken the whole body.
+func (b *body) complete() bool { return b.total.Load() == b.Len() }
+
+// doneAt is when the transport took the last byte, or the zero time.
+func (b *body) doneAt() time.Time {
+	if ns := b.done.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // arrived estimates how many file bytes reached the server: the body bytes

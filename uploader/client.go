@@ -21,6 +21,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"imagekit-uploader/signer"
 )
 
 // DefaultEndpoint is ImageKit's upload API v2.
@@ -42,6 +44,8 @@ type Client struct {
 	Notice func(string)
 
 	skewOnce sync.Once
+	mu       sync.Mutex
+	rate     float64 // bytes a second one upload moved, smoothed over recent large files; 0 until measured
 }
 
 // Defaults for a Client's zero fields.
@@ -53,6 +57,11 @@ const (
 	// maxSkew is how far the server's clock may be from ours before the
 	// tokens' iat is corrected.
 	maxSkew = 10 * time.Second
+	// quickAnswer is how soon after the body an answer must come for its
+	// Date to measure the server's clock.
+	quickAnswer = 2 * time.Second
+	// assumedRate is the speed token lifetimes assume until one was measured.
+	assumedRate = 1 << 20
 )
 
 // NewClient returns a client with the default retries, backoff and transport.
@@ -167,25 +176,44 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 	if retries < 0 {
 		retries = 0
 	}
-	skewRetried := false
+	lifetime, err := c.tokenLifetime(r.Size)
+	if err != nil {
+		return nil, err
+	}
+	skewRetried, tokenRetried := false, false
 	for n := 1; ; n++ {
 		progress(Attempt{N: n, Begin: true})
-		res, err := c.attempt(ctx, r, n, progress)
+		res, err := c.attempt(ctx, r, n, lifetime, progress)
 		if err == nil {
 			return res, nil
 		}
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
-		corrected := false
-		if !skewRetried && c.clockJustCorrected(err) {
-			corrected, skewRetried = true, true
+		var ne *NetworkError
+		if errors.As(err, &ne) && ne.BodySent {
+			// The whole file went out and no answer came back: the server
+			// may have stored it. With a fixed path, the next attempt asks
+			// it not to overwrite, and "already exists" means it is ours;
+			// with unique names another attempt would store a second copy.
+			if r.Fields.UseUniqueFileName {
+				return nil, &MaybeUploadedError{Err: err}
+			}
+			r.Resumed = true
 		}
-		if !corrected && (!retryable(err) || n > retries) {
+		// Cured at once, and not counted as retries: a clock just corrected,
+		// and a token the server had seen (it stored nothing).
+		again := false
+		if !skewRetried && c.clockJustCorrected(err) {
+			again, skewRetried = true, true
+		} else if !tokenRetried && tokenUsed(err) {
+			again, tokenRetried = true, true
+		}
+		if !again && (!retryable(err) || n > retries) {
 			return nil, err
 		}
 		wait := c.backoff(n, err)
-		if corrected {
+		if again {
 			wait = 0
 		}
 		progress(Attempt{N: n, Wait: wait, Cause: err})
@@ -216,7 +244,44 @@ func (c *Client) backoff(n int, err error) time.Duration {
 
 const progressEvery = 100 * time.Millisecond
 
-func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(Attempt)) (*Result, error) {
+// tokenLifetime sizes an upload's tokens for its file: twice the time it
+// should take at the speed measured so far, plus a minute, at least the
+// default and at most ImageKit's hour. A file that cannot arrive within the
+// hour at the measured speed fails before it is sent.
+func (c *Client) tokenLifetime(size int64) (time.Duration, error) {
+	c.mu.Lock()
+	rate := c.rate
+	c.mu.Unlock()
+	measured := rate > 0
+	if !measured {
+		rate = assumedRate
+	}
+	need := time.Duration(float64(size) / rate * float64(time.Second))
+	if measured && need > signer.MaxLifetime-time.Minute {
+		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf(
+			"at the speed measured so far (%s/s an upload), this %s file would take about %s, and ImageKit's upload tokens last at most an hour: upload it over a faster connection, or with fewer uploads at once",
+			FormatSize(int64(rate)), FormatSize(size), aboutDuration(need))}
+	}
+	return min(max(signer.DefaultLifetime, 2*need+time.Minute), signer.MaxLifetime), nil
+}
+
+// measureRate folds one upload's speed into the client's; small files say
+// more about latency than speed, so only large ones count.
+func (c *Client) measureRate(size int64, took time.Duration) {
+	if size < 1<<20 || took <= 0 {
+		return
+	}
+	r := float64(size) / took.Seconds()
+	c.mu.Lock()
+	if c.rate == 0 {
+		c.rate = r
+	} else {
+		c.rate = 0.5*c.rate + 0.5*r
+	}
+	c.mu.Unlock()
+}
+
+func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Duration, progress func(Attempt)) (*Result, error) {
 	folder, err := destination(r.Fields.Folder, r.Rel)
 	if err != nil {
 		return nil, err
@@ -229,7 +294,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(At
 	if c.Tokens == nil {
 		return nil, &CheckError{Field: "account", Reason: "no key or token endpoint is set up: add your ImageKit keys first"}
 	}
-	token, err := c.Tokens.Token(ctx, fields)
+	token, err := c.Tokens.Token(ctx, fields, lifetime)
 	if err != nil {
 		return nil, err
 	}
@@ -260,10 +325,11 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(At
 		defer close(watched)
 		c.watch(actx, stop, b, &conn, n, progress, cancel)
 	}()
-	hc := c.HTTP
-	if hc == nil {
-		hc = defaultHTTP
+	hc := *defaultHTTP
+	if c.HTTP != nil {
+		hc = *c.HTTP
 	}
+	hc.CheckRedirect = refuseRedirect // an upload that moves elsewhere is a failure, never a GET that "succeeds"
 	start := time.Now()
 	resp, err := hc.Do(req)
 	close(stop)
@@ -278,17 +344,51 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, progress func(At
 		if cause := context.Cause(actx); errors.Is(cause, ErrStalled) {
 			err = cause
 		}
-		return nil, &NetworkError{Err: err}
+		return nil, &NetworkError{Err: err, BodySent: b.complete()}
 	}
 	defer resp.Body.Close()
-	c.measureSkew(resp, start)
+	c.measureSkew(resp, start, b.doneAt())
 	progress(Attempt{N: n, Sent: b.size})
-	res, err := readAnswer(resp)
+	res, err := readAnswer(resp, c.stallTimeout(), cancel)
+	if err == nil {
+		c.measureRate(b.size, b.doneAt().Sub(start))
+	}
 	var ae *APIError
-	if guard && errors.As(err, &ae) && ae.Status == http.StatusBadRequest && strings.Contains(strings.ToLower(ae.Message), "already exists") {
+	if guard && errors.As(err, &ae) && alreadyExists(ae) {
 		return nil, &AlreadyUploadedError{FilePath: path.Join(folder, r.FileName), Err: ae}
 	}
 	return res, err
+}
+
+// alreadyExists recognises ImageKit's refusal of a file that is already at
+// its path, by what it means: 400 or 409, saying it exists.
+func alreadyExists(ae *APIError) bool {
+	return (ae.Status == http.StatusBadRequest || ae.Status == http.StatusConflict) &&
+		strings.Contains(strings.ToLower(ae.Message), "already exists")
+}
+
+// tokenUsed recognises the refusal of a token the server has seen before:
+// nothing was stored, and a new token cures it.
+func tokenUsed(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
+		return false
+	}
+	m := strings.ToLower(ae.Message)
+	return strings.Contains(m, "token") && (strings.Contains(m, "used") || strings.Contains(m, "reuse"))
+}
+
+// refuseRedirect makes an http.Client hand a redirect back instead of
+// following it.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func isRedirect(status int) bool { return status >= 300 && status < 400 }
+
+func (c *Client) stallTimeout() time.Duration {
+	if c.StallTimeout > 0 {
+		return c.StallTimeout
+	}
+	return DefaultStallTimeout
 }
 
 var defaultHTTP = NewHTTPClient()
@@ -296,10 +396,7 @@ var defaultHTTP = NewHTTPClient()
 // watch reports progress every progressEvery and aborts the attempt when no
 // byte has moved for the stall timeout.
 func (c *Client) watch(ctx context.Context, stop <-chan struct{}, b *body, connp *atomic.Pointer[net.Conn], n int, progress func(Attempt), abort context.CancelCauseFunc) {
-	stall := c.StallTimeout
-	if stall <= 0 {
-		stall = DefaultStallTimeout
-	}
+	stall := c.stallTimeout()
 	t := time.NewTicker(progressEvery)
 	defer t.Stop()
 	last, lastMove, lastShown := int64(-1), time.Now(), int64(-1)
@@ -329,26 +426,32 @@ func (c *Client) watch(ctx context.Context, stop <-chan struct{}, b *body, connp
 	}
 }
 
-// readAnswer turns the server's answer into a Result or an *APIError.
-func readAnswer(resp *http.Response) (*Result, error) {
+// readAnswer turns the server's answer into a Result or an *APIError. The
+// answer has a stall limit of its own: when no byte of it comes for stall,
+// abort ends the request.
+func readAnswer(resp *http.Response, stall time.Duration, abort context.CancelCauseFunc) (*Result, error) {
 	reqID := resp.Header.Get("x-ik-requestId")
 	if reqID == "" {
 		reqID = resp.Header.Get("x-request-id")
 	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	watchdog := time.AfterFunc(stall, func() { abort(ErrStalled) })
+	raw, err := io.ReadAll(&resetOnRead{r: io.LimitReader(resp.Body, 4<<20), t: watchdog, d: stall})
+	watchdog.Stop()
 	if err != nil {
 		if resp.StatusCode == http.StatusOK {
-			// The file may be stored; only its answer was lost. Retrying could
-			// store it twice, so this is reported, not retried.
-			return nil, &APIError{Status: resp.StatusCode, RequestID: reqID,
-				Message: "the upload's answer was cut off (" + err.Error() + "); the file may be stored: check the media library before uploading it again"}
+			// The file is most likely stored; only its answer was lost.
+			return nil, &NetworkError{Err: fmt.Errorf("the answer was cut off: %w", err), BodySent: true}
 		}
 		return nil, &NetworkError{Err: err}
 	}
+	if isRedirect(resp.StatusCode) {
+		return nil, &APIError{Status: resp.StatusCode, RequestID: reqID,
+			Message: "the upload server redirected the upload to " + strconv.Quote(resp.Header.Get("Location")) + "; an upload is never sent on to another address: check the upload endpoint"}
+	}
 	if resp.StatusCode == http.StatusOK {
 		var res Result
-		if err := json.Unmarshal(raw, &res); err != nil || res.FileID == "" {
-			return nil, &APIError{Status: resp.StatusCode, RequestID: reqID, Message: "the server answered success but not with ImageKit's JSON: " + describeNonJSON(resp, raw)}
+		if err := json.Unmarshal(raw, &res); err != nil || res.FileID == "" || res.Name == "" || res.URL == "" {
+			return nil, &APIError{Status: resp.StatusCode, RequestID: reqID, Message: "the server answered success but not with ImageKit's answer (fileId, name and url): " + describeNonJSON(resp, raw)}
 		}
 		res.Raw, res.RequestID = raw, reqID
 		return &res, nil
@@ -361,6 +464,21 @@ func readAnswer(resp *http.Response) (*Result, error) {
 		ae.Message = describeNonJSON(resp, raw)
 	}
 	return nil, ae
+}
+
+// resetOnRead pushes a stall timer back each time bytes arrive.
+type resetOnRead struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (r *resetOnRead) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.t.Reset(r.d)
+	}
+	return n, err
 }
 
 var titleRE = regexp.MustCompile(`(?is)<title>\s*(.*?)\s*</title>|<h1>\s*(.*?)\s*</h1>`)
@@ -405,7 +523,7 @@ func retryAfter(h http.Header) time.Duration {
 
 // measureSkew compares the server's Date with our clock. When they differ
 // enough to break tokens, it corrects the token source's clock and says so once.
-func (c *Client) measureSkew(resp *http.Response, sent time.Time) {
+func (c *Client) measureSkew(resp *http.Response, start, bodyDone time.Time) {
 	cc, ok := c.Tokens.(clockCorrectable)
 	if !ok {
 		return
@@ -414,8 +532,19 @@ func (c *Client) measureSkew(resp *http.Response, sent time.Time) {
 	if err != nil {
 		return
 	}
-	// The server stamped its Date between sending and now; take the middle.
-	local := sent.Add(time.Since(sent) / 2)
+	// The server stamped its Date between the body's end (or, for an early
+	// answer, the request's start) and now. Only a quick answer pins that
+	// moment down: after a long upload or a slow answer it could be minutes
+	// off, so such an answer measures nothing.
+	from := bodyDone
+	if from.IsZero() {
+		from = start
+	}
+	wait := time.Since(from)
+	if wait > quickAnswer {
+		return
+	}
+	local := from.Add(wait / 2)
 	offset := date.Sub(local).Round(time.Second)
 	if offset.Abs() < maxSkew {
 		if cc.ClockOffset() != 0 && offset.Abs() < time.Second {

@@ -60,6 +60,9 @@ func (e *CheckError) Error() string { return e.Reason }
 // it is worth another try.
 type NetworkError struct {
 	Err error
+	// BodySent says the whole request had gone out: the server may have
+	// stored the file and lost only its answer.
+	BodySent bool
 }
 
 func (e *NetworkError) Error() string { return "network: " + describeNetErr(e.Err) }
@@ -78,16 +81,29 @@ func retryable(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, signer.ErrBusy)
 }
 
-// AlreadyUploadedError is a resumed file that ImageKit already has at its
-// path: its upload most likely finished before the app stopped, so it was not
-// sent again. Retrying it uploads it as a new version.
+// AlreadyUploadedError is a file that may have been stored before (resumed
+// after a crash, or sent whole with its answer lost) and that ImageKit has at
+// its path: it was not sent again. Retrying it uploads it as a new version.
 type AlreadyUploadedError struct {
 	FilePath string
 	Err      *APIError
 }
 
 func (e *AlreadyUploadedError) Error() string {
-	return "ImageKit already has " + e.FilePath + ": its upload probably finished before the app stopped, so it was not sent again. Retry to upload it as a new version."
+	return "ImageKit already has " + e.FilePath + ": an earlier upload of it most likely finished with its answer lost, so it was not sent again. Retry to upload it as a new version."
 }
 
 func (e *AlreadyUploadedError) Unwrap() error { return e.Err }
+
+// MaybeUploadedError is an upload whose whole body was sent with no answer
+// back, under a unique name: the server may have stored it, and another
+// attempt would store a second copy, so it is not retried on its own.
+type MaybeUploadedError struct {
+	Err error
+}
+
+func (e *MaybeUploadedError) Error() string {
+	return "may already be uploaded: the whole file was sent, but no answer came back (" + e.Err.Error() + "). Check the media library before uploading it again."
+}
+
+func (e *MaybeUploadedError) Unwrap() error { return e.Err }

@@ -28,14 +28,20 @@ const (
 	Done
 	Failed
 	Canceled
+	// AlreadyUploaded: ImageKit has the file at its path from an earlier
+	// upload whose answer was lost (Err is an *AlreadyUploadedError); it was
+	// not sent again.
+	AlreadyUploaded
 )
 
 func (s State) String() string {
-	return [...]string{"ready", "queued", "uploading", "retrying", "done", "failed", "canceled"}[s]
+	return [...]string{"ready", "queued", "uploading", "retrying", "done", "failed", "canceled", "already uploaded"}[s]
 }
 
 // Finished reports whether the job has ended, one way or another.
-func (s State) Finished() bool { return s == Done || s == Failed || s == Canceled }
+func (s State) Finished() bool {
+	return s == Done || s == Failed || s == Canceled || s == AlreadyUploaded
+}
 
 // JobID names a job in its queue.
 type JobID int
@@ -237,11 +243,12 @@ func (q *Queue) Start(ids ...JobID) {
 	q.schedule()
 }
 
-// Retry queues a Failed or Canceled job again.
+// Retry queues a Failed, Canceled or AlreadyUploaded job again; the last is
+// then uploaded as a new version (ask the person first).
 func (q *Queue) Retry(id JobID) {
 	q.mu.Lock()
 	j := q.jobs[id]
-	if j == nil || (j.State != Failed && j.State != Canceled) {
+	if j == nil || (j.State != Failed && j.State != Canceled && j.State != AlreadyUploaded) {
 		q.mu.Unlock()
 		return
 	}
@@ -386,7 +393,7 @@ func (q *Queue) Totals() Totals {
 		}
 		t.Bytes += j.Request.Size
 		switch {
-		case j.State == Done:
+		case j.State == Done || j.State == AlreadyUploaded:
 			t.Sent += j.Request.Size
 		case j.State == Uploading:
 			t.Sent += j.Sent
@@ -491,6 +498,8 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 		j.State, j.Result, j.Sent = Done, res, j.Request.Size
 	case errors.Is(err, context.Canceled):
 		j.State, j.Err = Canceled, nil
+	case errors.As(err, new(*AlreadyUploadedError)):
+		j.State, j.Err, j.Sent = AlreadyUploaded, err, j.Request.Size
 	default:
 		j.State, j.Err = Failed, err
 	}

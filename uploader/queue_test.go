@@ -90,7 +90,9 @@ func TestManyFilesThroughFaults(t *testing.T) {
 }
 
 // TestProgressRestartsOnRetry: after a cut connection the job goes Retrying
-// with no bytes, then counts from zero again.
+// with no bytes, then counts from zero again. (A fixed path: loopback's
+// buffers take the whole body before the cut, and a body sent whole under a
+// unique name is not retried.)
 func TestProgressRestartsOnRetry(t *testing.T) {
 	srv := newTestServer(t)
 	srv.Script(imagekittest.Fault{CutAfter: 300_000, BytesPerSecond: 600_000})
@@ -99,7 +101,9 @@ func TestProgressRestartsOnRetry(t *testing.T) {
 	var ev events
 	q.OnChange = ev.follow(q)
 	items, _ := Collect([]string{p})
-	ids, _ := q.Add(items, DefaultFields())
+	fixed := DefaultFields()
+	fixed.UseUniqueFileName = false
+	ids, _ := q.Add(items, fixed)
 	q.Start()
 	runQueue(t, q)
 	seq := ev.of(ids[0])

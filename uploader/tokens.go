@@ -12,9 +12,11 @@ import (
 	"imagekit-uploader/signer"
 )
 
-// TokenSource issues a new upload token for the fields of one attempt.
+// TokenSource issues a new upload token for the fields of one attempt, valid
+// for lifetime (at most signer.MaxLifetime): long enough for the whole file
+// to arrive.
 type TokenSource interface {
-	Token(ctx context.Context, fields map[string]string) (string, error)
+	Token(ctx context.Context, fields map[string]string, lifetime time.Duration) (string, error)
 }
 
 // clockCorrectable is a TokenSource whose clock can be corrected when the
@@ -28,8 +30,8 @@ type clockCorrectable interface {
 type LocalTokens struct{ *signer.Signer }
 
 // Token signs the fields.
-func (l LocalTokens) Token(_ context.Context, fields map[string]string) (string, error) {
-	return l.Sign(fields)
+func (l LocalTokens) Token(_ context.Context, fields map[string]string, lifetime time.Duration) (string, error) {
+	return l.SignFor(fields, lifetime)
 }
 
 // RemoteTokens asks a team's token endpoint (the POST /auth contract that
@@ -38,7 +40,6 @@ type RemoteTokens struct {
 	URL       string
 	Secret    string // sent as Authorization: Bearer
 	PublicKey string
-	Expire    time.Duration // lifetime asked for; DefaultLifetime when 0
 	HTTP      *http.Client
 }
 
@@ -59,22 +60,20 @@ func (e *TokenEndpointError) Error() string {
 }
 
 // Token asks the endpoint for a token for the fields.
-func (r RemoteTokens) Token(ctx context.Context, fields map[string]string) (string, error) {
-	expire := r.Expire
-	if expire == 0 {
-		expire = signer.DefaultLifetime
-	}
-	body, _ := json.Marshal(map[string]any{"uploadPayload": fields, "expire": int(expire / time.Second), "publicKey": r.PublicKey})
+func (r RemoteTokens) Token(ctx context.Context, fields map[string]string, lifetime time.Duration) (string, error) {
+	expire := int(min(max(lifetime, time.Second), signer.MaxLifetime) / time.Second)
+	body, _ := json.Marshal(map[string]any{"uploadPayload": fields, "expire": expire, "publicKey": r.PublicKey})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(body))
 	if err != nil {
 		return "", fmt.Errorf("token endpoint URL: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+r.Secret)
-	c := r.HTTP
-	if c == nil {
-		c = &http.Client{Timeout: 30 * time.Second}
+	c := http.Client{Timeout: 30 * time.Second}
+	if r.HTTP != nil {
+		c = *r.HTTP
 	}
+	c.CheckRedirect = refuseRedirect // the bearer is for this endpoint only
 	resp, err := c.Do(req)
 	if err != nil {
 		return "", &NetworkError{Err: fmt.Errorf("token endpoint: %w", err)}
@@ -94,6 +93,8 @@ func (r RemoteTokens) Token(ctx context.Context, fields map[string]string) (stri
 		return answer.Token, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return "", &NetworkError{Err: fmt.Errorf("token endpoint answered %d", resp.StatusCode)}
+	case isRedirect(resp.StatusCode):
+		return "", &TokenEndpointError{Status: resp.StatusCode, Message: "it redirects to " + resp.Header.Get("Location") + "; the bearer secret is never sent on, so give the final address"}
 	case jsonErr != nil || answer.Message == "":
 		answer.Message = describeNonJSON(resp, raw)
 	}

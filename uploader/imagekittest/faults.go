@@ -29,6 +29,10 @@ type Fault struct {
 	Latency        time.Duration // wait this long before reading the request
 	BytesPerSecond int64         // read the body no faster than this
 	Hang           bool          // read the request, then never answer; wait until the client gives up
+	// StoreThenDrop handles the request in full (the file is stored), then
+	// closes the connection without an answer: the upload happened, and the
+	// client cannot know it.
+	StoreThenDrop bool
 }
 
 // Script makes the next requests meet these faults, one each, in order; the
@@ -47,6 +51,7 @@ type FaultMix struct {
 	Status5xx  float64       // 500, 502 (an HTML page), 503 or 504
 	Status429  float64       // 429 with Retry-After
 	Cut        float64       // the connection cut somewhere in the body
+	Drop       float64       // the file stored, then the connection dropped without an answer
 	MaxLatency time.Duration // a random wait before each request, up to this
 	RetryAfter time.Duration // the Retry-After of a 429 (default 1s)
 }
@@ -94,6 +99,8 @@ func (s *Server) nextFault(contentLength int64) Fault {
 		}
 	case x < m.Status5xx+m.Status429+m.Cut && contentLength > 1:
 		f.CutAfter = 1 + s.rnd.r.Int64N(contentLength-1)
+	case x < m.Status5xx+m.Status429+m.Cut+m.Drop:
+		f.StoreThenDrop = true
 	}
 	return f
 }
@@ -108,6 +115,9 @@ func (f Fault) String() string {
 	}
 	if f.Hang {
 		parts = append(parts, "hang")
+	}
+	if f.StoreThenDrop {
+		parts = append(parts, "stored, then dropped")
 	}
 	if f.BytesPerSecond > 0 {
 		parts = append(parts, fmt.Sprintf("%d B/s", f.BytesPerSecond))

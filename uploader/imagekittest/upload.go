@@ -169,6 +169,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		rec.Claims, rec.Result, err = s.accept(in, reused)
 	}
 	switch {
+	case err == nil && fault.StoreThenDrop:
+		rec.Message = "stored, then the connection dropped without an answer (fault)"
+		if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {
+			conn.Close()
+		}
 	case err == nil:
 		rec.Status = http.StatusOK
 		s.writeResult(w, in, rec.Result)

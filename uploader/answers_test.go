@@ -1,0 +1,270 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+func uploadOne(t *testing.T, c *Client, fields Fields) (*Result, error) {
+	t.Helper()
+	p := writeFiles(t, t.TempDir(), 1, 5000)[0]
+	return c.Upload(context.Background(), Request{Path: p, FileName: "a.jpg", Size: 5000, Fields: fields}, nil)
+}
+
+func plainClient(url string) *Client {
+	s, _ := signer.New("public_x", "private_x")
+	c := NewClient(url, LocalTokens{s})
+	c.BaseBackoff, c.MaxBackoff = time.Millisecond, 5*time.Millisecond
+	return c
+}
+
+// TestRedirectIsNotAnUpload: an upload never follows a redirect; before,
+// a 302 to another host was followed as a GET and its JSON taken as success.
+func TestRedirectIsNotAnUpload(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		io.WriteString(w, `{"fileId":"x","name":"a.jpg","url":"https://evil.example/a.jpg","filePath":"/a.jpg"}`)
+	}))
+	defer other.Close()
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			http.Redirect(w, r, other.URL+"/upload", status)
+		}))
+		_, err := uploadOne(t, plainClient(srv.URL), DefaultFields())
+		srv.Close()
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.Status != status || !strings.Contains(ae.Message, other.URL) {
+			t.Errorf("%d: got %v, want a failure naming the redirect's Location", status, err)
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Fatalf("the redirect was followed %d times", n)
+	}
+}
+
+// TestTokenEndpointRedirectKeepsTheBearer: the token endpoint's bearer is
+// never sent on to another place.
+func TestTokenEndpointRedirectKeepsTheBearer(t *testing.T) {
+	var leaked atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+		io.WriteString(w, `{"token":"x"}`)
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/auth", http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	rt := RemoteTokens{URL: srv.URL, Secret: "bearer-secret", PublicKey: "public_x"}
+	_, err := rt.Token(context.Background(), map[string]string{"fileName": "a.jpg"}, time.Minute)
+	if err == nil || leaked.Load() != 0 {
+		t.Fatalf("token endpoint redirect: err %v, bearer sent on %d times", err, leaked.Load())
+	}
+}
+
+// TestSuccessNeedsARealAnswer: a 200 without the fields every ImageKit
+// answer has is not an upload.
+func TestSuccessNeedsARealAnswer(t *testing.T) {
+	for _, body := range []string{`{"fileId":"x"}`, `{"fileId":"x","name":"a.jpg"}`, `{"name":"a.jpg","url":"https://x/a.jpg"}`, `{}`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			io.WriteString(w, body)
+		}))
+		_, err := uploadOne(t, plainClient(srv.URL), DefaultFields())
+		srv.Close()
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			t.Errorf("%s: got %v, want a failure", body, err)
+		}
+	}
+}
+
+// TestStalledAnswerFails: headers, then a body that never comes: the
+// answer has a stall limit of its own (before, the client waited forever).
+func TestStalledAnswerFails(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, `{"fileId":`)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c := plainClient(srv.URL)
+	c.StallTimeout = 300 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { _, err := uploadOne(t, c, DefaultFields()); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "may") {
+			t.Fatalf("a stalled answer: %v; want a failure that says the file may be stored", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client still waits for a stalled answer")
+	}
+}
+
+// TestAlreadyExistsRecognisedByMeaning: a resumed file refused because it
+// exists (ImageKit may answer 400 or 409, worded its own way) is reported
+// as already uploaded, not as a failure.
+func TestAlreadyExistsRecognisedByMeaning(t *testing.T) {
+	for _, status := range []int{400, 409} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			w.WriteHeader(status)
+			io.WriteString(w, `{"message":"A file with the same name already exists at the exact location.","help":""}`)
+		}))
+		p := writeFiles(t, t.TempDir(), 1, 100)[0]
+		f := DefaultFields()
+		f.UseUniqueFileName = false
+		_, err := plainClient(srv.URL).Upload(context.Background(), Request{Path: p, FileName: "a.jpg", Size: 100, Fields: f, Resumed: true}, nil)
+		srv.Close()
+		var au *AlreadyUploadedError
+		if !errors.As(err, &au) || au.FilePath != "/a.jpg" {
+			t.Errorf("%d: got %v, want AlreadyUploadedError", status, err)
+		}
+	}
+}
+
+// TestUsedTokenIsSignedAnew: a "token already used" refusal stored nothing,
+// so the attempt is signed anew and tried again, once.
+func TestUsedTokenIsSignedAnew(t *testing.T) {
+	srv := newTestServer(t)
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	p := writeFiles(t, t.TempDir(), 1, 100)[0]
+	fields := DefaultFields()
+	ts := &replayTokens{inner: LocalTokens{s}}
+	c := NewClient(srv.UploadURL, ts)
+	c.Retries = 0 // the replay is not a retry: it happens even with none
+	for range 2 {
+		ts.replay = true // the second upload's first token is the first upload's
+		if _, err := c.Upload(context.Background(), Request{Path: p, FileName: "a.jpg", Size: 100, Fields: fields}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(srv.Files()); n != 2 {
+		t.Fatalf("%d files stored, want 2", n)
+	}
+}
+
+// replayTokens hands out its last token once more when replay is set.
+type replayTokens struct {
+	inner  TokenSource
+	last   string
+	replay bool
+}
+
+func (r *replayTokens) Token(ctx context.Context, fields map[string]string, d time.Duration) (string, error) {
+	if r.replay && r.last != "" {
+		r.replay = false
+		return r.last, nil
+	}
+	r.replay = false
+	tok, err := r.inner.Token(ctx, fields, d)
+	r.last = tok
+	return tok, err
+}
+
+// TestStoredThenDroppedIsNotDoubled: the server stores the file, then drops
+// the connection. With a fixed path the retry asks ImageKit not to overwrite
+// and takes "already exists" as the upload having happened: one version.
+// With unique names a retry would store a second copy, so the file is
+// reported as possibly uploaded instead.
+func TestStoredThenDroppedIsNotDoubled(t *testing.T) {
+	t.Run("fixed path", func(t *testing.T) {
+		srv := newTestServer(t)
+		srv.Script(imagekittest.Fault{StoreThenDrop: true})
+		f := DefaultFields()
+		f.UseUniqueFileName = false
+		_, err := uploadOne(t, newClient(t, srv), f)
+		var au *AlreadyUploadedError
+		if !errors.As(err, &au) {
+			t.Fatalf("got %v, want AlreadyUploadedError", err)
+		}
+		files := srv.Files()
+		if len(files) != 1 || len(files[0].Versions) != 1 {
+			t.Fatalf("stored: %+v", files)
+		}
+	})
+	t.Run("unique names", func(t *testing.T) {
+		srv := newTestServer(t)
+		srv.Script(imagekittest.Fault{StoreThenDrop: true})
+		_, err := uploadOne(t, newClient(t, srv), DefaultFields())
+		var mu *MaybeUploadedError
+		if !errors.As(err, &mu) {
+			t.Fatalf("got %v, want MaybeUploadedError", err)
+		}
+		if n := len(srv.Files()); n != 1 {
+			t.Fatalf("%d files stored, want 1", n)
+		}
+	})
+}
+
+// TestTokenLivesAsLongAsTheUpload: at the speed measured so far, a large
+// file's token outlives its upload (before, every token lived 5 minutes,
+// and a long upload ended "token has expired"); a file that cannot arrive
+// within ImageKit's hour fails before it is sent.
+func TestTokenLivesAsLongAsTheUpload(t *testing.T) {
+	srv := newTestServer(t)
+	c := newClient(t, srv)
+	c.rate = 10_000 // bytes a second, as measured on a slow uplink
+	p := writeFiles(t, t.TempDir(), 1, 5_000_000)[0]
+	if _, err := c.Upload(context.Background(), Request{Path: p, FileName: "v.mp4", Size: 5_000_000, Fields: DefaultFields()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	claims := srv.Requests()[0].Claims
+	if left := time.Until(claims.Expires); left < 500*time.Second {
+		t.Fatalf("token valid for %s more for a 5 MB file at 10 kB/s; want at least the 500 s it takes", left)
+	}
+	c.rate = 1000
+	_, err := c.Upload(context.Background(), Request{Path: p, FileName: "v.mp4", Size: 5_000_000, Fields: DefaultFields()}, nil)
+	var ce *CheckError
+	if !errors.As(err, &ce) || !strings.Contains(ce.Reason, "hour") {
+		t.Fatalf("a file that takes 83 minutes: %v", err)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("%d requests; the too-slow file must not be sent", n)
+	}
+}
+
+// TestSlowAnswerDoesNotMoveTheClock: after a four-minute upload the server's
+// Date says nothing about when the request started. Before, the middle of
+// the whole request was taken as the Date's moment, and a 4-minute upload
+// "found" the clock 2 minutes ahead.
+func TestSlowAnswerDoesNotMoveTheClock(t *testing.T) {
+	s, _ := signer.New("public_x", "private_x")
+	var notices []string
+	c := NewClient("http://127.0.0.1:1/", LocalTokens{s})
+	c.Notice = func(n string) { notices = append(notices, n) }
+	now := time.Now()
+	resp := &http.Response{Header: http.Header{"Date": {now.UTC().Format(http.TimeFormat)}}}
+	c.measureSkew(resp, now.Add(-4*time.Minute), now.Add(-50*time.Millisecond))
+	if off := s.ClockOffset(); off != 0 || len(notices) != 0 {
+		t.Fatalf("clock moved by %s after a long upload with a quick answer (%v)", off, notices)
+	}
+	// A slow answer measures nothing, whatever it says.
+	resp.Header.Set("Date", now.Add(5*time.Minute).UTC().Format(http.TimeFormat))
+	c.measureSkew(resp, now.Add(-4*time.Minute), now.Add(-30*time.Second))
+	if off := s.ClockOffset(); off != 0 {
+		t.Fatalf("clock moved by %s on a slow answer", off)
+	}
+	// A quick one that disagrees is believed.
+	c.measureSkew(resp, now.Add(-time.Second), now.Add(-20*time.Millisecond))
+	if off := s.ClockOffset(); off < 4*time.Minute {
+		t.Fatalf("clock offset %s, want about 5 minutes", off)
+	}
+}
