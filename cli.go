@@ -152,6 +152,29 @@ func (f *flagSet) parse(args []string) error {
 	return nil
 }
 
+// parseInterleaved parses flags wherever they stand among the other
+// arguments, which it returns (flag.Parse stops at the first of them); "--"
+// ends the flags, so a file named "-x" can follow it.
+func (f *flagSet) parseInterleaved(args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := f.parse(args); err != nil {
+			return nil, err
+		}
+		after := f.Args()
+		// Parse stopped at a "--" unless that "--" was a flag's value: then
+		// the arguments before it, parsed again (to the same values), end
+		// with a flag that lacks its value.
+		if n := len(args) - len(after); n > 0 && args[n-1] == "--" && f.parse(args[:n-1]) == nil {
+			return append(rest, after...), nil
+		}
+		if len(after) == 0 {
+			return rest, nil
+		}
+		rest, args = append(rest, after[0]), after[1:]
+	}
+}
+
 // publicKeyFlag adds --public-key with IMAGEKIT_PUBLIC_KEY as its default.
 func publicKeyFlag(fs *flagSet) *string {
 	return fs.String("public-key", os.Getenv("IMAGEKIT_PUBLIC_KEY"), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -180,5 +181,61 @@ func TestFitLines(t *testing.T) {
 	got := fitLines("short\n"+strings.Repeat("é", 30)+"\nlast\n", 10)
 	if got != "short\n"+strings.Repeat("é", 10)+"\nlast\n" {
 		t.Fatalf("%q", got)
+	}
+}
+
+// TestKeyUnknownCommandIsNotEchoed: "key SOMETHING" may be someone pasting
+// the private key where the command goes; it must not be printed back.
+func TestKeyUnknownCommandIsNotEchoed(t *testing.T) {
+	t.Setenv(signer.EnvPublicKey, "")
+	const secret = "private_pasted_by_mistake_Zx9"
+	for _, args := range [][]string{
+		{"key", secret},
+		{"key", secret, "--public-key", "pk"},
+		{"key", secret, "--help"},
+		{"key", secret, "extra"},
+	} {
+		code, out, errs := runCLI(t, "", args...)
+		if code != 2 || strings.Contains(out+errs, secret) || !strings.Contains(errs, "unknown key command") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 and the argument not repeated", args[2:], code, out, errs)
+		}
+	}
+}
+
+// TestWindowWithoutDisplay: with no X11 or Wayland display the window
+// command says what to do instead of panicking inside the toolkit.
+func TestWindowWithoutDisplay(t *testing.T) {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd":
+	default:
+		t.Skip("only X11 and Wayland systems need DISPLAY")
+	}
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	code, out, errs := runCLI(t, "", "--demo")
+	if code != 2 || !strings.Contains(errs, "no display") || !strings.Contains(errs, "imagekit-uploader upload") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestParseInterleaved(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		paths   string
+		tags    string
+		private bool
+	}{
+		{[]string{"a", "--private", "b", "--tags", "t"}, "a b", "t", true},
+		{[]string{"--", "-x", "--private"}, "-x --private", "", false},
+		{[]string{"a", "--tags", "--", "b", "--private"}, "a b", "--", true}, // "--" as a value ends nothing
+		{[]string{"--tags", "--private", "--", "--", "-"}, "-- -", "--private", false},
+		{[]string{"-", "--private"}, "-", "", true},
+	} {
+		fs := newFlags(stdio{err: io.Discard}, "t", "t", "")
+		tags, private := fs.String("tags", "", ""), fs.Bool("private", false, "")
+		paths, err := fs.parseInterleaved(c.args)
+		if err != nil || strings.Join(paths, " ") != c.paths || *tags != c.tags || *private != c.private {
+			t.Errorf("%q: paths %q, tags %q, private %v, err %v", c.args, paths, *tags, *private, err)
+		}
 	}
 }

@@ -34,6 +34,12 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
 		return nil
 	}
 	sub := args[0]
+	switch sub {
+	case "set", "status", "delete":
+	default:
+		// Not repeated: it may well be the private key, pasted in the wrong place.
+		return usagef("unknown key command; use set, status or delete")
+	}
 	fs := newFlags(std, "key "+sub, "key "+sub+" --public-key PK", about)
 	pk := publicKeyFlag(fs)
 	if err := fs.parse(args[1:]); err != nil {
@@ -51,7 +57,7 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
 		return keySet(ctx, *pk, std)
 	case "status":
 		return keyStatus(ctx, *pk, std)
-	case "delete":
+	default: // "delete"
 		err := keyStore.Delete(ctx, *pk)
 		if errors.Is(err, signer.ErrNoKey) {
 			fmt.Fprintf(std.out, "No private key was saved for %s; nothing to delete.\n", *pk)
@@ -62,8 +68,6 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
 		}
 		fmt.Fprintf(std.out, "Deleted the private key for %s from the OS keyring.\n", *pk)
 		return nil
-	default:
-		return usagef("unknown key command %q: use set, status or delete", sub)
 	}
 }
 

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -38,9 +41,12 @@ IMAGEKIT_PRIVATE_KEY), or by a team's token endpoint (--token-endpoint, with
 its bearer secret in IMAGEKIT_TOKEN_ENDPOINT_SECRET).
 
 Output: one line per file on stdout (with --json, one JSON object per line:
-path, status uploaded|failed|skipped, and the result or the error); progress
+path, status uploaded|already-uploaded|failed|skipped, and the result or the
+error); progress
 bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
-1 when any failed, 2 for a usage or configuration error.`)
+1 when any failed or none was found to upload, 2 for a usage or configuration
+error. Flags may come before or after the paths; after -- every argument is a
+path.`)
 	var f uploadFlags
 	fs.StringVar(&f.endpoint, "endpoint", uploader.DefaultEndpoint, "upload URL (plain http only to localhost)")
 	fs.StringVar(&f.publicKey, "public-key", os.Getenv(signer.EnvPublicKey), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")
@@ -55,10 +61,10 @@ bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
 	fs.StringVar(&f.tokenEndpoint, "token-endpoint", "", "get tokens from this POST /auth endpoint instead of signing here")
-	if err := fs.parse(args); err != nil {
+	paths, err := fs.parseInterleaved(args)
+	if err != nil {
 		return err
 	}
-	paths := fs.Args()
 	if len(paths) == 0 {
 		return usagef("upload needs at least one file or folder")
 	}
@@ -74,7 +80,10 @@ bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
 	client.Retries = f.retries
 	client.Notice = func(s string) { fmt.Fprintln(std.err, "note:", s) }
 
-	items, skipped := uploader.Collect(paths)
+	items, skipped, err := uploader.CollectContext(ctx, paths)
+	if err != nil {
+		return fmt.Errorf("stopped while listing the files; nothing was uploaded: %w", err)
+	}
 	if f.fileName != "" && len(items) != 1 {
 		return usagef("--file-name names one file, but %d files were given", len(items))
 	}
@@ -107,8 +116,11 @@ bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
 	fmt.Fprintf(std.err, "%d uploaded, %d failed, %d skipped in %s (%s/s)\n",
 		t.Count[uploader.Done], failed, len(skipped), elapsed.Round(time.Millisecond),
 		uploader.FormatSize(int64(float64(t.Sent)/max(elapsed.Seconds(), 1e-3))))
-	if failed > 0 {
+	switch {
+	case failed > 0:
 		return errFailed
+	case t.Count[uploader.Done]+t.Count[uploader.AlreadyUploaded] == 0:
+		return errors.New("nothing was uploaded: the paths given hold no files to upload")
 	}
 	return nil
 }
@@ -222,7 +234,17 @@ func (r *uploadReport) write(l jsonLine, text string) {
 }
 
 func (r *uploadReport) skip(s uploader.Skip) {
-	r.write(jsonLine{Path: s.Path, Status: "skipped", Reason: s.Reason}, fmt.Sprintf("skipped   %s: %s", s.Path, s.Reason))
+	r.write(jsonLine{Path: s.Path, Status: "skipped", Reason: s.Reason}, fmt.Sprintf("skipped   %s: %s", printable(s.Path), printable(s.Reason)))
+}
+
+// printable returns s as it is when it prints as plain text, or quoted (as
+// in Go) when it holds a control character, an escape sequence or invalid
+// UTF-8: a file name must not forge a line or reach the terminal as a command.
+func printable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 func (r *uploadReport) finished(j uploader.Job) {
@@ -230,12 +252,19 @@ func (r *uploadReport) finished(j uploader.Job) {
 	if j.State == uploader.Done {
 		res := j.Result
 		l := jsonLine{Path: path, Status: "uploaded", FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size}
-		text := fmt.Sprintf("uploaded  %s -> %s", path, res.URL)
+		text := fmt.Sprintf("uploaded  %s -> %s", printable(path), printable(res.URL))
 		if res.VersionInfo != nil {
 			l.VersionInfo = res.VersionInfo
-			text += " (" + res.Version() + ")"
+			text += " (" + printable(res.Version()) + ")"
 		}
 		r.write(l, text)
+		return
+	}
+	if j.State == uploader.AlreadyUploaded {
+		var au *uploader.AlreadyUploadedError
+		errors.As(j.Err, &au)
+		r.write(jsonLine{Path: path, Status: "already-uploaded", FilePath: au.FilePath},
+			fmt.Sprintf("already   %s: ImageKit has %s from an upload whose answer was lost; not sent again", printable(path), printable(au.FilePath)))
 		return
 	}
 	e := &jsonError{Message: "canceled"}
@@ -249,9 +278,9 @@ func (r *uploadReport) finished(j uploader.Job) {
 			e.Message = "key rejected: " + ae.Message
 		}
 	}
-	text := fmt.Sprintf("failed    %s: %s", path, e.Message)
+	text := fmt.Sprintf("failed    %s: %s", printable(path), printable(e.Message))
 	if e.RequestID != "" {
-		text += " (request id " + e.RequestID + ")"
+		text += " (request id " + printable(e.RequestID) + ")"
 	}
 	r.write(jsonLine{Path: path, Status: "failed", Error: e}, text)
 }

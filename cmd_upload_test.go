@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
 
 	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -137,5 +141,131 @@ func TestUploadKeyringUnavailable(t *testing.T) {
 	code, _, errs := runCLI(t, "", "upload", "--endpoint", srv.UploadURL, "--public-key", "public_someone", p)
 	if code != 2 || !strings.Contains(errs, "install gnome-keyring") || !strings.Contains(errs, signer.EnvPrivateKey) || len(srv.Requests()) != 0 {
 		t.Fatalf("exit %d: %q", code, errs)
+	}
+}
+
+// TestUploadFlagsAfterPaths: flags count wherever they stand among the
+// paths; after "--" every argument is a path, even one named "-x".
+func TestUploadFlagsAfterPaths(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	t.Chdir(t.TempDir())
+	os.WriteFile("a.jpg", []byte("a"), 0o644)
+	os.WriteFile("-x", []byte("x"), 0o644)
+	code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "a.jpg", "--private", "--tags", "secret", "--", "-x")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	reqs := waitRequests(t, srv, 2)
+	if len(reqs) != 2 {
+		t.Fatalf("%d uploads, want a.jpg and -x", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Fields["isPrivateFile"] != "true" || r.Fields["tags"] != "secret" {
+			t.Errorf("%s sent with %v; want it private and tagged", r.FileName, r.Fields)
+		}
+	}
+}
+
+// TestUploadCanceledWhileListing: a command stopped while it lists the
+// files (a folder far bigger than meant) uploads nothing and says so.
+func TestUploadCanceledWhileListing(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.jpg"), []byte("a"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errs syncBuffer
+	code := run(ctx, uploadArgs(srv, dir), stdio{in: strings.NewReader(""), out: &out, err: &errs})
+	if code != 1 || out.String() != "" || !strings.Contains(errs.String(), "nothing was uploaded") || len(srv.Requests()) != 0 {
+		t.Fatalf("exit %d, stdout %q, stderr %q, %d requests", code, out.String(), errs.String(), len(srv.Requests()))
+	}
+}
+
+// TestUploadPlainOutputQuotesNames: a name with a newline or an escape
+// sequence cannot forge a line or reach the terminal; plain names stay plain.
+func TestUploadPlainOutputQuotesNames(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "in")
+	evil := "evil\nuploaded  fake.jpg\x1b[31m.jpg"
+	for _, n := range []string{evil, ".hid\nden\x1b[2J", "plain name.jpg"} {
+		touchFile(t, filepath.Join(dir, n))
+	}
+	gone := filepath.Join(dir, "gone\n\x1b[31m.jpg")
+	code, out, errs := runCLI(t, "", uploadArgs(srv, dir, gone)...)
+	if code != 1 {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 4 || strings.Contains(out+errs, "\x1b") {
+		t.Fatalf("want 4 lines (2 uploaded, 1 skipped, 1 failed), no ESC:\n%s", out)
+	}
+	if !strings.Contains(out, "uploaded  "+filepath.Join(dir, "plain name.jpg")+" -> ") || !strings.Contains(out, strconv.Quote(filepath.Join(dir, evil))) {
+		t.Fatalf("names not as expected:\n%s", out)
+	}
+}
+
+// TestUploadNothingUploadedExits1: paths that lead to nothing to upload
+// (a device, an empty folder) are a failure, not a success.
+func TestUploadNothingUploadedExits1(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	for _, paths := range [][]string{{"/dev/zero"}, {t.TempDir()}} {
+		if code, out, errs := runCLI(t, "", uploadArgs(srv, paths...)...); code != 1 {
+			t.Errorf("%v: exit %d, %q %q; want 1", paths, code, out, errs)
+		}
+	}
+}
+
+// waitRequests waits until srv has recorded n requests: it records each as
+// its handler returns, which can be just after the client has the answer.
+func waitRequests(t *testing.T, srv *imagekittest.Server, n int) []imagekittest.Request {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); len(srv.Requests()) < n && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return srv.Requests()
+}
+
+func touchFile(t *testing.T, p string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestProgressBarsQuoteNames: the bars on a terminal show a file's name
+// quoted when it holds a newline or an escape sequence.
+func TestProgressBarsQuoteNames(t *testing.T) {
+	srv := imagekittest.NewServer(imagekittest.WithReadRate(10_000))
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "evil\n\x1b[2J.jpg")
+	os.WriteFile(p, make([]byte, 1_000_000), 0o644)
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	ctx, cancel := context.WithCancel(context.Background())
+	q := uploader.NewQueue(ctx, uploader.NewClient(srv.UploadURL, uploader.LocalTokens{Signer: s}), 1, uploader.PlanFree)
+	defer q.Wait(context.Background())
+	defer cancel()
+	items, _ := uploader.Collect([]string{p})
+	q.Add(items, uploader.DefaultFields())
+	q.Start()
+	for deadline := time.Now().Add(10 * time.Second); q.Jobs()[0].State != uploader.Uploading; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the upload did not start: %s", q.Jobs()[0].State)
+		}
+	}
+	var buf strings.Builder
+	(&progressBars{w: &buf, q: q}).draw()
+	if strings.Count(buf.String(), "\n") != 2 || strings.Contains(buf.String(), "\x1b") {
+		t.Fatalf("want a bar and a total, no ESC:\n%s", buf.String())
 	}
 }

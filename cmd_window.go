@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"os"
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -48,6 +51,9 @@ func cmdWindow(ctx context.Context, args []string, std stdio) error {
 }
 
 func openWindow(ctx context.Context, cfg ui.Config) error {
+	if err := checkDisplay(); err != nil {
+		return err
+	}
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("Icon.png", assets.Icon))
 	u := ui.New(a, cfg)
@@ -57,5 +63,17 @@ func openWindow(ctx context.Context, cfg ui.Config) error {
 	}()
 	u.Window().ShowAndRun()
 	u.Close()
+	return nil
+}
+
+// checkDisplay stops the window before the toolkit panics on a system whose
+// windows need an X11 or Wayland display and there is none (ssh, a server).
+func checkDisplay() error {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd":
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			return configError{errors.New("no display: the window needs a desktop session (DISPLAY or WAYLAND_DISPLAY); for headless use run 'imagekit-uploader upload ...'")}
+		}
+	}
 	return nil
 }

@@ -77,7 +77,7 @@ func (b *progressBars) draw() {
 		if lines == 8 {
 			break
 		}
-		name := filepath.Base(j.Request.Path)
+		name := printable(filepath.Base(j.Request.Path))
 		if len([]rune(name)) > 28 {
 			name = string([]rune(name)[:27]) + "…"
 		}

@@ -1,6 +1,7 @@
 package uploader
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -35,14 +36,25 @@ var systemFiles = map[string]bool{"thumbs.db": true, "desktop.ini": true, "icon\
 // followed, links to folders too, but never into a folder already on the
 // way (a link loop). The same file given twice is listed once.
 func Collect(paths []string) (items []Item, skipped []Skip) {
-	c := collector{seen: map[fileKey]bool{}}
+	items, skipped, _ = CollectContext(context.Background(), paths)
+	return items, skipped
+}
+
+// CollectContext is Collect that stops when ctx ends (a "/" given by
+// mistake can take hours): it returns what it found so far and ctx's error.
+func CollectContext(ctx context.Context, paths []string) (items []Item, skipped []Skip, err error) {
+	c := collector{ctx: ctx, seen: map[fileKey]bool{}}
 	for _, p := range paths {
+		if ctx.Err() != nil {
+			break
+		}
 		c.top(p)
 	}
-	return c.items, c.skipped
+	return c.items, c.skipped, ctx.Err()
 }
 
 type collector struct {
+	ctx     context.Context
 	items   []Item
 	skipped []Skip
 	seen    map[fileKey]bool
@@ -91,6 +103,9 @@ func (c *collector) dir(dir, rel string, onPath map[fileKey]bool) {
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
+		if c.ctx.Err() != nil {
+			return
+		}
 		name := e.Name()
 		p := filepath.Join(dir, name)
 		if strings.HasPrefix(name, ".") {

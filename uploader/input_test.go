@@ -1,6 +1,9 @@
 package uploader
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -99,6 +102,24 @@ func TestCollectLinks(t *testing.T) {
 	}
 	if len(items) != 2 {
 		t.Errorf("%d items: the file and its link must count once", len(items))
+	}
+}
+
+// TestCollectStopsOnCancel: listing a tree far bigger than meant (a "/"
+// given by mistake) stops once the context ends, and says why.
+func TestCollectStopsOnCancel(t *testing.T) {
+	root := t.TempDir()
+	for i := range 300 {
+		touch(t, filepath.Join(root, fmt.Sprintf("d%03d", i), "sub", "a.jpg"))
+	}
+	if items, _, err := CollectContext(context.Background(), []string{root}); err != nil || len(items) != 300 {
+		t.Fatalf("%d items, err %v; want 300 and no error", len(items), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	items, _, err := CollectContext(ctx, []string{root, filepath.Join(root, "d000")})
+	if !errors.Is(err, context.Canceled) || len(items) != 0 {
+		t.Fatalf("canceled: %d items, err %v; want none and context.Canceled", len(items), err)
 	}
 }
 
