@@ -5,6 +5,7 @@ import (
 	_ "image/gif" // decoders for thumbnails
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"os"
 	"sync"
 
@@ -18,6 +19,12 @@ const (
 	thumbSize     = 88 // pixels: twice the row's icon, for high-density screens
 	maxThumbBytes = 40 << 20
 	maxThumbs     = 2000
+	// maxThumbPixels bounds what a thumbnail may decode, since a small file
+	// can declare any size. 64 megapixels takes 24-61 MP cameras and 50 MP
+	// phones, and costs ~100 MB decoded as a JPEG, 256 MB as an 8-bit RGBA
+	// PNG, two at a time. Bigger images (100 MP medium format, panoramas,
+	// crafted headers) keep their icon.
+	maxThumbPixels = 64_000_000
 )
 
 // thumbnails decodes small previews of local images off the UI goroutine,
@@ -83,6 +90,13 @@ func decodeThumb(path string) image.Image {
 	}
 	defer f.Close()
 	if info, err := f.Stat(); err != nil || info.Size() > maxThumbBytes {
+		return nil
+	}
+	cfg, _, err := image.DecodeConfig(f) // the header alone
+	if err != nil || int64(cfg.Width)*int64(cfg.Height) > maxThumbPixels {
+		return nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil
 	}
 	src, _, err := image.Decode(f)
