@@ -141,8 +141,8 @@ func TestFileChangesWhileUploading(t *testing.T) {
 			if !errors.As(err, &fe) || !errors.Is(err, ErrFileChanged) || !strings.Contains(err.Error(), "changed while") {
 				t.Fatalf("result %v, err %v; want ErrFileChanged", res != nil, err)
 			}
-			time.Sleep(50 * time.Millisecond)
-			if len(srv.Files()) != 0 || len(srv.Requests()) > 1 {
+			waitFor(t, "the server to end the broken request", func() bool { return len(srv.Requests()) > 0 })
+			if len(srv.Files()) != 0 || len(srv.Requests()) != 1 {
 				t.Fatalf("%d stored, %d requests; want nothing stored and no retry", len(srv.Files()), len(srv.Requests()))
 			}
 		})

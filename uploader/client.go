@@ -75,7 +75,7 @@ func NewClient(endpoint string, tokens TokenSource) *Client {
 func NewHTTPClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           dialNoLinger,
 		TLSHandshakeTimeout:   15 * time.Second,
 		ResponseHeaderTimeout: 2 * time.Minute,
 		MaxIdleConnsPerHost:   MaxConcurrency,
@@ -83,6 +83,18 @@ func NewHTTPClient() *http.Client {
 		WriteBufferSize:       64 << 10, // small: progress counts what left this buffer
 		ForceAttemptHTTP2:     false,    // HTTP/1.1: one upload per connection, as curl does
 	}}
+}
+
+// dialNoLinger dials with SO_LINGER 0: closing a connection resets it and
+// drops what the kernel still holds unsent. A canceled upload then ends on
+// the server too, instead of arriving whole (and being stored) from the
+// socket buffer seconds after the person canceled it.
+func dialNoLinger(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext(ctx, network, addr)
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	return c, err
 }
 
 // CheckEndpoint refuses an endpoint that would send tokens in the clear to

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"imagekit-uploader/uploader/imagekittest"
 )
@@ -34,7 +33,7 @@ func TestJournalKnowsWhatMayBeOnTheServer(t *testing.T) {
 	items, _ := Collect(paths)
 	ids, _ := q.Add(items, fields)
 	q.Start(ids[0], ids[1]) // the third stays Ready
-	waitUntil(t, "the second upload to be sent", func() bool {
+	waitFor(t, "the second upload to be sent", func() bool {
 		j, _ := q.Job(ids[1])
 		return j.State == Uploading && j.Sent == j.Request.Size
 	})
@@ -105,17 +104,5 @@ func TestJournalSurvivesATornLine(t *testing.T) {
 	}
 	if matches, _ := filepath.Glob(path + ".*"); len(matches) != 0 {
 		t.Fatalf("temporary files left: %v", matches)
-	}
-}
-
-// waitUntil polls cond until it holds.
-func waitUntil(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

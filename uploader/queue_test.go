@@ -171,7 +171,25 @@ func TestHTMLErrorIsReadable(t *testing.T) {
 	}
 }
 
+// TestRetryAfterHonoured: after a 429 with Retry-After: 1 the retry reaches
+// the server no sooner than a second later, though the client's own backoff
+// is milliseconds.
 func TestRetryAfterHonoured(t *testing.T) {
+	srv := newTestServer(t)
+	srv.Script(imagekittest.Fault{Status: 429, RetryAfter: time.Second})
+	p := writeFiles(t, t.TempDir(), 1, 100)[0]
+	if _, err := newClient(t, srv).Upload(context.Background(), Request{Path: p, FileName: "a.bin", Size: 100, Fields: DefaultFields()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the server to record both requests", func() bool { return len(srv.Requests()) >= 2 })
+	reqs := srv.Requests()
+	if len(reqs) != 2 || reqs[0].Status != 429 {
+		t.Fatalf("%d requests, want a 429 and its retry", len(reqs))
+	}
+	if gap := reqs[1].At.Sub(reqs[0].At); gap < time.Second {
+		t.Fatalf("the retry came %v after the 429's request, want at least the 1s of Retry-After", gap)
+	}
+
 	h := http.Header{}
 	h.Set("Retry-After", "2")
 	if d := retryAfter(h); d != 2*time.Second {
@@ -223,7 +241,7 @@ func TestCancelMidFile(t *testing.T) {
 	if j.State != Canceled || j.Result != nil || j.Err != nil {
 		t.Fatalf("after cancel: %s, result %v, err %v", j.State, j.Result, j.Err)
 	}
-	time.Sleep(50 * time.Millisecond) // let the server finish its side of the aborted request
+	waitFor(t, "the server to end the aborted request", func() bool { return len(srv.Requests()) == 1 })
 	if n := len(srv.Files()); n != 0 {
 		t.Fatalf("the server stored %d files from a canceled upload", n)
 	}

@@ -3,6 +3,7 @@ package imagekittest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -206,6 +207,26 @@ func (s *slowReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	s.n += int64(n)
 	return n, err
+}
+
+// watchPatterns returns secret as it is and as it reads base64 encoded
+// (URL and standard alphabets) inside a longer text, at each of the three
+// offsets it may have from a 3-byte group: the encoding of its bytes from
+// the first that starts a group to the last whole group, which depends on
+// nothing around it (so up to two bytes at either end go unchecked).
+// Encodings under 8 characters would match by chance.
+func watchPatterns(secret string) [][]byte {
+	out := [][]byte{[]byte(secret)}
+	for skip := range 3 {
+		b := []byte(secret)[min(skip, len(secret)):]
+		b = b[:len(b)/3*3]
+		for _, enc := range []*base64.Encoding{base64.URLEncoding, base64.StdEncoding} {
+			if e := enc.EncodeToString(b); len(e) >= 8 {
+				out = append(out, []byte(e))
+			}
+		}
+	}
+	return out
 }
 
 // watchReader looks for secrets in what passes through it, across read

@@ -3,9 +3,11 @@ package imagekittest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,30 +122,71 @@ func TestHangAndSlowRead(t *testing.T) {
 	}
 }
 
+// TestFaultMixIsSeededAndBounded: a seed gives one sequence of faults and
+// another seed another; each kind comes at its rate, within its bounds; and
+// the server does to requests what it drew.
 func TestFaultMixIsSeededAndBounded(t *testing.T) {
-	s, sg := newServer(t, WithFaultMix(FaultMix{Seed: 7, Status5xx: 0.3, Status429: 0.2, Cut: 0.2}))
-	counts := map[string]int{}
-	for range 100 {
-		body, ct := formBody(t, sg, map[string]string{"fileName": "a.txt"})
-		resp, err := http.Post(s.UploadURL, ct, body)
-		switch {
-		case err != nil:
-			counts["cut"]++
-		case resp.StatusCode == 200:
-			counts["ok"]++
-		case resp.StatusCode == 429:
-			counts["429"]++
-		default:
-			counts["5xx"]++
+	const n, size = 4000, 1000
+	mix := FaultMix{Seed: 7, Status5xx: 0.3, Status429: 0.2, Cut: 0.2, MaxLatency: time.Second, RetryAfter: 3 * time.Second}
+	draw := func(m FaultMix) []Fault {
+		s, _ := newServer(t, WithFaultMix(m))
+		faults := make([]Fault, n)
+		for i := range faults {
+			faults[i] = s.nextFault(size)
 		}
+		return faults
+	}
+	faults := draw(mix)
+	if !slices.Equal(faults, draw(mix)) {
+		t.Fatal("the same seed drew different faults")
+	}
+	other := mix
+	other.Seed = 8
+	if slices.Equal(faults, draw(other)) {
+		t.Fatal("seeds 7 and 8 drew the same faults")
+	}
+	counts := map[string]int{}
+	for _, f := range faults {
+		if f.Latency < 0 || f.Latency >= mix.MaxLatency {
+			t.Fatalf("latency %v outside [0, %v)", f.Latency, mix.MaxLatency)
+		}
+		switch {
+		case f.Status == 429 && f.RetryAfter == mix.RetryAfter && f.CutAfter == 0:
+			counts["429"]++
+		case slices.Contains([]int{500, 502, 503, 504}, f.Status) && f.HTML == (f.Status == 502) && f.CutAfter == 0:
+			counts["5xx"]++
+		case f.Status == 0 && f.CutAfter >= 1 && f.CutAfter < size:
+			counts["cut"]++
+		case f.Status == 0 && f.CutAfter == 0:
+			counts["ok"]++
+		default:
+			t.Fatalf("a fault out of bounds: %+v", f)
+		}
+	}
+	for kind, rate := range map[string]float64{"5xx": 0.3, "429": 0.2, "cut": 0.2, "ok": 0.3} {
+		if got := float64(counts[kind]) / n; got < rate-0.03 || got > rate+0.03 {
+			t.Errorf("%s: %.3f of requests, want %.2f ± 0.03", kind, got, rate)
+		}
+	}
+
+	// Through the server: each request meets the fault its seed draws next.
+	mix.MaxLatency, mix.RetryAfter = 0, time.Second
+	s, sg := newServer(t, WithFaultMix(mix))
+	twin, _ := newServer(t, WithFaultMix(mix))
+	for i := range 60 {
+		body, ct := formBody(t, sg, map[string]string{"fileName": "a.txt"})
+		f := twin.nextFault(int64(body.Len()))
+		resp, err := http.Post(s.UploadURL, ct, body)
 		if err == nil {
 			resp.Body.Close()
 		}
-	}
-	// With these fractions each kind shows up; ok ~30%.
-	for _, k := range []string{"ok", "429", "5xx", "cut"} {
-		if counts[k] == 0 {
-			t.Errorf("no %s in 100 requests: %v", k, counts)
+		switch {
+		case f.CutAfter > 0 && err == nil:
+			t.Fatalf("request %d: answered %d, want the connection cut", i, resp.StatusCode)
+		case f.CutAfter == 0 && err != nil:
+			t.Fatalf("request %d: %v, want %d", i, err, f.Status)
+		case err == nil && resp.StatusCode != max(f.Status, 200):
+			t.Fatalf("request %d: answered %d, want %d", i, resp.StatusCode, max(f.Status, 200))
 		}
 	}
 }
@@ -163,6 +206,52 @@ func TestWatchFindsSecretAcrossReads(t *testing.T) {
 	io.Copy(io.Discard, clean)
 	if clean.found {
 		t.Fatal("found a secret that is not there")
+	}
+}
+
+// TestWatchSeesEncodedSecret: a secret travels base64 encoded (inside a
+// JWT's claims, a Basic header) at any of three alignments; the watch sees
+// it in each, in the URL and the standard alphabet.
+func TestWatchSeesEncodedSecret(t *testing.T) {
+	const secret = "private_w/a+t?c>h_me"
+	var c config
+	WithWatch(secret)(&c)
+	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.StdEncoding} {
+		for _, before := range []string{`{"a":"`, `{"ab":"`, `{"abc":"`} {
+			data := "token=" + enc.EncodeToString([]byte(before+secret+`","exp":1}`)) + "&x=y"
+			w := &watchReader{r: strings.NewReader(data), secrets: c.watch}
+			buf := make([]byte, 5) // and across reads
+			for {
+				if _, err := w.Read(buf); err != nil {
+					break
+				}
+			}
+			if !w.found {
+				t.Errorf("not found in %s", data)
+			}
+		}
+	}
+	clean := &watchReader{r: strings.NewReader(base64.RawURLEncoding.EncodeToString([]byte(`{"a":"private_w/a+T?c>h_me"}`))), secrets: c.watch}
+	io.Copy(io.Discard, clean)
+	if clean.found {
+		t.Error("found a secret that is not there")
+	}
+}
+
+// TestLeakInsideTokenClaim: a token that carries the watched key in a claim
+// is counted as a leak, wherever the claim falls in the token.
+func TestLeakInsideTokenClaim(t *testing.T) {
+	const secret = "private_leaked_into_a_claim"
+	s, sg := newServer(t, WithWatch(secret))
+	send(t, s, sg, upload{fields: map[string]string{"fileName": "a.txt"}, file: []byte("x")})
+	if n := s.Leaks(); n != 0 {
+		t.Fatalf("%d leaks from a clean request", n)
+	}
+	for _, name := range []string{"a", "ab", "abc"} { // the claim at three alignments
+		send(t, s, sg, upload{fields: map[string]string{"fileName": "a.txt"}, signed: map[string]string{"fileName": "a.txt", name: secret}, file: []byte("x")})
+	}
+	if n := s.Leaks(); n != 3 {
+		t.Fatalf("%d leaks counted, want 3: the key went out in every token", n)
 	}
 }
 

@@ -75,11 +75,12 @@ func WithReadRate(bytesPerSecond int64) Option {
 func WithLog(f func(Request)) Option { return func(c *config) { c.log = f } }
 
 // WithWatch makes the server look for secret in every request's headers and
-// body (across read boundaries); Leaks counts the requests that carried it.
+// body (across read boundaries), as it is and base64 encoded (inside a JWT's
+// claims, a Basic header); Leaks counts the requests that carried it.
 func WithWatch(secret string) Option {
 	return func(c *config) {
 		if secret != "" {
-			c.watch = append(c.watch, []byte(secret))
+			c.watch = append(c.watch, watchPatterns(secret)...)
 		}
 	}
 }
