@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"imagekit-uploader/signer"
 )
 
 type stdio struct {
@@ -173,6 +175,17 @@ func (f *flagSet) parseInterleaved(args []string) ([]string, error) {
 		}
 		rest, args = append(rest, after[0]), after[1:]
 	}
+}
+
+// keyError is a private key that could not be read: a configuration error,
+// and where the keyring itself failed, a pointer to the environment
+// variable that scripts can use instead.
+func keyError(err error) error {
+	var ke *signer.KeyringError
+	if errors.As(err, &ke) {
+		return configError{fmt.Errorf("%w\nFor scripts without a keyring, set %s", err, signer.EnvPrivateKey)}
+	}
+	return configError{err}
 }
 
 // publicKeyFlag adds --public-key with IMAGEKIT_PUBLIC_KEY as its default.

@@ -45,7 +45,7 @@ private key comes from the OS keyring, or IMAGEKIT_PRIVATE_KEY.`)
 	}
 	priv, _, err := keyStore.PrivateKeyFor(ctx, *pk)
 	if err != nil {
-		return err
+		return keyError(err)
 	}
 	s, err := signer.New(*pk, priv)
 	if err != nil {

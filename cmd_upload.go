@@ -179,11 +179,7 @@ func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, er
 	} else {
 		var err error
 		if priv, _, err = keyStore.PrivateKeyFor(ctx, f.publicKey); err != nil {
-			var ke *signer.KeyringError
-			if errors.As(err, &ke) {
-				return nil, configError{fmt.Errorf("%w\nFor scripts without a keyring, set %s", err, signer.EnvPrivateKey)}
-			}
-			return nil, configError{err}
+			return nil, keyError(err)
 		}
 	}
 	s, err := signer.New(f.publicKey, priv)

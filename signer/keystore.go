@@ -110,13 +110,15 @@ func classify(op string, err error) error {
 }
 
 // adviceFor turns the raw texts go-keyring's backends give into what to do.
+// It speaks to the window's users too, so it leaves out the environment
+// variable that only the commands read; they add it themselves.
 func adviceFor(raw string) string {
 	switch {
 	case strings.Contains(raw, "dbus-launch"), strings.Contains(raw, "DBUS_SESSION_BUS_ADDRESS"),
 		strings.Contains(raw, "session bus"):
-		return "no desktop session bus is running, so the Secret Service cannot be reached; log in to a desktop session, or for scripts set " + EnvPrivateKey
+		return "no desktop session bus is running, so the Secret Service cannot be reached; log in to a desktop session"
 	case strings.Contains(raw, "was not provided by any .service files"), strings.Contains(raw, "ServiceUnknown"):
-		return "no Secret Service is installed; install gnome-keyring (or enable KeePassXC's Secret Service integration), log in again and retry, or for scripts set " + EnvPrivateKey
+		return "no Secret Service is installed; install gnome-keyring (or enable KeePassXC's Secret Service integration), log in again and retry"
 	case strings.Contains(raw, "failed to unlock"), strings.Contains(raw, "locked"):
 		return "the keyring is locked or has no default collection; unlock it (for example in Passwords and Keys) and try again"
 	case strings.Contains(raw, "timed out"):

@@ -113,5 +113,11 @@ func TestSettingsSayWhatToDoWhenTheKeyringIsUnavailable(t *testing.T) {
 		if u.account.PublicKey == "public_x" {
 			t.Error("the account was saved although the key could not be")
 		}
+		// The window does not read the environment: advice about it helps nobody here.
+		for _, text := range []string{s.keyStatus.Text, s.problem.Text} {
+			if strings.Contains(text, signer.EnvPrivateKey) {
+				t.Errorf("the window's advice names %s, which the window ignores: %q", signer.EnvPrivateKey, text)
+			}
+		}
 	})
 }
