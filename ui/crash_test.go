@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -68,6 +67,11 @@ func TestKilledMidBatchThenResumed(t *testing.T) {
 	}
 	finishedBefore := countLines(history)
 	storedBefore := len(srv.Files())
+	// Each upload is in the history as soon as its answer arrives: only the
+	// answers in flight at the kill (at most one per slot) can be missing.
+	if storedBefore-finishedBefore > crashAccount("").Concurrency {
+		t.Errorf("killed with %d stored but only %d in the history", storedBefore, finishedBefore)
+	}
 
 	saveCrashKey(t)
 	u := newTestUI(t, Config{StorageDir: storage})
@@ -91,16 +95,28 @@ func TestKilledMidBatchThenResumed(t *testing.T) {
 	onUI(func() {
 		for _, id := range u.rows {
 			j := u.snaps[id]
-			var au *uploader.AlreadyUploadedError
-			switch {
-			case j.State == uploader.Done:
-			case errors.As(j.Err, &au):
+			switch j.State {
+			case uploader.Done:
+			case uploader.AlreadyUploaded: // neutral, not a failure
 				already++
 			default:
 				t.Errorf("%s: %s %v", j.Request.FileName, j.State, j.Err)
 			}
 		}
+		if strings.Contains(u.footer.Text, "failed") {
+			t.Errorf("footer: %q", u.footer.Text)
+		}
 	})
+	// Every file is in the history: uploaded, or found already there.
+	recorded := map[string]bool{}
+	for _, e := range u.history.search("") {
+		if e.Status == "uploaded" || e.Status == statusEarlier {
+			recorded[filepath.Base(e.File)] = true
+		}
+	}
+	if len(recorded) != 100 {
+		t.Errorf("%d of 100 files in the history after the resume", len(recorded))
+	}
 	stored := srv.Files()
 	if len(stored) != 100 {
 		t.Errorf("%d files stored, want all 100", len(stored))

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -141,7 +142,7 @@ func (f *uploadForm) why() (reason string, problem bool) {
 			active++
 		}
 	}
-	_, demo := u.demoEndpoint()
+	demo := u.demoOn()
 	u.mu.Lock()
 	acct := u.account
 	u.mu.Unlock()
@@ -301,6 +302,32 @@ func (u *UI) withClient(then func(ok bool)) {
 	}()
 }
 
+// askRetry retries one file, asking first where ImageKit may already have
+// it: then another upload makes a new version or a second copy.
+func (u *UI) askRetry(id uploader.JobID) {
+	j := u.snaps[id]
+	var au *uploader.AlreadyUploadedError
+	var mu *uploader.MaybeUploadedError
+	var msg string
+	switch {
+	case errors.As(j.Err, &au):
+		msg = fmt.Sprintf("ImageKit already has %s, most likely from an earlier upload of this file. Upload it again as a new version?", au.FilePath)
+	case errors.As(j.Err, &mu):
+		msg = "The whole file was sent, but no answer came back, so ImageKit may already have it. Upload it again? With unique names this can store a second copy."
+	default:
+		u.retry(id)
+		return
+	}
+	d := dialog.NewConfirm("Upload again?", msg, func(ok bool) {
+		if ok {
+			u.retry(id)
+		}
+	}, u.win)
+	d.SetConfirmText("Upload again")
+	d.SetDismissText("Keep it as it is")
+	u.show(d)
+}
+
 // retry queues failed files again, with the current account.
 func (u *UI) retry(ids ...uploader.JobID) {
 	u.withClient(func(ok bool) {
@@ -308,7 +335,10 @@ func (u *UI) retry(ids ...uploader.JobID) {
 			return
 		}
 		if len(ids) == 0 {
-			u.queue.RetryFailed()
+			if left := u.queue.RetryFailed(); left > 0 {
+				u.showNotice(fmt.Sprintf("%d %s that may already be on ImageKit %s left as they are: retry them one by one if they are not there.",
+					left, plural(left, "file", "files"), plural(left, "was", "were")))
+			}
 			return
 		}
 		for _, id := range ids {
@@ -323,8 +353,7 @@ func (u *UI) client() (*uploader.Client, error) {
 	acct, cached := u.account, u.signer
 	u.mu.Unlock()
 	notice := func(s string) { runOnUI(func() { u.showNotice(s) }) }
-	if endpoint, ok := u.demoEndpoint(); ok {
-		c := uploader.NewClient(endpoint, uploader.LocalTokens{Signer: cached})
+	if c, ok := u.demoClient(); ok {
 		c.Notice = notice
 		return c, nil
 	}

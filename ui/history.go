@@ -39,6 +39,14 @@ func entryOf(j uploader.Job, demo bool) Entry {
 		e.Status, e.Name, e.FilePath, e.URL, e.FileID, e.Version, e.Size = "uploaded", r.Name, r.FilePath, r.URL, r.FileID, r.Version(), r.Size
 		return e
 	}
+	if j.State == uploader.AlreadyUploaded {
+		var au *uploader.AlreadyUploadedError
+		if errors.As(j.Err, &au) {
+			e.FilePath = au.FilePath
+		}
+		e.Status = statusEarlier
+		return e
+	}
 	e.Status = "failed"
 	if j.Err != nil {
 		e.Error = j.Err.Error()
@@ -49,6 +57,10 @@ func entryOf(j uploader.Job, demo bool) Entry {
 	}
 	return e
 }
+
+// statusEarlier marks a file ImageKit already had from an upload whose
+// answer was lost.
+const statusEarlier = "already uploaded"
 
 // history is an append-only JSON-lines file in the app's storage: it never
 // holds a key or a token.
@@ -119,6 +131,19 @@ func (h *history) add(es ...Entry) error {
 		err = cerr
 	}
 	return err
+}
+
+// urlOf returns the URL of the newest upload recorded at filePath, or "".
+func (h *history) urlOf(filePath string) string {
+	<-h.loaded
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.all) - 1; i >= 0; i-- {
+		if e := h.all[i]; e.FilePath == filePath && e.URL != "" {
+			return e.URL
+		}
+	}
+	return ""
 }
 
 // search returns the entries matching every word of q, newest first; while

@@ -128,7 +128,7 @@ func newJobRow(u *UI) *jobRow {
 	r.bar.TextFormatter = func() string { return "" }
 	r.copyBtn = widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { r.withURL(r.u.copyText) })
 	r.openBtn = widget.NewButtonWithIcon("Open", theme.ComputerIcon(), func() { r.withURL(r.u.openURL) })
-	r.retryBtn = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { r.u.retry(r.id) })
+	r.retryBtn = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { r.u.askRetry(r.id) })
 	r.cancel = widget.NewButtonWithIcon("", theme.CancelIcon(), func() { r.u.queue.Cancel(r.id) })
 	r.retryBtn.Importance = widget.HighImportance
 	r.cancel.Importance = widget.LowImportance
@@ -144,9 +144,23 @@ func (r *jobRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleR
 
 // withURL runs f with the row's uploaded URL.
 func (r *jobRow) withURL(f func(string)) {
-	if j, ok := r.u.snaps[r.id]; ok && j.Result != nil {
-		f(j.Result.URL)
+	if url := r.u.urlOf(r.u.snaps[r.id]); url != "" {
+		f(url)
 	}
+}
+
+// urlOf is a finished job's URL: its answer's, or for a file ImageKit had
+// already, the one the history knew; "" when there is none.
+func (u *UI) urlOf(j uploader.Job) string {
+	switch {
+	case j.Result != nil:
+		return j.Result.URL
+	case j.State == uploader.AlreadyUploaded:
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return u.earlier[j.ID]
+	}
+	return ""
 }
 
 func setVisible(o fyne.CanvasObject, on bool) {
@@ -167,8 +181,9 @@ func (r *jobRow) show(j uploader.Job) {
 	}
 	r.name.SetText(name)
 	done := j.State == uploader.Done
-	r.copyBtn.Hidden, r.openBtn.Hidden = !done, !done
-	r.retryBtn.Hidden = j.State != uploader.Failed && j.State != uploader.Canceled
+	url := r.u.urlOf(j)
+	r.copyBtn.Hidden, r.openBtn.Hidden = url == "", url == ""
+	r.retryBtn.Hidden = j.State != uploader.Failed && j.State != uploader.Canceled && j.State != uploader.AlreadyUploaded
 	r.cancel.Hidden = j.State.Finished()
 	switch {
 	case j.Request.Size > 0 && (j.State == uploader.Uploading || done):
@@ -178,7 +193,7 @@ func (r *jobRow) show(j uploader.Job) {
 	}
 	setVisible(r.bar, j.State == uploader.Uploading || j.State == uploader.Retrying)
 	r.detail.Importance = widget.MediumImportance
-	r.detail.SetText(detailText(j, size))
+	r.detail.SetText(detailText(j, size, url))
 	switch j.State {
 	case uploader.Failed:
 		r.detail.Importance = widget.DangerImportance
@@ -217,7 +232,7 @@ func isImage(name string) bool {
 
 // detailText is a row's second line: what is happening to the file, or what
 // became of it.
-func detailText(j uploader.Job, size string) string {
+func detailText(j uploader.Job, size, url string) string {
 	switch j.State {
 	case uploader.Ready:
 		return size + " · ready"
@@ -246,6 +261,16 @@ func detailText(j uploader.Job, size string) string {
 		return explain(j.Err)
 	case uploader.Canceled:
 		return size + " · canceled"
+	case uploader.AlreadyUploaded:
+		s := "Uploaded earlier"
+		var au *uploader.AlreadyUploadedError
+		if errors.As(j.Err, &au) {
+			s += " · ImageKit already has " + au.FilePath
+		}
+		if url != "" {
+			s += " · " + url
+		}
+		return s + " · not sent again"
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,4 +106,61 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestDeletingTheKeyDuringTheDemo: the demo signs with its own key, whatever
+// happens to the account's; before, deleting the saved key while the demo
+// ran left a nil signer, and Upload panicked.
+func TestDeletingTheKeyDuringTheDemo(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	var s *settingsDialog
+	onUI(func() {
+		u.showSettings(false)
+		s = u.settings
+		test.Type(s.publicKey, "public_x")
+		s.onDelete()
+	})
+	waitFor(t, "the delete to finish", func() bool { return !s.deleteKey.Disabled() })
+	onUI(func() { s.d.Hide() })
+	drop(u, makeFiles(t, t.TempDir(), "after-delete.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the upload to the demo", func() bool { return allDone(u, 1) })
+	onUI(func() {
+		if j := u.snaps[u.rows[0]]; j.State != uploader.Done {
+			t.Fatalf("%s: %v", j.State, j.Err)
+		}
+	})
+}
+
+// TestLeavingTheDemoMidQueue: saving a real account ends the demo; the
+// files still queued for the demo server stop, with a notice, instead of
+// failing one by one against a server that is gone.
+func TestLeavingTheDemoMidQueue(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true, DemoThrottle: 20_000})
+	dir := t.TempDir()
+	var paths []string
+	for i := range 6 {
+		p := filepath.Join(dir, fmt.Sprintf("f%d.bin", i))
+		os.WriteFile(p, make([]byte, 100_000), 0o644)
+		paths = append(paths, p)
+	}
+	drop(u, paths...)
+	waitFor(t, "6 rows", func() bool { return len(u.rows) == 6 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitUntil(t, "the uploads to start", func() bool { return u.queue.Totals().Count[uploader.Uploading] > 0 })
+	onUI(func() {
+		u.applyAccount(Account{PublicKey: "public_real", Endpoint: uploader.DefaultEndpoint, Mode: SignLocally, Plan: uploader.PlanFree, Concurrency: 2}, false)
+	})
+	waitFor(t, "every row to end", func() bool { return allDone(u, 6) })
+	onUI(func() {
+		for _, id := range u.rows {
+			if j := u.snaps[id]; j.State != uploader.Canceled {
+				t.Errorf("%s: %s %v; want canceled with the demo", j.Request.FileName, j.State, j.Err)
+			}
+		}
+		if !strings.Contains(u.notice.Text, "demo") {
+			t.Errorf("notice %q", u.notice.Text)
+		}
+	})
 }

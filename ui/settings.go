@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -98,11 +99,11 @@ func (u *UI) showSettings(first bool) {
 	intro.Wrapping = fyne.TextWrapWord
 	demo := widget.NewButton("Try the demo (no account)", func() {
 		s.d.Hide()
-		if _, on := u.demoEndpoint(); !on {
+		if !u.demoOn() {
 			u.startDemo()
 		}
 	})
-	if _, on := u.demoEndpoint(); on {
+	if u.demoOn() {
 		demo.SetText("Continue with the demo")
 		if !first {
 			demo.Hide()
@@ -265,13 +266,16 @@ func (u *UI) applyAccount(acct Account, newKey bool) {
 	}
 	demo := u.demo
 	if acct.configured() {
-		u.demo = nil
-		if demo != nil {
-			u.signer = nil
-		}
+		u.demo, u.demoKey = nil, nil
 	}
 	u.mu.Unlock()
 	if demo != nil && acct.configured() {
+		// What was queued for the demo stops with it: sending it to the real
+		// account unasked could surprise, and the demo server is going away.
+		if n := u.queue.Totals().Active; n > 0 {
+			u.queue.CancelAll()
+			u.showNotice(fmt.Sprintf("The demo ended: %s that had not finished stopped. Retry sends them to your account.", fmt.Sprint(n)+" "+plural(n, "file", "files")))
+		}
 		u.banner.Hide()
 		go demo.Close()
 	}

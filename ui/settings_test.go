@@ -28,7 +28,7 @@ func TestFirstStartThenSaveKeys(t *testing.T) {
 	defer srv.Close()
 	storage := t.TempDir()
 	u := newTestUI(t, Config{StorageDir: storage})
-	if _, on := u.demoEndpoint(); !on {
+	if !u.demoOn() {
 		t.Fatal("no demo on first start")
 	}
 	var s *settingsDialog
@@ -53,7 +53,7 @@ func TestFirstStartThenSaveKeys(t *testing.T) {
 	if got, err := signer.DefaultKeyStore.Load(context.Background(), pub); err != nil || got != priv {
 		t.Fatalf("keyring holds %q, %v", got, err)
 	}
-	if _, on := u.demoEndpoint(); on {
+	if u.demoOn() {
 		t.Fatal("the demo still runs after a real account was saved")
 	}
 	drop(u, makeFiles(t, t.TempDir(), "real.jpg")...)

@@ -61,8 +61,10 @@ type UI struct {
 	mu      sync.Mutex // guards what goroutines share: the demo server, the signer, the changed jobs
 	account Account
 	demo    *imagekittest.Server
-	signer  *signer.Signer
+	demoKey *signer.Signer // signs for the demo server only
+	signer  *signer.Signer // the account's, kept across batches so tokens stay distinct
 	changed map[uploader.JobID]struct{} // jobs the queue said changed since the last tick
+	earlier map[uploader.JobID]string   // for jobs ImageKit already had: the URL, where the history knew it
 
 	// Owned by the UI goroutine.
 	rows     []uploader.JobID
@@ -98,6 +100,7 @@ func New(a fyne.App, cfg Config) *UI {
 		secrets:      secrets{store: cfg.Secrets},
 		journalReady: make(chan struct{}),
 		changed:      map[uploader.JobID]struct{}{},
+		earlier:      map[uploader.JobID]string{},
 		index:        map[uploader.JobID]int{},
 		snaps:        map[uploader.JobID]uploader.Job{},
 		account:      loadAccount(a.Preferences()),
@@ -351,10 +354,15 @@ func (u *UI) onJobFinish(j uploader.Job) {
 	if j.State == uploader.Canceled {
 		return
 	}
-	u.mu.Lock()
-	demo := u.demo != nil
-	u.mu.Unlock()
-	if err := u.history.add(entryOf(j, demo)); err != nil {
+	e := entryOf(j, u.demoOn())
+	if j.State == uploader.AlreadyUploaded && e.FilePath != "" {
+		// Known when this computer recorded the earlier upload's answer.
+		e.URL = u.history.urlOf(e.FilePath)
+		u.mu.Lock()
+		u.earlier[j.ID] = e.URL
+		u.mu.Unlock()
+	}
+	if err := u.history.add(e); err != nil {
 		runOnUI(func() { u.showNotice("The history could not be saved: " + err.Error()) })
 	}
 }
@@ -504,7 +512,7 @@ func (u *UI) startDemo() {
 	}
 	sg, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
 	u.mu.Lock()
-	u.demo, u.signer = srv, sg
+	u.demo, u.demoKey = srv, sg
 	u.mu.Unlock()
 	u.banner.Show()
 	if u.form != nil {
@@ -512,13 +520,21 @@ func (u *UI) startDemo() {
 	}
 }
 
-func (u *UI) demoEndpoint() (string, bool) {
+// demoOn says whether the demo server runs.
+func (u *UI) demoOn() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.demo != nil
+}
+
+// demoClient is the upload client for the demo server, when it runs.
+func (u *UI) demoClient() (*uploader.Client, bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.demo == nil {
-		return "", false
+		return nil, false
 	}
-	return u.demo.UploadURL, true
+	return uploader.NewClient(u.demo.UploadURL, uploader.LocalTokens{Signer: u.demoKey}), true
 }
 
 func (u *UI) openURL(raw string) {
@@ -537,11 +553,16 @@ func (u *UI) copyText(s string) {
 }
 
 func footerText(t uploader.Totals) string {
-	total := t.Count[uploader.Ready] + t.Count[uploader.Queued] + t.Count[uploader.Uploading] + t.Count[uploader.Retrying] + t.Count[uploader.Done] + t.Count[uploader.Failed]
+	total := t.Count[uploader.Ready] + t.Count[uploader.Queued] + t.Count[uploader.Uploading] + t.Count[uploader.Retrying] +
+		t.Count[uploader.Done] + t.Count[uploader.Failed] + t.Count[uploader.AlreadyUploaded]
 	if total == 0 && t.Count[uploader.Canceled] == 0 {
 		return "No files yet."
 	}
-	parts := []string{fmt.Sprintf("%d of %d uploaded", t.Count[uploader.Done], total)}
+	uploaded := fmt.Sprintf("%d of %d uploaded", t.Count[uploader.Done]+t.Count[uploader.AlreadyUploaded], total)
+	if n := t.Count[uploader.AlreadyUploaded]; n > 0 {
+		uploaded += fmt.Sprintf(" (%d earlier)", n)
+	}
+	parts := []string{uploaded}
 	if n := t.Count[uploader.Failed]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d failed", n))
 	}

@@ -114,3 +114,39 @@ func TestNoProgressAfterUploadReturns(t *testing.T) {
 		t.Fatalf("%d progress reports after Upload returned", n)
 	}
 }
+
+// TestStartLeavesPreChecksToTheQueue: Start, Retry and SetConcurrency return
+// at once, whatever the pre-checks cost (a stat and an open per file: 5,000
+// of them froze the window when they ran on its goroutine).
+func TestStartLeavesPreChecksToTheQueue(t *testing.T) {
+	release := make(chan struct{})
+	precheck = func(r Request, p Plan) (int64, error) {
+		<-release // a disk that does not answer
+		return Check(r, p)
+	}
+	defer func() { precheck = Check }()
+	srv := newTestServer(t)
+	q := NewQueue(context.Background(), newClient(t, srv), 2, PlanFree)
+	items, _ := Collect(writeFiles(t, t.TempDir(), 3, 100))
+	ids, _ := q.Add(items, DefaultFields())
+	returned := make(chan struct{})
+	go func() {
+		q.Start(ids[0], ids[1])
+		q.SetConcurrency(3)
+		q.Start(ids[2])
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("Start waited for the pre-checks")
+	}
+	close(release)
+	runQueue(t, q)
+	for _, j := range q.Jobs() {
+		if j.State != Done {
+			t.Fatalf("%s: %s %v", j.Request.FileName, j.State, j.Err)
+		}
+	}
+}

@@ -117,7 +117,7 @@ func (q *Queue) SetConcurrency(n int) {
 	q.mu.Lock()
 	q.limit = min(max(n, 1), MaxConcurrency)
 	q.mu.Unlock()
-	q.schedule()
+	go q.schedule() // pre-checks touch the disk: never on the caller's (the window's) goroutine
 }
 
 // SetClient changes the client that jobs started from now on upload with
@@ -240,7 +240,7 @@ func (q *Queue) Start(ids ...JobID) {
 	q.mu.Unlock()
 	jn.added(queued) // with the fields it is sent with, which may have changed since Add
 	q.changed(changed...)
-	q.schedule()
+	go q.schedule() // pre-checks touch the disk: never on the caller's (the window's) goroutine
 }
 
 // Retry queues a Failed, Canceled or AlreadyUploaded job again; the last is
@@ -258,16 +258,25 @@ func (q *Queue) Retry(id JobID) {
 	q.mu.Unlock()
 	jn.added([]Job{snap})
 	q.changed(id)
-	q.schedule()
+	go q.schedule() // pre-checks touch the disk: never on the caller's (the window's) goroutine
 }
 
-// RetryFailed queues every Failed job again.
-func (q *Queue) RetryFailed() {
+// RetryFailed queues every Failed job again, except those that may already
+// be on the server (a *MaybeUploadedError): another upload of those could
+// store a second copy, which is for a person to decide, one by one. It
+// returns how many it left.
+func (q *Queue) RetryFailed() (left int) {
 	for _, j := range q.Jobs() {
-		if j.State == Failed {
-			q.Retry(j.ID)
+		if j.State != Failed {
+			continue
 		}
+		if errors.As(j.Err, new(*MaybeUploadedError)) {
+			left++
+			continue
+		}
+		q.Retry(j.ID)
 	}
+	return left
 }
 
 func (q *Queue) enqueueLocked(j *job) {
@@ -447,7 +456,7 @@ func (q *Queue) schedule() {
 		req := j.Request
 		q.mu.Unlock()
 
-		size, err := Check(req, plan) // disk work, outside the lock
+		size, err := precheck(req, plan) // disk work, outside the lock
 
 		q.mu.Lock()
 		if j.State != Queued || err != nil {
@@ -581,6 +590,9 @@ func (q *Queue) finish(jobs ...Job) {
 		q.changed(j.ID)
 	}
 }
+
+// precheck is Check; tests replace it to see where it runs.
+var precheck = Check
 
 // Check says why r cannot be uploaded with plan's limits, before a byte is
 // sent, and returns the file's size now.
