@@ -2,7 +2,6 @@ package ui
 
 import (
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/test"
 )
@@ -15,8 +14,7 @@ func TestSnapshots(t *testing.T) {
 	onUI(func() { test.AssertRendersToMarkup(t, "empty.xml", u.win.Canvas()) })
 
 	drop(u, makeFiles(t, t.TempDir(), "beach.txt", "a-very-long-file-name-that-goes-on-and-on-and-on-until-it-must-be-truncated.txt")...)
-	waitFor(t, "2 rows", func() bool { return len(u.rows) == 2 })
-	time.Sleep(150 * time.Millisecond)
+	waitFor(t, "2 rows", func() bool { return len(u.rows) == 2 }) // added and drawn in one piece of UI work
 	onUI(func() { test.AssertRendersToMarkup(t, "ready.xml", u.win.Canvas()) })
 
 	onUI(func() {

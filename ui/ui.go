@@ -61,8 +61,8 @@ type UI struct {
 	mu      sync.Mutex // guards what goroutines share: the demo server, the signer, the changed jobs
 	account Account
 	demo    *imagekittest.Server
-	demoKey *signer.Signer // signs for the demo server only
-	signer  *signer.Signer // the account's, kept across batches so tokens stay distinct
+	demoKey *signer.Signer              // signs for the demo server only
+	signer  *signer.Signer              // the account's, kept across batches so tokens stay distinct
 	changed map[uploader.JobID]struct{} // jobs the queue said changed since the last tick
 	earlier map[uploader.JobID]string   // for jobs ImageKit already had: the URL, where the history knew it
 

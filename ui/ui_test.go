@@ -145,8 +145,15 @@ func TestDropFillUploadAndSeeResults(t *testing.T) {
 		}
 		test.Tap(u.form.button)
 	})
-	waitFor(t, "every row done", func() bool { return allDone(u, 3) })
-	time.Sleep(250 * time.Millisecond) // one more tick refreshes the rows
+	waitFor(t, "every row to show its result", func() bool {
+		rows := shownRows(u)
+		for _, r := range rows {
+			if !strings.Contains(r.detail.Text, "Version 1") {
+				return false
+			}
+		}
+		return allDone(u, 3) && len(rows) == 3
+	})
 	onUI(func() {
 		rows := shownRows(u)
 		if len(rows) != 3 {
@@ -189,8 +196,10 @@ func TestFailureShowsTheServersMessageAndRetries(t *testing.T) {
 	drop(u, makeFiles(t, t.TempDir(), "x.jpg")...)
 	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
 	onUI(func() { test.Tap(u.form.button) })
-	waitFor(t, "the upload to fail", func() bool { return allDone(u, 1) })
-	time.Sleep(250 * time.Millisecond)
+	waitFor(t, "the row to show the failure", func() bool {
+		r := shownRows(u)["x.jpg"]
+		return allDone(u, 1) && r != nil && strings.Contains(r.detail.Text, "400:")
+	})
 	var row *jobRow
 	onUI(func() {
 		row = shownRows(u)["x.jpg"]
@@ -289,7 +298,6 @@ func TestHistoryAndPendingSurviveARestart(t *testing.T) {
 	waitFor(t, "done", func() bool { return allDone(u, 1) })
 	drop(u, makeFiles(t, files, "later1.jpg", "later2.jpg")...) // added, not uploaded
 	waitFor(t, "3 rows", func() bool { return len(u.rows) == 3 })
-	time.Sleep(250 * time.Millisecond)
 	u.Close()
 
 	again := newTestUI(t, Config{StorageDir: storageDir, Demo: true})
