@@ -15,18 +15,29 @@ import (
 )
 
 // TestSoak uploads many files through a server that answers 10% 5xx, 5% 429
-// with Retry-After, cuts 5% of connections mid-body and adds random latency.
-// Every file must end uploaded exactly once with its bytes intact, or failed
-// with a reason after the retry limit; no token may be sent twice; and the
-// engine's goroutines and heap must come back to where they started.
-// SOAK_FILES sets the size (CI runs the default; docs/RELIABILITY.md has 2,000).
+// with Retry-After, cuts 5% of connections mid-body, stores 5% and then drops
+// the connection without an answer, and adds random latency.
+//
+// With fixed paths, every file must end uploaded exactly once with its bytes
+// intact (or found already there after a dropped answer), or failed with a
+// reason after the retry limit. With unique names no file may be stored
+// twice, and every file the server holds but the client did not see stored
+// must be reported as "may already be uploaded": none silent. No token may be
+// sent twice, and the engine's goroutines and heap must come back to where
+// they started. SOAK_FILES sets the size (CI runs the default;
+// docs/RELIABILITY.md has 2,000).
 func TestSoak(t *testing.T) {
+	t.Run("fixed paths", func(t *testing.T) { soak(t, false) })
+	t.Run("unique names", func(t *testing.T) { soak(t, true) })
+}
+
+func soak(t *testing.T, unique bool) {
 	n := 300
 	if v, err := strconv.Atoi(os.Getenv("SOAK_FILES")); err == nil && v > 0 {
 		n = v
 	}
 	srv := newTestServer(t, imagekittest.WithFaultMix(imagekittest.FaultMix{
-		Seed: 2026, Status5xx: 0.10, Status429: 0.05, Cut: 0.05,
+		Seed: 2026, Status5xx: 0.10, Status429: 0.05, Cut: 0.05, Drop: 0.05,
 		MaxLatency: 20 * time.Millisecond, RetryAfter: time.Second,
 	}), imagekittest.WithWatch(imagekittest.DemoPrivateKey))
 	dir := filepath.Join(t.TempDir(), "soak")
@@ -51,7 +62,7 @@ func TestSoak(t *testing.T) {
 	q := NewQueue(ctx, c, 16, PlanFree)
 	items, _ := Collect([]string{dir})
 	fields := DefaultFields()
-	fields.UseUniqueFileName = false
+	fields.UseUniqueFileName = unique
 	q.Add(items, fields)
 	q.Start()
 	if err := q.Wait(ctx); err != nil {
@@ -59,12 +70,18 @@ func TestSoak(t *testing.T) {
 	}
 	elapsed := time.Since(start)
 
-	done, failed := 0, 0
+	done, already, maybe, failed := 0, 0, 0, 0
 	for _, j := range q.Jobs() {
 		switch j.State {
 		case Done:
 			done++
+		case AlreadyUploaded:
+			already++
 		case Failed:
+			if errors.As(j.Err, new(*MaybeUploadedError)) {
+				maybe++
+				continue
+			}
 			failed++
 			var ae *APIError
 			var ne *NetworkError
@@ -79,16 +96,32 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	files := srv.Files()
+	stored := map[string]int{} // by content: each local file at most once
 	for _, f := range files {
 		if len(f.Versions) != 1 {
 			t.Errorf("%s stored %d times", f.Path, len(f.Versions))
 		}
-		if want[f.Path] != f.Versions[0].SHA256 {
+		stored[f.Versions[0].SHA256]++
+		if !unique && want[f.Path] != f.Versions[0].SHA256 {
 			t.Errorf("%s: bytes differ", f.Path)
 		}
 	}
-	if len(files) != done {
-		t.Errorf("%d files stored, %d reported done", len(files), done)
+	for _, n := range stored {
+		if n != 1 {
+			t.Errorf("a file was stored %d times", n)
+		}
+	}
+	if unique {
+		// Stored without the client seeing it: only among those reported
+		// as may be uploaded.
+		if len(files) < done || len(files) > done+maybe {
+			t.Errorf("%d files stored, %d reported done and %d may be uploaded", len(files), done, maybe)
+		}
+		if already != 0 {
+			t.Errorf("%d already uploaded with unique names", already)
+		}
+	} else if len(files) != done+already || maybe != 0 {
+		t.Errorf("%d files stored, %d reported done, %d already there, %d may be", len(files), done, already, maybe)
 	}
 	seen := map[string]bool{}
 	counts := map[string]int{}
@@ -107,6 +140,8 @@ func TestSoak(t *testing.T) {
 			counts["5xx"]++
 		case r.Status == 200:
 			counts["200"]++
+		case r.Status == 0 && r.Claims != nil:
+			counts["dropped"]++
 		default:
 			counts[strconv.Itoa(r.Status)]++
 		}
@@ -137,20 +172,28 @@ func TestSoak(t *testing.T) {
 	if grew > 8<<20 {
 		t.Errorf("heap in use grew by %d KiB", grew>>10)
 	}
-	report := fmt.Sprintf("soak: %d files in %v: %d uploaded, %d failed after %d retries; %d requests (%d ok, %d 5xx, %d 429, %d cut, other %v); "+
-		"goroutines %d -> %d; heap in use %+d KiB",
-		n, elapsed.Round(10*time.Millisecond), done, failed, c.Retries, len(requests), counts["200"], counts["5xx"], counts["429"], counts["cut"],
-		otherCounts(counts), goroutinesBefore, goroutinesAfter, grew>>10)
+	names := "fixed paths"
+	if unique {
+		names = "unique names"
+	}
+	report := fmt.Sprintf("soak (%s): %d files in %v: %d uploaded, %d found already there, %d may already be uploaded, %d failed after %d retries; "+
+		"%d stored; %d requests (%d ok, %d 5xx, %d 429, %d cut, %d stored then dropped, other %v); goroutines %d -> %d; heap in use %+d KiB",
+		names, n, elapsed.Round(10*time.Millisecond), done, already, maybe, failed, c.Retries, len(files), len(requests), counts["200"], counts["5xx"], counts["429"], counts["cut"],
+		counts["dropped"], otherCounts(counts), goroutinesBefore, goroutinesAfter, grew>>10)
 	t.Log(report)
 	if out := os.Getenv("SOAK_REPORT"); out != "" {
-		os.WriteFile(out, []byte(report+"\n"), 0o644)
+		f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			fmt.Fprintln(f, report)
+			f.Close()
+		}
 	}
 }
 
 func otherCounts(c map[string]int) map[string]int {
 	o := map[string]int{}
 	for k, v := range c {
-		if k != "200" && k != "5xx" && k != "429" && k != "cut" {
+		if k != "200" && k != "5xx" && k != "429" && k != "cut" && k != "dropped" {
 			o[k] = v
 		}
 	}
