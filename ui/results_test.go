@@ -164,3 +164,18 @@ func TestLeavingTheDemoMidQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestAddWhileTyping: adding files reads the form on the UI goroutine, so
+// typing in it meanwhile is no data race (run with -race).
+func TestAddWhileTyping(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	dir := t.TempDir()
+	for i := range 200 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.jpg", i)), []byte("x"), 0o644)
+	}
+	drop(u, dir)
+	for i := range 50 {
+		onUI(func() { u.form.folder.SetText(fmt.Sprintf("/typing/%d", i)) })
+	}
+	waitFor(t, "200 rows", func() bool { return len(u.rows) == 200 })
+}

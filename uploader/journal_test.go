@@ -106,3 +106,33 @@ func TestJournalSurvivesATornLine(t *testing.T) {
 		t.Fatalf("temporary files left: %v", matches)
 	}
 }
+
+// TestJournalWritesOnChangesOnly: a slow upload writes its journal records
+// when its state changes, not on every progress report (the old pending list
+// was rewritten every second of any upload).
+func TestJournalWritesOnChangesOnly(t *testing.T) {
+	srv := newTestServer(t)
+	srv.Script(imagekittest.Fault{BytesPerSecond: 200_000})
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	jn, _, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jn.Close()
+	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+	q.SetJournal(jn)
+	var ev events
+	q.OnChange = ev.follow(q)
+	items, _ := Collect(writeFiles(t, t.TempDir(), 1, 400_000)) // two seconds of progress
+	ids, _ := q.Add(items, DefaultFields())
+	q.Start()
+	runQueue(t, q)
+	if n := len(ev.of(ids[0])); n < 10 {
+		t.Fatalf("only %d progress reports: the upload was too quick to tell", n)
+	}
+	b, _ := os.ReadFile(path)
+	// Added, queued (with the fields it is sent with), about to send, ended.
+	if lines := bytes.Count(b, []byte("\n")); lines != 4 {
+		t.Fatalf("%d journal records for one upload:\n%s", lines, b)
+	}
+}
