@@ -2,7 +2,6 @@ package signer
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,25 +20,34 @@ const MaxAuthBody = 1 << 20
 // TokenHandler serves the backend token endpoint that web and mobile clients
 // call before an upload: POST {"uploadPayload": {...}, "expire": N,
 // "publicKey": "..."} answers {"token": "..."}, signed with the private key,
-// for callers that present the bearer secret.
+// for callers that present a client's bearer secret, and only for what the
+// policy allows. A team can mount it in its own server.
 type TokenHandler struct {
 	Signer      *Signer
-	Secret      string // the bearer secret callers must send; never empty
+	Clients     Clients // who may ask, by name; at least one
+	Policy      Policy
 	AllowOrigin string // the Access-Control-Allow-Origin answer; "*" when empty
 	// Log, when set, gets one line per request (no secrets, no tokens).
 	Log func(format string, args ...any)
+	// Audit, when set, gets one JSON line per token signed: the time, the
+	// client's name, its address and the signed fields; never a secret or a
+	// token.
+	Audit io.Writer
+
+	auditMu sync.Mutex
+	limit   limiter
 }
 
 type authRequest struct {
 	UploadPayload map[string]json.RawMessage `json:"uploadPayload"`
-	Expire        json.Number                `json:"expire"`
-	PublicKey     string                     `json:"publicKey"`
+	Expire        json.RawMessage            `json:"expire"`
+	PublicKey     json.RawMessage            `json:"publicKey"`
 }
 
 func (h *TokenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status, msg := h.serve(w, r)
 	if h.Log != nil {
-		h.Log("%s %s %d %s", r.Method, r.URL.Path, status, msg)
+		h.Log("%s %q %d %q", r.Method, r.URL.Path, status, msg)
 	}
 }
 
@@ -65,7 +74,8 @@ func (h *TokenHandler) serve(w http.ResponseWriter, r *http.Request) (int, strin
 		hdr.Set("Allow", "POST, OPTIONS")
 		return fail(w, http.StatusMethodNotAllowed, "use POST to ask for an upload token")
 	}
-	if !h.authorized(r.Header.Get("Authorization")) {
+	client, ok := h.authorized(r.Header.Get("Authorization"))
+	if !ok {
 		hdr.Set("WWW-Authenticate", `Bearer realm="imagekit-uploader"`)
 		return fail(w, http.StatusUnauthorized, "missing or wrong bearer secret in the Authorization header")
 	}
@@ -77,39 +87,21 @@ func (h *TokenHandler) serve(w http.ResponseWriter, r *http.Request) (int, strin
 		}
 		return fail(w, http.StatusBadRequest, "could not read the request body")
 	}
-	var req authRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&req); err != nil {
-		return fail(w, http.StatusBadRequest, "the body is not valid JSON: "+err.Error())
+	fields, expire, publicKey, err := parseAuth(body)
+	if err != nil {
+		return fail(w, http.StatusBadRequest, err.Error())
 	}
-	if req.Expire == "" {
-		return fail(w, http.StatusBadRequest, "expire is required (seconds, 1 to 3600)")
-	}
-	expire, err := strconv.ParseInt(string(req.Expire), 10, 64)
-	if err != nil || expire < 1 || expire > int64(MaxLifetime/time.Second) {
-		return fail(w, http.StatusBadRequest, "expire must be a whole number of seconds from 1 to 3600")
-	}
-	fields := make(map[string]string, len(req.UploadPayload))
-	names := make([]string, 0, len(req.UploadPayload))
-	for k := range req.UploadPayload {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		var s string
-		if err := json.Unmarshal(req.UploadPayload[k], &s); err != nil {
-			return fail(w, http.StatusBadRequest, fmt.Sprintf("uploadPayload.%s must be a string (booleans as \"true\"/\"false\", lists comma-joined)", k))
-		}
-		fields[k] = s
-	}
-	if err := CheckFields(fields); err != nil {
-		return fail(w, http.StatusBadRequest, "uploadPayload: "+err.Error())
-	}
-	if req.PublicKey != h.Signer.PublicKey() {
+	if publicKey != h.Signer.PublicKey() {
 		return fail(w, http.StatusForbidden, "this endpoint does not sign for that publicKey")
 	}
-	token, err := h.Signer.SignExact(fields, time.Duration(expire)*time.Second)
+	if err := h.Policy.Check(fields, expire); err != nil {
+		return fail(w, http.StatusForbidden, err.Error())
+	}
+	if ok, wait := h.limit.allow(client, h.Policy.Rate); !ok {
+		hdr.Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		return fail(w, http.StatusTooManyRequests, fmt.Sprintf("client %s has had its %d tokens a minute; try again in a moment", client, h.Policy.Rate))
+	}
+	token, err := h.Signer.SignExact(fields, expire)
 	if errors.Is(err, ErrBusy) {
 		hdr.Set("Retry-After", "1")
 		return fail(w, http.StatusTooManyRequests, err.Error())
@@ -117,18 +109,83 @@ func (h *TokenHandler) serve(w http.ResponseWriter, r *http.Request) (int, strin
 	if err != nil {
 		return fail(w, http.StatusBadRequest, err.Error())
 	}
+	h.audit(client, r.RemoteAddr, fields, expire)
 	hdr.Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	json.NewEncoder(w).Encode(map[string]string{"token": token})
-	return http.StatusOK, "token issued, expire " + strconv.FormatInt(expire, 10)
+	return http.StatusOK, fmt.Sprintf("token issued to %s, expire %d", client, int(expire/time.Second))
 }
 
-func (h *TokenHandler) authorized(header string) bool {
-	given, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || h.Secret == "" {
-		return false
+// parseAuth reads the request strictly: one JSON object with exactly the
+// known members, no null, an integer expire, string fields, nothing after.
+func parseAuth(body []byte) (fields map[string]string, expire time.Duration, publicKey string, err error) {
+	var req authRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, 0, "", errors.New("the body is not the expected JSON: " + err.Error())
 	}
-	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(given)), []byte(h.Secret)) == 1
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, 0, "", errors.New("the body has more after its JSON object")
+	}
+	if req.UploadPayload == nil {
+		return nil, 0, "", errors.New("uploadPayload is required: an object of the upload's fields")
+	}
+	if len(req.Expire) == 0 || string(req.Expire) == "null" {
+		return nil, 0, "", errors.New("expire is required (seconds, 1 to 3600)")
+	}
+	n, err := strconv.ParseInt(string(req.Expire), 10, 64) // a JSON string ("400") or a fraction does not parse
+	if err != nil || n < 1 || n > int64(MaxLifetime/time.Second) {
+		return nil, 0, "", errors.New("expire must be a whole number of seconds from 1 to 3600, not a string")
+	}
+	if err := json.Unmarshal(req.PublicKey, &publicKey); err != nil || publicKey == "" {
+		return nil, 0, "", errors.New("publicKey is required, as a string")
+	}
+	fields = make(map[string]string, len(req.UploadPayload))
+	names := make([]string, 0, len(req.UploadPayload))
+	for k := range req.UploadPayload {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		raw := req.UploadPayload[k]
+		var s string
+		if string(raw) == "null" || json.Unmarshal(raw, &s) != nil {
+			return nil, 0, "", fmt.Errorf("uploadPayload.%s must be a string (booleans as \"true\"/\"false\", lists comma-joined)", k)
+		}
+		fields[k] = s
+	}
+	if err := CheckFields(fields); err != nil {
+		return nil, 0, "", errors.New("uploadPayload: " + err.Error())
+	}
+	return fields, time.Duration(n) * time.Second, publicKey, nil
+}
+
+// authorized returns the name of the client whose bearer secret the
+// Authorization header carries; the scheme's case does not matter.
+func (h *TokenHandler) authorized(header string) (string, bool) {
+	scheme, given, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return h.Clients.who(strings.TrimSpace(given))
+}
+
+// audit writes one line for a token signed.
+func (h *TokenHandler) audit(client, remote string, fields map[string]string, expire time.Duration) {
+	if h.Audit == nil {
+		return
+	}
+	line, _ := json.Marshal(struct {
+		Time   time.Time         `json:"time"`
+		Client string            `json:"client"`
+		Remote string            `json:"remote"`
+		Expire int               `json:"expire"`
+		Fields map[string]string `json:"fields"`
+	}{time.Now().UTC(), client, remote, int(expire / time.Second), fields})
+	h.auditMu.Lock()
+	h.Audit.Write(append(line, '\n'))
+	h.auditMu.Unlock()
 }
 
 func fail(w http.ResponseWriter, status int, msg string) (int, string) {

@@ -15,7 +15,7 @@ const bearer = "team-secret"
 func newTokenServer(t *testing.T) (*httptest.Server, *Signer) {
 	t.Helper()
 	s := mustSigner(t)
-	srv := httptest.NewServer(&TokenHandler{Signer: s, Secret: bearer, AllowOrigin: "https://cms.example"})
+	srv := httptest.NewServer(&TokenHandler{Signer: s, Clients: Clients{"web": bearer}, AllowOrigin: "https://cms.example"})
 	t.Cleanup(srv.Close)
 	return srv, s
 }

@@ -322,7 +322,7 @@ func TestPreChecks(t *testing.T) {
 func TestRemoteTokens(t *testing.T) {
 	srv := newTestServer(t)
 	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
-	ts := httptest.NewServer(&signer.TokenHandler{Signer: s, Secret: "team"})
+	ts := httptest.NewServer(&signer.TokenHandler{Signer: s, Clients: signer.Clients{"default": "team"}})
 	defer ts.Close()
 	p := writeFiles(t, t.TempDir(), 1, 100)[0]
 	for _, c := range []struct {

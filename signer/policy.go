@@ -1,0 +1,207 @@
+package signer
+
+import (
+	"bufio"
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultAllowFields are the fields an ordinary upload sends: what a token
+// endpoint signs unless told otherwise. The fields that cost money or reach
+// other machines (extensions, webhookUrl, transformation, checks) are left
+// out: a web client's bearer is in effect public, so they are signed only
+// where the endpoint's operator names them.
+var DefaultAllowFields = []string{
+	"fileName", "useUniqueFileName", "tags", "folder", "isPrivateFile", "overwriteFile",
+	"description", "customMetadata", "customCoordinates", "responseFields",
+	"overwriteTags", "overwriteAITags", "overwriteCustomMetadata",
+}
+
+// Policy is what a token endpoint signs. Its zero value signs the default
+// fields for up to an hour, for any folder, without a rate limit.
+type Policy struct {
+	// AllowFields are the upload fields a payload may carry; DefaultAllowFields when nil.
+	AllowFields []string
+	// FolderPrefix, when set, is a folder every signed upload must go into
+	// or below; a payload without a folder is refused.
+	FolderPrefix string
+	// RequireUnique refuses a payload whose useUniqueFileName is not "true"
+	// (missing means ImageKit's default, true), so no caller can overwrite a file.
+	RequireUnique bool
+	// MaxExpire is the longest lifetime a caller may ask for; MaxLifetime when 0.
+	MaxExpire time.Duration
+	// Rate is how many tokens a client may have a minute; 0 is no limit.
+	Rate int
+}
+
+// PolicyError is a payload the policy refuses; Rule names the rule.
+type PolicyError struct {
+	Rule   string
+	Reason string
+}
+
+func (e *PolicyError) Error() string { return e.Reason + " (policy: " + e.Rule + ")" }
+
+// Check says why the policy refuses to sign fields for expire, or nil.
+func (p Policy) Check(fields map[string]string, expire time.Duration) error {
+	allowed := p.AllowFields
+	if allowed == nil {
+		allowed = DefaultAllowFields
+	}
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if !contains(allowed, k) {
+			return &PolicyError{Rule: "allow-fields", Reason: fmt.Sprintf("this endpoint does not sign the field %q", k)}
+		}
+	}
+	if maxExpire := p.maxExpire(); expire > maxExpire {
+		return &PolicyError{Rule: "max-expire", Reason: fmt.Sprintf("expire may be at most %d seconds here", int(maxExpire/time.Second))}
+	}
+	if p.FolderPrefix != "" && !underFolder(fields["folder"], p.FolderPrefix) {
+		return &PolicyError{Rule: "folder-prefix", Reason: fmt.Sprintf("folder must be %s or a folder inside it", p.FolderPrefix)}
+	}
+	if v, ok := fields["useUniqueFileName"]; p.RequireUnique && ok && v != "true" {
+		return &PolicyError{Rule: "require-unique", Reason: `useUniqueFileName must be "true" here`}
+	}
+	return nil
+}
+
+func (p Policy) maxExpire() time.Duration {
+	if p.MaxExpire <= 0 || p.MaxExpire > MaxLifetime {
+		return MaxLifetime
+	}
+	return p.MaxExpire
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// underFolder says whether folder is prefix or inside it, once both are
+// cleaned: "/web/../etc" is not under "/web", nor is "/website".
+func underFolder(folder, prefix string) bool {
+	if folder == "" {
+		return false
+	}
+	f, p := path.Clean("/"+folder), path.Clean("/"+prefix)
+	return p == "/" || f == p || strings.HasPrefix(f, p+"/")
+}
+
+// ParseAllowFields reads a comma list of field names; the word "default"
+// stands for DefaultAllowFields, so "default,extensions" adds one.
+func ParseAllowFields(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		switch f {
+		case "":
+			continue
+		case "default":
+			out = append(out, DefaultAllowFields...)
+		case "file", "token", "iat", "exp":
+			return nil, fmt.Errorf("%q is not an upload field that a token signs", f)
+		default:
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no fields named")
+	}
+	return out, nil
+}
+
+// Clients are a token endpoint's callers, each with a name (for the audit
+// log and the rate limit) and a bearer secret.
+type Clients map[string]string // name -> secret
+
+// ParseClients reads one client a line, "NAME SECRET"; blank lines and lines
+// starting with # are passed over. Errors name the line, never its secret.
+func ParseClients(r io.Reader) (Clients, error) {
+	c := Clients{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.Fields(line)
+		if len(parts) != 2 {
+			return nil, fmt.Errorf("line %d: want NAME SECRET (two words)", n)
+		}
+		if _, dup := c[parts[0]]; dup {
+			return nil, fmt.Errorf("line %d: the client %q is named twice", n, parts[0])
+		}
+		c[parts[0]] = parts[1]
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(c) == 0 {
+		return nil, fmt.Errorf("no clients: write one a line, NAME SECRET")
+	}
+	return c, nil
+}
+
+// who returns the name of the client whose secret is given. Every secret is
+// compared, in constant time, so the time taken says nothing of which.
+func (c Clients) who(given string) (string, bool) {
+	name, found := "", false
+	for n, secret := range c {
+		if secret != "" && subtle.ConstantTimeCompare([]byte(given), []byte(secret)) == 1 {
+			name, found = n, true
+		}
+	}
+	return name, found
+}
+
+// limiter allows each client rate tokens a minute, as a bucket that holds a
+// minute's worth and refills evenly. Its zero value is ready.
+type limiter struct {
+	now  func() time.Time // time.Now when nil
+	mu   sync.Mutex
+	left map[string]float64
+	last map[string]time.Time
+}
+
+// allow takes one token for client, or says how long until one is free.
+func (l *limiter) allow(client string, rate int) (bool, time.Duration) {
+	if rate <= 0 {
+		return true, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.left == nil {
+		l.left, l.last = map[string]float64{}, map[string]time.Time{}
+	}
+	now := time.Now()
+	if l.now != nil {
+		now = l.now()
+	}
+	perSecond := float64(rate) / 60
+	left := float64(rate)
+	if last, seen := l.last[client]; seen {
+		left = min(float64(rate), l.left[client]+now.Sub(last).Seconds()*perSecond)
+	}
+	l.last[client] = now
+	if left < 1 {
+		l.left[client] = left
+		return false, time.Duration((1 - left) / perSecond * float64(time.Second))
+	}
+	l.left[client] = left - 1
+	return true, 0
+}
