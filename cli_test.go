@@ -239,3 +239,19 @@ func TestParseInterleaved(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateKeyAsPublicKeyRefused: a private key given as --public-key
+// would be sent as every token's kid; nothing is sent, exit 2.
+func TestPrivateKeyAsPublicKeyRefused(t *testing.T) {
+	t.Setenv(signer.EnvPrivateKey, "private_x")
+	for _, args := range [][]string{
+		{"upload", "--public-key", "private_oops", "--endpoint", "http://127.0.0.1:1/", os.Args[0]},
+		{"key", "status", "--public-key", "private_oops"},
+		{"token-server", "--public-key", "private_oops"},
+	} {
+		code, out, errs := runCLI(t, "", args...)
+		if code != 2 || !strings.Contains(errs, "private key") || strings.Contains(out+errs, "private_oops") {
+			t.Errorf("%v: exit %d, %q %q", args, code, out, errs)
+		}
+	}
+}

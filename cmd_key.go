@@ -49,6 +49,9 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
 		// The argument is not repeated: it may well be the private key itself.
 		return usagef("key %s takes no arguments; the private key is read from standard input (or typed, hidden) so that it stays out of shell history and process lists", sub)
 	}
+	if err := signer.CheckPublicKey(*pk); err != nil {
+		return usagef("--public-key: %v", err)
+	}
 	if *pk == "" {
 		return usagef("key %s needs --public-key (or IMAGEKIT_PUBLIC_KEY)", sub)
 	}

@@ -55,8 +55,8 @@ on 127.0.0.1:8080 by default: put it behind your HTTPS proxy.`)
 	if *pk == "" {
 		return usagef("token-server needs --public-key (or IMAGEKIT_PUBLIC_KEY)")
 	}
-	if strings.HasPrefix(*pk, "private_") {
-		return usagef("--public-key is given a private key (it starts with private_): pass the public key; the private key stays in the keyring")
+	if err := signer.CheckPublicKey(*pk); err != nil {
+		return usagef("--public-key: %v", err)
 	}
 	allowed, err := signer.ParseAllowFields(*allowFields)
 	if err != nil {

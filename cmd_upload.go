@@ -149,6 +149,9 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Plan, error) {
 	if f.retries < 0 {
 		return fields, "", usagef("--retries must not be negative")
 	}
+	if err := signer.CheckPublicKey(f.publicKey); err != nil {
+		return fields, "", usagef("--public-key: %v", err)
+	}
 	if f.publicKey == "" && f.tokenEndpoint == "" {
 		return fields, "", usagef("upload needs --public-key (or IMAGEKIT_PUBLIC_KEY)")
 	}

@@ -143,3 +143,15 @@ func (k KeyStore) PrivateKeyFor(ctx context.Context, publicKey string) (key, fro
 	}
 	return key, "keyring", err
 }
+
+// ErrPrivateAsPublic is a private key given where the public key belongs:
+// it would travel as every token's kid, in the clear.
+var ErrPrivateAsPublic = errors.New("that is the private key (it starts with private_); give the public key here: the private key stays on this computer")
+
+// CheckPublicKey refuses a private key given as the public key.
+func CheckPublicKey(pk string) error {
+	if strings.HasPrefix(strings.TrimSpace(pk), "private_") {
+		return ErrPrivateAsPublic
+	}
+	return nil
+}

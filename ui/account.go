@@ -73,6 +73,9 @@ func (a Account) check() error {
 	if a.PublicKey == "" {
 		return errors.New("enter the public key (ImageKit dashboard, Developer options)")
 	}
+	if err := signer.CheckPublicKey(a.PublicKey); err != nil {
+		return fmt.Errorf("public key: %w", err)
+	}
 	if err := uploader.CheckEndpoint(a.Endpoint); err != nil {
 		return fmt.Errorf("upload endpoint: %w", err)
 	}

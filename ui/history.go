@@ -170,13 +170,21 @@ func (h *history) search(q string) []Entry {
 	return out
 }
 
-// writeCSV exports entries with a header row.
+// writeCSV exports entries with a header row. Text from the server or the
+// disk is defused: a spreadsheet takes a cell that starts with =, +, -, @
+// (or a tab or carriage return) as a formula.
 func writeCSV(w io.Writer, entries []Entry) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"time", "status", "file", "name", "filePath", "url", "fileId", "version", "size", "error", "requestId"})
 	for _, e := range entries {
-		cw.Write([]string{e.Time.Format(time.RFC3339), e.Status, e.File, e.Name, e.FilePath, e.URL, e.FileID, e.Version,
-			strconv.FormatInt(e.Size, 10), e.Error, e.RequestID})
+		row := []string{e.Time.Format(time.RFC3339), e.Status, e.File, e.Name, e.FilePath, e.URL, e.FileID, e.Version,
+			strconv.FormatInt(e.Size, 10), e.Error, e.RequestID}
+		for i, v := range row {
+			if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+				row[i] = "'" + v
+			}
+		}
+		cw.Write(row)
 	}
 	cw.Flush()
 	return cw.Error()

@@ -118,7 +118,15 @@ func (u *UI) showSettings(first bool) {
 	s.d.Resize(fyne.NewSize(640, 640))
 	s.refresh()
 	u.settings = s
-	u.show(s.d)
+	u.show(s.d, func() {
+		// A closed dialog keeps no secret: the entries are emptied, and
+		// nothing holds on to the dialog.
+		s.privateKey.SetText("")
+		s.tokenSecret.SetText("")
+		if u.settings == s {
+			u.settings = nil
+		}
+	})
 	s.checkKeyring()
 }
 

@@ -5,7 +5,9 @@
 package ui
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -46,6 +48,7 @@ type Config struct {
 // UI is the main window and what it shows.
 type UI struct {
 	app     fyne.App
+	open    func(*url.URL) error // the system's opener: app.OpenURL
 	win     fyne.Window
 	cfg     Config
 	queue   *uploader.Queue
@@ -72,7 +75,7 @@ type UI struct {
 	snaps    map[uploader.JobID]uploader.Job // what the rows show: read from the queue on each tick
 	selected uploader.JobID
 	dialog   dialog.Dialog
-	settings *settingsDialog // the last one opened
+	settings *settingsDialog // the one open, or nil
 
 	jobs     *jobsView
 	form     *uploadForm
@@ -96,6 +99,7 @@ func New(a fyne.App, cfg Config) *UI {
 	}
 	u := &UI{
 		app:          a,
+		open:         a.OpenURL,
 		cfg:          cfg,
 		secrets:      secrets{store: cfg.Secrets},
 		journalReady: make(chan struct{}),
@@ -217,12 +221,16 @@ func (u *UI) addShortcuts() {
 	})
 }
 
-// show opens a dialog and remembers it, so Esc can close it.
-func (u *UI) show(d dialog.Dialog) {
+// show opens a dialog and remembers it, so Esc can close it; onClosed runs
+// when it closes.
+func (u *UI) show(d dialog.Dialog, onClosed ...func()) {
 	u.dialog = d
 	d.SetOnClosed(func() {
 		if u.dialog == d {
 			u.dialog = nil
+		}
+		for _, f := range onClosed {
+			f()
 		}
 	})
 	d.Show()
@@ -537,14 +545,33 @@ func (u *UI) demoClient() (*uploader.Client, bool) {
 	return uploader.NewClient(u.demo.UploadURL, uploader.LocalTokens{Signer: u.demoKey}), true
 }
 
+// openURL opens an uploaded file's URL in the browser, if it is one: the
+// URL comes from the server's answer, and the system opener would as gladly
+// run a file:// program or reach for an SMB share.
 func (u *UI) openURL(raw string) {
-	parsed, err := url.Parse(raw)
+	parsed, err := webURL(raw)
 	if err == nil {
-		err = u.app.OpenURL(parsed)
+		err = u.open(parsed)
 	}
 	if err != nil {
-		u.showNotice("Cannot open " + raw + ": " + err.Error())
+		u.showNotice(fmt.Sprintf("Not opened: %q: %v. Copy it if you trust it.", raw, err))
 	}
+}
+
+// webURL accepts https, and plain http to this computer (the demo server).
+func webURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, errors.New("it is not a valid URL")
+	case u.Host == "" || u.Opaque != "":
+		return nil, errors.New("it is not a web address")
+	case u.Scheme == "https":
+		return u, nil
+	case u.Scheme == "http" && uploader.IsLoopback(u.Hostname()):
+		return u, nil
+	}
+	return nil, fmt.Errorf("only https addresses are opened, and this one is %s", cmp.Or(u.Scheme, "without a scheme"))
 }
 
 func (u *UI) copyText(s string) {

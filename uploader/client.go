@@ -108,7 +108,7 @@ func CheckEndpoint(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopback(u.Hostname()) {
+		if IsLoopback(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("endpoint %s uses plain http to another machine; use https (plain http is allowed only to localhost)", u.Redacted())
@@ -116,7 +116,8 @@ func CheckEndpoint(raw string) error {
 	return fmt.Errorf("endpoint %q must start with https://", raw)
 }
 
-func isLoopback(host string) bool {
+// IsLoopback says whether host names this computer.
+func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
