@@ -268,3 +268,20 @@ func TestSlowAnswerDoesNotMoveTheClock(t *testing.T) {
 		t.Fatalf("clock offset %s, want about 5 minutes", off)
 	}
 }
+
+// TestDroppedOnTheLastAttemptIsNotAFailure: a fixed-path file whose last
+// attempt was stored and dropped may be on the server; it is reported so,
+// not as a plain network failure (the soak found this).
+func TestDroppedOnTheLastAttemptIsNotAFailure(t *testing.T) {
+	srv := newTestServer(t)
+	srv.Script(imagekittest.Fault{Status: 503}, imagekittest.Fault{StoreThenDrop: true})
+	c := newClient(t, srv)
+	c.Retries = 1
+	f := DefaultFields()
+	f.UseUniqueFileName = false
+	_, err := uploadOne(t, c, f)
+	var mu *MaybeUploadedError
+	if !errors.As(err, &mu) || len(srv.Files()) != 1 {
+		t.Fatalf("got %v with %d stored; want MaybeUploadedError", err, len(srv.Files()))
+	}
+}

@@ -194,6 +194,7 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 		return nil, err
 	}
 	skewRetried, tokenRetried := false, false
+	sentWhole := false // an attempt sent the whole file and got no answer: it may be stored
 	for n := 1; ; n++ {
 		progress(Attempt{N: n, Begin: true})
 		res, err := c.attempt(ctx, r, n, lifetime, progress)
@@ -212,7 +213,7 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 			if r.Fields.UseUniqueFileName {
 				return nil, &MaybeUploadedError{Err: err}
 			}
-			r.Resumed = true
+			r.Resumed, sentWhole = true, true
 		}
 		// Cured at once, and not counted as retries: a clock just corrected,
 		// and a token the server had seen (it stored nothing).
@@ -223,6 +224,9 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 			again, tokenRetried = true, true
 		}
 		if !again && (!retryable(err) || n > retries) {
+			if sentWhole && !errors.As(err, new(*AlreadyUploadedError)) {
+				err = &MaybeUploadedError{Err: err} // whatever came after, an earlier attempt may have stored it
+			}
 			return nil, err
 		}
 		wait := c.backoff(n, err)
