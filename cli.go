@@ -5,11 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"imagekit-uploader/keystore"
 	"io"
 	"os"
 	"strings"
-
-	"imagekit-uploader/signer"
 )
 
 type stdio struct {
@@ -181,9 +180,9 @@ func (f *flagSet) parseInterleaved(args []string) ([]string, error) {
 // and where the keyring itself failed, a pointer to the environment
 // variable that scripts can use instead.
 func keyError(err error) error {
-	var ke *signer.KeyringError
+	var ke *keystore.KeyringError
 	if errors.As(err, &ke) {
-		return configError{fmt.Errorf("%w\nFor scripts without a keyring, set %s", err, signer.EnvPrivateKey)}
+		return configError{fmt.Errorf("%w\nFor scripts without a keyring, set %s", err, keystore.EnvPrivateKey)}
 	}
 	return configError{err}
 }

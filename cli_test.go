@@ -16,6 +16,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 )
 
@@ -47,7 +48,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 }
 
 func TestUsageErrorsExit2(t *testing.T) {
-	t.Setenv(signer.EnvPublicKey, "")
+	t.Setenv(keystore.EnvPublicKey, "")
 	for _, args := range [][]string{
 		{"key"},
 		{"key", "set"},
@@ -83,7 +84,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 }
 
 func TestKeyCommands(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPrivateKey, "")
 	pk := "public_cli_" + t.Name()
 	if code, out, _ := runCLI(t, "", "key", "status", "--public-key", pk); code != 1 || !strings.Contains(out, "No private key") {
 		t.Fatalf("status before set: %d %q", code, out)
@@ -99,7 +100,7 @@ func TestKeyCommands(t *testing.T) {
 	if code != 0 || strings.Contains(out+errs, priv) {
 		t.Fatalf("set: %d %q %q (the key must never be printed)", code, out, errs)
 	}
-	t.Setenv(signer.EnvPublicKey, pk) // stands in for --public-key
+	t.Setenv(keystore.EnvPublicKey, pk) // stands in for --public-key
 	code, out, errs = runCLI(t, "", "key", "status")
 	if code != 0 || !strings.Contains(out, "is saved") || strings.Contains(out+errs, priv) {
 		t.Fatalf("status: %d %q %q", code, out, errs)
@@ -113,7 +114,7 @@ func TestKeyCommands(t *testing.T) {
 }
 
 func TestTokenServerCommand(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "private_ts")
+	t.Setenv(keystore.EnvPrivateKey, "private_ts")
 	t.Setenv(EnvTokenServerSecret, "")
 	if code, _, errs := runCLI(t, "", "token-server", "--public-key", "public_ts"); code != 2 || !strings.Contains(errs, EnvTokenServerSecret) {
 		t.Fatalf("without a secret: %d %q", code, errs)
@@ -187,7 +188,7 @@ func TestFitLines(t *testing.T) {
 // TestKeyUnknownCommandIsNotEchoed: "key SOMETHING" may be someone pasting
 // the private key where the command goes; it must not be printed back.
 func TestKeyUnknownCommandIsNotEchoed(t *testing.T) {
-	t.Setenv(signer.EnvPublicKey, "")
+	t.Setenv(keystore.EnvPublicKey, "")
 	const secret = "private_pasted_by_mistake_Zx9"
 	for _, args := range [][]string{
 		{"key", secret},
@@ -243,7 +244,7 @@ func TestParseInterleaved(t *testing.T) {
 // TestPrivateKeyAsPublicKeyRefused: a private key given as --public-key
 // would be sent as every token's kid; nothing is sent, exit 2.
 func TestPrivateKeyAsPublicKeyRefused(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "private_x")
+	t.Setenv(keystore.EnvPrivateKey, "private_x")
 	for _, args := range [][]string{
 		{"upload", "--public-key", "private_oops", "--endpoint", "http://127.0.0.1:1/", os.Args[0]},
 		{"key", "status", "--public-key", "private_oops"},

@@ -5,17 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"imagekit-uploader/keystore"
 	"io"
 	"os"
 	"strings"
 
 	"golang.org/x/term"
-
-	"imagekit-uploader/signer"
 )
 
 // keyStore is where the CLI keeps private keys; tests swap the time limits.
-var keyStore = signer.DefaultKeyStore
+var keyStore = keystore.DefaultKeyStore
 
 func cmdKey(ctx context.Context, args []string, std stdio) error {
 	const about = `Manage the private key in the OS keyring (Keychain, Credential Manager,
@@ -49,7 +48,7 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
 		// The argument is not repeated: it may well be the private key itself.
 		return usagef("key %s takes no arguments; the private key is read from standard input (or typed, hidden) so that it stays out of shell history and process lists", sub)
 	}
-	if err := signer.CheckPublicKey(*pk); err != nil {
+	if err := keystore.CheckPublicKey(*pk); err != nil {
 		return usagef("--public-key: %v", err)
 	}
 	if *pk == "" {
@@ -62,7 +61,7 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
 		return keyStatus(ctx, *pk, std)
 	default: // "delete"
 		err := keyStore.Delete(ctx, *pk)
-		if errors.Is(err, signer.ErrNoKey) {
+		if errors.Is(err, keystore.ErrNoKey) {
 			fmt.Fprintf(std.out, "No private key was saved for %s; nothing to delete.\n", *pk)
 			return nil
 		}
@@ -115,14 +114,14 @@ func readSecret(std stdio, prompt string) (string, error) {
 
 func keyStatus(ctx context.Context, pk string, std stdio) error {
 	_, err := keyStore.Load(ctx, pk)
-	if os.Getenv(signer.EnvPrivateKey) != "" {
-		fmt.Fprintf(std.out, "Note: %s is set in this environment and is used instead of the keyring.\n", signer.EnvPrivateKey)
+	if os.Getenv(keystore.EnvPrivateKey) != "" {
+		fmt.Fprintf(std.out, "Note: %s is set in this environment and is used instead of the keyring.\n", keystore.EnvPrivateKey)
 	}
 	switch {
 	case err == nil:
 		fmt.Fprintf(std.out, "A private key for %s is saved in the OS keyring.\n", pk)
 		return nil
-	case errors.Is(err, signer.ErrNoKey):
+	case errors.Is(err, keystore.ErrNoKey):
 		fmt.Fprintf(std.out, "No private key is saved for %s. Save one with: imagekit-uploader key set --public-key %s\n", pk, pk)
 		return errFailed
 	default:

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
+	"imagekit-uploader/tokenserver"
 )
 
 // EnvTokenServerSecret holds the bearer secret token-server callers must send.
@@ -42,7 +44,7 @@ on 127.0.0.1:8080 by default: put it behind your HTTPS proxy.`)
 	secretsFile := fs.String("secrets-file", "", "clients and their bearer secrets, one \"NAME SECRET\" a line")
 	folderPrefix := fs.String("folder-prefix", "", "sign only uploads into this folder or below (e.g. /web)")
 	requireUnique := fs.Bool("require-unique", false, "sign only uploads with useUniqueFileName=true: no caller can overwrite a file")
-	allowFields := fs.String("allow-fields", "default", "upload fields a caller may send; \"default\" is "+strings.Join(signer.DefaultAllowFields, ",")+" (add e.g. extensions, webhookUrl, transformation, checks)")
+	allowFields := fs.String("allow-fields", "default", "upload fields a caller may send; \"default\" is "+strings.Join(tokenserver.DefaultAllowFields, ",")+" (add e.g. extensions, webhookUrl, transformation, checks)")
 	maxExpire := fs.Int("max-expire", int(signer.MaxLifetime/time.Second), "the longest expire a caller may ask for, in seconds")
 	rate := fs.Int("rate", 0, "tokens a minute per client, then 429 with Retry-After (0: no limit)")
 	auditLog := fs.String("audit-log", "", "append the audit lines to this file instead of stderr")
@@ -55,10 +57,10 @@ on 127.0.0.1:8080 by default: put it behind your HTTPS proxy.`)
 	if *pk == "" {
 		return usagef("token-server needs --public-key (or IMAGEKIT_PUBLIC_KEY)")
 	}
-	if err := signer.CheckPublicKey(*pk); err != nil {
+	if err := keystore.CheckPublicKey(*pk); err != nil {
 		return usagef("--public-key: %v", err)
 	}
-	allowed, err := signer.ParseAllowFields(*allowFields)
+	allowed, err := tokenserver.ParseAllowFields(*allowFields)
 	if err != nil {
 		return usagef("--allow-fields: %v", err)
 	}
@@ -94,8 +96,8 @@ on 127.0.0.1:8080 by default: put it behind your HTTPS proxy.`)
 	}
 	logger := log.New(std.err, "token-server: ", log.LstdFlags)
 	mux := http.NewServeMux()
-	mux.Handle("/auth", &signer.TokenHandler{Signer: s, Clients: clients, AllowOrigin: *origin, Log: logger.Printf, Audit: audit,
-		Policy: signer.Policy{AllowFields: allowed, FolderPrefix: *folderPrefix, RequireUnique: *requireUnique,
+	mux.Handle("/auth", &tokenserver.TokenHandler{Signer: s, Clients: clients, AllowOrigin: *origin, Log: logger.Printf, Audit: audit,
+		Policy: tokenserver.Policy{AllowFields: allowed, FolderPrefix: *folderPrefix, RequireUnique: *requireUnique,
 			MaxExpire: time.Duration(*maxExpire) * time.Second, Rate: *rate}})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -119,15 +121,15 @@ var tokenServerLimits = struct{ header, read, write, idle time.Duration }{
 
 // loadClients reads --secrets-file and IMAGEKIT_TOKEN_SERVER_SECRET: at
 // least one client must be known.
-func loadClients(file string) (signer.Clients, error) {
-	clients := signer.Clients{}
+func loadClients(file string) (tokenserver.Clients, error) {
+	clients := tokenserver.Clients{}
 	if file != "" {
 		f, err := os.Open(file)
 		if err != nil {
 			return nil, configError{fmt.Errorf("--secrets-file: %w", err)}
 		}
 		defer f.Close()
-		if clients, err = signer.ParseClients(f); err != nil {
+		if clients, err = tokenserver.ParseClients(f); err != nil {
 			return nil, configError{fmt.Errorf("--secrets-file %s: %w", file, err)}
 		}
 	}

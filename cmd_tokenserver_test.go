@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"imagekit-uploader/keystore"
 	"io"
 	"net"
 	"net/http"
@@ -11,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"imagekit-uploader/signer"
 )
 
 // startTokenServer runs token-server with args until the test ends and
@@ -56,7 +55,7 @@ func askToken(t *testing.T, url, secret, payload string) int {
 // TestTokenServerPolicyFlags: clients from a file, a folder prefix, unique
 // names only, a rate, and an audit log.
 func TestTokenServerPolicyFlags(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "private_ts")
+	t.Setenv(keystore.EnvPrivateKey, "private_ts")
 	t.Setenv(EnvTokenServerSecret, "")
 	dir := t.TempDir()
 	secrets, audit := filepath.Join(dir, "clients"), filepath.Join(dir, "audit.log")
@@ -89,7 +88,7 @@ func TestTokenServerPolicyFlags(t *testing.T) {
 // TestTokenServerLetsGoOfSlowClients: a caller that stalls mid-body, or idles
 // on a kept-alive connection, is cut off. Before, both were held for good.
 func TestTokenServerLetsGoOfSlowClients(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "private_ts")
+	t.Setenv(keystore.EnvPrivateKey, "private_ts")
 	t.Setenv(EnvTokenServerSecret, "s3cret")
 	saved := tokenServerLimits
 	tokenServerLimits.read, tokenServerLimits.idle, tokenServerLimits.header = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond

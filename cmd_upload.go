@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/term"
 
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
@@ -49,7 +50,7 @@ error. Flags may come before or after the paths; after -- every argument is a
 path.`)
 	var f uploadFlags
 	fs.StringVar(&f.endpoint, "endpoint", uploader.DefaultEndpoint, "upload URL (plain http only to localhost)")
-	fs.StringVar(&f.publicKey, "public-key", os.Getenv(signer.EnvPublicKey), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")
+	fs.StringVar(&f.publicKey, "public-key", os.Getenv(keystore.EnvPublicKey), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")
 	fs.StringVar(&f.folder, "folder", "/", "destination folder")
 	fs.StringVar(&f.tags, "tags", "", "comma-separated tags, e.g. summer,dress")
 	fs.StringVar(&f.fileName, "file-name", "", "name to upload under (one file only; default: the file's own name)")
@@ -149,7 +150,7 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Plan, error) {
 	if f.retries < 0 {
 		return fields, "", usagef("--retries must not be negative")
 	}
-	if err := signer.CheckPublicKey(f.publicKey); err != nil {
+	if err := keystore.CheckPublicKey(f.publicKey); err != nil {
 		return fields, "", usagef("--public-key: %v", err)
 	}
 	if f.publicKey == "" && f.tokenEndpoint == "" {
@@ -174,7 +175,7 @@ func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, er
 		return uploader.RemoteTokens{URL: f.tokenEndpoint, Secret: secret, PublicKey: f.publicKey}, nil
 	}
 	var priv string
-	if f.publicKey == imagekittest.DemoPublicKey && os.Getenv(signer.EnvPrivateKey) == "" {
+	if f.publicKey == imagekittest.DemoPublicKey && os.Getenv(keystore.EnvPrivateKey) == "" {
 		if uploader.CheckEndpoint(f.endpoint) != nil || !strings.HasPrefix(f.endpoint, "http://") {
 			return nil, usagef("the demo key works only with a local server (imagekit-uploader emulator)")
 		}

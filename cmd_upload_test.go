@@ -13,6 +13,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
@@ -36,7 +37,7 @@ func jsonLines(t *testing.T, out string) map[string]map[string]any {
 }
 
 func TestUploadCommand(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPrivateKey, "")
 	srv := imagekittest.NewServer()
 	defer srv.Close()
 	dir := filepath.Join(t.TempDir(), "summer")
@@ -94,7 +95,7 @@ func TestUploadWrongKey(t *testing.T) {
 	defer srv.Close()
 	p := filepath.Join(t.TempDir(), "a.jpg")
 	os.WriteFile(p, []byte("a"), 0o644)
-	t.Setenv(signer.EnvPrivateKey, "private_wrong")
+	t.Setenv(keystore.EnvPrivateKey, "private_wrong")
 	code, out, _ := runCLI(t, "", uploadArgs(srv, p)...)
 	if code != 1 || !strings.Contains(out, "key rejected") {
 		t.Fatalf("exit %d: %q", code, out)
@@ -102,8 +103,8 @@ func TestUploadWrongKey(t *testing.T) {
 }
 
 func TestUploadUsageErrors(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "")
-	t.Setenv(signer.EnvPublicKey, "")
+	t.Setenv(keystore.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPublicKey, "")
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.jpg"), filepath.Join(dir, "b.jpg")
 	os.WriteFile(a, []byte("a"), 0o644)
@@ -131,7 +132,7 @@ func TestUploadUsageErrors(t *testing.T) {
 // TestUploadKeyringUnavailable: a keyring that cannot be used is a
 // configuration error (exit 2) that says what to do, and nothing is sent.
 func TestUploadKeyringUnavailable(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPrivateKey, "")
 	srv := imagekittest.NewServer()
 	defer srv.Close()
 	p := filepath.Join(t.TempDir(), "a.jpg")
@@ -139,7 +140,7 @@ func TestUploadKeyringUnavailable(t *testing.T) {
 	keyring.MockInitWithError(errors.New("The name org.freedesktop.secrets was not provided by any .service files"))
 	defer keyring.MockInit()
 	code, _, errs := runCLI(t, "", "upload", "--endpoint", srv.UploadURL, "--public-key", "public_someone", p)
-	if code != 2 || !strings.Contains(errs, "install gnome-keyring") || !strings.Contains(errs, signer.EnvPrivateKey) || len(srv.Requests()) != 0 {
+	if code != 2 || !strings.Contains(errs, "install gnome-keyring") || !strings.Contains(errs, keystore.EnvPrivateKey) || len(srv.Requests()) != 0 {
 		t.Fatalf("exit %d: %q", code, errs)
 	}
 }
@@ -147,7 +148,7 @@ func TestUploadKeyringUnavailable(t *testing.T) {
 // TestUploadFlagsAfterPaths: flags count wherever they stand among the
 // paths; after "--" every argument is a path, even one named "-x".
 func TestUploadFlagsAfterPaths(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPrivateKey, "")
 	srv := imagekittest.NewServer()
 	defer srv.Close()
 	t.Chdir(t.TempDir())
@@ -171,7 +172,7 @@ func TestUploadFlagsAfterPaths(t *testing.T) {
 // TestUploadCanceledWhileListing: a command stopped while it lists the
 // files (a folder far bigger than meant) uploads nothing and says so.
 func TestUploadCanceledWhileListing(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPrivateKey, "")
 	srv := imagekittest.NewServer()
 	defer srv.Close()
 	dir := t.TempDir()
@@ -188,7 +189,7 @@ func TestUploadCanceledWhileListing(t *testing.T) {
 // TestUploadPlainOutputQuotesNames: a name with a newline or an escape
 // sequence cannot forge a line or reach the terminal; plain names stay plain.
 func TestUploadPlainOutputQuotesNames(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPrivateKey, "")
 	srv := imagekittest.NewServer()
 	defer srv.Close()
 	dir := filepath.Join(t.TempDir(), "in")
@@ -213,7 +214,7 @@ func TestUploadPlainOutputQuotesNames(t *testing.T) {
 // TestUploadNothingUploadedExits1: paths that lead to nothing to upload
 // (a device, an empty folder) are a failure, not a success.
 func TestUploadNothingUploadedExits1(t *testing.T) {
-	t.Setenv(signer.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPrivateKey, "")
 	srv := imagekittest.NewServer()
 	defer srv.Close()
 	for _, paths := range [][]string{{"/dev/zero"}, {t.TempDir()}} {

@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"imagekit-uploader/assets"
-	"imagekit-uploader/signer"
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/ui"
 )
 
@@ -26,7 +26,7 @@ func cmdWindow(ctx context.Context, args []string, std stdio) error {
 		printHelp(std.err)
 		return flag.ErrHelp
 	}
-	cfg := ui.Config{Secrets: signer.DefaultKeyStore}
+	cfg := ui.Config{Secrets: keystore.DefaultKeyStore}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {

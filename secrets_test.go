@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"imagekit-uploader/signer"
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -26,7 +26,7 @@ func TestPrivateKeyStaysPut(t *testing.T) {
 	for _, v := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"} {
 		t.Setenv(v, filepath.Join(home, strings.ToLower(v)))
 	}
-	t.Setenv(signer.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPrivateKey, "")
 	srv := imagekittest.NewServer(imagekittest.WithKey(pub, priv), imagekittest.WithWatch(priv), imagekittest.WithWatch(bearer))
 	defer srv.Close()
 	var output strings.Builder

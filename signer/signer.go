@@ -1,5 +1,6 @@
-// Package signer makes and checks ImageKit upload tokens (upload API v2) and
-// keeps the private key in the OS keyring. It never imports Fyne.
+// Package signer makes and checks ImageKit upload tokens (upload API v2):
+// single-use JWTs signed with the private key on this machine. It never
+// imports Fyne.
 package signer
 
 import (

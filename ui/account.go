@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
 )
@@ -73,7 +74,7 @@ func (a Account) check() error {
 	if a.PublicKey == "" {
 		return errors.New("enter the public key (ImageKit dashboard, Developer options)")
 	}
-	if err := signer.CheckPublicKey(a.PublicKey); err != nil {
+	if err := keystore.CheckPublicKey(a.PublicKey); err != nil {
 		return fmt.Errorf("public key: %w", err)
 	}
 	if err := uploader.CheckEndpoint(a.Endpoint); err != nil {
@@ -94,7 +95,7 @@ func tokenSecretName(url string) string { return "token-endpoint " + url }
 // call can block (a locked keyring waits for its password): call it off the
 // UI goroutine.
 type secrets struct {
-	store signer.KeyStore
+	store keystore.KeyStore
 }
 
 // tokenSource builds the token source for acct, reading the secret it needs.
@@ -102,7 +103,7 @@ type secrets struct {
 func (s secrets) tokenSource(ctx context.Context, acct Account, cached *signer.Signer) (uploader.TokenSource, *signer.Signer, error) {
 	if acct.Mode == SignByRequest {
 		secret, err := s.store.Load(ctx, tokenSecretName(acct.TokenURL))
-		if errors.Is(err, signer.ErrNoKey) {
+		if errors.Is(err, keystore.ErrNoKey) {
 			return nil, cached, errors.New("no bearer secret is saved for the token endpoint: enter it in Settings")
 		}
 		if err != nil {
@@ -114,7 +115,7 @@ func (s secrets) tokenSource(ctx context.Context, acct Account, cached *signer.S
 		return uploader.LocalTokens{Signer: cached}, cached, nil
 	}
 	priv, err := s.store.Load(ctx, acct.PublicKey)
-	if errors.Is(err, signer.ErrNoKey) {
+	if errors.Is(err, keystore.ErrNoKey) {
 		return nil, cached, errors.New("no private key is saved for this public key: enter it in Settings")
 	}
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"imagekit-uploader/signer"
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
 )
@@ -136,7 +136,7 @@ func crashAccount(endpoint string) Account {
 
 func saveCrashKey(t *testing.T) {
 	t.Helper()
-	if err := signer.DefaultKeyStore.Save(context.Background(), crashPub, crashPriv); err != nil {
+	if err := keystore.DefaultKeyStore.Save(context.Background(), crashPub, crashPriv); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
-	"imagekit-uploader/signer"
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/uploader"
 )
 
@@ -171,7 +171,7 @@ func (s *settingsDialog) checkKeyring() {
 			case err == nil:
 				s.keyStatus.SetText("A private key for this public key is saved in the OS keyring.")
 				s.deleteKey.Show()
-			case errors.Is(err, signer.ErrNoKey):
+			case errors.Is(err, keystore.ErrNoKey):
 				s.keyStatus.SetText("No private key is saved for this public key yet.")
 				s.deleteKey.Hide()
 			default:
@@ -190,7 +190,7 @@ func (s *settingsDialog) onDelete() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		err := s.u.secrets.store.Delete(ctx, pk)
-		if errors.Is(err, signer.ErrNoKey) {
+		if errors.Is(err, keystore.ErrNoKey) {
 			err = nil
 		}
 		runOnUI(func() {

@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/zalando/go-keyring"
 
-	"imagekit-uploader/signer"
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -50,7 +50,7 @@ func TestFirstStartThenSaveKeys(t *testing.T) {
 		test.Tap(s.save)
 	})
 	waitFor(t, "the account to be saved", func() bool { return u.account.PublicKey == pub })
-	if got, err := signer.DefaultKeyStore.Load(context.Background(), pub); err != nil || got != priv {
+	if got, err := keystore.DefaultKeyStore.Load(context.Background(), pub); err != nil || got != priv {
 		t.Fatalf("keyring holds %q, %v", got, err)
 	}
 	if u.demoOn() {
@@ -115,8 +115,8 @@ func TestSettingsSayWhatToDoWhenTheKeyringIsUnavailable(t *testing.T) {
 		}
 		// The window does not read the environment: advice about it helps nobody here.
 		for _, text := range []string{s.keyStatus.Text, s.problem.Text} {
-			if strings.Contains(text, signer.EnvPrivateKey) {
-				t.Errorf("the window's advice names %s, which the window ignores: %q", signer.EnvPrivateKey, text)
+			if strings.Contains(text, keystore.EnvPrivateKey) {
+				t.Errorf("the window's advice names %s, which the window ignores: %q", keystore.EnvPrivateKey, text)
 			}
 		}
 	})

@@ -23,6 +23,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
@@ -40,7 +41,7 @@ type Config struct {
 	Demo  bool     // upload to a local ImageKit-compatible server with the demo key
 	// DemoThrottle slows the demo server's reads to this many bytes a second, like a real network.
 	DemoThrottle int64
-	Secrets      signer.KeyStore // where secrets live; signer.DefaultKeyStore in the app
+	Secrets      keystore.KeyStore // where secrets live; keystore.DefaultKeyStore in the app
 	// StorageDir holds the history and the pending list; the app's storage by default.
 	StorageDir string
 }

@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/zalando/go-keyring"
 
-	"imagekit-uploader/signer"
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
 )
@@ -44,7 +44,7 @@ func newTestUI(t testing.TB, cfg Config) *UI {
 	if cfg.StorageDir == "" {
 		cfg.StorageDir = t.TempDir()
 	}
-	cfg.Secrets = signer.DefaultKeyStore
+	cfg.Secrets = keystore.DefaultKeyStore
 	var u *UI
 	onUI(func() {
 		u = New(a, cfg)

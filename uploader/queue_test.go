@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"imagekit-uploader/signer"
+	"imagekit-uploader/tokenserver"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -322,7 +323,7 @@ func TestPreChecks(t *testing.T) {
 func TestRemoteTokens(t *testing.T) {
 	srv := newTestServer(t)
 	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
-	ts := httptest.NewServer(&signer.TokenHandler{Signer: s, Clients: signer.Clients{"default": "team"}})
+	ts := httptest.NewServer(&tokenserver.TokenHandler{Signer: s, Clients: tokenserver.Clients{"default": "team"}})
 	defer ts.Close()
 	p := writeFiles(t, t.TempDir(), 1, 100)[0]
 	for _, c := range []struct {

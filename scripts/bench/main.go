@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader/imagekittest"
 )
@@ -158,7 +159,7 @@ func timeUpload(bin, url, path string) (time.Duration, float64) {
 
 func timeUploadArgs(bin, url string, args ...string) (time.Duration, float64) {
 	cmd := exec.Command(bin, append([]string{"upload", "--endpoint", url, "--public-key", imagekittest.DemoPublicKey}, args...)...)
-	cmd.Env = append(os.Environ(), signer.EnvPrivateKey+"=")
+	cmd.Env = append(os.Environ(), keystore.EnvPrivateKey+"=")
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	start := time.Now()

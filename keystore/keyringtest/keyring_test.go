@@ -10,13 +10,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"imagekit-uploader/keystore"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"imagekit-uploader/signer"
 )
 
 const public = "public_keyring_integration_test"
@@ -35,7 +34,7 @@ func requireSecretService(t *testing.T) {
 func TestKeyStoreAgainstSecretService(t *testing.T) {
 	requireSecretService(t)
 	ctx := context.Background()
-	ks := signer.DefaultKeyStore
+	ks := keystore.DefaultKeyStore
 	secret := "private_store_" + t.Name()
 	if err := ks.Save(ctx, public+"_store", secret); err != nil {
 		t.Fatal(err)
@@ -48,7 +47,7 @@ func TestKeyStoreAgainstSecretService(t *testing.T) {
 	if err := ks.Delete(ctx, public+"_store"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ks.Load(ctx, public+"_store"); !errors.Is(err, signer.ErrNoKey) {
+	if _, err := ks.Load(ctx, public+"_store"); !errors.Is(err, keystore.ErrNoKey) {
 		t.Fatalf("after delete: %v, want ErrNoKey", err)
 	}
 }
@@ -62,7 +61,7 @@ func TestKeyCommandAgainstSecretService(t *testing.T) {
 	}
 	run := func(stdin string, args ...string) (string, error) {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), signer.EnvPrivateKey+"=")
+		cmd.Env = append(os.Environ(), keystore.EnvPrivateKey+"=")
 		cmd.Stdin = strings.NewReader(stdin)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -78,14 +77,14 @@ func TestKeyCommandAgainstSecretService(t *testing.T) {
 	if err != nil || !strings.Contains(out, "is saved") || strings.Contains(out, private) {
 		t.Fatalf("key status: %v\n%s", err, out)
 	}
-	look, err := exec.Command("secret-tool", "lookup", "service", signer.Service, "username", public).Output()
+	look, err := exec.Command("secret-tool", "lookup", "service", keystore.Service, "username", public).Output()
 	if err != nil || string(look) != private {
-		t.Fatalf("secret-tool lookup service %s username %s: %q, %v", signer.Service, public, look, err)
+		t.Fatalf("secret-tool lookup service %s username %s: %q, %v", keystore.Service, public, look, err)
 	}
 	if out, err := run("", "key", "delete", "--public-key", public); err != nil {
 		t.Fatalf("key delete: %v\n%s", err, out)
 	}
-	if look, err := exec.Command("secret-tool", "lookup", "service", signer.Service, "username", public).Output(); err == nil && len(look) > 0 {
+	if look, err := exec.Command("secret-tool", "lookup", "service", keystore.Service, "username", public).Output(); err == nil && len(look) > 0 {
 		t.Fatal("secret-tool still finds the key after key delete")
 	}
 	out, err = run("", "key", "status", "--public-key", public)

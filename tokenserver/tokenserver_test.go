@@ -1,7 +1,8 @@
-package signer
+package tokenserver
 
 import (
 	"encoding/json"
+	"imagekit-uploader/signer"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +13,7 @@ import (
 
 const bearer = "team-secret"
 
-func newTokenServer(t *testing.T) (*httptest.Server, *Signer) {
+func newTokenServer(t *testing.T) (*httptest.Server, *signer.Signer) {
 	t.Helper()
 	s := mustSigner(t)
 	srv := httptest.NewServer(&TokenHandler{Signer: s, Clients: Clients{"web": bearer}, AllowOrigin: "https://cms.example"})
@@ -54,7 +55,7 @@ func TestTokenEndpoint(t *testing.T) {
 		t.Errorf("Access-Control-Allow-Origin %q", got)
 	}
 	tok, _ := m["token"].(string)
-	v := &Verifier{PrivateKey: func(string) (string, bool) { return testPrivate, true }}
+	v := &signer.Verifier{PrivateKey: func(string) (string, bool) { return testPrivate, true }}
 	c, err := v.Verify(tok)
 	if err != nil {
 		t.Fatal(err)
@@ -140,4 +141,18 @@ func TestTokenEndpointMethods(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("GET: %d, want 405", resp.StatusCode)
 	}
+}
+
+const (
+	testPublic  = "public_test_key"
+	testPrivate = "private_test_key_0123456789"
+)
+
+func mustSigner(t testing.TB) *signer.Signer {
+	t.Helper()
+	s, err := signer.New(testPublic, testPrivate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

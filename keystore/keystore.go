@@ -1,4 +1,8 @@
-package signer
+// Package keystore keeps secrets (the private key, a token endpoint's bearer)
+// in the OS keyring: Keychain, Credential Manager or the Secret Service. Every
+// call has a time limit, and failures come with advice a person can act on.
+// It never writes a secret anywhere else.
+package keystore
 
 import (
 	"context"
@@ -19,6 +23,9 @@ const (
 	EnvPrivateKey = "IMAGEKIT_PRIVATE_KEY"
 	EnvPublicKey  = "IMAGEKIT_PUBLIC_KEY"
 )
+
+// ErrEmptySecret refuses a save with no name or no secret.
+var ErrEmptySecret = errors.New("a key needs a name and a secret: neither may be empty")
 
 // ErrNoKey means the keyring answered but holds no secret under that name.
 var ErrNoKey = errors.New("no key is saved in the keyring")
@@ -62,7 +69,7 @@ func (k KeyStore) Load(ctx context.Context, name string) (string, error) {
 // Save stores secret under name, replacing any earlier one.
 func (k KeyStore) Save(ctx context.Context, name, secret string) error {
 	if name == "" || secret == "" {
-		return ErrEmptyKey
+		return ErrEmptySecret
 	}
 	return k.call(ctx, "save", k.SaveTimeout, func() error { return keyring.Set(Service, name, secret) })
 }

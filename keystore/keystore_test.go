@@ -1,4 +1,4 @@
-package signer
+package keystore
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func TestKeyStoreRoundTrip(t *testing.T) {
 	if err := ks.Delete(ctx, "pk"); !errors.Is(err, ErrNoKey) {
 		t.Fatalf("second delete: %v, want ErrNoKey", err)
 	}
-	if err := ks.Save(ctx, "pk", ""); !errors.Is(err, ErrEmptyKey) {
+	if err := ks.Save(ctx, "pk", ""); !errors.Is(err, ErrEmptySecret) {
 		t.Fatalf("empty secret: %v", err)
 	}
 }

@@ -1,9 +1,10 @@
-package signer
+package tokenserver
 
 import (
 	"bufio"
 	"crypto/subtle"
 	"fmt"
+	"imagekit-uploader/signer"
 	"io"
 	"path"
 	"sort"
@@ -34,7 +35,7 @@ type Policy struct {
 	// RequireUnique refuses a payload whose useUniqueFileName is not "true"
 	// (missing means ImageKit's default, true), so no caller can overwrite a file.
 	RequireUnique bool
-	// MaxExpire is the longest lifetime a caller may ask for; MaxLifetime when 0.
+	// MaxExpire is the longest lifetime a caller may ask for; signer.MaxLifetime when 0.
 	MaxExpire time.Duration
 	// Rate is how many tokens a client may have a minute; 0 is no limit.
 	Rate int
@@ -77,8 +78,8 @@ func (p Policy) Check(fields map[string]string, expire time.Duration) error {
 }
 
 func (p Policy) maxExpire() time.Duration {
-	if p.MaxExpire <= 0 || p.MaxExpire > MaxLifetime {
-		return MaxLifetime
+	if p.MaxExpire <= 0 || p.MaxExpire > signer.MaxLifetime {
+		return signer.MaxLifetime
 	}
 	return p.MaxExpire
 }

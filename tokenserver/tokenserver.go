@@ -1,10 +1,14 @@
-package signer
+// Package tokenserver is the backend token endpoint that web and mobile
+// clients call before an upload (POST /auth), with the policy that limits what
+// it signs and for whom. A team can mount TokenHandler in its own server.
+package tokenserver
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"imagekit-uploader/signer"
 	"io"
 	"net/http"
 	"sort"
@@ -23,7 +27,7 @@ const MaxAuthBody = 1 << 20
 // for callers that present a client's bearer secret, and only for what the
 // policy allows. A team can mount it in its own server.
 type TokenHandler struct {
-	Signer      *Signer
+	Signer      *signer.Signer
 	Clients     Clients // who may ask, by name; at least one
 	Policy      Policy
 	AllowOrigin string // the Access-Control-Allow-Origin answer; "*" when empty
@@ -102,7 +106,7 @@ func (h *TokenHandler) serve(w http.ResponseWriter, r *http.Request) (int, strin
 		return fail(w, http.StatusTooManyRequests, fmt.Sprintf("client %s has had its %d tokens a minute; try again in a moment", client, h.Policy.Rate))
 	}
 	token, err := h.Signer.SignExact(fields, expire)
-	if errors.Is(err, ErrBusy) {
+	if errors.Is(err, signer.ErrBusy) {
 		hdr.Set("Retry-After", "1")
 		return fail(w, http.StatusTooManyRequests, err.Error())
 	}
@@ -135,7 +139,7 @@ func parseAuth(body []byte) (fields map[string]string, expire time.Duration, pub
 		return nil, 0, "", errors.New("expire is required (seconds, 1 to 3600)")
 	}
 	n, err := strconv.ParseInt(string(req.Expire), 10, 64) // a JSON string ("400") or a fraction does not parse
-	if err != nil || n < 1 || n > int64(MaxLifetime/time.Second) {
+	if err != nil || n < 1 || n > int64(signer.MaxLifetime/time.Second) {
 		return nil, 0, "", errors.New("expire must be a whole number of seconds from 1 to 3600, not a string")
 	}
 	if err := json.Unmarshal(req.PublicKey, &publicKey); err != nil || publicKey == "" {
@@ -155,7 +159,7 @@ func parseAuth(body []byte) (fields map[string]string, expire time.Duration, pub
 		}
 		fields[k] = s
 	}
-	if err := CheckFields(fields); err != nil {
+	if err := signer.CheckFields(fields); err != nil {
 		return nil, 0, "", errors.New("uploadPayload: " + err.Error())
 	}
 	return fields, time.Duration(n) * time.Second, publicKey, nil
