@@ -143,9 +143,9 @@ func (f *uploadForm) why() (reason string, problem bool) {
 		}
 	}
 	demo := u.demoOn()
-	u.mu.Lock()
-	acct := u.account
-	u.mu.Unlock()
+	u.shared.mu.Lock()
+	acct := u.shared.account
+	u.shared.mu.Unlock()
 	switch {
 	case f.busy:
 		return "Reading the key from the keyring…", false
@@ -291,9 +291,9 @@ func (u *UI) withClient(then func(ok bool)) {
 				then(false)
 				return
 			}
-			u.mu.Lock()
-			acct := u.account
-			u.mu.Unlock()
+			u.shared.mu.Lock()
+			acct := u.shared.account
+			u.shared.mu.Unlock()
 			u.queue.SetClient(client)
 			u.queue.SetConcurrency(acct.Concurrency)
 			u.queue.SetPlan(acct.Plan)
@@ -349,9 +349,9 @@ func (u *UI) retry(ids ...uploader.JobID) {
 
 // client builds the upload client for the current account (or the demo).
 func (u *UI) client() (*uploader.Client, error) {
-	u.mu.Lock()
-	acct, cached := u.account, u.signer
-	u.mu.Unlock()
+	u.shared.mu.Lock()
+	acct, cached := u.shared.account, u.shared.signer
+	u.shared.mu.Unlock()
 	notice := func(s string) { runOnUI(func() { u.showNotice(s) }) }
 	if c, ok := u.demoClient(); ok {
 		c.Notice = notice
@@ -366,9 +366,9 @@ func (u *UI) client() (*uploader.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	u.mu.Lock()
-	u.signer = sg
-	u.mu.Unlock()
+	u.shared.mu.Lock()
+	u.shared.signer = sg
+	u.shared.mu.Unlock()
 	c := uploader.NewClient(acct.Endpoint, ts)
 	c.Notice = notice
 	return c, nil

@@ -78,7 +78,7 @@ func TestSettingsRefuseAPrivateKeyAsThePublicOne(t *testing.T) {
 		s := u.settings
 		s.publicKey.SetText("private_pasted_in_the_wrong_field")
 		test.Tap(s.save)
-		if !strings.Contains(s.problem.Text, "private key") || u.account.PublicKey == "private_pasted_in_the_wrong_field" {
+		if !strings.Contains(s.problem.Text, "private key") || u.shared.account.PublicKey == "private_pasted_in_the_wrong_field" {
 			t.Fatalf("saved a private key as the public one (problem %q)", s.problem.Text)
 		}
 	})

@@ -156,9 +156,9 @@ func (u *UI) urlOf(j uploader.Job) string {
 	case j.Result != nil:
 		return j.Result.URL
 	case j.State == uploader.AlreadyUploaded:
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		return u.earlier[j.ID]
+		u.shared.mu.Lock()
+		defer u.shared.mu.Unlock()
+		return u.shared.earlier[j.ID]
 	}
 	return ""
 }

@@ -39,9 +39,9 @@ type settingsDialog struct {
 }
 
 func (u *UI) showSettings(first bool) {
-	u.mu.Lock()
-	acct := u.account
-	u.mu.Unlock()
+	u.shared.mu.Lock()
+	acct := u.shared.account
+	u.shared.mu.Unlock()
 	s := &settingsDialog{u: u}
 	s.publicKey = widget.NewEntry()
 	s.publicKey.SetPlaceHolder("public_…")
@@ -199,9 +199,9 @@ func (s *settingsDialog) onDelete() {
 				s.showProblem(err)
 				return
 			}
-			s.u.mu.Lock()
-			s.u.signer = nil
-			s.u.mu.Unlock()
+			s.u.shared.mu.Lock()
+			s.u.shared.signer = nil
+			s.u.shared.mu.Unlock()
 			s.checkKeyring()
 		})
 	}()
@@ -267,16 +267,16 @@ func (s *settingsDialog) onSave() {
 // account ends the demo.
 func (u *UI) applyAccount(acct Account, newKey bool) {
 	acct.save(u.app.Preferences())
-	u.mu.Lock()
-	u.account = acct
-	if newKey || (u.signer != nil && u.signer.PublicKey() != acct.PublicKey) {
-		u.signer = nil
+	u.shared.mu.Lock()
+	u.shared.account = acct
+	if newKey || (u.shared.signer != nil && u.shared.signer.PublicKey() != acct.PublicKey) {
+		u.shared.signer = nil
 	}
-	demo := u.demo
+	demo := u.shared.demo
 	if acct.configured() {
-		u.demo, u.demoKey = nil, nil
+		u.shared.demo, u.shared.demoKey = nil, nil
 	}
-	u.mu.Unlock()
+	u.shared.mu.Unlock()
 	if demo != nil && acct.configured() {
 		// What was queued for the demo stops with it: sending it to the real
 		// account unasked could surprise, and the demo server is going away.

@@ -49,7 +49,7 @@ func TestFirstStartThenSaveKeys(t *testing.T) {
 		s.endpoint.SetText(srv.UploadURL)
 		test.Tap(s.save)
 	})
-	waitFor(t, "the account to be saved", func() bool { return u.account.PublicKey == pub })
+	waitFor(t, "the account to be saved", func() bool { return u.shared.account.PublicKey == pub })
 	if got, err := keystore.DefaultKeyStore.Load(context.Background(), pub); err != nil || got != priv {
 		t.Fatalf("keyring holds %q, %v", got, err)
 	}
@@ -110,7 +110,7 @@ func TestSettingsSayWhatToDoWhenTheKeyringIsUnavailable(t *testing.T) {
 		return strings.Contains(s.problem.Text, "install gnome-keyring") && !s.save.Disabled()
 	})
 	onUI(func() {
-		if u.account.PublicKey == "public_x" {
+		if u.shared.account.PublicKey == "public_x" {
 			t.Error("the account was saved although the key could not be")
 		}
 		// The window does not read the environment: advice about it helps nobody here.

@@ -46,7 +46,9 @@ type Config struct {
 	StorageDir string
 }
 
-// UI is the main window and what it shows.
+// UI is the main window and what it shows. Its state lives in two places,
+// by who may touch it: shared (workers and the UI goroutine, under its lock)
+// and screen (the UI goroutine only); the rest is set in New and then only read.
 type UI struct {
 	app     fyne.App
 	open    func(*url.URL) error // the system's opener: app.OpenURL
@@ -62,15 +64,30 @@ type UI struct {
 	journalReady chan struct{}
 	thumbs       *thumbnails
 
-	mu      sync.Mutex // guards what goroutines share: the demo server, the signer, the changed jobs
+	shared shared
+	screen
+
+	stopTicker chan struct{}
+	tickDone   chan struct{}
+	redraw     atomic.Bool // a thumbnail arrived: draw the rows again on the next tick
+	closeOnce  sync.Once
+}
+
+// shared is what the UI goroutine and the workers (the queue's callbacks,
+// disk and keyring work) both use: every access holds mu.
+type shared struct {
+	mu      sync.Mutex
 	account Account
 	demo    *imagekittest.Server
 	demoKey *signer.Signer              // signs for the demo server only
 	signer  *signer.Signer              // the account's, kept across batches so tokens stay distinct
 	changed map[uploader.JobID]struct{} // jobs the queue said changed since the last tick
 	earlier map[uploader.JobID]string   // for jobs ImageKit already had: the URL, where the history knew it
+}
 
-	// Owned by the UI goroutine.
+// screen is owned by the UI goroutine: only code that runs there (event
+// handlers, work handed over with fyne.Do) reads or writes it.
+type screen struct {
 	rows     []uploader.JobID
 	index    map[uploader.JobID]int
 	snaps    map[uploader.JobID]uploader.Job // what the rows show: read from the queue on each tick
@@ -78,18 +95,13 @@ type UI struct {
 	dialog   dialog.Dialog
 	settings *settingsDialog // the one open, or nil
 
-	jobs     *jobsView
-	form     *uploadForm
-	histView *historyView
-	footer   *widget.Label
-	notice   *widget.Label
-	banner   *fyne.Container
-	tabs     *container.AppTabs
-
-	stopTicker chan struct{}
-	tickDone   chan struct{}
-	redraw     atomic.Bool // a thumbnail arrived: draw the rows again on the next tick
-	closeOnce  sync.Once
+	jobs       *jobsView
+	form       *uploadForm
+	histView   *historyView
+	footer     *widget.Label
+	notice     *widget.Label
+	banner     *fyne.Container
+	tabs       *container.AppTabs
 	lastNotice time.Time
 }
 
@@ -104,18 +116,22 @@ func New(a fyne.App, cfg Config) *UI {
 		cfg:          cfg,
 		secrets:      secrets{store: cfg.Secrets},
 		journalReady: make(chan struct{}),
-		changed:      map[uploader.JobID]struct{}{},
-		earlier:      map[uploader.JobID]string{},
-		index:        map[uploader.JobID]int{},
-		snaps:        map[uploader.JobID]uploader.Job{},
-		account:      loadAccount(a.Preferences()),
-		stopTicker:   make(chan struct{}),
-		tickDone:     make(chan struct{}),
+		shared: shared{
+			account: loadAccount(a.Preferences()),
+			changed: map[uploader.JobID]struct{}{},
+			earlier: map[uploader.JobID]string{},
+		},
+		screen: screen{
+			index: map[uploader.JobID]int{},
+			snaps: map[uploader.JobID]uploader.Job{},
+		},
+		stopTicker: make(chan struct{}),
+		tickDone:   make(chan struct{}),
 	}
 	u.history = newHistory(cfg.StorageDir)
 	ctx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
-	u.queue = uploader.NewQueue(ctx, uploader.NewClient(u.account.Endpoint, nil), u.account.Concurrency, u.account.Plan)
+	u.queue = uploader.NewQueue(ctx, uploader.NewClient(u.shared.account.Endpoint, nil), u.shared.account.Concurrency, u.shared.account.Plan)
 	u.queue.OnChange = u.onJobChange
 	u.queue.OnFinish = u.onJobFinish
 	u.thumbs = newThumbnails(func(uploader.JobID) { u.redraw.Store(true) }) // drawn on the next tick
@@ -135,7 +151,7 @@ func New(a fyne.App, cfg Config) *UI {
 			u.histView.reload()
 		})
 	}()
-	firstRun := !cfg.Demo && !u.account.configured()
+	firstRun := !cfg.Demo && !u.shared.account.configured()
 	if cfg.Demo || firstRun {
 		// With no account yet, the demo runs behind the welcome dialog, so a
 		// first start can upload at once; saving real keys ends it.
@@ -171,10 +187,10 @@ func (u *UI) Close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		u.queue.Wait(ctx) // the uploads that end now still reach the history
 		cancel()
-		u.mu.Lock()
-		demo := u.demo
-		u.demo = nil
-		u.mu.Unlock()
+		u.shared.mu.Lock()
+		demo := u.shared.demo
+		u.shared.demo = nil
+		u.shared.mu.Unlock()
 		if demo != nil {
 			demo.Close()
 		}
@@ -351,9 +367,9 @@ func (u *UI) pickFolder() {
 // onJobChange is the queue's notice, on its goroutines: it only notes which
 // job changed; the tick reads the job's state from the queue.
 func (u *UI) onJobChange(id uploader.JobID) {
-	u.mu.Lock()
-	u.changed[id] = struct{}{}
-	u.mu.Unlock()
+	u.shared.mu.Lock()
+	u.shared.changed[id] = struct{}{}
+	u.shared.mu.Unlock()
 }
 
 // onJobFinish records a finished upload in the history the moment the engine
@@ -367,9 +383,9 @@ func (u *UI) onJobFinish(j uploader.Job) {
 	if j.State == uploader.AlreadyUploaded && e.FilePath != "" {
 		// Known when this computer recorded the earlier upload's answer.
 		e.URL = u.history.urlOf(e.FilePath)
-		u.mu.Lock()
-		u.earlier[j.ID] = e.URL
-		u.mu.Unlock()
+		u.shared.mu.Lock()
+		u.shared.earlier[j.ID] = e.URL
+		u.shared.mu.Unlock()
 	}
 	if err := u.history.add(e); err != nil {
 		runOnUI(func() { u.showNotice("The history could not be saved: " + err.Error()) })
@@ -389,10 +405,10 @@ func (u *UI) tick() {
 			return
 		case <-t.C:
 		}
-		u.mu.Lock()
-		ids := u.changed
-		u.changed = map[uploader.JobID]struct{}{}
-		u.mu.Unlock()
+		u.shared.mu.Lock()
+		ids := u.shared.changed
+		u.shared.changed = map[uploader.JobID]struct{}{}
+		u.shared.mu.Unlock()
 		changed := make([]uploader.Job, 0, len(ids))
 		for id := range ids {
 			if j, ok := u.queue.Job(id); ok {
@@ -520,9 +536,9 @@ func (u *UI) startDemo() {
 		return
 	}
 	sg, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
-	u.mu.Lock()
-	u.demo, u.demoKey = srv, sg
-	u.mu.Unlock()
+	u.shared.mu.Lock()
+	u.shared.demo, u.shared.demoKey = srv, sg
+	u.shared.mu.Unlock()
 	u.banner.Show()
 	if u.form != nil {
 		u.form.refreshState()
@@ -531,19 +547,19 @@ func (u *UI) startDemo() {
 
 // demoOn says whether the demo server runs.
 func (u *UI) demoOn() bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.demo != nil
+	u.shared.mu.Lock()
+	defer u.shared.mu.Unlock()
+	return u.shared.demo != nil
 }
 
 // demoClient is the upload client for the demo server, when it runs.
 func (u *UI) demoClient() (*uploader.Client, bool) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.demo == nil {
+	u.shared.mu.Lock()
+	defer u.shared.mu.Unlock()
+	if u.shared.demo == nil {
 		return nil, false
 	}
-	return uploader.NewClient(u.demo.UploadURL, uploader.LocalTokens{Signer: u.demoKey}), true
+	return uploader.NewClient(u.shared.demo.UploadURL, uploader.LocalTokens{Signer: u.shared.demoKey}), true
 }
 
 // openURL opens an uploaded file's URL in the browser, if it is one: the

@@ -183,7 +183,7 @@ func TestDropFillUploadAndSeeResults(t *testing.T) {
 			t.Errorf("footer %q", u.footer.Text)
 		}
 	})
-	for _, r := range u.demo.Requests() {
+	for _, r := range u.shared.demo.Requests() {
 		if r.Claims.Fields["tags"] != "summer,dress" || r.Claims.Fields["useUniqueFileName"] != "false" {
 			t.Errorf("sent fields %v", r.Claims.Fields)
 		}
@@ -192,7 +192,7 @@ func TestDropFillUploadAndSeeResults(t *testing.T) {
 
 func TestFailureShowsTheServersMessageAndRetries(t *testing.T) {
 	u := newTestUI(t, Config{Demo: true})
-	u.demo.Script(imagekittest.Fault{Status: 400, Message: "Your request contains invalid parameters."})
+	u.shared.demo.Script(imagekittest.Fault{Status: 400, Message: "Your request contains invalid parameters."})
 	drop(u, makeFiles(t, t.TempDir(), "x.jpg")...)
 	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
 	onUI(func() { test.Tap(u.form.button) })
