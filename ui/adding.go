@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"fmt"
+	"imagekit-uploader/uploader"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+)
+
+// AddPaths queues files and folders (dropped, picked or given on the command
+// line). The disk walk runs off the UI goroutine.
+func (u *UI) AddPaths(paths []string) {
+	if len(paths) == 0 {
+		return
+	}
+	fields := u.form.fields() // widgets are read here, on the UI goroutine
+	go func() {
+		items, skipped := uploader.Collect(paths)
+		<-u.journalReady
+		ids, dups := u.queue.Add(items, fields)
+		jobs := make([]uploader.Job, 0, len(ids))
+		for _, id := range ids {
+			if j, ok := u.queue.Job(id); ok {
+				jobs = append(jobs, j)
+			}
+		}
+		runOnUI(func() {
+			u.appendRows(jobs)
+			if msg := addedNotice(len(ids), dups, skipped); msg != "" {
+				u.showNotice(msg)
+			}
+		})
+	}()
+}
+
+func addedNotice(added, dups int, skipped []uploader.Skip) string {
+	var parts []string
+	if dups > 0 {
+		parts = append(parts, fmt.Sprintf("%d already in the list, queued once", dups))
+	}
+	reasons := map[string]int{}
+	for _, s := range skipped {
+		r := s.Reason
+		if strings.HasPrefix(r, "given twice") {
+			r = "given twice"
+		}
+		reasons[r]++
+	}
+	keys := make([]string, 0, len(reasons))
+	for r := range reasons {
+		keys = append(keys, r)
+	}
+	sort.Strings(keys)
+	for _, r := range keys {
+		parts = append(parts, fmt.Sprintf("%d skipped (%s)", reasons[r], r))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Added %d files; %s.", added, strings.Join(parts, ", "))
+}
+
+func (u *UI) appendRows(jobs []uploader.Job) {
+	for _, j := range jobs {
+		u.index[j.ID] = len(u.rows)
+		u.rows = append(u.rows, j.ID)
+		u.snaps[j.ID] = j
+	}
+	u.jobs.refresh()
+	u.form.refreshState()
+}
+
+func (u *UI) onDropped(_ fyne.Position, uris []fyne.URI) {
+	var paths []string
+	for _, uri := range uris {
+		if uri.Scheme() == "file" {
+			paths = append(paths, uri.Path())
+		}
+	}
+	u.AddPaths(paths)
+}
+
+func (u *UI) pickFiles() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			u.showError("Cannot open the file", err)
+			return
+		}
+		r.Close()
+		u.AddPaths([]string{r.URI().Path()})
+	}, u.win)
+	u.show(d)
+}
+
+func (u *UI) pickFolder() {
+	d := dialog.NewFolderOpen(func(l fyne.ListableURI, err error) {
+		if err != nil || l == nil {
+			u.showError("Cannot open the folder", err)
+			return
+		}
+		u.AddPaths([]string{l.Path()})
+	}, u.win)
+	u.show(d)
+}

@@ -1,0 +1,45 @@
+package ui
+
+import (
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// startDemo runs the local ImageKit-compatible server in this process.
+func (u *UI) startDemo() {
+	var opts []imagekittest.Option
+	if u.cfg.DemoThrottle > 0 {
+		opts = append(opts, imagekittest.WithReadRate(u.cfg.DemoThrottle))
+	}
+	srv, err := imagekittest.Listen("127.0.0.1:0", opts...)
+	if err != nil {
+		u.showError("The demo server could not start", err)
+		return
+	}
+	sg, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	u.shared.mu.Lock()
+	u.shared.demo, u.shared.demoKey = srv, sg
+	u.shared.mu.Unlock()
+	u.banner.Show()
+	if u.form != nil {
+		u.form.refreshState()
+	}
+}
+
+// demoOn says whether the demo server runs.
+func (u *UI) demoOn() bool {
+	u.shared.mu.Lock()
+	defer u.shared.mu.Unlock()
+	return u.shared.demo != nil
+}
+
+// demoClient is the upload client for the demo server, when it runs.
+func (u *UI) demoClient() (*uploader.Client, bool) {
+	u.shared.mu.Lock()
+	defer u.shared.mu.Unlock()
+	if u.shared.demo == nil {
+		return nil, false
+	}
+	return uploader.NewClient(u.shared.demo.UploadURL, uploader.LocalTokens{Signer: u.shared.demoKey}), true
+}

@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"imagekit-uploader/uploader"
+	"net/url"
+)
+
+// openURL opens an uploaded file's URL in the browser, if it is one: the
+// URL comes from the server's answer, and the system opener would as gladly
+// run a file:// program or reach for an SMB share.
+func (u *UI) openURL(raw string) {
+	parsed, err := webURL(raw)
+	if err == nil {
+		err = u.open(parsed)
+	}
+	if err != nil {
+		u.showNotice(fmt.Sprintf("Not opened: %q: %v. Copy it if you trust it.", raw, err))
+	}
+}
+
+// webURL accepts https, and plain http to this computer (the demo server).
+func webURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, errors.New("it is not a valid URL")
+	case u.Host == "" || u.Opaque != "":
+		return nil, errors.New("it is not a web address")
+	case u.Scheme == "https":
+		return u, nil
+	case u.Scheme == "http" && uploader.IsLoopback(u.Hostname()):
+		return u, nil
+	}
+	return nil, fmt.Errorf("only https addresses are opened, and this one is %s", cmp.Or(u.Scheme, "without a scheme"))
+}
+
+func (u *UI) copyText(s string) {
+	u.app.Clipboard().SetContent(s)
+	u.showNotice("Copied " + s)
+}

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"imagekit-uploader/uploader"
+	"time"
+)
+
+// onJobChange is the queue's notice, on its goroutines: it only notes which
+// job changed; the tick reads the job's state from the queue.
+func (u *UI) onJobChange(id uploader.JobID) {
+	u.shared.mu.Lock()
+	u.shared.changed[id] = struct{}{}
+	u.shared.mu.Unlock()
+}
+
+// onJobFinish records a finished upload in the history the moment the engine
+// learns of it, on the job's goroutine, so a crash a moment later loses no
+// URL. Canceled jobs are not results.
+func (u *UI) onJobFinish(j uploader.Job) {
+	if j.State == uploader.Canceled {
+		return
+	}
+	e := entryOf(j, u.demoOn())
+	if j.State == uploader.AlreadyUploaded && e.FilePath != "" {
+		// Known when this computer recorded the earlier upload's answer.
+		e.URL = u.history.urlOf(e.FilePath)
+		u.shared.mu.Lock()
+		u.shared.earlier[j.ID] = e.URL
+		u.shared.mu.Unlock()
+	}
+	if err := u.history.add(e); err != nil {
+		runOnUI(func() { u.showNotice("The history could not be saved: " + err.Error()) })
+	}
+}
+
+// tick shows the queue's state at most ten times a second: it reads the jobs
+// that changed from the queue (the one owner of their state), off the UI
+// goroutine, then refreshes the list once on it.
+func (u *UI) tick() {
+	defer close(u.tickDone)
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-u.stopTicker:
+			return
+		case <-t.C:
+		}
+		u.shared.mu.Lock()
+		ids := u.shared.changed
+		u.shared.changed = map[uploader.JobID]struct{}{}
+		u.shared.mu.Unlock()
+		changed := make([]uploader.Job, 0, len(ids))
+		for id := range ids {
+			if j, ok := u.queue.Job(id); ok {
+				changed = append(changed, j)
+			}
+		}
+		totals := u.queue.Totals()
+		redraw := u.redraw.Swap(false)
+		if len(changed) == 0 && totals.Active == 0 && !redraw {
+			continue
+		}
+		runOnUI(func() {
+			for _, j := range changed {
+				if _, shown := u.index[j.ID]; !shown {
+					continue
+				}
+				before := u.snaps[j.ID].State
+				u.snaps[j.ID] = j
+				if j.ID == u.selected && before != j.State {
+					u.form.selectJob(j.ID) // renaming is open only before the upload
+				}
+			}
+			// One refresh a tick: it updates only the rows on screen. (In Fyne
+			// 2.7 each List.RefreshItem refreshes the whole list as well, so a
+			// call per changed row would cost rows × visible rows.)
+			u.jobs.list.Refresh()
+			u.footer.SetText(footerText(totals))
+			u.form.refreshState()
+			if u.notice.Visible() && time.Since(u.lastNotice) > 10*time.Second {
+				u.notice.Hide()
+			}
+		})
+	}
+}
