@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"crypto/subtle"
 	"fmt"
-	"imagekit-uploader/signer"
 	"io"
 	"path"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"imagekit-uploader/signer"
 )
 
 // DefaultAllowFields are the fields an ordinary upload sends: what a token

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"imagekit-uploader/signer"
 	"io"
 	"net/http"
 	"sort"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"imagekit-uploader/signer"
 )
 
 // MaxAuthBody is the largest request body the token endpoint reads.

@@ -2,13 +2,14 @@ package tokenserver
 
 import (
 	"encoding/json"
-	"imagekit-uploader/signer"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"imagekit-uploader/signer"
 )
 
 const bearer = "team-secret"

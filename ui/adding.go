@@ -2,9 +2,10 @@ package ui
 
 import (
 	"fmt"
-	"imagekit-uploader/uploader"
 	"sort"
 	"strings"
+
+	"imagekit-uploader/uploader"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"

@@ -2,9 +2,10 @@ package ui
 
 import (
 	"fmt"
-	"imagekit-uploader/uploader"
 	"strings"
 	"time"
+
+	"imagekit-uploader/uploader"
 )
 
 func footerText(t uploader.Totals) string {

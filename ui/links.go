@@ -4,8 +4,9 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"imagekit-uploader/uploader"
 	"net/url"
+
+	"imagekit-uploader/uploader"
 )
 
 // openURL opens an uploaded file's URL in the browser, if it is one: the

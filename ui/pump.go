@@ -1,8 +1,9 @@
 package ui
 
 import (
-	"imagekit-uploader/uploader"
 	"time"
+
+	"imagekit-uploader/uploader"
 )
 
 // onJobChange is the queue's notice, on its goroutines: it only notes which

@@ -2,8 +2,9 @@ package ui
 
 import (
 	"fmt"
-	"imagekit-uploader/uploader"
 	"path/filepath"
+
+	"imagekit-uploader/uploader"
 
 	"fyne.io/fyne/v2/dialog"
 )
