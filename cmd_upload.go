@@ -116,7 +116,7 @@ path.`)
 	failed := t.Count[uploader.Failed] + t.Count[uploader.Canceled]
 	fmt.Fprintf(std.err, "%d uploaded, %d failed, %d skipped in %s (%s/s)\n",
 		t.Count[uploader.Done], failed, len(skipped), elapsed.Round(time.Millisecond),
-		uploader.FormatSize(int64(float64(t.Sent)/max(elapsed.Seconds(), 1e-3))))
+		uploader.FormatSize(int64(float64(t.Acked)/max(elapsed.Seconds(), 1e-3))))
 	switch {
 	case failed > 0:
 		return errFailed

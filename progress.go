@@ -85,11 +85,11 @@ func (b *progressBars) draw() {
 		if j.State == uploader.Retrying {
 			status = fmt.Sprintf("retry in %s", time.Until(j.RetryAt).Round(time.Second))
 		}
-		fmt.Fprintf(&sb, "%-28s %s %3d%% %s\n", name, bar(j.Sent, j.Request.Size, 24), percent(j.Sent, j.Request.Size), status)
+		fmt.Fprintf(&sb, "%-28s %s %3d%% %s\n", name, bar(j.Acked, j.Request.Size, 24), percent(j.Acked, j.Request.Size), status)
 		lines++
 	}
 	t := b.q.Totals()
-	fmt.Fprintf(&sb, "total %s %3d%%  %d/%d files  %s/s  ETA %s\n", bar(t.Sent, t.Bytes, 30), percent(t.Sent, t.Bytes),
+	fmt.Fprintf(&sb, "total %s %3d%%  %d/%d files  %s/s  ETA %s\n", bar(t.Acked, t.Bytes, 30), percent(t.Acked, t.Bytes),
 		t.Count[uploader.Done], len(b.q.Jobs()), uploader.FormatSize(int64(t.Speed)), t.ETA.Round(time.Second))
 	lines++
 	text := sb.String()

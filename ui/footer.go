@@ -25,7 +25,7 @@ func footerText(t uploader.Totals) string {
 	if n := t.Count[uploader.Canceled]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d canceled", n))
 	}
-	parts = append(parts, uploader.FormatSize(t.Sent)+" of "+uploader.FormatSize(t.Bytes))
+	parts = append(parts, uploader.FormatSize(t.Acked)+" of "+uploader.FormatSize(t.Bytes))
 	if t.Active > 0 && t.Speed > 0 {
 		parts = append(parts, uploader.FormatSize(int64(t.Speed))+"/s", aboutLeft(t.ETA))
 	}

@@ -187,7 +187,7 @@ func (r *jobRow) show(j uploader.Job) {
 	r.cancel.Hidden = j.State.Finished()
 	switch {
 	case j.Request.Size > 0 && (j.State == uploader.Uploading || done):
-		r.bar.SetValue(float64(j.Sent) / float64(j.Request.Size))
+		r.bar.SetValue(float64(j.Acked) / float64(j.Request.Size))
 	default:
 		r.bar.SetValue(0)
 	}
@@ -239,7 +239,7 @@ func detailText(j uploader.Job, size, url string) string {
 	case uploader.Queued:
 		return size + " · waiting for a free slot"
 	case uploader.Uploading:
-		s := fmt.Sprintf("%s of %s", uploader.FormatSize(j.Sent), size)
+		s := fmt.Sprintf("%s of %s", uploader.FormatSize(j.Acked), size)
 		if j.Attempt > 1 {
 			s += fmt.Sprintf(" · attempt %d", j.Attempt)
 		}

@@ -33,7 +33,7 @@ func (u *UI) openJournal() {
 func (u *UI) askPending(files []uploader.Unfinished) {
 	sent := 0
 	for _, f := range files {
-		if f.Sent {
+		if f.Started {
 			sent++
 		}
 	}

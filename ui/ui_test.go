@@ -354,7 +354,7 @@ func TestQuitWhileUploadingKeepsTheUnfinished(t *testing.T) {
 	jobs := offered(t, u)
 	started := 0
 	for _, j := range jobs {
-		if j.Sent {
+		if j.Started {
 			started++
 		}
 	}

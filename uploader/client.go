@@ -172,7 +172,7 @@ func (r *Result) Version() string {
 // Attempt tells an upload's observer what is happening.
 type Attempt struct {
 	N     int           // 1 for the first try
-	Sent  int64         // file bytes sent in this attempt
+	Acked int64         // file bytes of this attempt the server's side has acknowledged (see body.arrived)
 	Wait  time.Duration // before a retry: how long until it starts
 	Cause error         // before a retry: why
 	Begin bool          // the attempt is about to send: no byte of it has left yet
@@ -365,7 +365,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	}
 	defer resp.Body.Close()
 	c.measureSkew(resp, start, b.doneAt())
-	progress(Attempt{N: n, Sent: b.size})
+	progress(Attempt{N: n, Acked: b.size})
 	res, err := readAnswer(resp, c.stallTimeout(), cancel)
 	if err == nil {
 		c.measureRate(b.size, b.doneAt().Sub(start))
@@ -431,7 +431,7 @@ func (c *Client) watch(ctx context.Context, stop <-chan struct{}, b *body, connp
 		}
 		if shown := b.arrived(conn); shown != lastShown {
 			lastShown = shown
-			progress(Attempt{N: n, Sent: shown})
+			progress(Attempt{N: n, Acked: shown})
 		}
 		// Stalled: nothing more was taken from the file for the stall timeout.
 		if sent := b.total.Load(); sent != last {

@@ -34,9 +34,9 @@ type Unfinished struct {
 	Rel      string `json:"rel,omitempty"`
 	FileName string `json:"fileName"`
 	Fields   Fields `json:"fields"`
-	// Sent says an attempt began: the server may have the file, with its
+	// Started says an attempt began: the server may have the file, with its
 	// answer lost.
-	Sent bool `json:"sent,omitempty"`
+	Started bool `json:"started,omitempty"`
 }
 
 type journalRecord struct {
@@ -95,7 +95,7 @@ func ReadJournal(path string) ([]Unfinished, error) {
 			open[r.Path] = &u
 		case "send":
 			if u := open[r.Path]; u != nil {
-				u.Sent = true
+				u.Started = true
 			}
 		case "end":
 			delete(open, r.Path)
@@ -139,7 +139,7 @@ func (jn *Journal) added(jobs []Job) {
 	recs := make([]journalRecord, 0, len(jobs))
 	for _, j := range jobs {
 		r := j.Request
-		recs = append(recs, journalRecord{Op: "add", Unfinished: Unfinished{Path: r.Path, Rel: r.Rel, FileName: r.FileName, Fields: r.Fields, Sent: r.Resumed}})
+		recs = append(recs, journalRecord{Op: "add", Unfinished: Unfinished{Path: r.Path, Rel: r.Rel, FileName: r.FileName, Fields: r.Fields, Started: r.Resumed}})
 	}
 	jn.write(recs)
 }

@@ -35,7 +35,7 @@ func TestJournalKnowsWhatMayBeOnTheServer(t *testing.T) {
 	q.Start(ids[0], ids[1]) // the third stays Ready
 	waitFor(t, "the second upload to be sent", func() bool {
 		j, _ := q.Job(ids[1])
-		return j.State == Uploading && j.Sent == j.Request.Size
+		return j.State == Uploading && j.Acked == j.Request.Size
 	})
 	jn.Close() // the crash: nothing after this reaches the disk
 	cancel()
@@ -49,8 +49,8 @@ func TestJournalKnowsWhatMayBeOnTheServer(t *testing.T) {
 	if len(left) != 2 || left[0].Path != paths[1] || left[1].Path != paths[2] {
 		t.Fatalf("unfinished after the crash: %+v", left)
 	}
-	if !left[0].Sent || left[1].Sent {
-		t.Fatalf("sent flags: %v %v; want only the file whose upload began", left[0].Sent, left[1].Sent)
+	if !left[0].Started || left[1].Started {
+		t.Fatalf("started flags: %v %v; want only the file whose upload began", left[0].Started, left[1].Started)
 	}
 	if left[0].Fields.Folder != fields.Folder || left[0].FileName != filepath.Base(paths[1]) {
 		t.Fatalf("restored settings: %+v", left[0])
@@ -96,7 +96,7 @@ func TestJournalSurvivesATornLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	jn.Close()
-	if len(left) != 1 || left[0].Path != "/b" || !left[0].Sent {
+	if len(left) != 1 || left[0].Path != "/b" || !left[0].Started {
 		t.Fatalf("left: %+v", left)
 	}
 	if b, _ := os.ReadFile(path); bytes.Count(b, []byte("\n")) != 1 {

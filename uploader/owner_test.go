@@ -93,7 +93,7 @@ func TestNoProgressAfterUploadReturns(t *testing.T) {
 		if returned.Load() {
 			after.Add(1)
 		}
-		if a.Sent > 0 && a.Sent < 1000+1 {
+		if a.Acked > 0 && a.Acked < 1000+1 {
 			running.Add(1)
 			if first.CompareAndSwap(false, true) {
 				close(inside)

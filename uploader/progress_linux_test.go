@@ -20,7 +20,7 @@ func TestProgressCountsBytesThatArrived(t *testing.T) {
 	_, err := newClient(t, srv).Upload(context.Background(), Request{Path: p, FileName: "slow.bin", Size: size, Fields: DefaultFields()},
 		func(a Attempt) {
 			mu.Lock()
-			seen = append(seen, a.Sent)
+			seen = append(seen, a.Acked)
 			mu.Unlock()
 		})
 	if err != nil {

@@ -51,7 +51,7 @@ type Job struct {
 	ID      JobID
 	Request Request
 	State   State
-	Sent    int64   // file bytes sent in the current attempt; Size when done
+	Acked   int64   // file bytes of the current attempt the server acknowledged; Size when done
 	Attempt int     // 1 for the first try
 	Speed   float64 // bytes a second, smoothed
 	ETA     time.Duration
@@ -159,7 +159,7 @@ func (q *Queue) Restore(files []Unfinished) (added []JobID) {
 	for _, u := range files {
 		items, _ := Collect([]string{u.Path})
 		ids, _ := q.add(items, func(it Item) Request {
-			return Request{Path: it.Path, Rel: u.Rel, FileName: u.FileName, Size: it.Size, Fields: u.Fields, Resumed: u.Sent}
+			return Request{Path: it.Path, Rel: u.Rel, FileName: u.FileName, Size: it.Size, Fields: u.Fields, Resumed: u.Started}
 		})
 		added = append(added, ids...)
 	}
@@ -280,7 +280,7 @@ func (q *Queue) RetryFailed() (left int) {
 }
 
 func (q *Queue) enqueueLocked(j *job) {
-	j.State, j.Err, j.Result, j.Sent, j.Attempt, j.Speed, j.ETA = Queued, nil, nil, 0, 0, 0, 0
+	j.State, j.Err, j.Result, j.Acked, j.Attempt, j.Speed, j.ETA = Queued, nil, nil, 0, 0, 0, 0
 	j.Ended, j.RetryAt = time.Time{}, time.Time{}
 	j.run++
 	q.pending = append(q.pending, j)
@@ -383,11 +383,11 @@ func (q *Queue) Job(id JobID) (Job, bool) {
 
 // Totals sums the queue up.
 type Totals struct {
-	Count       map[State]int
-	Bytes, Sent int64 // of the jobs not canceled; Sent counts done files whole
-	Speed       float64
-	ETA         time.Duration
-	Active      int // jobs queued, uploading or retrying
+	Count        map[State]int
+	Bytes, Acked int64 // of the jobs not canceled; Acked counts finished files whole
+	Speed        float64
+	ETA          time.Duration
+	Active       int // jobs queued, uploading or retrying
 }
 
 // Totals returns the queue's figures now.
@@ -403,9 +403,9 @@ func (q *Queue) Totals() Totals {
 		t.Bytes += j.Request.Size
 		switch {
 		case j.State == Done || j.State == AlreadyUploaded:
-			t.Sent += j.Request.Size
+			t.Acked += j.Request.Size
 		case j.State == Uploading:
-			t.Sent += j.Sent
+			t.Acked += j.Acked
 			t.Speed += j.Speed
 		}
 		if !j.State.Finished() && j.State != Ready {
@@ -416,7 +416,7 @@ func (q *Queue) Totals() Totals {
 		var left int64
 		for _, j := range q.jobs {
 			if j.State == Queued || j.State == Uploading || j.State == Retrying {
-				left += j.Request.Size - j.Sent
+				left += j.Request.Size - j.Acked
 			}
 		}
 		t.ETA = time.Duration(float64(left) / t.Speed * float64(time.Second))
@@ -504,11 +504,11 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 	j.Speed, j.ETA, j.RetryAt = 0, 0, time.Time{}
 	switch {
 	case err == nil:
-		j.State, j.Result, j.Sent = Done, res, j.Request.Size
+		j.State, j.Result, j.Acked = Done, res, j.Request.Size
 	case errors.Is(err, context.Canceled):
 		j.State, j.Err = Canceled, nil
 	case errors.As(err, new(*AlreadyUploadedError)):
-		j.State, j.Err, j.Sent = AlreadyUploaded, err, j.Request.Size
+		j.State, j.Err, j.Acked = AlreadyUploaded, err, j.Request.Size
 	default:
 		j.State, j.Err = Failed, err
 	}
@@ -542,13 +542,13 @@ func (q *Queue) progress(j *job, run int, a Attempt) {
 	now := time.Now()
 	switch {
 	case a.Cause != nil: // waiting to retry
-		j.State, j.Err, j.Sent, j.Speed, j.ETA = Retrying, a.Cause, 0, 0, 0
+		j.State, j.Err, j.Acked, j.Speed, j.ETA = Retrying, a.Cause, 0, 0, 0
 		j.RetryAt = now.Add(a.Wait)
 	case a.N != j.Attempt || j.State == Retrying:
-		j.State, j.Attempt, j.Sent, j.Speed, j.ETA, j.RetryAt = Uploading, a.N, min(a.Sent, j.Request.Size), 0, 0, time.Time{}
-		j.lastAt, j.lastSnt = now, j.Sent
+		j.State, j.Attempt, j.Acked, j.Speed, j.ETA, j.RetryAt = Uploading, a.N, min(a.Acked, j.Request.Size), 0, 0, time.Time{}
+		j.lastAt, j.lastSnt = now, j.Acked
 	default:
-		sent := min(a.Sent, j.Request.Size)
+		sent := min(a.Acked, j.Request.Size)
 		if dt := now.Sub(j.lastAt).Seconds(); dt > 0 && sent >= j.lastSnt {
 			rate := float64(sent-j.lastSnt) / dt
 			if j.Speed == 0 {
@@ -557,7 +557,7 @@ func (q *Queue) progress(j *job, run int, a Attempt) {
 				j.Speed = 0.7*j.Speed + 0.3*rate
 			}
 		}
-		j.Sent, j.lastAt, j.lastSnt = sent, now, sent
+		j.Acked, j.lastAt, j.lastSnt = sent, now, sent
 		if j.Speed > 0 {
 			j.ETA = time.Duration(float64(j.Request.Size-sent) / j.Speed * float64(time.Second))
 		}

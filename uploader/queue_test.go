@@ -82,8 +82,8 @@ func TestManyFilesThroughFaults(t *testing.T) {
 	}
 	for _, j := range q.Jobs() {
 		for _, e := range ev.of(j.ID) {
-			if e.Sent > e.Request.Size || e.Sent < 0 {
-				t.Fatalf("%s reported %d of %d bytes", j.Request.FileName, e.Sent, e.Request.Size)
+			if e.Acked > e.Request.Size || e.Acked < 0 {
+				t.Fatalf("%s reported %d of %d bytes", j.Request.FileName, e.Acked, e.Request.Size)
 			}
 		}
 	}
@@ -111,20 +111,20 @@ func TestProgressRestartsOnRetry(t *testing.T) {
 	var sawPartial, sawRetry, restarted bool
 	for _, e := range seq {
 		switch {
-		case e.State == Uploading && e.Attempt == 1 && e.Sent > 0:
+		case e.State == Uploading && e.Attempt == 1 && e.Acked > 0:
 			sawPartial = true
 		case e.State == Retrying:
 			sawRetry = sawPartial
-			if e.Sent != 0 || e.Err == nil {
-				t.Fatalf("retrying with %d bytes shown, cause %v", e.Sent, e.Err)
+			if e.Acked != 0 || e.Err == nil {
+				t.Fatalf("retrying with %d bytes shown, cause %v", e.Acked, e.Err)
 			}
-		case e.State == Uploading && e.Attempt == 2 && e.Sent == 0:
+		case e.State == Uploading && e.Attempt == 2 && e.Acked == 0:
 			restarted = sawRetry
 		}
 	}
 	last := seq[len(seq)-1]
-	if !sawPartial || !sawRetry || !restarted || last.State != Done || last.Sent != last.Request.Size {
-		t.Fatalf("partial %v, retry %v, restart %v, last %s %d/%d %v", sawPartial, sawRetry, restarted, last.State, last.Sent, last.Request.Size, last.Err)
+	if !sawPartial || !sawRetry || !restarted || last.State != Done || last.Acked != last.Request.Size {
+		t.Fatalf("partial %v, retry %v, restart %v, last %s %d/%d %v", sawPartial, sawRetry, restarted, last.State, last.Acked, last.Request.Size, last.Err)
 	}
 }
 
@@ -221,7 +221,7 @@ func TestCancelMidFile(t *testing.T) {
 	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
 	moving := make(chan JobID, 1)
 	q.OnChange = func(id JobID) {
-		if j, _ := q.Job(id); j.State == Uploading && j.Sent > 0 {
+		if j, _ := q.Job(id); j.State == Uploading && j.Acked > 0 {
 			select {
 			case moving <- j.ID:
 			default:
