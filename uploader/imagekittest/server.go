@@ -7,11 +7,18 @@
 // It is as strict as ImageKit's public contract allows: every token once only,
 // claims and form fields equal in both directions, unknown fields refused. The
 // file part is streamed to disk, never held in memory.
+//
+// It bounds what a client controls, so that the emulator and the app's demo
+// can run for days: connections that stall or idle are closed
+// (WithStallTimeout, WithIdleTimeout), form fields are limited in number and
+// size, used tokens are forgotten once expired, and Listen keeps a record of
+// the last DefaultRequestLog requests only.
 package imagekittest
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -47,7 +54,51 @@ type config struct {
 	log         func(Request)
 	watch       [][]byte
 	readRate    int64
+	stall, idle time.Duration
+	requestLog  int
+	sweepEvery  time.Duration
 }
+
+// DefaultRequestLog is how many requests a server started with Listen keeps
+// for Requests: the emulator and the app's demo run for hours, and each
+// request's record can hold up to a megabyte of fields.
+const DefaultRequestLog = 100
+
+// Connection limits, unless an option sets others.
+const (
+	defaultStallTimeout = 30 * time.Second
+	defaultIdleTimeout  = 60 * time.Second
+	maxHeaderBytes      = 64 << 10
+)
+
+// WithStallTimeout sets how long a connection may make no progress: while
+// its request headers come, between two reads of its body, between two
+// writes of its answer (default 30 s). An upload may take as long as it needs
+// while its bytes keep coming; one that stops is cut and its bytes dropped.
+// Non-positive values keep the default.
+func WithStallTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.stall = d
+		}
+	}
+}
+
+// WithIdleTimeout sets how long a kept-alive connection may wait for its next
+// request before the server closes it (default 60 s). Non-positive values
+// keep the default.
+func WithIdleTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.idle = d
+		}
+	}
+}
+
+// WithRequestLog makes Requests hold the last n requests only; n < 0 keeps
+// every one. NewServer (for tests) keeps every one; Listen keeps
+// DefaultRequestLog.
+func WithRequestLog(n int) Option { return func(c *config) { c.requestLog = n } }
 
 // WithKey adds a key pair the server accepts. Without any, it accepts the demo pair.
 func WithKey(public, private string) Option {
@@ -99,34 +150,37 @@ type Server struct {
 	tempDir  bool
 	verifier *signer.Verifier
 
-	mu       sync.Mutex
-	seen     map[string]bool // every token ever received
-	requests []Request
-	script   []Fault
-	leaks    int
-	rnd      *faultRand
+	mu        sync.Mutex
+	seen      map[string]time.Time // tokens received that could still pass, until their exp
+	nextSweep time.Time            // when to drop the expired ones from seen
+	requests  []Request
+	script    []Fault
+	leaks     int
+	rnd       *faultRand
 }
 
-// NewServer starts a server on a random loopback port. It panics if it cannot,
-// as httptest.NewServer does.
+// NewServer starts a server on a random loopback port, keeping a record of
+// every request. It panics if it cannot, as httptest.NewServer does.
 func NewServer(opts ...Option) *Server {
-	s, err := Listen("127.0.0.1:0", opts...)
+	s, err := Listen("127.0.0.1:0", append([]Option{WithRequestLog(-1)}, opts...)...)
 	if err != nil {
 		panic("imagekittest: " + err.Error())
 	}
 	return s
 }
 
-// Listen starts a server on addr.
+// Listen starts a server on addr, keeping a record of the last
+// DefaultRequestLog requests.
 func Listen(addr string, opts ...Option) (*Server, error) {
-	cfg := config{keys: map[string]string{}, maxFileSize: DefaultMaxFileSize, skew: 10 * time.Second}
+	cfg := config{keys: map[string]string{}, maxFileSize: DefaultMaxFileSize, skew: 10 * time.Second,
+		stall: defaultStallTimeout, idle: defaultIdleTimeout, requestLog: DefaultRequestLog, sweepEvery: time.Minute}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if len(cfg.keys) == 0 {
 		cfg.keys[DemoPublicKey] = DemoPrivateKey
 	}
-	s := &Server{cfg: cfg, seen: map[string]bool{}, done: make(chan struct{})}
+	s := &Server{cfg: cfg, seen: map[string]time.Time{}, done: make(chan struct{})}
 	if cfg.mix != nil {
 		s.rnd = newFaultRand(cfg.mix.Seed)
 	}
@@ -155,7 +209,10 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
 	s.UploadURL = s.URL + UploadPath
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	// No ReadTimeout or WriteTimeout: they would bound a whole upload, which
+	// may take long on a slow line. The handlers move a deadline forward
+	// instead, as bytes go through (stallReader, stallWriter).
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: cfg.stall, IdleTimeout: cfg.idle, MaxHeaderBytes: maxHeaderBytes}
 	go func() {
 		defer close(s.done)
 		s.http.Serve(ln)
@@ -202,6 +259,39 @@ func (s *Server) Leaks() int {
 	return s.leaks
 }
 
+// stallWriter cuts an answer that the client does not take: each write
+// (the header's too) may wait up to stall.
+type stallWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (w *stallWriter) WriteHeader(code int) {
+	w.rc.SetWriteDeadline(time.Now().Add(w.stall))
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	w.rc.SetWriteDeadline(time.Now().Add(w.stall))
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *stallWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// stallReader cuts a request body that stops coming: each read may wait up
+// to stall, however long the whole body takes.
+type stallReader struct {
+	r     io.Reader
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	s.rc.SetReadDeadline(time.Now().Add(s.stall))
+	return s.r.Read(p)
+}
+
 // Reset forgets what was received (not the tokens seen: they stay used).
 func (s *Server) Reset() {
 	s.mu.Lock()
@@ -210,6 +300,7 @@ func (s *Server) Reset() {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w = &stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), stall: s.cfg.stall}
 	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	switch {
 	case r.URL.Path == UploadPath && r.Method == http.MethodPost:

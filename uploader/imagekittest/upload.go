@@ -17,8 +17,11 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"imagekit-uploader/signer"
 )
@@ -54,8 +57,12 @@ type Result struct {
 	VersionName  string `json:"-"`
 }
 
-// maxFieldSize bounds one non-file form field.
-const maxFieldSize = 1 << 20
+// Bounds on what a request may make the server hold before its token is
+// checked. ImageKit knows 18 fields, 19 with the token.
+const (
+	maxFields     = 64
+	maxFieldBytes = 1 << 20 // names and values of all fields, the token and the file part's name included
+)
 
 // errCut marks a connection cut on purpose by a fault.
 var errCut = errors.New("connection cut by fault injection")
@@ -114,7 +121,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, rec.Status, rec.Message, "Send the body with a Content-Length, not chunked.")
 		return
 	}
-	var body io.Reader = r.Body
+	rc := http.NewResponseController(w)
+	var body io.Reader = &stallReader{r: r.Body, rc: rc, stall: s.cfg.stall}
 	if fault.BytesPerSecond == 0 {
 		fault.BytesPerSecond = s.cfg.readRate
 	}
@@ -136,6 +144,14 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		scan.flushWindow()
 	}
 	in, err := s.parse(r, body)
+	if err == nil {
+		// Read to the end (an epilogue after the last part), then wait for
+		// the client without a deadline: whatever comes now (Hang) is ours.
+		_, err = io.Copy(io.Discard, body)
+		if err == nil {
+			rc.SetReadDeadline(time.Time{})
+		}
+	}
 	if in.blob != "" {
 		defer os.Remove(in.blob) // a no-op once the blob was placed
 	}
@@ -190,6 +206,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 // part to a temporary file while hashing it.
 func (s *Server) parse(r *http.Request, body io.Reader) (in incoming, err error) {
 	in.fields = map[string]string{}
+	fields, left := 0, maxFieldBytes
+	spend := func(n int) error {
+		if left -= n; left < 0 {
+			return badRequest("The form fields are larger than 1 MiB in all.")
+		}
+		return nil
+	}
 	ct := r.Header.Get("Content-Type")
 	if !strings.HasPrefix(ct, "multipart/form-data") {
 		return in, badRequest("The body must be multipart/form-data.")
@@ -208,12 +231,18 @@ func (s *Server) parse(r *http.Request, body io.Reader) (in incoming, err error)
 			return in, readErr(err)
 		}
 		name := part.FormName()
+		if err := spend(len(name)); err != nil {
+			return in, err
+		}
 		switch {
 		case name == "file" && part.FileName() != "":
 			if in.hasFile {
 				return in, badRequest("Only one file can be uploaded per request.")
 			}
 			in.hasFile, in.fileName, in.contentType = true, part.FileName(), part.Header.Get("Content-Type")
+			if err := spend(len(in.fileName) + len(in.contentType)); err != nil {
+				return in, err
+			}
 			if err := s.receiveFile(part, &in); err != nil {
 				return in, err
 			}
@@ -222,12 +251,15 @@ func (s *Server) parse(r *http.Request, body io.Reader) (in incoming, err error)
 		case name == "":
 			return in, badRequest("A form part has no name.")
 		default:
-			v, err := io.ReadAll(io.LimitReader(part, maxFieldSize+1))
+			if fields++; fields > maxFields {
+				return in, badRequest("The request has too many form fields: at most %d are accepted.", maxFields)
+			}
+			v, err := io.ReadAll(io.LimitReader(part, int64(left)+1))
 			if err != nil {
 				return in, readErr(err)
 			}
-			if len(v) > maxFieldSize {
-				return in, badRequest("The field %s is larger than 1 MiB.", name)
+			if err := spend(len(v)); err != nil {
+				return in, err
 			}
 			if _, dup := in.fields[name]; dup || (name == "token" && in.hasToken) {
 				return in, badRequest("The field %s is sent twice.", name)
@@ -279,16 +311,48 @@ func (s *Server) receiveFile(part *multipart.Part, in *incoming) error {
 }
 
 // markSeen records the token as used, whatever becomes of the request, and
-// says whether it had been seen before.
+// says whether it had been seen before. A token is remembered until its exp:
+// from then on it is refused as expired anyway. A token none of this
+// server's keys signed is not remembered at all, since it can never pass:
+// so no one without a key can make the set grow.
 func (s *Server) markSeen(in incoming) bool {
 	if !in.hasToken || in.token == "" {
 		return false
 	}
+	exp, now := s.tokenExpiry(in.token), s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	reused := s.seen[in.token]
-	s.seen[in.token] = true
+	_, reused := s.seen[in.token]
+	if exp.After(now) {
+		s.seen[in.token] = exp
+	}
+	if !now.Before(s.nextSweep) {
+		for t, e := range s.seen {
+			if !e.After(now) {
+				delete(s.seen, t)
+			}
+		}
+		s.nextSweep = now.Add(s.cfg.sweepEvery)
+	}
 	return reused
+}
+
+// tokenExpiry returns the exp of a token signed with one of the server's
+// keys, or the zero time.
+func (s *Server) tokenExpiry(token string) time.Time {
+	var claims jwt.RegisteredClaims
+	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		key, ok := s.cfg.keys[kid]
+		if !ok {
+			return nil, signer.ErrUnknownKey
+		}
+		return []byte(key), nil
+	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithoutClaimsValidation())
+	if err != nil || claims.ExpiresAt == nil {
+		return time.Time{}
+	}
+	return claims.ExpiresAt.Time
 }
 
 // accept applies ImageKit's rules and stores the file.
@@ -330,6 +394,13 @@ func (s *Server) accept(in incoming, reused bool) (*signer.Claims, *Result, erro
 	name := in.fields["fileName"]
 	if name == "" {
 		return claims, nil, badRequest("Missing fileName parameter for upload.")
+	}
+	// Dots survive ImageKit's renaming, and "." or ".." joined to the folder
+	// would name the folder itself or its parent: a new version of a file
+	// elsewhere. Refused, as the uploader's own pre-check refuses them,
+	// rather than stored under a name the sender never chose (such as "_").
+	if name == "." || name == ".." {
+		return claims, nil, badRequest("Invalid fileName %q: it names a folder, not a file.", name)
 	}
 	if err := checkTags(in.fields["tags"]); err != nil {
 		return claims, nil, badRequest("%v.", err)
@@ -471,6 +542,11 @@ func (s *Server) blobOf(p string) string {
 // serveFile answers GET /files/<path> and /thumbnails/<path> with the newest
 // version's bytes.
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	// Uploaded bytes are anyone's: never let them run as a page of this
+	// server's origin, nor be taken for another type than the one sent.
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
 	p, ok := strings.CutPrefix(r.URL.Path, "/files")
 	if !ok {
 		p, ok = strings.CutPrefix(r.URL.Path, "/thumbnails")
@@ -480,16 +556,27 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "No file at this URL.", "")
 		return
 	}
-	if v.ContentType != "" {
-		w.Header().Set("Content-Type", v.ContentType)
+	f, err := os.Open(v.blob)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "The file cannot be read.", "")
+		return
 	}
-	w.Header().Set("ETag", `"`+v.SHA256+`"`)
-	http.ServeFile(w, r, v.blob)
+	defer f.Close()
+	if v.ContentType != "" {
+		h.Set("Content-Type", v.ContentType)
+	}
+	h.Set("ETag", `"`+v.SHA256+`"`)
+	// ServeContent, not ServeFile: the stored bytes as they are, even for a
+	// name ServeFile would redirect (index.html).
+	http.ServeContent(w, r, path.Base(p), v.Created, f)
 }
 
 func (s *Server) record(rec Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, rec)
+	if n := s.cfg.requestLog; n >= 0 && len(s.requests) > n {
+		s.requests = slices.Delete(s.requests, 0, len(s.requests)-n)
+	}
 	s.mu.Unlock()
 	if s.cfg.log != nil {
 		s.cfg.log(rec)
