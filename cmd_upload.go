@@ -140,6 +140,11 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Plan, error) {
 	if err := uploader.CheckTags(tags); err != nil {
 		return fields, "", usagef("--tags: %v", err)
 	}
+	if f.fileName != "" {
+		if err := uploader.CheckFileName(f.fileName); err != nil {
+			return fields, "", usagef("--file-name: %v", err)
+		}
+	}
 	plan, err := uploader.ParsePlan(f.plan)
 	if err != nil {
 		return fields, "", usagef("--plan: %v", err)

@@ -74,6 +74,21 @@ func CheckTags(tags []string) error {
 	return nil
 }
 
+// CheckFileName says why a name to upload under is not one, or nil. ImageKit
+// turns other odd characters into '_' itself; but "." and ".." would name the
+// folder or its parent, and a '/' makes a path of the name.
+func CheckFileName(name string) error {
+	switch n := strings.TrimSpace(name); {
+	case n == "":
+		return &CheckError{Field: "fileName", Reason: "the file name is empty"}
+	case n == "." || n == "..":
+		return &CheckError{Field: "fileName", Reason: fmt.Sprintf("%q is not a file name: it names a folder", name)}
+	case strings.Contains(name, "/"):
+		return &CheckError{Field: "fileName", Reason: fmt.Sprintf("the file name %q contains '/': a name is not a path (use the folder for that)", name)}
+	}
+	return nil
+}
+
 func folderRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '_' || r == '-'
 }

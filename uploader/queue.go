@@ -597,8 +597,8 @@ var precheck = Check
 // Check says why r cannot be uploaded with plan's limits, before a byte is
 // sent, and returns the file's size now.
 func Check(r Request, plan Plan) (int64, error) {
-	if r.FileName == "" {
-		return 0, &CheckError{Field: "fileName", Reason: "the file name is empty"}
+	if err := CheckFileName(r.FileName); err != nil {
+		return 0, err
 	}
 	if err := CheckTags(r.Fields.Tags); err != nil {
 		return 0, err
