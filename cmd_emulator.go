@@ -1,46 +1,55 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
-// keyPairs collects repeated --key PUBLIC=PRIVATE flags.
-type keyPairs map[string]string
+// keyArgs collects repeated --key flags as given; they are checked after
+// parsing, so that no error of the flag package repeats a private key.
+type keyArgs []string
 
-func (k keyPairs) String() string { return strconv.Itoa(len(k)) + " key(s)" }
+func (k *keyArgs) String() string { return strconv.Itoa(len(*k)) + " key(s)" }
 
-func (k keyPairs) Set(v string) error {
-	pub, priv, ok := strings.Cut(v, "=")
-	if !ok || pub == "" || priv == "" {
-		return fmt.Errorf("want PUBLIC=PRIVATE, got %q", v)
-	}
-	k[pub] = priv
+func (k *keyArgs) Set(v string) error {
+	*k = append(*k, v)
 	return nil
 }
 
 func cmdEmulator(ctx context.Context, args []string, std stdio) error {
-	fs := newFlags(std, "emulator", "emulator [--listen ADDR] [--dir DIR] [--key PUBLIC=PRIVATE ...] [--max-file-size N] [--fail-rate F]", `
+	fs := newFlags(std, "emulator", "emulator [--listen ADDR] [--dir DIR] [--key PUBLIC ...] [--key-file FILE] [--max-file-size N] [--fail-rate F] [--throttle RATE]", `
 Run a local upload server that behaves like ImageKit's upload API v2: it checks
 every token (single use, fields equal to claims), applies ImageKit's naming,
 folder, tag and version rules, stores the files and serves them back at the
 URLs it answers with. For demos, manual tests and a first run with no account.
 
-Without --key it accepts the demo key pair:
+Without --key or --key-file it accepts the demo key pair:
   public:  `+imagekittest.DemoPublicKey+`
-  private: `+imagekittest.DemoPrivateKey)
+  private: `+imagekittest.DemoPrivateKey+`
+
+Other private keys never go on the command line, where ps and the shell
+history show them:
+  --key PUBLIC      takes the private key from `+keystore.EnvPrivateKey+`
+  --key-file FILE   reads key pairs, one a line: PUBLIC PRIVATE or PUBLIC=PRIVATE;
+                    blank lines and # comments are skipped; - reads stdin`)
 	listen := fs.String("listen", "127.0.0.1:8087", "address to listen on")
 	dir := fs.String("dir", "", "keep uploaded files in this directory (default: a temporary one, removed on exit)")
-	keys := keyPairs{}
-	fs.Var(keys, "key", "accept this key pair, as PUBLIC=PRIVATE (repeatable; default: the demo pair)")
+	var keyFlags keyArgs
+	fs.Var(&keyFlags, "key", "accept this public key, its private key taken from $"+keystore.EnvPrivateKey+" (repeatable; default: the demo pair)")
+	keyFile := fs.String("key-file", "", "accept the key pairs in this file (- for stdin), one a line: PUBLIC PRIVATE")
 	maxSize := fs.String("max-file-size", "25MB", "largest file accepted: bytes, or with KB, MB, GB")
 	failRate := fs.Float64("fail-rate", 0, "fraction of uploads answered with a random 5xx, from 0 to 1")
 	throttle := fs.String("throttle", "", "read each upload no faster than this many bytes a second (e.g. 2MB), like a slow network")
@@ -49,6 +58,10 @@ Without --key it accepts the demo key pair:
 	}
 	if fs.NArg() > 0 {
 		return usagef("emulator takes no arguments (got %q)", fs.Arg(0))
+	}
+	keys, err := emulatorKeys(keyFlags, *keyFile, std.in)
+	if err != nil {
+		return err
 	}
 	var opts []imagekittest.Option
 	size, err := parseSize(*maxSize)
@@ -96,7 +109,90 @@ Without --key it accepts the demo key pair:
 	return srv.Shutdown(sctx)
 }
 
-func firstKey(keys keyPairs) string {
+// emulatorKeys gathers the key pairs of --key and --key-file. Only the demo
+// pair, which protects nothing, may come whole on the command line.
+func emulatorKeys(keyFlags []string, keyFile string, stdin io.Reader) (map[string]string, error) {
+	keys := map[string]string{}
+	for _, v := range keyFlags {
+		pub, priv, paired := splitKeyPair(v)
+		switch {
+		case pub == "":
+			return nil, usagef("--key wants a public key")
+		case paired && (pub != imagekittest.DemoPublicKey || priv != imagekittest.DemoPrivateKey):
+			return nil, usagef("--key %s=...: a private key on the command line shows in ps and the shell history; "+
+				"give --key %s with the private key in %s, or put the pair in a file for --key-file (- reads stdin)", pub, pub, keystore.EnvPrivateKey)
+		case !paired:
+			if priv = os.Getenv(keystore.EnvPrivateKey); priv == "" {
+				return nil, usagef("--key %s: set %s to its private key, or use --key-file", pub, keystore.EnvPrivateKey)
+			}
+		}
+		keys[pub] = priv
+	}
+	if keyFile == "" {
+		return keys, nil
+	}
+	r := stdin
+	if keyFile != "-" {
+		f, err := os.Open(keyFile)
+		if err != nil {
+			return nil, usagef("--key-file: %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	if err := readKeyPairs(r, keys); err != nil {
+		return nil, usagef("--key-file %s: %v", keyFile, err)
+	}
+	return keys, nil
+}
+
+// readKeyPairs reads "PUBLIC PRIVATE" or "PUBLIC=PRIVATE" lines into keys.
+// Its errors never quote a line: it may hold a private key.
+func readKeyPairs(r io.Reader, keys map[string]string) error {
+	sc := bufio.NewScanner(r)
+	found := 0
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		pub, priv, ok := "", "", false
+		switch len(f) {
+		case 1:
+			pub, priv, ok = splitKeyPair(f[0])
+		case 2:
+			pub, priv, ok = f[0], f[1], true
+		}
+		if !ok || pub == "" || priv == "" {
+			return fmt.Errorf("line %d: want PUBLIC PRIVATE or PUBLIC=PRIVATE", n)
+		}
+		keys[pub] = priv
+		found++
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if found == 0 {
+		return errors.New("no key pair in it")
+	}
+	return nil
+}
+
+// splitKeyPair splits PUBLIC=PRIVATE at the first '=' that another '=' does
+// not follow: ImageKit's keys are base64 and may end in '=' padding
+// (public_x==private_y= is public_x= and private_y=). Without a private
+// part, all of s is the public key.
+func splitKeyPair(s string) (pub, priv string, paired bool) {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '=' && s[i+1] != '=' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+func firstKey(keys map[string]string) string {
 	for k := range keys {
 		return k
 	}
@@ -146,4 +242,4 @@ func parseSize(s string) (int64, error) {
 	return int64(f * float64(mult)), nil
 }
 
-var _ flag.Value = keyPairs{}
+var _ flag.Value = (*keyArgs)(nil)

@@ -2,24 +2,37 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"imagekit-uploader/keystore"
+	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader/imagekittest"
 )
 
 // startCommand runs a long-lived command in-process and returns the first
 // word after marker in its output, and a stop function that waits for its exit code.
 func startCommand(t *testing.T, marker string, args ...string) (string, func() int) {
 	t.Helper()
+	return startCommandIn(t, os.Stdin, marker, args...)
+}
+
+// startCommandIn is startCommand with the command's standard input.
+func startCommandIn(t *testing.T, stdin io.Reader, marker string, args ...string) (string, func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, args, stdio{in: os.Stdin, out: pw, err: pw})
+		done <- run(ctx, args, stdio{in: stdin, out: pw, err: pw})
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)
@@ -47,6 +60,7 @@ func startCommand(t *testing.T, marker string, args ...string) (string, func() i
 }
 
 func TestEmulatorCommand(t *testing.T) {
+	t.Setenv(keystore.EnvPrivateKey, "")
 	for _, bad := range [][]string{
 		{"emulator", "--fail-rate", "2"},
 		{"emulator", "--key", "nokey"},
@@ -84,4 +98,115 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("parseSize(%q) accepted", bad)
 		}
 	}
+}
+
+// runStopped runs a command whose context has already ended: a long-lived
+// command starts, then stops at once.
+func runStopped(t *testing.T, stdin string, args ...string) (code int, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb syncBuffer
+	code = run(ctx, args, stdio{in: strings.NewReader(stdin), out: &out, err: &errb})
+	return code, errb.String()
+}
+
+// uploadTo sends one small upload signed with the key pair and returns the status.
+func uploadTo(t *testing.T, url, public, private string) int {
+	t.Helper()
+	sg, err := signer.New(public, private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]string{"fileName": "a.txt"}
+	tok, err := sg.Sign(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("fileName", "a.txt")
+	mw.WriteField("token", tok)
+	fw, _ := mw.CreateFormFile("file", "a.txt")
+	fw.Write([]byte("hello"))
+	mw.Close()
+	resp, err := http.Post(url, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A private key never goes on the command line but the public demo one.
+func TestEmulatorKeyNotOnCommandLine(t *testing.T) {
+	const secret = "private_Zq8vN3xK_must_not_show="
+	t.Setenv(keystore.EnvPrivateKey, "")
+	badFile := filepath.Join(t.TempDir(), "keys")
+	os.WriteFile(badFile, []byte("# keys\npublic_only\n"+secret+"\n"), 0o600)
+	for name, c := range map[string]struct {
+		args []string
+		want []string
+	}{
+		"private key as an argument": {[]string{"--key", "public_live=" + secret}, []string{keystore.EnvPrivateKey, "--key-file"}},
+		"public key, no variable":    {[]string{"--key", "public_live="}, []string{keystore.EnvPrivateKey}},
+		"a bad key file line":        {[]string{"--key-file", badFile}, []string{"line 2"}},
+		"a missing key file":         {[]string{"--key-file", badFile + ".missing"}, []string{"--key-file"}},
+		"an empty key file":          {[]string{"--key-file", "-"}, []string{"no key pair"}},
+	} {
+		code, errs := runStopped(t, "", append([]string{"emulator", "--listen", "127.0.0.1:0"}, c.args...)...)
+		if code != 2 {
+			t.Errorf("%s: exit %d, %q; want 2", name, code, errs)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%s: %q does not say %q", name, errs, w)
+			}
+		}
+		if strings.Contains(errs, secret) || strings.Contains(errs, "private_Zq8") {
+			t.Errorf("%s: the private key is in the message %q", name, errs)
+		}
+	}
+	demo := imagekittest.DemoPublicKey + "=" + imagekittest.DemoPrivateKey
+	if code, errs := runStopped(t, "", "emulator", "--listen", "127.0.0.1:0", "--key", demo); code != 0 {
+		t.Errorf("the demo pair on the command line: exit %d, %q", code, errs)
+	}
+	code, errs := runStopped(t, "", "emulator", "--help")
+	for _, w := range []string{"--key-file", keystore.EnvPrivateKey, "stdin"} {
+		if code != 0 || !strings.Contains(errs, w) {
+			t.Errorf("emulator --help (exit %d) does not say %q:\n%s", code, w, errs)
+		}
+	}
+}
+
+func TestEmulatorKeysFromEnvironmentAndFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(keystore.EnvPrivateKey, "private_env=")
+	url, stop := startCommand(t, "upload URL:", "emulator", "--listen", "127.0.0.1:0", "--dir", dir, "--key", "public_env=")
+	if got := uploadTo(t, url, "public_env=", "private_env="); got != 200 {
+		t.Errorf("--key PUBLIC with %s: upload %d, want 200", keystore.EnvPrivateKey, got)
+	}
+	if got := uploadTo(t, url, imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey); got != 401 {
+		t.Errorf("the demo key beside --key: upload %d, want 401", got)
+	}
+	stop()
+
+	t.Setenv(keystore.EnvPrivateKey, "")
+	keys := filepath.Join(dir, "keys")
+	os.WriteFile(keys, []byte("# two accounts\npublic_a= private_a=\n\n  public_b==private_b\n"), 0o600)
+	url, stop = startCommand(t, "upload URL:", "emulator", "--listen", "127.0.0.1:0", "--dir", dir, "--key-file", keys)
+	for pub, priv := range map[string]string{"public_a=": "private_a=", "public_b=": "private_b"} {
+		if got := uploadTo(t, url, pub, priv); got != 200 {
+			t.Errorf("--key-file, %s: upload %d, want 200", pub, got)
+		}
+	}
+	stop()
+
+	url, stop = startCommandIn(t, strings.NewReader("public_c private_c\n"), "upload URL:",
+		"emulator", "--listen", "127.0.0.1:0", "--dir", dir, "--key-file", "-")
+	if got := uploadTo(t, url, "public_c", "private_c"); got != 200 {
+		t.Errorf("--key-file - (stdin): upload %d, want 200", got)
+	}
+	stop()
 }
