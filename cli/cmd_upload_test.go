@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -180,7 +180,7 @@ func TestUploadCanceledWhileListing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errs syncBuffer
-	code := run(ctx, uploadArgs(srv, dir), stdio{in: strings.NewReader(""), out: &out, err: &errs})
+	code := run(ctx, uploadArgs(srv, dir), Stdio{In: strings.NewReader(""), Out: &out, Err: &errs})
 	if code != 1 || out.String() != "" || !strings.Contains(errs.String(), "nothing was uploaded") || len(srv.Requests()) != 0 {
 		t.Fatalf("exit %d, stdout %q, stderr %q, %d requests", code, out.String(), errs.String(), len(srv.Requests()))
 	}

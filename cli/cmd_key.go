@@ -1,14 +1,15 @@
-package main
+package cli
 
 import (
 	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"imagekit-uploader/keystore"
 	"io"
 	"os"
 	"strings"
+
+	"imagekit-uploader/keystore"
 
 	"golang.org/x/term"
 )
@@ -16,7 +17,7 @@ import (
 // keyStore is where the CLI keeps private keys; tests swap the time limits.
 var keyStore = keystore.DefaultKeyStore
 
-func cmdKey(ctx context.Context, args []string, std stdio) error {
+func cmdKey(ctx context.Context, args []string, std Stdio) error {
 	const about = `Manage the private key in the OS keyring (Keychain, Credential Manager,
 Secret Service). The key is saved under its public key and never written to a
 file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
@@ -62,18 +63,18 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
 	default: // "delete"
 		err := keyStore.Delete(ctx, *pk)
 		if errors.Is(err, keystore.ErrNoKey) {
-			fmt.Fprintf(std.out, "No private key was saved for %s; nothing to delete.\n", *pk)
+			fmt.Fprintf(std.Out, "No private key was saved for %s; nothing to delete.\n", *pk)
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(std.out, "Deleted the private key for %s from the OS keyring.\n", *pk)
+		fmt.Fprintf(std.Out, "Deleted the private key for %s from the OS keyring.\n", *pk)
 		return nil
 	}
 }
 
-func keySet(ctx context.Context, pk string, std stdio) error {
+func keySet(ctx context.Context, pk string, std Stdio) error {
 	secret, err := readSecret(std, fmt.Sprintf("Private key for %s (input hidden): ", pk))
 	if err != nil {
 		return err
@@ -89,40 +90,40 @@ func keySet(ctx context.Context, pk string, std stdio) error {
 	if err := keyStore.Save(ctx, pk, secret); err != nil {
 		return err
 	}
-	fmt.Fprintf(std.out, "Saved the private key for %s in the OS keyring.\n", pk)
+	fmt.Fprintf(std.Out, "Saved the private key for %s in the OS keyring.\n", pk)
 	return nil
 }
 
 // readSecret reads one secret from standard input without echoing it when
 // that is a terminal; from a pipe it reads the first line.
-func readSecret(std stdio, prompt string) (string, error) {
-	if f, ok := std.in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(std.err, prompt)
+func readSecret(std Stdio, prompt string) (string, error) {
+	if f, ok := std.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(std.Err, prompt)
 		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(std.err)
+		fmt.Fprintln(std.Err)
 		if err != nil {
 			return "", fmt.Errorf("reading the private key: %w", err)
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
-	line, err := bufio.NewReader(std.in).ReadString('\n')
+	line, err := bufio.NewReader(std.In).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("reading the private key from standard input: %w", err)
 	}
 	return strings.TrimSpace(line), nil
 }
 
-func keyStatus(ctx context.Context, pk string, std stdio) error {
+func keyStatus(ctx context.Context, pk string, std Stdio) error {
 	_, err := keyStore.Load(ctx, pk)
 	if os.Getenv(keystore.EnvPrivateKey) != "" {
-		fmt.Fprintf(std.out, "Note: %s is set in this environment and is used instead of the keyring.\n", keystore.EnvPrivateKey)
+		fmt.Fprintf(std.Out, "Note: %s is set in this environment and is used instead of the keyring.\n", keystore.EnvPrivateKey)
 	}
 	switch {
 	case err == nil:
-		fmt.Fprintf(std.out, "A private key for %s is saved in the OS keyring.\n", pk)
+		fmt.Fprintf(std.Out, "A private key for %s is saved in the OS keyring.\n", pk)
 		return nil
 	case errors.Is(err, keystore.ErrNoKey):
-		fmt.Fprintf(std.out, "No private key is saved for %s. Save one with: imagekit-uploader key set --public-key %s\n", pk, pk)
+		fmt.Fprintf(std.Out, "No private key is saved for %s. Save one with: imagekit-uploader key set --public-key %s\n", pk, pk)
 		return errFailed
 	default:
 		return err

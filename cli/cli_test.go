@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -40,10 +40,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// run runs the command line as a build without a window would.
+func run(ctx context.Context, args []string, std Stdio) int {
+	return Run(ctx, args, std, App{Version: "test"})
+}
+
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb syncBuffer
-	code = run(context.Background(), args, stdio{in: strings.NewReader(stdin), out: &out, err: &errb})
+	code = run(context.Background(), args, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
 	return code, out.String(), errb.String()
 }
 
@@ -124,7 +129,7 @@ func TestTokenServerCommand(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"token-server", "--listen", "127.0.0.1:0", "--public-key", "public_ts"}, stdio{in: os.Stdin, out: io.Discard, err: pw})
+		done <- run(ctx, []string{"token-server", "--listen", "127.0.0.1:0", "--public-key", "public_ts"}, Stdio{In: os.Stdin, Out: io.Discard, Err: pw})
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
@@ -163,21 +168,6 @@ func TestTokenServerCommand(t *testing.T) {
 	}
 }
 
-func TestVersionComesFromFyneAppTOML(t *testing.T) {
-	raw, err := os.ReadFile("FyneApp.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := versionRE.FindStringSubmatch(string(raw))
-	if m == nil || m[1] != version || version == "unknown" {
-		t.Fatalf("version %q, FyneApp.toml says %v", version, m)
-	}
-	code, out, _ := runCLI(t, "", "--version")
-	if code != 0 || out != "imagekit-uploader "+version+"\n" {
-		t.Fatalf("--version: %d %q", code, out)
-	}
-}
-
 func TestFitLines(t *testing.T) {
 	got := fitLines("short\n"+strings.Repeat("é", 30)+"\nlast\n", 10)
 	if got != "short\n"+strings.Repeat("é", 10)+"\nlast\n" {
@@ -213,9 +203,21 @@ func TestWindowWithoutDisplay(t *testing.T) {
 	}
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
-	code, out, errs := runCLI(t, "", "--demo")
-	if code != 2 || !strings.Contains(errs, "no display") || !strings.Contains(errs, "imagekit-uploader upload") {
-		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	var out, errs strings.Builder
+	code := Run(context.Background(), []string{"--demo"}, Stdio{In: strings.NewReader(""), Out: &out, Err: &errs}, App{
+		OpenWindow: func(context.Context, Window) error { t.Fatal("the window was opened without a display"); return nil },
+	})
+	if code != 2 || !strings.Contains(errs.String(), "no display") || !strings.Contains(errs.String(), "imagekit-uploader upload") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errs.String())
+	}
+}
+
+// TestBuildWithoutAWindow: a -tags nogui build says so when asked for the
+// window, and every command still works (the rest of this package's tests).
+func TestBuildWithoutAWindow(t *testing.T) {
+	code, _, errs := runCLI(t, "", "--demo")
+	if code != 2 || !strings.Contains(errs, "no window") {
+		t.Fatalf("exit %d, %q", code, errs)
 	}
 }
 
@@ -232,7 +234,7 @@ func TestParseInterleaved(t *testing.T) {
 		{[]string{"--tags", "--private", "--", "--", "-"}, "-- -", "--private", false},
 		{[]string{"-", "--private"}, "-", "", true},
 	} {
-		fs := newFlags(stdio{err: io.Discard}, "t", "t", "")
+		fs := newFlags(Stdio{Err: io.Discard}, "t", "t", "")
 		tags, private := fs.String("tags", "", ""), fs.Bool("private", false, "")
 		paths, err := fs.parseInterleaved(c.args)
 		if err != nil || strings.Join(paths, " ") != c.paths || *tags != c.tags || *private != c.private {

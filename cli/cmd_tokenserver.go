@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 // EnvTokenServerSecret holds the bearer secret token-server callers must send.
 const EnvTokenServerSecret = "IMAGEKIT_TOKEN_SERVER_SECRET"
 
-func cmdTokenServer(ctx context.Context, args []string, std stdio) error {
+func cmdTokenServer(ctx context.Context, args []string, std Stdio) error {
 	fs := newFlags(std, "token-server", "token-server --public-key PK [--secrets-file FILE] [policy flags] [--listen ADDR]", `
 Serve the backend token endpoint for web and mobile clients:
 
@@ -85,7 +85,7 @@ on 127.0.0.1:8080 by default: put it behind your HTTPS proxy.`)
 	if err != nil {
 		return err
 	}
-	audit := std.err
+	audit := std.Err
 	if *auditLog != "" {
 		f, err := os.OpenFile(*auditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 		if err != nil {
@@ -94,7 +94,7 @@ on 127.0.0.1:8080 by default: put it behind your HTTPS proxy.`)
 		defer f.Close()
 		audit = f
 	}
-	logger := log.New(std.err, "token-server: ", log.LstdFlags)
+	logger := log.New(std.Err, "token-server: ", log.LstdFlags)
 	mux := http.NewServeMux()
 	mux.Handle("/auth", &tokenserver.TokenHandler{Signer: s, Clients: clients, AllowOrigin: *origin, Log: logger.Printf, Audit: audit,
 		Policy: tokenserver.Policy{AllowFields: allowed, FolderPrefix: *folderPrefix, RequireUnique: *requireUnique,

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -7,26 +7,23 @@ import (
 	"os"
 	"runtime"
 	"strings"
-
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
-
-	"imagekit-uploader/assets"
-	"imagekit-uploader/keystore"
-	"imagekit-uploader/ui"
 )
 
-// appID is the app's reverse-DNS id, as in FyneApp.toml.
-const appID = "io.imagekit.uploader"
+// Window is what the window is opened with.
+type Window struct {
+	Paths        []string // files and folders to add at once (the command line, "Open with")
+	Demo         bool
+	DemoThrottle int64 // bytes a second, for the demo server; 0 for no limit
+}
 
 // cmdWindow opens the desktop app; paths given (the command line, "Open
 // with") are added to the list at once.
-func cmdWindow(ctx context.Context, args []string, std stdio) error {
+func cmdWindow(ctx context.Context, args []string, std Stdio, open func(context.Context, Window) error) error {
 	if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
-		printHelp(std.err)
+		printHelp(std.Err)
 		return flag.ErrHelp
 	}
-	cfg := ui.Config{Secrets: keystore.DefaultKeyStore}
+	var cfg Window
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -47,23 +44,13 @@ func cmdWindow(ctx context.Context, args []string, std stdio) error {
 			cfg.Paths = append(cfg.Paths, a)
 		}
 	}
-	return openWindow(ctx, cfg)
-}
-
-func openWindow(ctx context.Context, cfg ui.Config) error {
+	if open == nil {
+		return configError{errors.New("this build has no window (it was built with -tags nogui): use the commands, e.g. 'imagekit-uploader upload ...'")}
+	}
 	if err := checkDisplay(); err != nil {
 		return err
 	}
-	a := app.NewWithID(appID)
-	a.SetIcon(fyne.NewStaticResource("Icon.png", assets.Icon))
-	u := ui.New(a, cfg)
-	go func() {
-		<-ctx.Done() // Ctrl+C in the terminal that started it
-		fyne.Do(a.Quit)
-	}()
-	u.Window().ShowAndRun()
-	u.Close()
-	return nil
+	return open(ctx, cfg)
 }
 
 // checkDisplay stops the window before the toolkit panics on a system whose

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -32,7 +32,7 @@ func startCommandIn(t *testing.T, stdin io.Reader, marker string, args ...string
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, args, stdio{in: stdin, out: pw, err: pw})
+		done <- run(ctx, args, Stdio{In: stdin, Out: pw, Err: pw})
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)
@@ -107,7 +107,7 @@ func runStopped(t *testing.T, stdin string, args ...string) (code int, stderr st
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errb syncBuffer
-	code = run(ctx, args, stdio{in: strings.NewReader(stdin), out: &out, err: &errb})
+	code = run(ctx, args, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
 	return code, errb.String()
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -29,7 +29,7 @@ func (k *keyArgs) Set(v string) error {
 	return nil
 }
 
-func cmdEmulator(ctx context.Context, args []string, std stdio) error {
+func cmdEmulator(ctx context.Context, args []string, std Stdio) error {
 	fs := newFlags(std, "emulator", "emulator [--listen ADDR] [--dir DIR] [--key PUBLIC ...] [--key-file FILE] [--max-file-size N] [--fail-rate F] [--throttle RATE]", `
 Run a local upload server that behaves like ImageKit's upload API v2: it checks
 every token (single use, fields equal to claims), applies ImageKit's naming,
@@ -59,7 +59,7 @@ history show them:
 	if fs.NArg() > 0 {
 		return usagef("emulator takes no arguments (got %q)", fs.Arg(0))
 	}
-	keys, err := emulatorKeys(keyFlags, *keyFile, std.in)
+	keys, err := emulatorKeys(keyFlags, *keyFile, std.In)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ history show them:
 	if *failRate < 0 || *failRate > 1 {
 		return usagef("--fail-rate must be between 0 and 1, got %g", *failRate)
 	}
-	logger := log.New(std.err, "emulator: ", log.LstdFlags)
+	logger := log.New(std.Err, "emulator: ", log.LstdFlags)
 	opts = append(opts, imagekittest.WithMaxFileSize(size), imagekittest.WithLog(func(r imagekittest.Request) {
 		logger.Print(describeRequest(r))
 	}))
@@ -95,14 +95,14 @@ history show them:
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(std.out, "ImageKit-compatible upload server\n  upload URL: %s\n  files in:   %s\n", srv.UploadURL, srv.Dir)
+	fmt.Fprintf(std.Out, "ImageKit-compatible upload server\n  upload URL: %s\n  files in:   %s\n", srv.UploadURL, srv.Dir)
 	if len(keys) == 0 {
-		fmt.Fprintf(std.out, "  demo public key:  %s\n  demo private key: %s\n", imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+		fmt.Fprintf(std.Out, "  demo public key:  %s\n  demo private key: %s\n", imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
 	}
 	for pub := range keys {
-		fmt.Fprintf(std.out, "  public key: %s\n", pub)
+		fmt.Fprintf(std.Out, "  public key: %s\n", pub)
 	}
-	fmt.Fprintf(std.out, "Try: imagekit-uploader upload --endpoint %s --public-key %s FILE\n", srv.UploadURL, firstKey(keys))
+	fmt.Fprintf(std.Out, "Try: imagekit-uploader upload --endpoint %s --public-key %s FILE\n", srv.UploadURL, firstKey(keys))
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

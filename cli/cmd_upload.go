@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -31,7 +31,7 @@ type uploadFlags struct {
 	concurrency, retries                                             int
 }
 
-func cmdUpload(ctx context.Context, args []string, std stdio) error {
+func cmdUpload(ctx context.Context, args []string, std Stdio) error {
 	fs := newFlags(std, "upload", "upload [flags] PATH...", `
 Upload files and folders to ImageKit. Folders keep their structure under
 --folder: summer/dresses/a.jpg given as summer/ lands in FOLDER/summer/dresses/.
@@ -79,7 +79,7 @@ path.`)
 	}
 	client := uploader.NewClient(f.endpoint, tokens)
 	client.Retries = f.retries
-	client.Notice = func(s string) { fmt.Fprintln(std.err, "note:", s) }
+	client.Notice = func(s string) { fmt.Fprintln(std.Err, "note:", s) }
 
 	items, skipped, err := uploader.CollectContext(ctx, paths)
 	if err != nil {
@@ -91,7 +91,7 @@ path.`)
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	q := uploader.NewQueue(qctx, client, f.concurrency, plan)
-	out := &uploadReport{w: std.out, json: f.asJSON, around: func(f func()) { f() }}
+	out := &uploadReport{w: std.Out, json: f.asJSON, around: func(f func()) { f() }}
 	for _, s := range skipped {
 		out.skip(s)
 	}
@@ -102,8 +102,8 @@ path.`)
 	}
 	start := time.Now()
 	var bars *progressBars
-	if file, ok := std.err.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
-		bars = startBars(std.err, q)
+	if file, ok := std.Err.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+		bars = startBars(std.Err, q)
 		out.around = bars.above // file lines go above the bars, not through them
 	}
 	q.Start()
@@ -114,7 +114,7 @@ path.`)
 	t := q.Totals()
 	elapsed := time.Since(start)
 	failed := t.Count[uploader.Failed] + t.Count[uploader.Canceled]
-	fmt.Fprintf(std.err, "%d uploaded, %d failed, %d skipped in %s (%s/s)\n",
+	fmt.Fprintf(std.Err, "%d uploaded, %d failed, %d skipped in %s (%s/s)\n",
 		t.Count[uploader.Done], failed, len(skipped), elapsed.Round(time.Millisecond),
 		uploader.FormatSize(int64(float64(t.Acked)/max(elapsed.Seconds(), 1e-3))))
 	switch {

@@ -1,19 +1,31 @@
-package main
+// Package cli is the command line: the upload, key, emulator and token-server
+// commands, and the window's flags. It does not import Fyne: the window is
+// given to it by main, so a build without one (-tags nogui) has every command.
+package cli
 
 import (
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"imagekit-uploader/keystore"
 	"io"
 	"os"
 	"strings"
+
+	"imagekit-uploader/keystore"
 )
 
-type stdio struct {
-	in       io.Reader
-	out, err io.Writer
+// Stdio is where a command reads and writes.
+type Stdio struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// App is what the binary gives the commands: its version, and the window
+// (nil in a build without one).
+type App struct {
+	Version    string
+	OpenWindow func(context.Context, Window) error
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -32,7 +44,7 @@ func (e configError) Unwrap() error { return e.err }
 
 type command struct {
 	name, summary string
-	run           func(ctx context.Context, args []string, std stdio) error
+	run           func(ctx context.Context, args []string, std Stdio) error
 }
 
 func commands() []command {
@@ -44,12 +56,13 @@ func commands() []command {
 	}
 }
 
-// run is main without os.Exit, so tests can call it.
-func run(ctx context.Context, args []string, std stdio) int {
+// Run runs the command args name (the window when none does) and returns
+// the process's exit code: main without os.Exit.
+func Run(ctx context.Context, args []string, std Stdio, app App) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "--version", "-version", "version":
-			fmt.Fprintln(std.out, "imagekit-uploader", version)
+			fmt.Fprintln(std.Out, "imagekit-uploader", app.Version)
 			return 0
 		case "help":
 			args = []string{"--help"}
@@ -60,7 +73,7 @@ func run(ctx context.Context, args []string, std stdio) int {
 			}
 		}
 	}
-	return exitCode(std, cmdWindow(ctx, args, std))
+	return exitCode(std, cmdWindow(ctx, args, std, app.OpenWindow))
 }
 
 func printHelp(w io.Writer) {
@@ -88,7 +101,7 @@ Run 'imagekit-uploader COMMAND --help' for a command's flags.
 `)
 }
 
-func exitCode(std stdio, err error) int {
+func exitCode(std Stdio, err error) int {
 	var ue usageError
 	switch {
 	case err == nil:
@@ -96,16 +109,16 @@ func exitCode(std stdio, err error) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, new(configError)):
-		fmt.Fprintln(std.err, "imagekit-uploader:", err)
+		fmt.Fprintln(std.Err, "imagekit-uploader:", err)
 		return 2
 	case errors.As(err, &ue):
-		fmt.Fprintln(std.err, "imagekit-uploader:", err)
-		fmt.Fprintln(std.err, "Run 'imagekit-uploader --help' or 'imagekit-uploader COMMAND --help' for usage.")
+		fmt.Fprintln(std.Err, "imagekit-uploader:", err)
+		fmt.Fprintln(std.Err, "Run 'imagekit-uploader --help' or 'imagekit-uploader COMMAND --help' for usage.")
 		return 2
 	case errors.Is(err, errFailed):
 		return 1 // already reported, file by file
 	default:
-		fmt.Fprintln(std.err, "imagekit-uploader:", err)
+		fmt.Fprintln(std.Err, "imagekit-uploader:", err)
 		return 1
 	}
 }
@@ -120,16 +133,16 @@ type flagSet struct {
 	help func()
 }
 
-func newFlags(std stdio, name, synopsis, about string) *flagSet {
+func newFlags(std Stdio, name, synopsis, about string) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(std.err)
+	fs.SetOutput(std.Err)
 	f := &flagSet{FlagSet: fs}
 	f.help = func() {
-		fmt.Fprintf(std.err, "Usage: imagekit-uploader %s\n\n%s\n", synopsis, strings.TrimSpace(about))
+		fmt.Fprintf(std.Err, "Usage: imagekit-uploader %s\n\n%s\n", synopsis, strings.TrimSpace(about))
 		has := false
 		fs.VisitAll(func(*flag.Flag) { has = true })
 		if has {
-			fmt.Fprintln(std.err, "\nFlags:")
+			fmt.Fprintln(std.Err, "\nFlags:")
 			fs.PrintDefaults()
 		}
 	}

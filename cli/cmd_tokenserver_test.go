@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"bufio"
 	"context"
-	"imagekit-uploader/keystore"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"imagekit-uploader/keystore"
 )
 
 // startTokenServer runs token-server with args until the test ends and
@@ -22,7 +23,7 @@ func startTokenServer(t *testing.T, args ...string) string {
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"token-server", "--listen", "127.0.0.1:0", "--public-key", "public_ts"}, args...), stdio{in: os.Stdin, out: io.Discard, err: pw})
+		done <- run(ctx, append([]string{"token-server", "--listen", "127.0.0.1:0", "--public-key", "public_ts"}, args...), Stdio{In: os.Stdin, Out: io.Discard, Err: pw})
 		pw.Close()
 	}()
 	t.Cleanup(func() {
