@@ -6,7 +6,7 @@
 set -euo pipefail
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
 test=(gnome-keyring dbus libsecret-tools curl ca-certificates nodejs npm xvfb xauth imagemagick xdotool)
-package=(gcc-mingw-w64-x86-64 xz-utils)
+package=(gcc-mingw-w64-x86-64 xz-utils zip file)
 want=("${build[@]}")
 for set in "$@"; do
   case "$set" in

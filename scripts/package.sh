@@ -2,10 +2,13 @@
 # Builds the release artifacts into dist/:
 #   imagekit-uploader-VERSION-linux-amd64.tar.xz  (fyne package: binary, .desktop file, icon, Makefile)
 #   imagekit-uploader-VERSION-windows-amd64.exe   (GUI subsystem, icon and version metadata)
+#   imagekit-uploader-cli-VERSION-OS-ARCH.{tar.xz,zip,tar.gz}  (the static command line, no window:
+#     linux amd64/arm64, windows amd64, darwin amd64/arm64; pure Go, so all are built here)
 #   SHA256SUMS
 # The version comes from FyneApp.toml. Installs the fyne CLI and the Windows
 # cross-compiler when missing. With --check, it also unpacks the Linux package
-# and opens the app from it under Xvfb (--demo), and checks the .exe's headers.
+# and opens the app from it under Xvfb (--demo), checks the .exe's headers, and
+# runs the Linux CLI in an empty environment (LANG=C, no libGL): static, silent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 check=false; [ "${1:-}" = "--check" ] && check=true
@@ -38,7 +41,23 @@ CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 CGO_ENABLED=1 \
 mv "ImageKit Uploader.exe" "dist/$name-windows-amd64.exe"
 t2=$(date +%s); echo "   $(( t2 - t1 )) s"
 
-(cd dist && sha256sum "$name-linux-amd64.tar.xz" "$name-windows-amd64.exe" > SHA256SUMS)
+echo "== command line, static ($version)"
+cli=imagekit-uploader-cli-$version
+for target in linux/amd64 linux/arm64 windows/amd64 darwin/amd64 darwin/arm64; do
+  os=${target%/*} arch=${target#*/}
+  dir="$work/cli/$cli-$os-$arch"; mkdir -p "$dir"
+  exe=imagekit-uploader; [ "$os" = windows ] && exe=imagekit-uploader.exe
+  CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -tags nogui -ldflags "-s -w" -o "$dir/$exe" .
+  cp README.md "$dir/"
+  case $os in
+    linux) tar -cJf "dist/$cli-$os-$arch.tar.xz" -C "$work/cli" "$cli-$os-$arch" ;;
+    windows) (cd "$work/cli" && zip -qr "$OLDPWD/dist/$cli-$os-$arch.zip" "$cli-$os-$arch") ;;
+    darwin) tar -czf "dist/$cli-$os-$arch.tar.gz" -C "$work/cli" "$cli-$os-$arch" ;;
+  esac
+done
+t3=$(date +%s); echo "   $(( t3 - t2 )) s"
+
+(cd dist && sha256sum "$name-linux-amd64.tar.xz" "$name-windows-amd64.exe" "$cli"-* > SHA256SUMS)
 ls -l dist
 
 if $check; then
@@ -63,4 +82,20 @@ if $check; then
   [ -s "$work/window.png" ] || { echo "the packaged app opened no window" >&2; exit 1; }
   echo "the packaged app opened its window ($(identify -format '%wx%h' "$work/window.png"))"
   cp "$work/window.png" dist/packaged-window.png
+
+  # The command line runs where there is no desktop at all: static, no libGL,
+  # and nothing from the toolkit on its output (Fyne logs a locale error under
+  # LANG=C when it is linked in).
+  mkdir "$work/cli-unpacked"
+  tar -xJf "dist/$cli-linux-amd64.tar.xz" -C "$work/cli-unpacked"
+  clibin="$work/cli-unpacked/$cli-linux-amd64/imagekit-uploader"
+  ldd "$clibin" 2>&1 | grep -q 'not a dynamic executable' || { echo "the CLI is not static:" >&2; ldd "$clibin" >&2; exit 1; }
+  out=$(env -i LANG=C "$clibin" --version 2>&1)
+  [ "$out" = "imagekit-uploader $version" ] || { echo "the CLI printed more than its version: $out" >&2; exit 1; }
+  out=$(env -i LANG=C "$clibin" upload --help 2>&1)
+  if grep -qi 'fyne' <<<"$out"; then echo "the CLI printed Fyne output: $out" >&2; exit 1; fi
+  for f in "$cli-windows-amd64.zip" "$cli-darwin-amd64.tar.gz" "$cli-darwin-arm64.tar.gz" "$cli-linux-arm64.tar.xz"; do
+    [ -s "dist/$f" ] || { echo "missing dist/$f" >&2; exit 1; }
+  done
+  echo "the CLI is static and silent: $out" | head -1
 fi
