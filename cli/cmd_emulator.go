@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"imagekit-uploader/emulator"
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/uploader"
-	"imagekit-uploader/uploader/imagekittest"
 )
 
 // keyArgs collects repeated --key flags as given; they are checked after
@@ -37,8 +37,8 @@ folder, tag and version rules, stores the files and serves them back at the
 URLs it answers with. For demos, manual tests and a first run with no account.
 
 Without --key or --key-file it accepts the demo key pair:
-  public:  `+imagekittest.DemoPublicKey+`
-  private: `+imagekittest.DemoPrivateKey+`
+  public:  `+emulator.DemoPublicKey+`
+  private: `+emulator.DemoPrivateKey+`
 
 Other private keys never go on the command line, where ps and the shell
 history show them:
@@ -63,7 +63,7 @@ history show them:
 	if err != nil {
 		return err
 	}
-	var opts []imagekittest.Option
+	var opts []emulator.Option
 	size, err := parseSize(*maxSize)
 	if err != nil {
 		return usagef("--max-file-size: %v", err)
@@ -73,31 +73,31 @@ history show them:
 		if err != nil {
 			return usagef("--throttle: %v", err)
 		}
-		opts = append(opts, imagekittest.WithReadRate(rate))
+		opts = append(opts, emulator.WithReadRate(rate))
 	}
 	if *failRate < 0 || *failRate > 1 {
 		return usagef("--fail-rate must be between 0 and 1, got %g", *failRate)
 	}
 	logger := log.New(std.Err, "emulator: ", log.LstdFlags)
-	opts = append(opts, imagekittest.WithMaxFileSize(size), imagekittest.WithLog(func(r imagekittest.Request) {
+	opts = append(opts, emulator.WithMaxFileSize(size), emulator.WithLog(func(r emulator.Request) {
 		logger.Print(describeRequest(r))
 	}))
 	if *dir != "" {
-		opts = append(opts, imagekittest.WithDir(*dir))
+		opts = append(opts, emulator.WithDir(*dir))
 	}
 	for pub, priv := range keys {
-		opts = append(opts, imagekittest.WithKey(pub, priv))
+		opts = append(opts, emulator.WithKey(pub, priv))
 	}
 	if *failRate > 0 {
-		opts = append(opts, imagekittest.WithFaultMix(imagekittest.FaultMix{Seed: uint64(time.Now().UnixNano()), Status5xx: *failRate}))
+		opts = append(opts, emulator.WithFaultMix(emulator.FaultMix{Seed: uint64(time.Now().UnixNano()), Status5xx: *failRate}))
 	}
-	srv, err := imagekittest.Listen(*listen, opts...)
+	srv, err := emulator.Listen(*listen, opts...)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(std.Out, "ImageKit-compatible upload server\n  upload URL: %s\n  files in:   %s\n", srv.UploadURL, srv.Dir)
 	if len(keys) == 0 {
-		fmt.Fprintf(std.Out, "  demo public key:  %s\n  demo private key: %s\n", imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+		fmt.Fprintf(std.Out, "  demo public key:  %s\n  demo private key: %s\n", emulator.DemoPublicKey, emulator.DemoPrivateKey)
 	}
 	for pub := range keys {
 		fmt.Fprintf(std.Out, "  public key: %s\n", pub)
@@ -118,7 +118,7 @@ func emulatorKeys(keyFlags []string, keyFile string, stdin io.Reader) (map[strin
 		switch {
 		case pub == "":
 			return nil, usagef("--key wants a public key")
-		case paired && (pub != imagekittest.DemoPublicKey || priv != imagekittest.DemoPrivateKey):
+		case paired && (pub != emulator.DemoPublicKey || priv != emulator.DemoPrivateKey):
 			return nil, usagef("--key %s=...: a private key on the command line shows in ps and the shell history; "+
 				"give --key %s with the private key in %s, or put the pair in a file for --key-file (- reads stdin)", pub, pub, keystore.EnvPrivateKey)
 		case !paired:
@@ -196,11 +196,11 @@ func firstKey(keys map[string]string) string {
 	for k := range keys {
 		return k
 	}
-	return imagekittest.DemoPublicKey
+	return emulator.DemoPublicKey
 }
 
 // describeRequest is the emulator's log line: no token, no key.
-func describeRequest(r imagekittest.Request) string {
+func describeRequest(r emulator.Request) string {
 	var b strings.Builder
 	switch {
 	case r.Cut:

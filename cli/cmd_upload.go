@@ -16,10 +16,10 @@ import (
 
 	"golang.org/x/term"
 
+	"imagekit-uploader/emulator"
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
-	"imagekit-uploader/uploader/imagekittest"
 )
 
 // EnvTokenEndpointSecret is the bearer secret for --token-endpoint.
@@ -180,11 +180,11 @@ func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, er
 		return uploader.RemoteTokens{URL: f.tokenEndpoint, Secret: secret, PublicKey: f.publicKey}, nil
 	}
 	var priv string
-	if f.publicKey == imagekittest.DemoPublicKey && os.Getenv(keystore.EnvPrivateKey) == "" {
+	if f.publicKey == emulator.DemoPublicKey && os.Getenv(keystore.EnvPrivateKey) == "" {
 		if uploader.CheckEndpoint(f.endpoint) != nil || !strings.HasPrefix(f.endpoint, "http://") {
 			return nil, usagef("the demo key works only with a local server (imagekit-uploader emulator)")
 		}
-		priv = imagekittest.DemoPrivateKey
+		priv = emulator.DemoPrivateKey
 	} else {
 		var err error
 		if priv, _, err = keyStore.PrivateKeyFor(ctx, f.publicKey); err != nil {

@@ -9,7 +9,7 @@ scripts/deps.sh build test
 export PATH="$(go env GOPATH)/bin:$PATH"
 command -v gotestsum >/dev/null || go install gotest.tools/gotestsum@v1.13.0
 export LANG=en_US.UTF-8
-# The seed's own client signs with Node's jsonwebtoken (see uploader/imagekittest).
+# The seed's own client signs with Node's jsonwebtoken (see emulator/seedclient_test.go).
 seed=.cache/seed-client
 [ -d "$seed/node_modules/jsonwebtoken" ] || npm install --prefix "$seed" --no-audit --no-fund --silent jsonwebtoken@9.0.3 >/dev/null
 export SEED_CLIENT_NODE_PATH="$PWD/$seed/node_modules"

@@ -1,23 +1,23 @@
 package ui
 
 import (
+	"imagekit-uploader/emulator"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
-	"imagekit-uploader/uploader/imagekittest"
 )
 
 // startDemo runs the local ImageKit-compatible server in this process.
 func (u *UI) startDemo() {
-	var opts []imagekittest.Option
+	var opts []emulator.Option
 	if u.cfg.DemoThrottle > 0 {
-		opts = append(opts, imagekittest.WithReadRate(u.cfg.DemoThrottle))
+		opts = append(opts, emulator.WithReadRate(u.cfg.DemoThrottle))
 	}
-	srv, err := imagekittest.Listen("127.0.0.1:0", opts...)
+	srv, err := emulator.Listen("127.0.0.1:0", opts...)
 	if err != nil {
 		u.showError("The demo server could not start", err)
 		return
 	}
-	sg, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	sg, _ := signer.New(emulator.DemoPublicKey, emulator.DemoPrivateKey)
 	u.shared.mu.Lock()
 	u.shared.demo, u.shared.demoKey = srv, sg
 	u.shared.mu.Unlock()

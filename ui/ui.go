@@ -18,10 +18,10 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"imagekit-uploader/emulator"
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
-	"imagekit-uploader/uploader/imagekittest"
 )
 
 // runOnUI runs f on the UI goroutine: every change to the screen made from
@@ -73,7 +73,7 @@ type UI struct {
 type shared struct {
 	mu      sync.Mutex
 	account Account
-	demo    *imagekittest.Server
+	demo    *emulator.Server
 	demoKey *signer.Signer              // signs for the demo server only
 	signer  *signer.Signer              // the account's, kept across batches so tokens stay distinct
 	changed map[uploader.JobID]struct{} // jobs the queue said changed since the last tick

@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"imagekit-uploader/keystore"
+	"imagekit-uploader/emulator"
 	"imagekit-uploader/signer"
-	"imagekit-uploader/uploader/imagekittest"
 )
 
 func main() {
@@ -118,12 +118,12 @@ func makeFile(path string, size int64) {
 	check(f.Close())
 }
 
-type emulator struct {
+type emulatorProc struct {
 	cmd *exec.Cmd
 	url string
 }
 
-func startEmulator(bin, work string) *emulator {
+func startEmulator(bin, work string) *emulatorProc {
 	dir, err := os.MkdirTemp(work, "store-")
 	check(err)
 	cmd := exec.Command(bin, "emulator", "--listen", "127.0.0.1:0", "--dir", dir, "--max-file-size", "2GB")
@@ -135,7 +135,7 @@ func startEmulator(bin, work string) *emulator {
 	for sc.Scan() {
 		if _, after, ok := strings.Cut(sc.Text(), "upload URL:"); ok {
 			go io.Copy(io.Discard, out)
-			return &emulator{cmd: cmd, url: strings.TrimSpace(after)}
+			return &emulatorProc{cmd: cmd, url: strings.TrimSpace(after)}
 		}
 	}
 	log.Fatal("the emulator did not start")
@@ -143,7 +143,7 @@ func startEmulator(bin, work string) *emulator {
 }
 
 // stop ends the emulator and returns its peak RSS in MiB.
-func (e *emulator) stop() float64 {
+func (e *emulatorProc) stop() float64 {
 	e.cmd.Process.Signal(os.Interrupt)
 	e.cmd.Wait()
 	return maxRSS(e.cmd)
@@ -158,7 +158,7 @@ func timeUpload(bin, url, path string) (time.Duration, float64) {
 }
 
 func timeUploadArgs(bin, url string, args ...string) (time.Duration, float64) {
-	cmd := exec.Command(bin, append([]string{"upload", "--endpoint", url, "--public-key", imagekittest.DemoPublicKey}, args...)...)
+	cmd := exec.Command(bin, append([]string{"upload", "--endpoint", url, "--public-key", emulator.DemoPublicKey}, args...)...)
 	cmd.Env = append(os.Environ(), keystore.EnvPrivateKey+"=")
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
@@ -169,7 +169,7 @@ func timeUploadArgs(bin, url string, args ...string) (time.Duration, float64) {
 	return time.Since(start), maxRSS(cmd)
 }
 
-var demo, _ = signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey, signer.WithLifetime(time.Hour))
+var demo, _ = signer.New(emulator.DemoPublicKey, emulator.DemoPrivateKey, signer.WithLifetime(time.Hour))
 
 // curlArgs signs ahead of time, so curl's timing is the upload alone.
 func curlArgs(url, path, name string) []string {

@@ -1,4 +1,4 @@
-package imagekittest
+package emulator
 
 import (
 	"bytes"

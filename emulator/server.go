@@ -1,8 +1,8 @@
-// Package imagekittest is an ImageKit-compatible upload server (upload API v2)
-// for tests, benchmarks and demos, in the manner of net/http/httptest:
-// NewServer starts a real listener on loopback, URL and UploadURL say where,
-// Requests tells what it received, and Script / WithFaultMix inject the faults
-// a real network and a real ImageKit produce.
+// Package emulator is an ImageKit-compatible upload server (upload API v2):
+// the emulator command, the app's demo, and (through uploader/imagekittest,
+// in the manner of net/http/httptest) the tests. Listen starts it; URL and
+// UploadURL say where, Requests tells what it received, and Script /
+// WithFaultMix inject the faults a real network and a real ImageKit produce.
 //
 // It is as strict as ImageKit's public contract allows: every token once only,
 // claims and form fields equal in both directions, unknown fields refused. The
@@ -13,7 +13,7 @@
 // (WithStallTimeout, WithIdleTimeout), form fields are limited in number and
 // size, used tokens are forgotten once expired, and Listen keeps a record of
 // the last DefaultRequestLog requests only.
-package imagekittest
+package emulator
 
 import (
 	"context"
@@ -164,7 +164,7 @@ type Server struct {
 func NewServer(opts ...Option) *Server {
 	s, err := Listen("127.0.0.1:0", append([]Option{WithRequestLog(-1)}, opts...)...)
 	if err != nil {
-		panic("imagekittest: " + err.Error())
+		panic("emulator: " + err.Error())
 	}
 	return s
 }
@@ -186,7 +186,7 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 	}
 	s.Dir = cfg.dir
 	if s.Dir == "" {
-		d, err := os.MkdirTemp("", "imagekittest-")
+		d, err := os.MkdirTemp("", "imagekit-emulator-")
 		if err != nil {
 			return nil, err
 		}
