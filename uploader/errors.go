@@ -3,7 +3,10 @@ package uploader
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"imagekit-uploader/signer"
@@ -107,3 +110,24 @@ func (e *MaybeUploadedError) Error() string {
 }
 
 func (e *MaybeUploadedError) Unwrap() error { return e.Err }
+
+func describeNetErr(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrStalled):
+		return ErrStalled.Error()
+	case errors.As(err, &ne) && ne.Timeout():
+		return "the server did not answer in time (" + err.Error() + ")"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed before the server answered"
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return "cannot connect to the upload server (" + opErr.Err.Error() + ")"
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err.Error()
+	}
+	return err.Error()
+}

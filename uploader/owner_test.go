@@ -2,7 +2,6 @@ package uploader
 
 import (
 	"context"
-	"imagekit-uploader/signer"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"imagekit-uploader/signer"
 )
 
 // TestSlowReorderingConsumerSeesFinalStates: a consumer that handles change

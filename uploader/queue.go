@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -15,52 +14,6 @@ const (
 	DefaultConcurrency = 4
 	MaxConcurrency     = 16 // as ImageKit's own bulk tool
 )
-
-// State is where a job stands.
-type State int
-
-// The states of a job. Ready jobs wait for Start; Queued ones for a free slot.
-const (
-	Ready State = iota
-	Queued
-	Uploading
-	Retrying
-	Done
-	Failed
-	Canceled
-	// AlreadyUploaded: ImageKit has the file at its path from an earlier
-	// upload whose answer was lost (Err is an *AlreadyUploadedError); it was
-	// not sent again.
-	AlreadyUploaded
-)
-
-func (s State) String() string {
-	return [...]string{"ready", "queued", "uploading", "retrying", "done", "failed", "canceled", "already uploaded"}[s]
-}
-
-// Finished reports whether the job has ended, one way or another.
-func (s State) Finished() bool {
-	return s == Done || s == Failed || s == Canceled || s == AlreadyUploaded
-}
-
-// JobID names a job in its queue.
-type JobID int
-
-// Job is a snapshot of one upload: what the queue knows of it at one moment.
-type Job struct {
-	ID      JobID
-	Request Request
-	State   State
-	Acked   int64   // file bytes of the current attempt the server acknowledged; Size when done
-	Attempt int     // 1 for the first try
-	Speed   float64 // bytes a second, smoothed
-	ETA     time.Duration
-	RetryAt time.Time // when Retrying: when the next attempt starts
-	Result  *Result
-	Err     error
-	Started time.Time
-	Ended   time.Time
-}
 
 // Queue uploads jobs with bounded concurrency. It is the only owner of its
 // jobs' state: every change happens under its lock, and a report that comes
@@ -589,58 +542,4 @@ func (q *Queue) finish(jobs ...Job) {
 		jn.ended(j.Request)
 		q.changed(j.ID)
 	}
-}
-
-// precheck is Check; tests replace it to see where it runs.
-var precheck = Check
-
-// Check says why r cannot be uploaded with plan's limits, before a byte is
-// sent, and returns the file's size now.
-func Check(r Request, plan Plan) (int64, error) {
-	if err := CheckFileName(r.FileName); err != nil {
-		return 0, err
-	}
-	if err := CheckTags(r.Fields.Tags); err != nil {
-		return 0, err
-	}
-	if _, err := destination(r.Fields.Folder, r.Rel); err != nil {
-		return 0, err
-	}
-	info, err := os.Stat(r.Path)
-	if err != nil {
-		return 0, fileError(r.Path, err)
-	}
-	if !info.Mode().IsRegular() {
-		return 0, &FileError{Path: r.Path, Reason: "not a regular file"}
-	}
-	f, err := os.Open(r.Path)
-	if err != nil {
-		return 0, fileError(r.Path, err)
-	}
-	f.Close()
-	size := info.Size()
-	if size == 0 {
-		return 0, &CheckError{Field: "file", Reason: "the file is empty (0 bytes)"}
-	}
-	if limit := plan.MaxSize(IsVideo(r.FileName)); size > limit {
-		kind := "file"
-		if IsVideo(r.FileName) {
-			kind = "video"
-		}
-		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf("the %s is %s; the %s plan accepts up to %s", kind, FormatSize(size), plan, FormatSize(limit))}
-	}
-	return size, nil
-}
-
-// FormatSize words a byte count for people: 512 B, 1.5 MB.
-func FormatSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

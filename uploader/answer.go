@@ -1,0 +1,156 @@
+package uploader
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Result is ImageKit's answer to a successful upload.
+type Result struct {
+	FileID       string   `json:"fileId"`
+	Name         string   `json:"name"`
+	URL          string   `json:"url"`
+	ThumbnailURL string   `json:"thumbnailUrl"`
+	FilePath     string   `json:"filePath"`
+	FileType     string   `json:"fileType"`
+	Size         int64    `json:"size"`
+	Height       int      `json:"height,omitempty"`
+	Width        int      `json:"width,omitempty"`
+	Tags         []string `json:"tags"`
+	VersionInfo  *struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"versionInfo,omitempty"`
+	IsPrivateFile *bool           `json:"isPrivateFile,omitempty"`
+	RequestID     string          `json:"-"`
+	Raw           json.RawMessage `json:"-"` // the whole answer
+}
+
+// Version is versionInfo's name ("Version 2"), or "".
+func (r *Result) Version() string {
+	if r.VersionInfo == nil {
+		return ""
+	}
+	return r.VersionInfo.Name
+}
+
+// readAnswer turns the server's answer into a Result or an *APIError. The
+// answer has a stall limit of its own: when no byte of it comes for stall,
+// abort ends the request.
+func readAnswer(resp *http.Response, stall time.Duration, abort context.CancelCauseFunc) (*Result, error) {
+	reqID := resp.Header.Get("x-ik-requestId")
+	if reqID == "" {
+		reqID = resp.Header.Get("x-request-id")
+	}
+	watchdog := time.AfterFunc(stall, func() { abort(ErrStalled) })
+	raw, err := io.ReadAll(&resetOnRead{r: io.LimitReader(resp.Body, 4<<20), t: watchdog, d: stall})
+	watchdog.Stop()
+	if err != nil {
+		if resp.StatusCode == http.StatusOK {
+			// The file is most likely stored; only its answer was lost.
+			return nil, &NetworkError{Err: fmt.Errorf("the answer was cut off: %w", err), BodySent: true}
+		}
+		return nil, &NetworkError{Err: err}
+	}
+	if isRedirect(resp.StatusCode) {
+		return nil, &APIError{Status: resp.StatusCode, RequestID: reqID,
+			Message: "the upload server redirected the upload to " + strconv.Quote(resp.Header.Get("Location")) + "; an upload is never sent on to another address: check the upload endpoint"}
+	}
+	if resp.StatusCode == http.StatusOK {
+		var res Result
+		if err := json.Unmarshal(raw, &res); err != nil || res.FileID == "" || res.Name == "" || res.URL == "" {
+			return nil, &APIError{Status: resp.StatusCode, RequestID: reqID, Message: "the server answered success but not with ImageKit's answer (fileId, name and url): " + describeNonJSON(resp, raw)}
+		}
+		res.Raw, res.RequestID = raw, reqID
+		return &res, nil
+	}
+	ae := &APIError{Status: resp.StatusCode, RequestID: reqID, Retry: retryAfter(resp.Header)}
+	var e struct{ Message, Help string }
+	if json.Unmarshal(raw, &e) == nil && e.Message != "" {
+		ae.Message, ae.Help = e.Message, e.Help
+	} else {
+		ae.Message = describeNonJSON(resp, raw)
+	}
+	return nil, ae
+}
+
+// resetOnRead pushes a stall timer back each time bytes arrive.
+type resetOnRead struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (r *resetOnRead) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.t.Reset(r.d)
+	}
+	return n, err
+}
+
+// alreadyExists recognises ImageKit's refusal of a file that is already at
+// its path, by what it means: 400 or 409, saying it exists.
+func alreadyExists(ae *APIError) bool {
+	return (ae.Status == http.StatusBadRequest || ae.Status == http.StatusConflict) &&
+		strings.Contains(strings.ToLower(ae.Message), "already exists")
+}
+
+// tokenUsed recognises the refusal of a token the server has seen before:
+// nothing was stored, and a new token cures it.
+func tokenUsed(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
+		return false
+	}
+	m := strings.ToLower(ae.Message)
+	return strings.Contains(m, "token") && (strings.Contains(m, "used") || strings.Contains(m, "reuse"))
+}
+
+var titleRE = regexp.MustCompile(`(?is)<title>\s*(.*?)\s*</title>|<h1>\s*(.*?)\s*</h1>`)
+
+// describeNonJSON says what a non-JSON answer was, for a person.
+func describeNonJSON(resp *http.Response, raw []byte) string {
+	ct := resp.Header.Get("Content-Type")
+	text := strings.TrimSpace(string(raw))
+	if m := titleRE.FindStringSubmatch(text); m != nil {
+		text = m[1] + m[2]
+	}
+	if len(text) > 120 {
+		text = text[:120] + "…"
+	}
+	kind := "a non-JSON answer"
+	if strings.Contains(ct, "html") {
+		kind = "an HTML page (a proxy or gateway answered, not ImageKit)"
+	}
+	if text == "" {
+		return kind + " with no text"
+	}
+	return fmt.Sprintf("%s: %q", kind, text)
+}
+
+// retryAfter reads Retry-After (seconds or a date) or X-RateLimit-Reset (ms).
+func retryAfter(h http.Header) time.Duration {
+	if v := h.Get("Retry-After"); v != "" {
+		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+			return time.Duration(s) * time.Second
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(time.Until(t), 0)
+		}
+	}
+	if v := h.Get("X-RateLimit-Reset"); v != "" {
+		if ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && ms > 0 {
+			return time.Duration(ms) * time.Millisecond
+		}
+	}
+	return 0
+}

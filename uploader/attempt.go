@@ -1,0 +1,134 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"path"
+	"sync/atomic"
+	"time"
+)
+
+const progressEvery = 100 * time.Millisecond
+
+func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Duration, progress func(Attempt)) (*Result, error) {
+	folder, err := destination(r.Fields.Folder, r.Rel)
+	if err != nil {
+		return nil, err
+	}
+	fields := r.Fields.form(r.FileName, folder)
+	guard := r.Resumed && !r.Fields.UseUniqueFileName
+	if guard {
+		fields["overwriteFile"] = "false"
+	}
+	if c.Tokens == nil {
+		return nil, &CheckError{Field: "account", Reason: "no key or token endpoint is set up: add your ImageKit keys first"}
+	}
+	token, err := c.Tokens.Token(ctx, fields, lifetime)
+	if err != nil {
+		return nil, err
+	}
+	b, err := newBody(r.Path, r.FileName, r.Size, fields, token)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.Endpoint, io.NopCloser(b))
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = b.Len()
+	req.Header.Set("Content-Type", b.contentType)
+	req.Header.Set("User-Agent", "imagekit-uploader")
+
+	var conn atomic.Pointer[net.Conn]
+	req = req.WithContext(httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { conn.Store(&info.Conn) },
+	}))
+	// The watch reports progress until the answer's headers arrive; it has
+	// stopped, and no report of it is under way, before this attempt goes on,
+	// so no report of this attempt can follow its end.
+	stop, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		c.watch(actx, stop, b, &conn, n, progress, cancel)
+	}()
+	hc := *defaultHTTP
+	if c.HTTP != nil {
+		hc = *c.HTTP
+	}
+	hc.CheckRedirect = refuseRedirect // an upload that moves elsewhere is a failure, never a GET that "succeeds"
+	start := time.Now()
+	resp, err := hc.Do(req)
+	close(stop)
+	<-watched
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		if errors.Is(err, ErrFileChanged) {
+			return nil, &FileError{Path: r.Path, Reason: ErrFileChanged.Error(), Err: ErrFileChanged}
+		}
+		if cause := context.Cause(actx); errors.Is(cause, ErrStalled) {
+			err = cause
+		}
+		return nil, &NetworkError{Err: err, BodySent: b.complete()}
+	}
+	defer resp.Body.Close()
+	c.measureSkew(resp, start, b.doneAt())
+	progress(Attempt{N: n, Acked: b.size})
+	res, err := readAnswer(resp, c.stallTimeout(), cancel)
+	if err == nil {
+		c.measureRate(b.size, b.doneAt().Sub(start))
+	}
+	var ae *APIError
+	if guard && errors.As(err, &ae) && alreadyExists(ae) {
+		return nil, &AlreadyUploadedError{FilePath: path.Join(folder, r.FileName), Err: ae}
+	}
+	return res, err
+}
+
+func (c *Client) stallTimeout() time.Duration {
+	if c.StallTimeout > 0 {
+		return c.StallTimeout
+	}
+	return DefaultStallTimeout
+}
+
+// watch reports progress every progressEvery and aborts the attempt when no
+// byte has moved for the stall timeout.
+func (c *Client) watch(ctx context.Context, stop <-chan struct{}, b *body, connp *atomic.Pointer[net.Conn], n int, progress func(Attempt), abort context.CancelCauseFunc) {
+	stall := c.stallTimeout()
+	t := time.NewTicker(progressEvery)
+	defer t.Stop()
+	last, lastMove, lastShown := int64(-1), time.Now(), int64(-1)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		var conn net.Conn
+		if p := connp.Load(); p != nil {
+			conn = *p
+		}
+		if shown := b.arrived(conn); shown != lastShown {
+			lastShown = shown
+			progress(Attempt{N: n, Acked: shown})
+		}
+		// Stalled: nothing more was taken from the file for the stall timeout.
+		if sent := b.total.Load(); sent != last {
+			last, lastMove = sent, time.Now()
+		} else if b.sent.Load() < b.size && time.Since(lastMove) > stall {
+			abort(ErrStalled)
+			return
+		}
+	}
+}
