@@ -115,13 +115,20 @@ func (s *Signer) ClockOffset() time.Duration {
 // token's exp - iat may be shorter than the lifetime, by up to a quarter; it
 // always stays valid for at least half the lifetime.
 func (s *Signer) Sign(fields map[string]string) (string, error) {
-	return s.sign(fields, s.lifetime, false)
+	return s.spanned(fields, s.lifetime, false)
 }
 
-// SignFor is Sign with a lifetime of the caller's (up to MaxLifetime), for an
-// upload that needs longer than the default.
-func (s *Signer) SignFor(fields map[string]string, lifetime time.Duration) (string, error) {
-	return s.sign(fields, lifetime, false)
+// SignFor issues a token that stays valid for at least valid from now (up
+// to MaxLifetime), for an upload that needs longer than the default: its
+// exp - iat may be up to a minute and a quarter longer, never past the hour.
+func (s *Signer) SignFor(fields map[string]string, valid time.Duration) (string, error) {
+	if err := checkLifetime(valid); err != nil {
+		return "", err
+	}
+	v, top := int64(valid/time.Second), int64(MaxLifetime/time.Second)
+	return s.sign(fields, min(maxAge, top-v)+1, min(v/4, top-v)+1, func(now, age, extra int64) (int64, int64, bool) {
+		return now - age, now + v + extra, v+extra+age <= top
+	})
 }
 
 // SignExact issues a token whose exp - iat is exactly lifetime, as the token
@@ -129,7 +136,7 @@ func (s *Signer) SignFor(fields map[string]string, lifetime time.Duration) (stri
 // iat alone (up to a minute, and never more than half the lifetime), so a
 // burst of identical requests can meet ErrBusy.
 func (s *Signer) SignExact(fields map[string]string, lifetime time.Duration) (string, error) {
-	return s.sign(fields, lifetime, true)
+	return s.spanned(fields, lifetime, true)
 }
 
 func checkLifetime(d time.Duration) error {
@@ -139,14 +146,29 @@ func checkLifetime(d time.Duration) error {
 	return nil
 }
 
-func (s *Signer) sign(fields map[string]string, lifetime time.Duration, exact bool) (string, error) {
+// spanned signs with (iat, exp) = (now - age, now - age + lifetime - shorter):
+// the spread of Sign (exact false) and SignExact (exact true).
+func (s *Signer) spanned(fields map[string]string, lifetime time.Duration, exact bool) (string, error) {
 	if err := checkLifetime(lifetime); err != nil {
 		return "", err
 	}
+	l := int64(lifetime / time.Second)
+	ages, shorts := min(maxAge, l/4)+1, l/4+1
+	if exact {
+		ages, shorts = min(maxAge, l/2)+1, 1
+	}
+	return s.sign(fields, ages, shorts, func(now, age, shorter int64) (int64, int64, bool) {
+		return now - age, now - age + l - shorter, true
+	})
+}
+
+// sign signs fields with an (iat, exp) pair from the ages × ks choices that
+// pair makes (ok false: not a choice), one not issued before for them.
+func (s *Signer) sign(fields map[string]string, ages, ks int64, pair func(now, age, k int64) (iat, exp int64, ok bool)) (string, error) {
 	if err := CheckFields(fields); err != nil {
 		return "", err
 	}
-	iat, exp, err := s.reserve(digest(fields), int64(lifetime/time.Second), exact)
+	iat, exp, err := s.reserve(digest(fields), ages, ks, pair)
 	if err != nil {
 		return "", err
 	}
@@ -160,9 +182,8 @@ func (s *Signer) sign(fields map[string]string, lifetime time.Duration, exact bo
 }
 
 // reserve picks an (iat, exp) pair not yet issued for this payload: a random
-// one first (see Signer), then the next free one from there, never giving up
-// more than half the lifetime.
-func (s *Signer) reserve(payload [32]byte, lifetime int64, exact bool) (iat, exp int64, err error) {
+// choice first (see Signer), then the next free one from there.
+func (s *Signer) reserve(payload [32]byte, ages, ks int64, choice func(now, age, k int64) (iat, exp int64, ok bool)) (iat, exp int64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now().Add(s.offset).Unix()
@@ -172,20 +193,15 @@ func (s *Signer) reserve(payload [32]byte, lifetime int64, exact bool) (iat, exp
 		used = make(map[[2]int64]struct{})
 		s.issued[payload] = used
 	}
-	// ages × shortenings: the pairs there are to choose from.
-	ages, shorts := min(maxAge, lifetime/4)+1, lifetime/4+1
-	if exact {
-		ages, shorts = min(maxAge, lifetime/2)+1, 1
-	}
-	n := ages * shorts
+	n := ages * ks
 	start := rand.Int64N(n)
 	for i := range n {
-		k := (start + i) % n
-		age, shorter := k%ages, k/ages
-		pair := [2]int64{now - age, now - age + lifetime - shorter}
-		if _, taken := used[pair]; !taken {
+		c := (start + i) % n
+		iat, exp, ok := choice(now, c%ages, c/ages)
+		pair := [2]int64{iat, exp}
+		if _, taken := used[pair]; ok && !taken {
 			used[pair] = struct{}{}
-			return pair[0], pair[1], nil
+			return iat, exp, nil
 		}
 	}
 	return 0, 0, ErrBusy

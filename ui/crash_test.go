@@ -142,7 +142,7 @@ func saveCrashKey(t *testing.T) {
 }
 
 // crashChild is the app that gets killed: it queues the files and uploads
-// them with unique names off, until the parent kills it.
+// them with unique names and overwriting off, until the parent kills it.
 func crashChild(t *testing.T) {
 	saveCrashKey(t)
 	u := newTestUI(t, Config{StorageDir: os.Getenv("IKU_CRASH_STORAGE")})
@@ -152,6 +152,7 @@ func crashChild(t *testing.T) {
 		}
 		u.applyAccount(crashAccount(os.Getenv("IKU_CRASH_ENDPOINT")), false)
 		u.form.unique.SetChecked(false)
+		u.form.overwrite.SetChecked(false) // new photos: never replace one
 	})
 	u.AddPaths([]string{os.Getenv("IKU_CRASH_FILES")})
 	waitFor(t, "100 rows", func() bool { return len(u.rows) == 100 })

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -260,6 +261,9 @@ func detailText(j uploader.Job, size, url string) string {
 	case uploader.Failed:
 		return explain(j.Err)
 	case uploader.Canceled:
+		if j.Err != nil { // canceled after the whole file was sent
+			return size + " · canceled · " + j.Err.Error()
+		}
 		return size + " · canceled"
 	case uploader.AlreadyUploaded:
 		s := "Uploaded earlier"
@@ -281,9 +285,14 @@ func explain(err error) string {
 	var ae *uploader.APIError
 	var ce *uploader.CheckError
 	var te *uploader.TokenEndpointError
+	var mu *uploader.MaybeUploadedError
 	switch {
 	case err == nil:
 		return "failed"
+	case errors.As(err, &mu): // before the cause it wraps: the doubt is the news
+		return sentence(mu.Error())
+	case errors.As(err, &te) && te.Status == http.StatusUnauthorized:
+		return sentence(te.Error()) + ". Check it in Settings."
 	case errors.As(err, &ae) && ae.KeyRejected():
 		return "Key rejected: " + ae.Message + " Check the keys in Settings." + requestID(ae)
 	case errors.As(err, &ae):
@@ -291,7 +300,7 @@ func explain(err error) string {
 	case errors.As(err, &ce):
 		return "Not sent: " + ce.Reason
 	case errors.As(err, &te):
-		return te.Error()
+		return sentence(te.Error())
 	}
 	return sentence(err.Error())
 }

@@ -40,7 +40,8 @@ func (u *UI) askPending(files []uploader.Unfinished) {
 	msg := fmt.Sprintf("%d files were not uploaded when the app last closed. Add them to the list again?", len(files))
 	if sent > 0 {
 		msg += fmt.Sprintf("\n\n%d of them had started uploading, so ImageKit may already have some. "+
-			"Where names are not made unique, a file ImageKit already has is shown as uploaded earlier, not uploaded twice.", sent)
+			"Where names are fixed and nothing is overwritten, a file ImageKit already has is shown as uploaded earlier, "+
+			"not uploaded twice; otherwise it is marked \"may already be uploaded\", and you decide.", sent)
 	}
 	d := dialog.NewConfirm("Unfinished uploads", msg, func(ok bool) {
 		if !ok {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Result is ImageKit's answer to a successful upload.
@@ -45,14 +46,19 @@ func (r *Result) Version() string {
 // readAnswer turns the server's answer into a Result or an *APIError. The
 // answer has a stall limit of its own: when no byte of it comes for stall,
 // abort ends the request.
-func readAnswer(resp *http.Response, stall time.Duration, abort context.CancelCauseFunc) (*Result, error) {
+func readAnswer(resp *http.Response, stall, total time.Duration, abort context.CancelCauseFunc) (*Result, error) {
 	reqID := resp.Header.Get("x-ik-requestId")
 	if reqID == "" {
 		reqID = resp.Header.Get("x-request-id")
 	}
 	watchdog := time.AfterFunc(stall, func() { abort(ErrStalled) })
-	raw, err := io.ReadAll(&resetOnRead{r: io.LimitReader(resp.Body, 4<<20), t: watchdog, d: stall})
+	deadline := time.AfterFunc(total, func() { abort(ErrStalled) }) // a byte now and then does not keep it forever
+	raw, err := io.ReadAll(&resetOnRead{r: io.LimitReader(resp.Body, maxAnswer+1), t: watchdog, d: stall})
 	watchdog.Stop()
+	deadline.Stop()
+	if err == nil && len(raw) > maxAnswer {
+		err = fmt.Errorf("the answer is larger than %d MiB", maxAnswer>>20)
+	}
 	if err != nil {
 		if resp.StatusCode == http.StatusOK {
 			// The file is most likely stored; only its answer was lost.
@@ -67,7 +73,9 @@ func readAnswer(resp *http.Response, stall time.Duration, abort context.CancelCa
 	if resp.StatusCode == http.StatusOK {
 		var res Result
 		if err := json.Unmarshal(raw, &res); err != nil || res.FileID == "" || res.Name == "" || res.URL == "" {
-			return nil, &APIError{Status: resp.StatusCode, RequestID: reqID, Message: "the server answered success but not with ImageKit's answer (fileId, name and url): " + describeNonJSON(resp, raw)}
+			// It said it stored the file, in words we cannot read: the
+			// upload may have happened, exactly as if the answer were lost.
+			return nil, &NetworkError{Err: errors.New("the server answered success but not with ImageKit's answer (fileId, name and url): " + describeNonJSON(resp, raw)), BodySent: true}
 		}
 		res.Raw, res.RequestID = raw, reqID
 		return &res, nil
@@ -75,11 +83,28 @@ func readAnswer(resp *http.Response, stall time.Duration, abort context.CancelCa
 	ae := &APIError{Status: resp.StatusCode, RequestID: reqID, Retry: retryAfter(resp.Header)}
 	var e struct{ Message, Help string }
 	if json.Unmarshal(raw, &e) == nil && e.Message != "" {
-		ae.Message, ae.Help = e.Message, e.Help
+		ae.Message, ae.Help = clip(e.Message), clip(e.Help)
 	} else {
 		ae.Message = describeNonJSON(resp, raw)
 	}
 	return nil, ae
+}
+
+// maxAnswer is the most of an answer read: ImageKit's are a few KiB.
+const maxAnswer = 4 << 20
+
+// clip shortens a server's text to what a row, a log line or the history
+// can hold.
+func clip(s string) string {
+	const most = 2000
+	if len(s) <= most {
+		return s
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // resetOnRead pushes a stall timer back each time bytes arrive.

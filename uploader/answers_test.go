@@ -2,6 +2,7 @@ package uploader
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -77,19 +78,118 @@ func TestTokenEndpointRedirectKeepsTheBearer(t *testing.T) {
 }
 
 // TestSuccessNeedsARealAnswer: a 200 without the fields every ImageKit
-// answer has is not an upload.
+// answer has is not an upload. The server did say it stored something, so
+// the file may be there: it is not retried into a second copy.
 func TestSuccessNeedsARealAnswer(t *testing.T) {
-	for _, body := range []string{`{"fileId":"x"}`, `{"fileId":"x","name":"a.jpg"}`, `{"name":"a.jpg","url":"https://x/a.jpg"}`, `{}`} {
+	for _, body := range []string{`{"fileId":"x"}`, `{"fileId":"x","name":"a.jpg"}`, `{"name":"a.jpg","url":"https://x/a.jpg"}`, `{}`,
+		`{"fileId":"x","name":"a.jpg","url":"https://x/a.jpg"}` + "\n<!-- a proxy's comment -->",
+		`{"fileId":"x","name":"a.jpg","url":"https://x/a.jpg","description":"` + strings.Repeat("a", 5<<20) + `"}`,
+	} {
+		var requests atomic.Int32
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
 			io.Copy(io.Discard, r.Body)
 			io.WriteString(w, body)
 		}))
 		_, err := uploadOne(t, plainClient(srv.URL), DefaultFields())
 		srv.Close()
-		var ae *APIError
-		if !errors.As(err, &ae) {
-			t.Errorf("%s: got %v, want a failure", body, err)
+		var mu *MaybeUploadedError
+		if !errors.As(err, &mu) || requests.Load() != 1 {
+			t.Errorf("%.60s: got %v after %d requests, want one request and 'may already be uploaded'", body, err, requests.Load())
 		}
+	}
+}
+
+// TestDribblingAnswerEnds: an answer that comes a byte at a time resets the
+// stall limit forever; reading it has a limit of its own.
+func TestDribblingAnswerEnds(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(200)
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			io.WriteString(w, " ")
+			w.(http.Flusher).Flush()
+		}
+	}))
+	defer srv.Close()
+	c := plainClient(srv.URL)
+	c.StallTimeout, c.AnswerTimeout = 300*time.Millisecond, 500*time.Millisecond
+	done := make(chan error, 1)
+	go func() { _, err := uploadOne(t, c, DefaultFields()); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.As(err, new(*MaybeUploadedError)) {
+			t.Fatalf("got %v, want 'may already be uploaded'", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("still reading a dribbling answer")
+	}
+}
+
+// TestNewVersionLostIsNotAlreadyUploaded: the person asked for a new version
+// of a file ImageKit has. The first attempt is sent whole and never
+// answered; ImageKit has a file at the path, but it may be the old one. It
+// is reported as may be uploaded, not as uploaded earlier, and not sent
+// again on its own. (Before, the retry went out with overwriteFile=false,
+// met the old file and called it ours.)
+func TestNewVersionLostIsNotAlreadyUploaded(t *testing.T) {
+	srv := newTestServer(t)
+	c := newClient(t, srv)
+	c.HTTP = NewHTTPClient()
+	c.HTTP.Transport.(*http.Transport).ResponseHeaderTimeout = 300 * time.Millisecond
+	p := writeFiles(t, t.TempDir(), 1, 5000)[0]
+	fields := DefaultFields()
+	fields.UseUniqueFileName, fields.OverwriteFile = false, true
+	req := Request{Path: p, FileName: "photo.jpg", Size: 5000, Fields: fields}
+	if _, err := c.Upload(context.Background(), req, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv.Script(imagekittest.Fault{Hang: true}) // read whole, never answered, nothing stored
+	_, err := c.Upload(context.Background(), req, nil)
+	var mu *MaybeUploadedError
+	if !errors.As(err, &mu) || errors.As(err, new(*AlreadyUploadedError)) {
+		t.Fatalf("got %v, want 'may already be uploaded'", err)
+	}
+	// After a crash, the same: resumed, refused as existing, still in doubt.
+	req.Resumed = true
+	_, err = c.Upload(context.Background(), req, nil)
+	if !errors.As(err, &mu) || !strings.Contains(mu.Reason, "earlier version") {
+		t.Fatalf("resumed: got %v, want 'may be the earlier version'", err)
+	}
+	if n := len(srv.Files()[0].Versions); n != 1 {
+		t.Fatalf("%d versions stored, want the one", n)
+	}
+}
+
+// TestCancelAfterTheFileArrived: canceled once the whole file had reached
+// the server, the upload may be stored; the job says so, and the window asks
+// before uploading it again.
+func TestCancelAfterTheFileArrived(t *testing.T) {
+	var arrived atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		arrived.Add(1)
+		<-r.Context().Done() // slow to answer
+	}))
+	defer srv.Close()
+	q := NewQueue(context.Background(), plainClient(srv.URL), 1, PlanFree)
+	items, _ := Collect(writeFiles(t, t.TempDir(), 1, 5000))
+	ids, _ := q.Add(items, DefaultFields())
+	q.Start()
+	waitFor(t, "the file to arrive, as the engine sees it", func() bool {
+		j, _ := q.Job(ids[0])
+		return arrived.Load() == 1 && j.Acked == j.Request.Size
+	})
+	q.Cancel(ids[0])
+	runQueue(t, q)
+	j, _ := q.Job(ids[0])
+	if j.State != Canceled || !errors.As(j.Err, new(*MaybeUploadedError)) {
+		t.Fatalf("%s, %v; want canceled, may already be uploaded", j.State, j.Err)
 	}
 }
 
@@ -130,7 +230,7 @@ func TestAlreadyExistsRecognisedByMeaning(t *testing.T) {
 		}))
 		p := writeFiles(t, t.TempDir(), 1, 100)[0]
 		f := DefaultFields()
-		f.UseUniqueFileName = false
+		f.UseUniqueFileName, f.OverwriteFile = false, false
 		_, err := plainClient(srv.URL).Upload(context.Background(), Request{Path: p, FileName: "a.jpg", Size: 100, Fields: f, Resumed: true}, nil)
 		srv.Close()
 		var au *AlreadyUploadedError
@@ -189,7 +289,7 @@ func TestStoredThenDroppedIsNotDoubled(t *testing.T) {
 		srv := newTestServer(t)
 		srv.Script(imagekittest.Fault{StoreThenDrop: true})
 		f := DefaultFields()
-		f.UseUniqueFileName = false
+		f.UseUniqueFileName, f.OverwriteFile = false, false // new files: never overwrite
 		_, err := uploadOne(t, newClient(t, srv), f)
 		var au *AlreadyUploadedError
 		if !errors.As(err, &au) {
@@ -227,11 +327,29 @@ func TestTokenLivesAsLongAsTheUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	claims := srv.Requests()[0].Claims
-	if left := time.Until(claims.Expires); left < 500*time.Second {
-		t.Fatalf("token valid for %s more for a 5 MB file at 10 kB/s; want at least the 500 s it takes", left)
+	if left := time.Until(claims.Expires); left < 1000*time.Second {
+		t.Fatalf("token valid for %s more for a 5 MB file at 10 kB/s; want twice the 500 s it takes", left)
+	}
+	// 50 minutes at the measured speed: the token must last them, however
+	// the signer spreads iat and exp. (Before, one could end after 44.)
+	c.rate = 1 << 20
+	valid, err := c.tokenLifetime(50 * 60 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := signer.New("public_x", "private_x")
+	for range 500 {
+		tok, err := s.SignFor(map[string]string{"fileName": "a.mp4"}, valid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := (&signer.Verifier{PrivateKey: func(string) (string, bool) { return "private_x", true }}).Verify(tok)
+		if left := time.Until(c.Expires); left < 50*time.Minute {
+			t.Fatalf("a token for a 50-minute upload is valid for %s", left.Round(time.Second))
+		}
 	}
 	c.rate = 1000
-	_, err := c.Upload(context.Background(), Request{Path: p, FileName: "v.mp4", Size: 5_000_000, Fields: DefaultFields()}, nil)
+	_, err = c.Upload(context.Background(), Request{Path: p, FileName: "v.mp4", Size: 5_000_000, Fields: DefaultFields()}, nil)
 	var ce *CheckError
 	if !errors.As(err, &ce) || !strings.Contains(ce.Reason, "hour") {
 		t.Fatalf("a file that takes 83 minutes: %v", err)
@@ -278,10 +396,53 @@ func TestDroppedOnTheLastAttemptIsNotAFailure(t *testing.T) {
 	c := newClient(t, srv)
 	c.Retries = 1
 	f := DefaultFields()
-	f.UseUniqueFileName = false
+	f.UseUniqueFileName, f.OverwriteFile = false, false
 	_, err := uploadOne(t, c, f)
 	var mu *MaybeUploadedError
 	if !errors.As(err, &mu) || len(srv.Files()) != 1 {
 		t.Fatalf("got %v with %d stored; want MaybeUploadedError", err, len(srv.Files()))
+	}
+}
+
+// TestTokenEndpointRateLimitIsWaitedFor: the token endpoint's 429 says how
+// long to wait; the client waits that long instead of spending its retries
+// at once (before, uploads failed at the README's own --rate). A refusal by
+// its policy is worded as one, not as a wrong public key.
+func TestTokenEndpointRateLimitIsWaitedFor(t *testing.T) {
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	var first atomic.Int64
+	var refused atomic.Bool
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first.CompareAndSwap(0, time.Now().UnixNano())
+		if refused.Load() {
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"message":"folder must be /web or a folder inside it (policy: folder-prefix)"}`)
+			return
+		}
+		if time.Since(time.Unix(0, first.Load())) < time.Second {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"message":"slow down"}`)
+			return
+		}
+		var req struct {
+			UploadPayload map[string]string `json:"uploadPayload"`
+			Expire        int               `json:"expire"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		tok, _ := s.SignExact(req.UploadPayload, time.Duration(req.Expire)*time.Second)
+		io.WriteString(w, `{"token":"`+tok+`"}`)
+	}))
+	defer ep.Close()
+	srv := newTestServer(t)
+	c := NewClient(srv.UploadURL, RemoteTokens{URL: ep.URL, Secret: "s", PublicKey: imagekittest.DemoPublicKey})
+	c.Retries, c.BaseBackoff, c.MaxBackoff = 2, time.Millisecond, 5*time.Millisecond
+	if _, err := uploadOne(t, c, DefaultFields()); err != nil {
+		t.Fatalf("through a rate limit that says wait a second: %v", err)
+	}
+	refused.Store(true)
+	_, err := uploadOne(t, c, DefaultFields())
+	if err == nil || !strings.Contains(err.Error(), "refused to sign this upload") || strings.Contains(err.Error(), "public key") {
+		t.Fatalf("a policy refusal: %v", err)
 	}
 }

@@ -69,6 +69,9 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	<-watched
 	if err != nil {
 		if ctx.Err() != nil {
+			if b.complete() && !b.short.Load() { // canceled once the whole file had arrived: it may be stored
+				return nil, &MaybeUploadedError{Reason: "canceled after the whole file had been sent", Err: context.Cause(ctx)}
+			}
 			return nil, context.Cause(ctx)
 		}
 		if errors.Is(err, ErrFileChanged) {
@@ -82,15 +85,28 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	defer resp.Body.Close()
 	c.measureSkew(resp, start, b.doneAt())
 	progress(Attempt{N: n, Acked: b.size})
-	res, err := readAnswer(resp, c.stallTimeout(), cancel)
+	res, err := readAnswer(resp, c.stallTimeout(), c.answerTimeout(), cancel)
 	if err == nil {
 		c.measureRate(b.size, b.doneAt().Sub(start))
 	}
 	var ae *APIError
 	if guard && errors.As(err, &ae) && alreadyExists(ae) {
-		return nil, &AlreadyUploadedError{FilePath: path.Join(folder, r.FileName), Err: ae}
+		where := path.Join(folder, r.FileName)
+		if r.Fields.OverwriteFile {
+			// A new version was asked for: the file there may be the old one.
+			return nil, &MaybeUploadedError{Reason: "ImageKit has a file at " + where + ", but it may be the earlier version: an attempt of this upload ended without an answer", Err: ae}
+		}
+		return nil, &AlreadyUploadedError{FilePath: where, Err: ae}
 	}
 	return res, err
+}
+
+// answerTimeout bounds reading an answer, however slowly it dribbles in.
+func (c *Client) answerTimeout() time.Duration {
+	if c.AnswerTimeout > 0 {
+		return c.AnswerTimeout
+	}
+	return DefaultAnswerTimeout
 }
 
 func (c *Client) stallTimeout() time.Duration {
@@ -108,18 +124,22 @@ func (c *Client) watch(ctx context.Context, stop <-chan struct{}, b *body, connp
 	defer t.Stop()
 	last, lastMove, lastShown := int64(-1), time.Now(), int64(-1)
 	for {
+		conn := func() net.Conn {
+			if p := connp.Load(); p != nil {
+				return *p
+			}
+			return nil
+		}
 		select {
 		case <-ctx.Done():
+			b.look(conn()) // one last look, for a cancel: did it all arrive?
 			return
 		case <-stop:
 			return
 		case <-t.C:
 		}
-		var conn net.Conn
-		if p := connp.Load(); p != nil {
-			conn = *p
-		}
-		if shown := b.arrived(conn); shown != lastShown {
+		b.look(conn())
+		if shown := b.arrived(conn()); shown != lastShown {
 			lastShown = shown
 			progress(Attempt{N: n, Acked: shown})
 		}

@@ -107,7 +107,7 @@ func TestServerThatNeverAnswers(t *testing.T) {
 	tr.ResponseHeaderTimeout = 300 * time.Millisecond
 	c.HTTP = &http.Client{Transport: tr}
 	fixed := DefaultFields()
-	fixed.UseUniqueFileName = false
+	fixed.UseUniqueFileName, fixed.OverwriteFile = false, false
 	_, err := c.Upload(context.Background(), Request{Path: p, FileName: "a.bin", Size: 100, Fields: fixed}, nil)
 	var ne *NetworkError
 	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "did not answer in time") {

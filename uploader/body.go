@@ -33,6 +33,7 @@ type body struct {
 	sent        atomic.Int64 // file bytes read from the file
 	total       atomic.Int64 // body bytes read by the transport
 	done        atomic.Int64 // when the transport took the last byte (Unix ns), or 0
+	short       atomic.Bool  // at the last look, the peer had not acknowledged every byte
 	r           io.Reader
 }
 
@@ -89,6 +90,17 @@ func (b *body) Read(p []byte) (int, error) {
 		b.done.Store(time.Now().UnixNano())
 	}
 	return n, err
+}
+
+// look notes whether the peer has acknowledged the whole body, where the
+// system says (see unacked).
+func (b *body) look(conn net.Conn) {
+	if conn == nil {
+		return
+	}
+	if q, ok := unacked(conn); ok {
+		b.short.Store(q > 0 || !b.complete())
+	}
 }
 
 // complete says whether the transport has taken the whole body.

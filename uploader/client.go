@@ -28,6 +28,9 @@ type Client struct {
 	BaseBackoff  time.Duration // the first retry waits about this long (jittered), doubling
 	MaxBackoff   time.Duration
 	StallTimeout time.Duration // abort an attempt when no byte moves this long
+	// AnswerTimeout bounds reading an answer once its headers came, however
+	// slowly it arrives (DefaultAnswerTimeout when 0).
+	AnswerTimeout time.Duration
 
 	// Notice, when set, is told things a person should know once, such as a
 	// clock correction.
@@ -40,10 +43,11 @@ type Client struct {
 
 // Defaults for a Client's zero fields.
 const (
-	DefaultRetries      = 5
-	DefaultBaseBackoff  = 500 * time.Millisecond
-	DefaultMaxBackoff   = 30 * time.Second
-	DefaultStallTimeout = 60 * time.Second
+	DefaultRetries       = 5
+	DefaultBaseBackoff   = 500 * time.Millisecond
+	DefaultMaxBackoff    = 30 * time.Second
+	DefaultStallTimeout  = 60 * time.Second
+	DefaultAnswerTimeout = 2 * time.Minute
 	// maxSkew is how far the server's clock may be from ours before the
 	// tokens' iat is corrected.
 	maxSkew = 10 * time.Second
@@ -107,16 +111,22 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 			return res, nil
 		}
 		if ctx.Err() != nil {
+			if mu := new(MaybeUploadedError); sentWhole || errors.As(err, &mu) {
+				return nil, &MaybeUploadedError{Reason: "canceled after the whole file had been sent", Err: context.Cause(ctx)}
+			}
 			return nil, context.Cause(ctx)
 		}
 		var ne *NetworkError
 		if errors.As(err, &ne) && ne.BodySent {
 			// The whole file went out and no answer came back: the server
-			// may have stored it. With a fixed path, the next attempt asks
-			// it not to overwrite, and "already exists" means it is ours;
-			// with unique names another attempt would store a second copy.
-			if r.Fields.UseUniqueFileName {
-				return nil, &MaybeUploadedError{Err: err}
+			// may have stored it. Where the path is fixed and nothing may be
+			// overwritten, the next attempt asks ImageKit not to overwrite,
+			// and "already exists" means it is ours. With unique names
+			// another attempt would store a second copy, and where a new
+			// version was asked for, "already exists" proves nothing: both
+			// are for a person to decide.
+			if r.Fields.UseUniqueFileName || r.Fields.OverwriteFile {
+				return nil, sentNoAnswer(err)
 			}
 			r.Resumed, sentWhole = true, true
 		}
@@ -130,7 +140,7 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 		}
 		if !again && (!retryable(err) || n > retries) {
 			if sentWhole && !errors.As(err, new(*AlreadyUploadedError)) {
-				err = &MaybeUploadedError{Err: err} // whatever came after, an earlier attempt may have stored it
+				err = sentNoAnswer(err) // whatever came after, an earlier attempt may have stored it
 			}
 			return nil, err
 		}
@@ -164,10 +174,12 @@ func (c *Client) backoff(n int, err error) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// tokenLifetime sizes an upload's tokens for its file: twice the time it
-// should take at the speed measured so far, plus a minute, at least the
-// default and at most ImageKit's hour. A file that cannot arrive within the
-// hour at the measured speed fails before it is sent.
+// tokenLifetime is how long an upload's tokens must stay valid: twice the
+// time the file should take at the speed measured so far, plus a minute; at
+// least the default, and at most a minute short of ImageKit's hour (the
+// token sources promise at least this much from the moment they sign). A
+// file that cannot arrive within that at the measured speed fails before it
+// is sent.
 func (c *Client) tokenLifetime(size int64) (time.Duration, error) {
 	c.mu.Lock()
 	rate := c.rate
@@ -177,12 +189,13 @@ func (c *Client) tokenLifetime(size int64) (time.Duration, error) {
 		rate = assumedRate
 	}
 	need := time.Duration(float64(size) / rate * float64(time.Second))
-	if measured && need > signer.MaxLifetime-time.Minute {
+	longest := signer.MaxLifetime - time.Minute
+	if measured && need > longest {
 		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf(
 			"at the speed measured so far (%s/s an upload), this %s file would take about %s, and ImageKit's upload tokens last at most an hour: upload it over a faster connection, or with fewer uploads at once",
 			FormatSize(int64(rate)), FormatSize(size), aboutDuration(need))}
 	}
-	return min(max(signer.DefaultLifetime, 2*need+time.Minute), signer.MaxLifetime), nil
+	return min(max(signer.DefaultLifetime, 2*need+time.Minute), longest), nil
 }
 
 // measureRate folds one upload's speed into the client's; small files say

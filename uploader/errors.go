@@ -98,15 +98,23 @@ func (e *AlreadyUploadedError) Error() string {
 
 func (e *AlreadyUploadedError) Unwrap() error { return e.Err }
 
-// MaybeUploadedError is an upload whose whole body was sent with no answer
-// back, under a unique name: the server may have stored it, and another
-// attempt would store a second copy, so it is not retried on its own.
+// MaybeUploadedError is an upload that may have been stored although no
+// answer said so: its whole body was sent and no answer came back, or it was
+// canceled after that, or ImageKit has a file at its path that may be an
+// earlier version. Another attempt could store a second copy or version, so
+// it is not retried on its own: that is for a person to decide.
 type MaybeUploadedError struct {
-	Err error
+	Reason string // what happened, for a person
+	Err    error
 }
 
 func (e *MaybeUploadedError) Error() string {
-	return "may already be uploaded: the whole file was sent, but no answer came back (" + e.Err.Error() + "). Check the media library before uploading it again."
+	return "may already be uploaded: " + e.Reason + ". Check the media library before uploading it again."
+}
+
+// sentNoAnswer is the MaybeUploadedError of a body sent whole with no answer.
+func sentNoAnswer(err error) *MaybeUploadedError {
+	return &MaybeUploadedError{Reason: "the whole file was sent, but no answer came back (" + err.Error() + ")", Err: err}
 }
 
 func (e *MaybeUploadedError) Unwrap() error { return e.Err }

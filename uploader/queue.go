@@ -460,6 +460,9 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 		j.State, j.Result, j.Acked = Done, res, j.Request.Size
 	case errors.Is(err, context.Canceled):
 		j.State, j.Err = Canceled, nil
+		if errors.As(err, new(*MaybeUploadedError)) {
+			j.Err = err // canceled once the whole file was sent: it may be stored
+		}
 	case errors.As(err, new(*AlreadyUploadedError)):
 		j.State, j.Err, j.Acked = AlreadyUploaded, err, j.Request.Size
 	default:

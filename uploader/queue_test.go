@@ -36,7 +36,7 @@ func TestManyFilesThroughFaults(t *testing.T) {
 		t.Fatalf("collected %d items, %d skipped", len(items), len(skipped))
 	}
 	fields := DefaultFields()
-	fields.UseUniqueFileName = false
+	fields.UseUniqueFileName, fields.OverwriteFile = false, false
 	fields.Folder = "/soak"
 	q.Add(items, fields)
 	q.Start()
@@ -103,7 +103,7 @@ func TestProgressRestartsOnRetry(t *testing.T) {
 	q.OnChange = ev.follow(q)
 	items, _ := Collect([]string{p})
 	fixed := DefaultFields()
-	fixed.UseUniqueFileName = false
+	fixed.UseUniqueFileName, fixed.OverwriteFile = false, false
 	ids, _ := q.Add(items, fixed)
 	q.Start()
 	runQueue(t, q)

@@ -12,11 +12,11 @@ import (
 	"imagekit-uploader/signer"
 )
 
-// TokenSource issues a new upload token for the fields of one attempt, valid
-// for lifetime (at most signer.MaxLifetime): long enough for the whole file
-// to arrive.
+// TokenSource issues a new upload token for the fields of one attempt that
+// stays valid for at least valid from now (at most a minute short of
+// signer.MaxLifetime): long enough for the whole file to arrive.
 type TokenSource interface {
-	Token(ctx context.Context, fields map[string]string, lifetime time.Duration) (string, error)
+	Token(ctx context.Context, fields map[string]string, valid time.Duration) (string, error)
 }
 
 // clockCorrectable is a TokenSource whose clock can be corrected when the
@@ -30,8 +30,8 @@ type clockCorrectable interface {
 type LocalTokens struct{ *signer.Signer }
 
 // Token signs the fields.
-func (l LocalTokens) Token(_ context.Context, fields map[string]string, lifetime time.Duration) (string, error) {
-	return l.SignFor(fields, lifetime)
+func (l LocalTokens) Token(_ context.Context, fields map[string]string, valid time.Duration) (string, error) {
+	return l.SignFor(fields, valid)
 }
 
 // RemoteTokens asks a team's token endpoint (the POST /auth contract that
@@ -52,16 +52,18 @@ type TokenEndpointError struct {
 func (e *TokenEndpointError) Error() string {
 	switch e.Status {
 	case http.StatusUnauthorized:
-		return "the token endpoint refused the bearer secret: check it in Settings or IMAGEKIT_TOKEN_ENDPOINT_SECRET (" + e.Message + ")"
+		return "the token endpoint refused the bearer secret (" + e.Message + ")"
 	case http.StatusForbidden:
-		return "the token endpoint does not sign for this public key (" + e.Message + ")"
+		return "the token endpoint refused to sign this upload: " + e.Message
 	}
 	return fmt.Sprintf("the token endpoint answered %d: %s", e.Status, e.Message)
 }
 
 // Token asks the endpoint for a token for the fields.
-func (r RemoteTokens) Token(ctx context.Context, fields map[string]string, lifetime time.Duration) (string, error) {
-	expire := int(min(max(lifetime, time.Second), signer.MaxLifetime) / time.Second)
+func (r RemoteTokens) Token(ctx context.Context, fields map[string]string, valid time.Duration) (string, error) {
+	// The endpoint's exp - iat is exactly expire, with iat up to a minute
+	// back: ask for a minute more than the token must last.
+	expire := int(min(max(valid+time.Minute, time.Second), signer.MaxLifetime) / time.Second)
 	body, _ := json.Marshal(map[string]any{"uploadPayload": fields, "expire": expire, "publicKey": r.PublicKey})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(body))
 	if err != nil {
@@ -91,7 +93,9 @@ func (r RemoteTokens) Token(ctx context.Context, fields map[string]string, lifet
 	switch {
 	case resp.StatusCode == http.StatusOK && jsonErr == nil && answer.Token != "":
 		return answer.Token, nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+	case resp.StatusCode == http.StatusTooManyRequests: // its rate limit: wait as long as it says
+		return "", &APIError{Status: resp.StatusCode, Message: "the token endpoint asks to slow down", Retry: retryAfter(resp.Header)}
+	case resp.StatusCode >= 500:
 		return "", &NetworkError{Err: fmt.Errorf("token endpoint answered %d", resp.StatusCode)}
 	case isRedirect(resp.StatusCode):
 		return "", &TokenEndpointError{Status: resp.StatusCode, Message: "it redirects to " + resp.Header.Get("Location") + "; the bearer secret is never sent on, so give the final address"}
