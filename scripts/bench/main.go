@@ -21,8 +21,8 @@ import (
 	"syscall"
 	"time"
 
-	"imagekit-uploader/keystore"
 	"imagekit-uploader/emulator"
+	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 )
 
