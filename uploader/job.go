@@ -46,4 +46,6 @@ type Job struct {
 	Err     error
 	Started time.Time
 	Ended   time.Time
+
+	journalRun string // names this run of the job in the journal
 }

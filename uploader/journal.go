@@ -2,12 +2,16 @@ package uploader
 
 import (
 	"bufio"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
+	"unicode/utf8"
 )
 
 // Journal records a queue's work on disk as it happens, so that after a crash
@@ -15,18 +19,25 @@ import (
 // already be on the server: a file is recorded when it is added, again just
 // before each attempt sends it, and once more when it ends. Every record is
 // on disk (fsync) before the queue goes on, so an upload that began is never
-// mistaken for one that did not.
+// mistaken for one that did not. Each run of a file (its first start, each
+// retry) has an id of its own, so the end of one run never closes another.
 //
 // The file is JSON lines, appended to; opening it keeps only the unfinished
-// files, written to a new file that replaces the old one.
+// files, written to a new file that replaces the old one. One process at a
+// time may hold it open: a second gets ErrJournalInUse.
 type Journal struct {
 	path string
+	lock *os.File   // held (locked) while the journal is open
 	mu   sync.Mutex // one record at a time in the file
 	f    *os.File
+	tag  string
 	// OnError, when set, is told when a record could not be written: the
 	// uploads go on, but a crash now could not be recovered from cleanly.
 	OnError func(error)
 }
+
+// ErrJournalInUse means another process (another window) has the journal open.
+var ErrJournalInUse = errors.New("another ImageKit Uploader has the journal of unfinished uploads open")
 
 // Unfinished is a file that was added and never ended.
 type Unfinished struct {
@@ -37,23 +48,52 @@ type Unfinished struct {
 	// Started says an attempt began: the server may have the file, with its
 	// answer lost.
 	Started bool `json:"started,omitempty"`
+	// Tag is what the journal was tagged with when the file was queued
+	// (SetTag): the window marks its demo's files, so they never go to a
+	// real account.
+	Tag string `json:"tag,omitempty"`
 }
 
 type journalRecord struct {
-	Op string `json:"op"` // "add", "send" or "end"
+	Op  string `json:"op"`            // "add", "send" or "end"
+	Run string `json:"run,omitempty"` // which run of the file
 	Unfinished
+	// Raw holds the names that are not valid UTF-8, byte for byte (JSON
+	// would replace their bad bytes).
+	Raw map[string][]byte `json:"raw,omitempty"`
 }
+
+// maxJournalLine is the longest record read; a longer line (a torn write
+// over garbage) is passed over.
+const maxJournalLine = 1 << 20
 
 // OpenJournal opens (or creates) the journal at path and returns the files
 // it holds unfinished, in the order they were added.
 func OpenJournal(path string) (*Journal, []Unfinished, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, nil, fmt.Errorf("the journal of unfinished uploads cannot be written: %w", err)
+	}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, nil, err
+	}
+	jn, left, err := openLocked(path)
+	if err != nil {
+		unlockFile(lock)
+		return nil, nil, err
+	}
+	jn.lock = lock
+	return jn, left, nil
+}
+
+func openLocked(path string) (*Journal, []Unfinished, error) {
 	left, err := ReadJournal(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	var recs []journalRecord
+	recs := make([]journalRecord, 0, len(left))
 	for _, u := range left {
-		recs = append(recs, journalRecord{Op: "add", Unfinished: u})
+		recs = append(recs, journalRecord{Op: "add", Unfinished: u}) // no run: the next end of the file ends it
 	}
 	if err := writeFileAtomic(path, encodeRecords(recs)); err != nil {
 		return nil, nil, fmt.Errorf("the journal of unfinished uploads cannot be written: %w", err)
@@ -66,8 +106,8 @@ func OpenJournal(path string) (*Journal, []Unfinished, error) {
 }
 
 // ReadJournal returns the files the journal at path holds unfinished,
-// without opening it for writing. A torn last line (a crash mid-write) is
-// passed over.
+// without opening it for writing. A torn or overlong line (a crash
+// mid-write) is passed over.
 func ReadJournal(path string) ([]Unfinished, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -77,44 +117,100 @@ func ReadJournal(path string) ([]Unfinished, error) {
 		return nil, fmt.Errorf("the journal of unfinished uploads cannot be read: %w", err)
 	}
 	defer f.Close()
+	type open struct {
+		Unfinished
+		run string
+	}
 	var order []string
-	open := map[string]*Unfinished{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
+	files := map[string]*open{}
+	err = EachLine(f, maxJournalLine, func(line []byte) {
 		var r journalRecord
-		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Path == "" {
-			continue
+		if json.Unmarshal(line, &r) != nil {
+			return
 		}
+		r.restoreRaw()
+		if r.Path == "" {
+			return
+		}
+		o := files[r.Path]
 		switch r.Op {
 		case "add":
-			if _, ok := open[r.Path]; !ok {
+			if o == nil {
 				order = append(order, r.Path)
 			}
-			u := r.Unfinished
-			open[r.Path] = &u
+			// A run that began sending and never ended leaves the file in
+			// doubt for the runs after it, until one ends.
+			r.Started = r.Started || (o != nil && o.Started)
+			files[r.Path] = &open{Unfinished: r.Unfinished, run: r.Run}
 		case "send":
-			if u := open[r.Path]; u != nil {
-				u.Started = true
+			if o != nil && o.run == r.Run {
+				o.Started = true
 			}
-		case "end":
-			delete(open, r.Path)
+		case "end": // of this run; without a run (Forget), of any
+			if o != nil && (r.Run == "" || o.run == r.Run) {
+				delete(files, r.Path)
+			}
 		}
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, fmt.Errorf("the journal of unfinished uploads cannot be read: %w", err)
 	}
 	var left []Unfinished
 	for _, p := range order {
-		if u := open[p]; u != nil {
-			left = append(left, *u)
-			delete(open, p) // a path added, ended and added again is listed once
+		if o := files[p]; o != nil {
+			left = append(left, o.Unfinished)
+			delete(files, p) // a path added, ended and added again is listed once
 		}
 	}
 	return left, nil
 }
 
-// Close closes the file; records after it are dropped.
+// EachLine calls fn with each line of r, without its newline; lines longer
+// than max are passed over whole, not cut, so a damaged file never stops
+// what comes after it.
+func EachLine(r io.Reader, max int, fn func([]byte)) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
+	long := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		switch {
+		case long || len(line)+len(chunk) > max+1:
+			long, line = true, line[:0]
+		default:
+			line = append(line, chunk...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if !long && len(line) > 0 {
+			if line[len(line)-1] == '\n' {
+				line = line[:len(line)-1]
+			}
+			fn(line)
+		}
+		long, line = false, line[:0]
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// SetTag marks the files queued from now on (see Unfinished.Tag).
+func (jn *Journal) SetTag(tag string) {
+	if jn == nil {
+		return
+	}
+	jn.mu.Lock()
+	jn.tag = tag
+	jn.mu.Unlock()
+}
+
+// Close closes the file and lets another process open the journal; records
+// after it are dropped.
 func (jn *Journal) Close() error {
 	jn.mu.Lock()
 	defer jn.mu.Unlock()
@@ -123,6 +219,7 @@ func (jn *Journal) Close() error {
 	}
 	err := jn.f.Close()
 	jn.f = nil
+	unlockFile(jn.lock)
 	return err
 }
 
@@ -135,21 +232,35 @@ func (jn *Journal) Forget(files []Unfinished) {
 	jn.write(recs)
 }
 
+// newRun names a run of a file.
+func newRun() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 func (jn *Journal) added(jobs []Job) {
+	if jn == nil || len(jobs) == 0 {
+		return
+	}
+	jn.mu.Lock()
+	tag := jn.tag
+	jn.mu.Unlock()
 	recs := make([]journalRecord, 0, len(jobs))
 	for _, j := range jobs {
 		r := j.Request
-		recs = append(recs, journalRecord{Op: "add", Unfinished: Unfinished{Path: r.Path, Rel: r.Rel, FileName: r.FileName, Fields: r.Fields, Started: r.Resumed}})
+		recs = append(recs, journalRecord{Op: "add", Run: j.journalRun,
+			Unfinished: Unfinished{Path: r.Path, Rel: r.Rel, FileName: r.FileName, Fields: r.Fields, Started: r.Resumed, Tag: tag}})
 	}
 	jn.write(recs)
 }
 
-func (jn *Journal) sending(r Request) {
-	jn.write([]journalRecord{{Op: "send", Unfinished: Unfinished{Path: r.Path}}})
+func (jn *Journal) sending(j Job) {
+	jn.write([]journalRecord{{Op: "send", Run: j.journalRun, Unfinished: Unfinished{Path: j.Request.Path}}})
 }
 
-func (jn *Journal) ended(r Request) {
-	jn.write([]journalRecord{{Op: "end", Unfinished: Unfinished{Path: r.Path}}})
+func (jn *Journal) ended(j Job) {
+	jn.write([]journalRecord{{Op: "end", Run: j.journalRun, Unfinished: Unfinished{Path: j.Request.Path}}})
 }
 
 // write appends records and waits until they are on disk. The sync happens
@@ -179,10 +290,32 @@ func (jn *Journal) write(recs []journalRecord) {
 func encodeRecords(recs []journalRecord) []byte {
 	var buf []byte
 	for _, r := range recs {
+		r.keepRaw()
 		b, _ := json.Marshal(r)
 		buf = append(append(buf, b...), '\n')
 	}
 	return buf
+}
+
+// keepRaw moves names that are not valid UTF-8 into Raw.
+func (r *journalRecord) keepRaw() {
+	for name, s := range map[string]*string{"path": &r.Path, "rel": &r.Rel, "fileName": &r.FileName} {
+		if !utf8.ValidString(*s) {
+			if r.Raw == nil {
+				r.Raw = map[string][]byte{}
+			}
+			r.Raw[name], *s = []byte(*s), ""
+		}
+	}
+}
+
+// restoreRaw puts back what keepRaw set aside.
+func (r *journalRecord) restoreRaw() {
+	for name, s := range map[string]*string{"path": &r.Path, "rel": &r.Rel, "fileName": &r.FileName} {
+		if b, ok := r.Raw[name]; ok {
+			*s = string(b)
+		}
+	}
 }
 
 // writeFileAtomic replaces path with data: a new file under a unique name,

@@ -3,8 +3,11 @@ package uploader
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"imagekit-uploader/uploader/imagekittest"
@@ -102,7 +105,7 @@ func TestJournalSurvivesATornLine(t *testing.T) {
 	if b, _ := os.ReadFile(path); bytes.Count(b, []byte("\n")) != 1 {
 		t.Fatalf("compacted journal:\n%s\nwant one line", b)
 	}
-	if matches, _ := filepath.Glob(path + ".*"); len(matches) != 0 {
+	if matches, _ := filepath.Glob(path + ".*.tmp"); len(matches) != 0 {
 		t.Fatalf("temporary files left: %v", matches)
 	}
 }
@@ -134,5 +137,167 @@ func TestJournalWritesOnChangesOnly(t *testing.T) {
 	// Added, queued (with the fields it is sent with), about to send, ended.
 	if lines := bytes.Count(b, []byte("\n")); lines != 4 {
 		t.Fatalf("%d journal records for one upload:\n%s", lines, b)
+	}
+}
+
+// TestAnOldRunsEndLeavesTheNewRunOpen: a run's end record that is written
+// late (its OnFinish was slow) after the person retried, or cleared the
+// list and added the file again, must not close the new run: after a crash
+// the file, whose new upload was under way, is offered again. Before, it
+// was not.
+func TestAnOldRunsEndLeavesTheNewRunOpen(t *testing.T) {
+	for _, mode := range []string{"retry", "clear and add again"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := newTestServer(t)
+			srv.Script(imagekittest.Fault{Status: 400, Message: "refused"}, imagekittest.Fault{Hang: true})
+			dir := t.TempDir()
+			paths := writeFiles(t, dir, 1, 5000)
+			path := filepath.Join(dir, "journal.jsonl")
+			jn, _, err := OpenJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			q := NewQueue(ctx, newClient(t, srv), 2, PlanFree)
+			q.SetJournal(jn)
+			finishing, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			q.OnFinish = func(Job) {
+				once.Do(func() { close(finishing); <-release }) // a slow disk under the history
+			}
+			fields := DefaultFields()
+			fields.UseUniqueFileName, fields.OverwriteFile = false, false
+			items, _ := Collect(paths)
+			ids, _ := q.Add(items, fields)
+			q.Start()
+			<-finishing
+			id := ids[0]
+			if mode == "retry" {
+				q.Retry(id)
+			} else {
+				q.Remove(func(Job) bool { return true })
+				ids, _ = q.Add(items, fields)
+				id = ids[0]
+				q.Start()
+			}
+			waitFor(t, "the new run to be sent", func() bool {
+				j, _ := q.Job(id)
+				return j.State == Uploading && j.Acked == j.Request.Size
+			})
+			close(release) // the old run's end is written now
+			waitFor(t, "the old run's end on disk", func() bool {
+				b, _ := os.ReadFile(path)
+				return bytes.Count(b, []byte(`"op":"end"`)) == 1
+			})
+			jn.Close() // the crash
+			left, _ := ReadJournal(path)
+			if len(left) != 1 || !left[0].Started {
+				t.Fatalf("after the crash: %+v; want the file, started", left)
+			}
+			cancel()
+			runQueue(t, q)
+		})
+	}
+}
+
+// TestOneJournalOneProcess: a second window on the same storage cannot open
+// the journal the first has open. Before, it offered the first's uploads
+// under way as unfinished, and its compaction cut the first off from the
+// file.
+func TestOneJournalOneProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	a, _, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := OpenJournal(path); !errors.Is(err, ErrJournalInUse) {
+		t.Fatalf("a second open: %v, want ErrJournalInUse", err)
+	}
+	a.Close()
+	b, _, err := OpenJournal(path)
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	b.Close()
+}
+
+// TestJournalKeepsOddNamesAndSkipsDamage: a name that is not UTF-8 comes
+// back byte for byte (JSON would have replaced its bad bytes, and the file
+// would not be found), and a damaged stretch of any length is passed over.
+func TestJournalKeepsOddNamesAndSkipsDamage(t *testing.T) {
+	dir := t.TempDir()
+	odd := filepath.Join(dir, "caf\xe9.jpg") // a Latin-1 name from an old archive
+	os.WriteFile(odd, []byte("photo"), 0o644)
+	path := filepath.Join(dir, "journal.jsonl")
+	jn, _, _ := OpenJournal(path)
+	q := NewQueue(context.Background(), nil, 1, PlanFree)
+	q.SetJournal(jn)
+	items, _ := Collect([]string{odd})
+	q.Add(items, DefaultFields())
+	jn.Close()
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.Write(bytes.Repeat([]byte{0}, 5<<20)) // a crash that left a block of zeros
+	f.Write([]byte("\n" + `{"op":"add","path":"/after/the/damage.jpg","fileName":"damage.jpg"}` + "\n"))
+	f.Close()
+	jn, left, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jn.Close()
+	if len(left) != 2 || left[0].Path != odd || left[0].FileName != "caf\xe9.jpg" || left[1].Path != "/after/the/damage.jpg" {
+		t.Fatalf("left: %+v", left)
+	}
+}
+
+// TestRestoreWhatIsNoLongerAFile: a journaled file that is a folder now is
+// listed as failed (which ends it), not expanded into its contents under the
+// file's name; before, every file inside went up as versions of one path,
+// at every start.
+func TestRestoreWhatIsNoLongerAFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "photo.jpg")
+	os.MkdirAll(p, 0o755)
+	writeFiles(t, p, 3, 100)
+	path := filepath.Join(dir, "journal.jsonl")
+	jn, _, _ := OpenJournal(path)
+	defer jn.Close()
+	q := NewQueue(context.Background(), nil, 1, PlanFree)
+	q.SetJournal(jn)
+	ids := q.Restore([]Unfinished{{Path: p, FileName: "photo.jpg", Fields: DefaultFields(), Started: true}})
+	if len(ids) != 1 {
+		t.Fatalf("%d jobs from one journaled file", len(ids))
+	}
+	if j, _ := q.Job(ids[0]); j.State != Failed || !strings.Contains(j.Err.Error(), "no longer a file") {
+		t.Fatalf("%s %v", j.State, j.Err)
+	}
+	if left, _ := ReadJournal(path); len(left) != 0 {
+		t.Fatalf("still offered: %+v", left)
+	}
+}
+
+// TestRestoreOfAFileAlreadyListed: the file was given again (the command
+// line, "Open with") before the person took the offer; it is not listed
+// twice, and it keeps its doubt: it goes out guarded, not as a new version.
+func TestRestoreOfAFileAlreadyListed(t *testing.T) {
+	srv := newTestServer(t)
+	paths := writeFiles(t, t.TempDir(), 1, 5000)
+	fields := DefaultFields()
+	fields.UseUniqueFileName, fields.OverwriteFile = false, false
+	c := newClient(t, srv)
+	// The crashed session had stored it, its answer lost.
+	if _, err := c.Upload(context.Background(), Request{Path: paths[0], FileName: "file-0000.bin", Size: 5000, Fields: fields}, nil); err != nil {
+		t.Fatal(err)
+	}
+	q := NewQueue(context.Background(), c, 1, PlanFree)
+	items, _ := Collect(paths)
+	q.Add(items, fields)
+	if ids := q.Restore([]Unfinished{{Path: paths[0], FileName: "file-0000.bin", Fields: fields, Started: true}}); len(ids) != 0 {
+		t.Fatalf("listed twice")
+	}
+	q.Start()
+	runQueue(t, q)
+	if j := q.Jobs()[0]; j.State != AlreadyUploaded || len(srv.Files()[0].Versions) != 1 {
+		t.Fatalf("%s %v; %d versions", j.State, j.Err, len(srv.Files()[0].Versions))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -111,6 +112,11 @@ func (q *Queue) Add(items []Item, fields Fields) (added []JobID, duplicates int)
 func (q *Queue) Restore(files []Unfinished) (added []JobID) {
 	for _, u := range files {
 		items, _ := Collect([]string{u.Path})
+		if info, err := os.Stat(u.Path); err == nil && !info.Mode().IsRegular() {
+			// Not the file it was (a folder now, say): listed as failed,
+			// which ends it in the journal, never expanded.
+			items = []Item{{Path: u.Path, Err: &FileError{Path: u.Path, Reason: "it is no longer a file; upload what it is now by adding it again"}}}
+		}
 		ids, _ := q.add(items, func(it Item) Request {
 			return Request{Path: it.Path, Rel: u.Rel, FileName: u.FileName, Size: it.Size, Fields: u.Fields, Resumed: u.Started}
 		})
@@ -128,20 +134,23 @@ func (q *Queue) add(items []Item, request func(Item) Request) (added []JobID, du
 		q.finish(failed...)
 	}()
 	defer q.mu.Unlock()
-	have := make(map[fileKey]bool, len(q.jobs))
+	have := make(map[fileKey]*job, len(q.jobs))
 	for _, j := range q.jobs {
 		if j.key != (fileKey{}) {
-			have[j.key] = true
+			have[j.key] = j
 		}
 	}
 	for _, it := range items {
-		if it.Err == nil && have[it.Key] {
+		if had := have[it.Key]; it.Err == nil && had != nil {
 			duplicates++
+			if had.State == Ready && request(it).Resumed {
+				had.Request.Resumed = true // listed already, and maybe on the server: guarded all the same
+			}
 			continue
 		}
-		have[it.Key] = true
 		q.nextID++
-		j := &job{key: it.Key, Job: Job{ID: q.nextID, Request: request(it)}}
+		j := &job{key: it.Key, Job: Job{ID: q.nextID, Request: request(it), journalRun: newRun()}}
+		have[it.Key] = j
 		if it.Key == (fileKey{}) {
 			j.key = fileKey{path: it.Path} // not a file (an unreadable folder): still listed once
 		}
@@ -191,7 +200,7 @@ func (q *Queue) Start(ids ...JobID) {
 	}
 	jn := q.journal
 	q.mu.Unlock()
-	jn.added(queued) // with the fields it is sent with, which may have changed since Add
+	jn.added(queued) // a run of its own, with the fields it is sent with
 	q.changed(changed...)
 	go q.schedule() // pre-checks touch the disk: never on the caller's (the window's) goroutine
 }
@@ -236,6 +245,7 @@ func (q *Queue) enqueueLocked(j *job) {
 	j.State, j.Err, j.Result, j.Acked, j.Attempt, j.Speed, j.ETA = Queued, nil, nil, 0, 0, 0, 0
 	j.Ended, j.RetryAt = time.Time{}, time.Time{}
 	j.run++
+	j.journalRun = newRun() // so the end of an earlier run can never end this one
 	q.pending = append(q.pending, j)
 	q.busyLocked()
 }
@@ -490,9 +500,9 @@ func (q *Queue) progress(j *job, run int, a Attempt) {
 	if a.Begin {
 		// Recorded before the attempt sends a byte: after a crash, only a
 		// file with this record can be on the server.
-		req, jn := j.Request, q.journal
+		snap, jn := j.Job, q.journal
 		q.mu.Unlock()
-		jn.sending(req)
+		jn.sending(snap)
 		q.mu.Lock()
 	}
 	now := time.Now()
@@ -542,7 +552,7 @@ func (q *Queue) finish(jobs ...Job) {
 		if q.OnFinish != nil {
 			q.OnFinish(j)
 		}
-		jn.ended(j.Request)
+		jn.ended(j)
 		q.changed(j.ID)
 	}
 }
