@@ -20,6 +20,7 @@ func (u *UI) startDemo() {
 	sg, _ := signer.New(emulator.DemoPublicKey, emulator.DemoPrivateKey)
 	u.shared.mu.Lock()
 	u.shared.demo, u.shared.demoKey = srv, sg
+	u.shared.journal.SetTag(demoTag) // the demo's files are never offered to an account
 	u.shared.mu.Unlock()
 	u.banner.Show()
 	if u.form != nil {

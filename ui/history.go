@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -50,6 +49,9 @@ func entryOf(j uploader.Job, demo bool) Entry {
 	e.Status = "failed"
 	if j.Err != nil {
 		e.Error = j.Err.Error()
+		if len(e.Error) > 4000 { // one line of the file stays readable, whatever a server said
+			e.Error = strings.ToValidUTF8(e.Error[:4000], "") + "…"
+		}
 	}
 	var ae *uploader.APIError
 	if errors.As(j.Err, &ae) {
@@ -87,18 +89,16 @@ func (h *history) load() error {
 	}
 	defer f.Close()
 	var loaded []Entry
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
+	err = uploader.EachLine(f, 1<<20, func(line []byte) {
 		var e Entry
-		if json.Unmarshal(sc.Bytes(), &e) == nil { // a torn last line (a crash mid-write) is passed over
+		if json.Unmarshal(line, &e) == nil { // a torn or damaged line (a crash mid-write) is passed over
 			loaded = append(loaded, e)
 		}
-	}
+	})
 	h.mu.Lock()
 	h.all = loaded
 	h.mu.Unlock()
-	return sc.Err()
+	return err
 }
 
 // add appends entries to memory and to the file, once the file was read

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,6 +12,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"imagekit-uploader/keystore"
 
 	"fyne.io/fyne/v2/test"
 
@@ -178,4 +184,100 @@ func TestAddWhileTyping(t *testing.T) {
 		onUI(func() { u.form.folder.SetText(fmt.Sprintf("/typing/%d", i)) })
 	}
 	waitFor(t, "200 rows", func() bool { return len(u.rows) == 200 })
+}
+
+// TestDemoLeftoversNeverReachTheAccount: files left unfinished in a demo are
+// not offered to the real account at the next start (before, "Add them"
+// sent them there), and the account's leftovers wait while a demo runs.
+func TestDemoLeftoversNeverReachTheAccount(t *testing.T) {
+	storageDir := t.TempDir()
+	u := newTestUI(t, Config{Demo: true, DemoThrottle: 50_000, StorageDir: storageDir})
+	p := filepath.Join(t.TempDir(), "private-test-photo.bin")
+	os.WriteFile(p, make([]byte, 400_000), 0o644)
+	drop(u, p)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitUntil(t, "uploading to the demo", func() bool { return u.queue.Totals().Count[uploader.Uploading] == 1 })
+	u.Close() // quit mid-upload
+	if left := offered(t, u); len(left) != 1 || left[0].Tag != demoTag {
+		t.Fatalf("journal after the demo: %+v", left)
+	}
+
+	saveCrashKey(t)
+	a := test.NewTempApp(t)
+	crashAccount("https://upload.imagekit.io/api/v2/files/upload").save(a.Preferences())
+	var again *UI
+	onUI(func() { again = New(a, Config{StorageDir: storageDir, Secrets: keystore.DefaultKeyStore}) })
+	t.Cleanup(again.Close)
+	waitFor(t, "the notice", func() bool { return strings.Contains(again.notice.Text, "left from the demo") })
+	onUI(func() {
+		if again.dialog != nil {
+			t.Error("the demo's files were offered to the account")
+		}
+	})
+	waitUntil(t, "the demo's files forgotten", func() bool { return len(offered(t, again)) == 0 })
+}
+
+// TestClosingTheOfferKeepsTheFiles: Esc (or closing) on "Unfinished
+// uploads" leaves them for next time; only "Forget them" forgets. Before,
+// closing the question forgot them.
+func TestClosingTheOfferKeepsTheFiles(t *testing.T) {
+	storageDir := t.TempDir()
+	p := filepath.Join(t.TempDir(), "a.jpg")
+	os.WriteFile(p, []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(storageDir, "journal.jsonl"), []byte(`{"op":"add","path":"`+p+`","fileName":"a.jpg","fields":{"Folder":"/"},"tag":"demo"}`+"\n"), 0o600)
+	u := newTestUI(t, Config{Demo: true, StorageDir: storageDir})
+	waitFor(t, "the offer", func() bool { return u.dialog != nil })
+	onUI(func() { u.dialog.Hide() }) // what Esc does
+	if left := offered(t, u); len(left) != 1 {
+		t.Fatalf("after closing the offer: %d unfinished, want the file kept", len(left))
+	}
+	onUI(func() { u.askPending(offered(t, u)) })
+	onUI(func() { test.Tap(buttonIn(t, u, "Forget them")) })
+	waitUntil(t, "the file forgotten", func() bool { return len(offered(t, u)) == 0 })
+}
+
+// TestASecondWindowKeepsItsHandsOff: a second window on the same storage
+// does not offer the first's uploads as unfinished, and says it keeps no
+// list of its own.
+func TestASecondWindowKeepsItsHandsOff(t *testing.T) {
+	storageDir := t.TempDir()
+	first := newTestUI(t, Config{Demo: true, StorageDir: storageDir})
+	waitUntil(t, "the first's journal", func() bool { return first.journal() != nil })
+	second := newTestUI(t, Config{Demo: true, StorageDir: storageDir})
+	waitFor(t, "the notice", func() bool { return strings.Contains(second.notice.Text, "Another ImageKit Uploader window is open") })
+	if second.journal() != nil {
+		t.Fatal("two windows hold the journal")
+	}
+}
+
+// TestHistorySurvivesALongLine: one entry with a huge message (a server's,
+// say) does not hide every later entry after a restart (before, the loader
+// stopped at the first line over 1 MiB).
+func TestHistorySurvivesALongLine(t *testing.T) {
+	dir := t.TempDir()
+	h := newHistory(dir)
+	h.load()
+	huge := errors.New(strings.Repeat("x", 2<<20))
+	h.add(entryOf(uploader.Job{State: uploader.Failed, Err: huge, Ended: time.Now(), Request: uploader.Request{Path: "/a.jpg"}}, false))
+	f, _ := os.OpenFile(filepath.Join(dir, "history.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
+	f.Write(append(bytes.Repeat([]byte("y"), 3<<20), '\n')) // and a damaged line beyond any limit
+	f.Close()
+	h.add(Entry{Time: time.Now(), File: "/b.jpg", Status: "uploaded", URL: "https://ik.imagekit.io/x/b.jpg", FilePath: "/b.jpg"})
+	again := newHistory(dir)
+	if err := again.load(); err != nil || len(again.search("uploaded")) != 1 || len(again.all) != 2 {
+		t.Fatalf("after a restart: %d entries, %v", len(again.all), err)
+	}
+}
+
+// buttonIn finds the button labelled text in the dialog on top of u's window.
+func buttonIn(t *testing.T, u *UI, text string) *widget.Button {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(u.win.Canvas().Overlays().Top()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			return b
+		}
+	}
+	t.Fatalf("no %q button", text)
+	return nil
 }

@@ -1,13 +1,21 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
 	"imagekit-uploader/uploader"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
 )
+
+// demoTag marks, in the journal, the files queued while the demo ran.
+const demoTag = "demo"
 
 // openJournal opens the journal of unfinished uploads, off the UI goroutine,
 // and offers again what it holds from last time.
@@ -15,21 +23,60 @@ func (u *UI) openJournal() {
 	jn, left, err := uploader.OpenJournal(filepath.Join(u.cfg.StorageDir, "journal.jsonl"))
 	if err == nil {
 		jn.OnError = func(err error) { runOnUI(func() { u.showNotice(err.Error()) }) }
-		u.journal = jn
+		u.shared.mu.Lock()
+		if u.shared.demo != nil {
+			jn.SetTag(demoTag)
+		}
+		u.shared.journal = jn
+		u.shared.mu.Unlock()
 		u.queue.SetJournal(jn)
 	}
 	close(u.journalReady)
 	runOnUI(func() {
-		if err != nil {
+		switch {
+		case errors.Is(err, uploader.ErrJournalInUse):
+			u.showNotice("Another ImageKit Uploader window is open. This one keeps no list of unfinished uploads: after a crash, its files are not offered again.")
+		case err != nil:
 			u.showNotice(sentence(err.Error()) + ": files that do not finish will not be offered again after a restart.")
-			return
-		}
-		if len(left) > 0 {
-			u.askPending(left)
+		default:
+			u.offerPending(left)
 		}
 	})
 }
 
+// offerPending offers what the last session left unfinished. The demo's
+// files are offered only to a demo, never sent to an account; an account's
+// files wait while a demo runs.
+func (u *UI) offerPending(left []uploader.Unfinished) {
+	demo := u.demoOn()
+	var mine, demoLeft []uploader.Unfinished
+	for _, f := range left {
+		switch {
+		case (f.Tag == demoTag) == demo:
+			mine = append(mine, f)
+		case f.Tag == demoTag:
+			demoLeft = append(demoLeft, f)
+		}
+	}
+	if len(demoLeft) > 0 {
+		go u.journal().Forget(demoLeft)
+		u.showNotice(fmt.Sprintf("%d %s left from the demo %s not offered: the demo's uploads never go to your account.",
+			len(demoLeft), plural(len(demoLeft), "file", "files"), plural(len(demoLeft), "was", "were")))
+	}
+	if len(mine) > 0 {
+		u.askPending(mine)
+	}
+}
+
+// journal is the journal of unfinished uploads, or nil.
+func (u *UI) journal() *uploader.Journal {
+	u.shared.mu.Lock()
+	defer u.shared.mu.Unlock()
+	return u.shared.journal
+}
+
+// askPending asks whether to list the files again. Closing the question
+// (Esc) leaves them for next time; only "Forget them" forgets.
 func (u *UI) askPending(files []uploader.Unfinished) {
 	sent := 0
 	for _, f := range files {
@@ -43,15 +90,21 @@ func (u *UI) askPending(files []uploader.Unfinished) {
 			"Where names are fixed and nothing is overwritten, a file ImageKit already has is shown as uploaded earlier, "+
 			"not uploaded twice; otherwise it is marked \"may already be uploaded\", and you decide.", sent)
 	}
-	d := dialog.NewConfirm("Unfinished uploads", msg, func(ok bool) {
-		if !ok {
-			go u.journal.Forget(files)
-			return
-		}
+	text := widget.NewLabel(msg + "\n\nClosing this keeps them for next time.")
+	text.Wrapping = fyne.TextWrapWord
+	var d dialog.Dialog
+	forget := widget.NewButton("Forget them", func() {
+		d.Hide()
+		go u.journal().Forget(files)
+	})
+	add := widget.NewButton("Add them", func() {
+		d.Hide()
 		u.restorePending(files)
-	}, u.win)
-	d.SetConfirmText("Add them")
-	d.SetDismissText("Forget them")
+	})
+	add.Importance = widget.HighImportance
+	d = dialog.NewCustomWithoutButtons("Unfinished uploads", container.NewBorder(nil,
+		container.NewHBox(layout.NewSpacer(), forget, add), nil, nil, text), u.win)
+	d.Resize(fyne.NewSize(520, 260))
 	u.show(d)
 }
 

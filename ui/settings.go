@@ -275,6 +275,7 @@ func (u *UI) applyAccount(acct Account, newKey bool) {
 	demo := u.shared.demo
 	if acct.configured() {
 		u.shared.demo, u.shared.demoKey = nil, nil
+		u.shared.journal.SetTag("")
 	}
 	u.shared.mu.Unlock()
 	if demo != nil && acct.configured() {

@@ -53,7 +53,6 @@ type UI struct {
 	cancel  context.CancelFunc
 	secrets secrets
 	history *history
-	journal *uploader.Journal // nil when it could not be opened
 	// journalReady is closed once the journal was opened (or failed to):
 	// files are added to the queue only after, so each is in it.
 	journalReady chan struct{}
@@ -73,6 +72,7 @@ type UI struct {
 type shared struct {
 	mu      sync.Mutex
 	account Account
+	journal *uploader.Journal // nil until opened, or when it could not be
 	demo    *emulator.Server
 	demoKey *signer.Signer              // signs for the demo server only
 	signer  *signer.Signer              // the account's, kept across batches so tokens stay distinct
@@ -175,8 +175,8 @@ func (u *UI) Close() {
 		close(u.stopTicker)
 		<-u.tickDone
 		<-u.journalReady
-		if u.journal != nil {
-			u.journal.Close()
+		if jn := u.journal(); jn != nil {
+			jn.Close()
 		}
 		u.cancel()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
