@@ -134,10 +134,9 @@ func loadClients(file string) (tokenserver.Clients, error) {
 		}
 	}
 	if secret := os.Getenv(EnvTokenServerSecret); secret != "" {
-		if _, taken := clients["default"]; taken {
-			return nil, configError{fmt.Errorf("--secrets-file names a client \"default\", and %s sets one too: keep one", EnvTokenServerSecret)}
+		if err := clients.Add("default", secret); err != nil {
+			return nil, configError{fmt.Errorf("%s and --secrets-file: %w", EnvTokenServerSecret, err)}
 		}
-		clients["default"] = secret
 	}
 	if len(clients) == 0 {
 		return nil, usagef("give the bearer secrets your clients will send: --secrets-file FILE, or %s; the endpoint must not serve anonymous callers", EnvTokenServerSecret)

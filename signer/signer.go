@@ -190,6 +190,9 @@ func (s *Signer) reserve(payload [32]byte, ages, ks int64, choice func(now, age,
 	s.sweep(now)
 	used := s.issued[payload]
 	if used == nil {
+		if len(s.issued) >= maxPayloads {
+			s.forgetSome()
+		}
 		used = make(map[[2]int64]struct{})
 		s.issued[payload] = used
 	}
@@ -209,6 +212,25 @@ func (s *Signer) reserve(payload [32]byte, ages, ks int64, choice func(now, age,
 
 // maxAge is how far in the past, in seconds, a token's iat may be drawn.
 const maxAge = 60
+
+// maxPayloads bounds the memory of issued pairs: a token endpoint's callers
+// choose the payloads, and its bearer may be public. Past it, some payloads
+// are forgotten; their next tokens are still drawn at random, so they stay
+// distinct but for chance, as across processes.
+const maxPayloads = 50_000
+
+// forgetSome drops a tenth of the remembered payloads, whichever the map
+// yields first.
+func (s *Signer) forgetSome() {
+	drop := maxPayloads / 10
+	for p := range s.issued {
+		if drop == 0 {
+			return
+		}
+		delete(s.issued, p)
+		drop--
+	}
+}
 
 // sweep forgets pairs that have expired: the server refuses them anyway, and
 // a new pair always expires in the future, so they cannot collide.

@@ -145,10 +145,9 @@ func ParseClients(r io.Reader) (Clients, error) {
 		if len(parts) != 2 {
 			return nil, fmt.Errorf("line %d: want NAME SECRET (two words)", n)
 		}
-		if _, dup := c[parts[0]]; dup {
-			return nil, fmt.Errorf("line %d: the client %q is named twice", n, parts[0])
+		if err := c.Add(parts[0], parts[1]); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
-		c[parts[0]] = parts[1]
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
@@ -157,6 +156,21 @@ func ParseClients(r io.Reader) (Clients, error) {
 		return nil, fmt.Errorf("no clients: write one a line, NAME SECRET")
 	}
 	return c, nil
+}
+
+// Add adds a client. A name or a secret given twice is refused: two
+// clients with one secret could not be told apart in the audit or the rate.
+func (c Clients) Add(name, secret string) error {
+	if _, dup := c[name]; dup {
+		return fmt.Errorf("the client %q is named twice", name)
+	}
+	for other, s := range c {
+		if s == secret {
+			return fmt.Errorf("%q has the same secret as %q: give each client its own", name, other)
+		}
+	}
+	c[name] = secret
+	return nil
 }
 
 // who returns the name of the client whose secret is given. Every secret is

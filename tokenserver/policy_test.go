@@ -173,7 +173,7 @@ func TestParseClients(t *testing.T) {
 	if err != nil || len(c) != 2 || c["app"] != "s3cret-app" {
 		t.Fatalf("%v %v", c, err)
 	}
-	for _, bad := range []string{"", "# only\n", "web\n", "web a\nweb b\n"} {
+	for _, bad := range []string{"", "# only\n", "web\n", "web a\nweb b\n", "web same-secret\napp same-secret\n"} {
 		_, err := ParseClients(strings.NewReader(bad))
 		if err == nil {
 			t.Errorf("%q accepted", bad)
