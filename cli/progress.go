@@ -14,6 +14,8 @@ import (
 )
 
 // progressBars redraws the active uploads and a total line on a terminal,
+// from the queue's own snapshots (a bar library would own a bar per upload
+// and be pushed to: see docs/BENCHMARKS.md for why these stay hand-written),
 // five times a second.
 type progressBars struct {
 	w     io.Writer

@@ -81,6 +81,31 @@ func main() {
 	fmt.Printf("| a loop of `curl -F` | %.2f s | %.0f |\n", loopT.Seconds(), n/loopT.Seconds())
 	fmt.Printf("| 8 parallel `curl -F` loops | %.2f s | %.0f |\n", parT.Seconds(), n/parT.Seconds())
 	fmt.Printf("\nupload vs curl loop: %.1f× faster; vs 8 parallel curls: %.2f×.\n", loopT.Seconds()/upT.Seconds(), parT.Seconds()/upT.Seconds())
+
+	static := filepath.Join(work, "imagekit-uploader-static")
+	cmd := exec.Command("go", "build", "-tags", "nogui", "-o", static, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	check(cmd.Run())
+	big := filepath.Join(work, "big-256.mp4")
+	makeFile(big, 256<<20)
+	fmt.Println("\n### The command line with and without the window linked in (256 MiB upload)")
+	fmt.Println()
+	fmt.Println("| binary | size | `--version`: peak RSS | emulator idle: peak RSS | upload 256 MiB: time | peak RSS |")
+	fmt.Println("|---|---|---|---|---|---|")
+	for _, b := range []struct{ name, path string }{{"desktop (cgo, Fyne, GL)", *bin}, {"static (`CGO_ENABLED=0 -tags nogui`)", static}} {
+		info, err := os.Stat(b.path)
+		check(err)
+		v := exec.Command(b.path, "--version")
+		check(v.Run())
+		idle := startEmulator(b.path, work)
+		time.Sleep(time.Second)
+		idleRSS := idle.stop()
+		emu := startEmulator(b.path, work)
+		t, rss := timeUpload(b.path, emu.url, big)
+		emu.stop()
+		fmt.Printf("| %s | %.1f MB | %.1f MiB | %.1f MiB | %.2f s | %.1f MiB |\n", b.name, float64(info.Size())/1e6, maxRSS(v), idleRSS, t.Seconds(), rss)
+	}
 }
 
 func check(err error) {
