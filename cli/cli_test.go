@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -256,5 +257,32 @@ func TestPrivateKeyAsPublicKeyRefused(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, "private key") || strings.Contains(out+errs, "private_oops") {
 			t.Errorf("%v: exit %d, %q %q", args, code, out, errs)
 		}
+	}
+}
+
+// TestWindowFlags: the window's flags parse like every command's: with a
+// space or an =, before or after the paths. Before, "--demo-throttle 2MB"
+// was an unknown flag.
+func TestWindowFlags(t *testing.T) {
+	t.Setenv("DISPLAY", ":99")
+	for _, c := range []struct {
+		args []string
+		want Window
+	}{
+		{[]string{"--demo-throttle", "2MB", "a.jpg"}, Window{Demo: true, DemoThrottle: 2 << 20, Paths: []string{"a.jpg"}}},
+		{[]string{"a.jpg", "--demo-throttle=1KB", "b/"}, Window{Demo: true, DemoThrottle: 1 << 10, Paths: []string{"a.jpg", "b/"}}},
+		{[]string{"--demo", "--", "-odd.jpg"}, Window{Demo: true, Paths: []string{"-odd.jpg"}}},
+		{[]string{"photos/"}, Window{Paths: []string{"photos/"}}},
+	} {
+		var got Window
+		code := Run(context.Background(), c.args, Stdio{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}, App{
+			OpenWindow: func(_ context.Context, w Window) error { got = w; return nil },
+		})
+		if code != 0 || fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: exit %d, %+v; want %+v", c.args, code, got, c.want)
+		}
+	}
+	if code, _, errs := runCLI(t, "", "--demo-throttle", "fast"); code != 2 || !strings.Contains(errs, "--demo-throttle") {
+		t.Errorf("a bad rate: exit %d, %q", code, errs)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"os"
 	"runtime"
-	"strings"
 )
 
 // Window is what the window is opened with.
@@ -23,26 +22,21 @@ func cmdWindow(ctx context.Context, args []string, std Stdio, open func(context.
 		printHelp(std.Err)
 		return flag.ErrHelp
 	}
+	fs := newFlags(std, "", "[--demo] [--demo-throttle RATE] [PATH...]", "Open the app, with these files and folders added.")
 	var cfg Window
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--demo":
-			cfg.Demo = true
-		case strings.HasPrefix(a, "--demo-throttle="):
-			rate, err := parseSize(strings.TrimPrefix(a, "--demo-throttle="))
-			if err != nil {
-				return usagef("--demo-throttle: %v", err)
-			}
-			cfg.Demo, cfg.DemoThrottle = true, rate
-		case a == "--":
-			cfg.Paths = append(cfg.Paths, args[i+1:]...)
-			i = len(args)
-		case strings.HasPrefix(a, "-"):
-			return usagef("unknown flag %q (the window takes --demo, --demo-throttle=RATE and paths)", a)
-		default:
-			cfg.Paths = append(cfg.Paths, a)
+	fs.BoolVar(&cfg.Demo, "demo", false, "a local server and the demo key: nothing leaves this computer")
+	throttle := fs.String("demo-throttle", "", "the demo, with uploads slowed to RATE a second (e.g. 2MB), like a real network")
+	paths, err := fs.parseInterleaved(args)
+	if err != nil {
+		return err
+	}
+	cfg.Paths = paths
+	if *throttle != "" {
+		rate, err := parseSize(*throttle)
+		if err != nil {
+			return usagef("--demo-throttle: %v", err)
 		}
+		cfg.Demo, cfg.DemoThrottle = true, rate
 	}
 	if open == nil {
 		return configError{errors.New("this build has no window (it was built with -tags nogui): use the commands, e.g. 'imagekit-uploader upload ...'")}
