@@ -1,10 +1,15 @@
 package emulator
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/http"
+	"path"
 	"strings"
 	"unicode"
+
+	"imagekit-uploader/signer"
 )
 
 // The upload fields ImageKit's v2 API knows; any other field is refused.
@@ -76,4 +81,118 @@ func splitTags(tags string) []string {
 		}
 	}
 	return out
+}
+
+// accept applies ImageKit's rules and stores the file.
+func (s *Server) accept(in incoming, reused bool) (*signer.Claims, *Result, error) {
+	if !in.hasToken || in.token == "" {
+		return nil, nil, badRequest("Your request does not contain a token. Client-side uploads need a signed token field.")
+	}
+	if reused {
+		return nil, nil, badRequest("This token has been used before. Every upload request, retries included, needs a new token.")
+	}
+	claims, err := s.verifier.Verify(in.token)
+	var ve *signer.VerifyError
+	switch {
+	case errors.Is(err, signer.ErrUnknownKey):
+		return nil, nil, &apiError{status: http.StatusUnauthorized, message: "Your account cannot be authenticated: the public key in the token is not valid.",
+			help: "Check the public key in the ImageKit dashboard's Developer options."}
+	case errors.As(err, &ve) && strings.Contains(ve.Reason, "signature"):
+		return nil, nil, &apiError{status: http.StatusForbidden, message: "Your request's token could not be authenticated: it was not signed with this account's private key.",
+			help: "Check that the private key matches the public key."}
+	case err != nil:
+		return nil, nil, badRequest("Invalid token: %v.", err)
+	}
+	if err := matchClaims(in.fields, claims.Fields); err != nil {
+		return claims, nil, err
+	}
+	for k := range in.fields {
+		if !knownFields[k] {
+			return claims, nil, badRequest("Unknown parameter %s.", k)
+		}
+	}
+	for _, k := range boolFields {
+		if v, ok := in.fields[k]; ok && v != "true" && v != "false" {
+			return claims, nil, badRequest("%s must be true or false, not %q.", k, v)
+		}
+	}
+	if !in.hasFile {
+		return claims, nil, badRequest("Missing file parameter for upload.")
+	}
+	name := in.fields["fileName"]
+	if name == "" {
+		return claims, nil, badRequest("Missing fileName parameter for upload.")
+	}
+	// Dots survive ImageKit's renaming, and "." or ".." joined to the folder
+	// would name the folder itself or its parent: a new version of a file
+	// elsewhere. Refused, as the uploader's own pre-check refuses them,
+	// rather than stored under a name the sender never chose (such as "_").
+	if name == "." || name == ".." {
+		return claims, nil, badRequest("Invalid fileName %q: it names a folder, not a file.", name)
+	}
+	if err := checkTags(in.fields["tags"]); err != nil {
+		return claims, nil, badRequest("%v.", err)
+	}
+	folder, err := cleanFolder(in.fields["folder"])
+	if err != nil {
+		return claims, nil, badRequest("%v.", err)
+	}
+	if in.tooBig {
+		return claims, nil, &apiError{status: http.StatusRequestEntityTooLarge,
+			message: fmt.Sprintf("The file is %d bytes; this account accepts files up to %d bytes.", in.size, s.cfg.maxFileSize),
+			help:    "Upgrade the plan or upload a smaller file."}
+	}
+	if in.size == 0 {
+		return claims, nil, badRequest("The file is empty.")
+	}
+	name = sanitizeName(name)
+	unique := in.fields["useUniqueFileName"] != "false"
+	mode := placeVersion
+	switch {
+	case unique:
+		mode = placeNew
+	case in.fields["overwriteFile"] == "false":
+		mode = placeNoReplace
+	}
+	v := Version{Size: in.size, SHA256: in.sha, ContentType: in.contentType, Created: s.now()}
+	private := in.fields["isPrivateFile"] == "true"
+	for try := 0; ; try++ {
+		final := name
+		if unique {
+			final = withSuffix(name)
+		}
+		p := path.Join(folder, final)
+		f, ver, err := s.store.place(p, in.blob, v, mode, private, splitTags(in.fields["tags"]))
+		var pe *placeError
+		if errors.As(err, &pe) && mode == placeNew && try < 3 {
+			continue
+		}
+		if errors.As(err, &pe) {
+			return claims, nil, badRequest("%s", pe.msg)
+		}
+		if err != nil {
+			return claims, nil, &apiError{status: http.StatusInternalServerError, message: "The server could not store the file."}
+		}
+		return claims, &Result{
+			FileID: f.FileID, Name: final, FilePath: p, Size: ver.Size,
+			URL: s.URL + "/files" + p, ThumbnailURL: s.URL + "/thumbnails" + p,
+			VersionID: ver.ID, VersionName: ver.Name,
+		}, nil
+	}
+}
+
+const suffixChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// withSuffix adds ImageKit's random suffix before the extension: a.jpg -> a_Xy12AbCd9.jpg.
+func withSuffix(name string) string {
+	ext := path.Ext(name)
+	if ext == name {
+		ext = ""
+	}
+	var b [10]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = suffixChars[int(b[i])%len(suffixChars)]
+	}
+	return strings.TrimSuffix(name, ext) + "_" + string(b[:]) + ext
 }

@@ -54,7 +54,7 @@ func (s *store) tempBlob() (*os.File, error) {
 	return os.CreateTemp(filepath.Join(s.dir, "blobs"), "incoming-*")
 }
 
-// conflict says why an upload to path cannot be stored, or "" when it can.
+// placeMode is what placing a file does when its path is taken.
 type placeMode int
 
 const (

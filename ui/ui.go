@@ -37,7 +37,7 @@ type Config struct {
 	// DemoThrottle slows the demo server's reads to this many bytes a second, like a real network.
 	DemoThrottle int64
 	Secrets      keystore.KeyStore // where secrets live; keystore.DefaultKeyStore in the app
-	// StorageDir holds the history and the pending list; the app's storage by default.
+	// StorageDir holds the history and the journal of unfinished uploads; the app's storage by default.
 	StorageDir string
 }
 
