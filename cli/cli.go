@@ -72,9 +72,67 @@ func Run(ctx context.Context, args []string, std Stdio, app App) int {
 				return exitCode(std, c.run(ctx, args[1:], std))
 			}
 		}
+		if err := unknownCommand(args[0]); err != nil {
+			return exitCode(std, err)
+		}
 	}
 	return exitCode(std, cmdWindow(ctx, args, std, app.OpenWindow))
 }
+
+// unknownCommand refuses a first word that is neither a command nor a path
+// that exists (a misspelt command would otherwise open the window with a
+// failed row), suggesting the command it looks like.
+func unknownCommand(word string) error {
+	if strings.HasPrefix(word, "-") {
+		return nil
+	}
+	if _, err := os.Stat(word); err == nil {
+		return nil
+	}
+	best, dist := "", 3 // at most two edits away
+	for _, c := range commands() {
+		if d := editDistance(word, c.name); d < dist {
+			best, dist = c.name, d
+		}
+	}
+	if best != "" {
+		return usagef("unknown command %q (did you mean %q?)", word, best)
+	}
+	return usagef("%q is neither a command nor a file or folder that exists", word)
+}
+
+// editDistance counts the insertions, deletions and substitutions between
+// a and b (Levenshtein).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// exitCodes closes every help text: one rule for all commands.
+const exitCodes = `
+Exit status:
+  0  everything asked for was done
+  1  some files failed (each is reported), or nothing was found to upload
+  2  nothing could be tried: a usage error, the configuration (keys, keyring,
+     certificates, a proxy), or an endpoint that refused the credentials on
+     the first request
+  key status: 0 a key is saved, 1 none is saved, 2 the keyring cannot be reached
+`
 
 func printHelp(w io.Writer) {
 	fmt.Fprint(w, `ImageKit Uploader: upload files to ImageKit.io.
@@ -96,9 +154,15 @@ Commands:
 Environment:
   IMAGEKIT_PUBLIC_KEY    stands in for --public-key
   IMAGEKIT_PRIVATE_KEY   the private key, instead of the OS keyring (scripts, CI)
+  IMAGEKIT_TOKEN_SERVER_SECRET, IMAGEKIT_TOKEN_ENDPOINT_SECRET
+                         one secret, two names: the bearer token-server accepts
+                         (as its client "default") and upload --token-endpoint sends
+  HTTPS_PROXY, NO_PROXY  the proxy for uploads (or --proxy)
+  SSL_CERT_FILE          more certificate authorities to trust (a company proxy's)
 
 Run 'imagekit-uploader COMMAND --help' for a command's flags.
 `)
+	fmt.Fprint(w, exitCodes)
 }
 
 func exitCode(std Stdio, err error) int {
@@ -127,24 +191,30 @@ func exitCode(std Stdio, err error) int {
 var errFailed = errors.New("some work failed")
 
 // flagSet is a flag.FlagSet that reports errors instead of exiting and
-// prints its help (a summary above the flags) only when asked for.
+// prints its help (a summary above the flags) only when asked for: on
+// stdout, so that `--help | less` shows it.
 type flagSet struct {
 	*flag.FlagSet
-	help func()
+	help   func(io.Writer)
+	stdout io.Writer
 }
 
 func newFlags(std Stdio, name, synopsis, about string) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(std.Err)
-	f := &flagSet{FlagSet: fs}
-	f.help = func() {
-		fmt.Fprintf(std.Err, "Usage: imagekit-uploader %s\n\n%s\n", synopsis, strings.TrimSpace(about))
+	f := &flagSet{FlagSet: fs, stdout: std.Out}
+	f.help = func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: imagekit-uploader %s\n\n%s\n", synopsis, strings.TrimSpace(about))
 		has := false
 		fs.VisitAll(func(*flag.Flag) { has = true })
 		if has {
-			fmt.Fprintln(std.Err, "\nFlags:")
+			fmt.Fprintln(w, "\nFlags:")
+			out := fs.Output()
+			fs.SetOutput(w)
 			fs.PrintDefaults()
+			fs.SetOutput(out)
 		}
+		fmt.Fprint(w, exitCodes)
 	}
 	fs.Usage = func() {} // errors are reported once, by exitCode
 	return f
@@ -157,7 +227,7 @@ func (f *flagSet) parse(args []string) error {
 	err := f.Parse(args)
 	f.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
-		f.help()
+		f.help(f.stdout)
 		return flag.ErrHelp
 	}
 	if err != nil {

@@ -69,23 +69,51 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
+// TestHelpExplainsEveryFlag: help that was asked for goes to stdout (so
+// '--help | less' shows it; before, it went to stderr) and exits 0, and
+// every help ends with the exit codes. Help after a usage error goes to
+// stderr with exit 2.
 func TestHelpExplainsEveryFlag(t *testing.T) {
 	for _, c := range []struct {
 		args []string
 		want []string
 	}{
-		{[]string{"key", "--help"}, []string{"key set", "key status", "key delete"}},
+		{[]string{"--help"}, []string{"upload", "token-server", keystore.EnvPrivateKey, EnvTokenServerSecret, EnvTokenEndpointSecret, "HTTPS_PROXY", "SSL_CERT_FILE"}},
+		{[]string{"help"}, []string{"Commands:"}},
+		{[]string{"key", "--help"}, []string{"key set", "key status", "key delete", "2 the keyring cannot be reached"}},
 		{[]string{"token-server", "--help"}, []string{"-listen", "-public-key", "-allow-origin", EnvTokenServerSecret}},
+		{[]string{"upload", "--help"}, []string{"-proxy", `"kind"`, "mayBeUploaded", "skipped"}},
+		{[]string{"emulator", "--help"}, []string{"--key-file"}},
 	} {
-		code, _, errs := runCLI(t, "", c.args...)
-		if code != 0 {
-			t.Errorf("%v: exit %d", c.args, code)
+		code, out, errs := runCLI(t, "", c.args...)
+		if code != 0 || errs != "" {
+			t.Errorf("%v: exit %d, stderr %q", c.args, code, errs)
 		}
-		for _, w := range c.want {
-			if !strings.Contains(errs, w) {
-				t.Errorf("%v: help lacks %q:\n%s", c.args, w, errs)
+		for _, w := range append(c.want, "Exit status:") {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v: help on stdout lacks %q", c.args, w)
 			}
 		}
+	}
+	code, out, errs := runCLI(t, "", "key")
+	if code != 2 || out != "" || !strings.Contains(errs, "key set") {
+		t.Errorf("key with no command: exit %d, stdout %q", code, out)
+	}
+}
+
+// TestUnknownCommand: a misspelt command is not taken for a path (before, it
+// opened the window with a failed row, or panicked without a display).
+func TestUnknownCommand(t *testing.T) {
+	code, out, errs := runCLI(t, "", "uplaod", "extra.jpg")
+	if code != 2 || out != "" || !strings.Contains(errs, `unknown command "uplaod" (did you mean "upload"?)`) {
+		t.Fatalf("exit %d, %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "frobnicate"); code != 2 || !strings.Contains(errs, "neither a command nor a file") {
+		t.Fatalf("exit %d, %q", code, errs)
+	}
+	// An existing path is a path: the window (none in this build) is asked for.
+	if code, _, errs := runCLI(t, "", t.TempDir()); code != 2 || !strings.Contains(errs, "no window") {
+		t.Fatalf("a folder: exit %d, %q", code, errs)
 	}
 }
 
@@ -265,6 +293,9 @@ func TestPrivateKeyAsPublicKeyRefused(t *testing.T) {
 // was an unknown flag.
 func TestWindowFlags(t *testing.T) {
 	t.Setenv("DISPLAY", ":99")
+	t.Chdir(t.TempDir()) // the paths exist: a first word that is no path is an unknown command
+	os.WriteFile("a.jpg", []byte("a"), 0o644)
+	os.Mkdir("b", 0o755)
 	for _, c := range []struct {
 		args []string
 		want Window
@@ -272,7 +303,7 @@ func TestWindowFlags(t *testing.T) {
 		{[]string{"--demo-throttle", "2MB", "a.jpg"}, Window{Demo: true, DemoThrottle: 2 << 20, Paths: []string{"a.jpg"}}},
 		{[]string{"a.jpg", "--demo-throttle=1KB", "b/"}, Window{Demo: true, DemoThrottle: 1 << 10, Paths: []string{"a.jpg", "b/"}}},
 		{[]string{"--demo", "--", "-odd.jpg"}, Window{Demo: true, Paths: []string{"-odd.jpg"}}},
-		{[]string{"photos/"}, Window{Paths: []string{"photos/"}}},
+		{[]string{"b/"}, Window{Paths: []string{"b/"}}},
 	} {
 		var got Window
 		code := Run(context.Background(), c.args, Stdio{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}, App{

@@ -172,10 +172,10 @@ func TestEmulatorKeyNotOnCommandLine(t *testing.T) {
 	if code, errs := runStopped(t, "", "emulator", "--listen", "127.0.0.1:0", "--key", demo); code != 0 {
 		t.Errorf("the demo pair on the command line: exit %d, %q", code, errs)
 	}
-	code, errs := runStopped(t, "", "emulator", "--help")
+	code, out, _ := runCLI(t, "", "emulator", "--help")
 	for _, w := range []string{"--key-file", keystore.EnvPrivateKey, "stdin"} {
-		if code != 0 || !strings.Contains(errs, w) {
-			t.Errorf("emulator --help (exit %d) does not say %q:\n%s", code, w, errs)
+		if code != 0 || !strings.Contains(out, w) {
+			t.Errorf("emulator --help (exit %d) does not say %q:\n%s", code, w, out)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,11 +28,12 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
   key delete --public-key PK   remove the saved private key`
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 		fs := newFlags(std, "key", "key set|status|delete --public-key PK", about)
-		fs.help()
 		if len(args) == 0 {
+			fs.help(std.Err)
 			return usagef("key needs one of: set, status, delete")
 		}
-		return nil
+		fs.help(std.Out)
+		return flag.ErrHelp
 	}
 	sub := args[0]
 	switch sub {
@@ -126,6 +128,6 @@ func keyStatus(ctx context.Context, pk string, std Stdio) error {
 		fmt.Fprintf(std.Out, "No private key is saved for %s. Save one with: imagekit-uploader key set --public-key %s\n", pk, pk)
 		return errFailed
 	default:
-		return err
+		return keyError(err) // the keyring cannot be reached: exit 2
 	}
 }

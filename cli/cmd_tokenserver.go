@@ -133,7 +133,7 @@ func loadClients(file string) (tokenserver.Clients, error) {
 			return nil, configError{fmt.Errorf("--secrets-file %s: %w", file, err)}
 		}
 	}
-	if secret := os.Getenv(EnvTokenServerSecret); secret != "" {
+	if secret := bearerSecret(); secret != "" {
 		if err := clients.Add("default", secret); err != nil {
 			return nil, configError{fmt.Errorf("%s and --secrets-file: %w", EnvTokenServerSecret, err)}
 		}

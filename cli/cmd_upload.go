@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -22,13 +24,20 @@ import (
 	"imagekit-uploader/uploader"
 )
 
-// EnvTokenEndpointSecret is the bearer secret for --token-endpoint.
+// EnvTokenEndpointSecret is the bearer secret for --token-endpoint: the
+// same secret as token-server's EnvTokenServerSecret, and either name works
+// for both commands.
 const EnvTokenEndpointSecret = "IMAGEKIT_TOKEN_ENDPOINT_SECRET"
 
+// bearerSecret is the token endpoint's bearer, under either of its names.
+func bearerSecret() string {
+	return cmp.Or(os.Getenv(EnvTokenEndpointSecret), os.Getenv(EnvTokenServerSecret))
+}
+
 type uploadFlags struct {
-	endpoint, publicKey, folder, tags, fileName, plan, tokenEndpoint string
-	unique, overwrite, private, asJSON                               bool
-	concurrency, retries                                             int
+	endpoint, publicKey, folder, tags, fileName, plan, tokenEndpoint, proxy string
+	unique, overwrite, private, asJSON                                      bool
+	concurrency, retries                                                    int
 }
 
 func cmdUpload(ctx context.Context, args []string, std Stdio) error {
@@ -39,15 +48,20 @@ Hidden files inside folders are skipped; the same file given twice is sent once.
 
 Each request is signed here with the private key from the OS keyring (or
 IMAGEKIT_PRIVATE_KEY), or by a team's token endpoint (--token-endpoint, with
-its bearer secret in IMAGEKIT_TOKEN_ENDPOINT_SECRET).
+its bearer secret in IMAGEKIT_TOKEN_ENDPOINT_SECRET or
+IMAGEKIT_TOKEN_SERVER_SECRET: one secret, two names).
 
-Output: one line per file on stdout (with --json, one JSON object per line:
-path, status uploaded|already-uploaded|failed|skipped, and the result or the
-error); progress
-bars on stderr when it is a terminal. Exit status: 0 when every file uploaded,
-1 when any failed or none was found to upload, 2 for a usage or configuration
-error. Flags may come before or after the paths; after -- every argument is a
-path.`)
+Output: one line per file on stdout; progress bars on stderr when it is a
+terminal. With --json, one object per line: "path", "status" (uploaded,
+already-uploaded, failed or skipped), then the result ("fileId", "name",
+"filePath", "url", "size", "versionInfo"), or "error" {"kind", "message",
+"status", "requestId", "mayBeUploaded"}, or for a skipped path its "reason".
+An error's kind is check (refused before sending), file (the local file),
+network, server (the server's answer), config (keys, certificates, a proxy),
+or canceled.
+If the first answers refuse the credentials, or the setup is at fault, the
+command stops at once and exits 2. Flags may come before or after the paths;
+after -- every argument is a path.`)
 	var f uploadFlags
 	fs.StringVar(&f.endpoint, "endpoint", uploader.DefaultEndpoint, "upload URL (plain http only to localhost)")
 	fs.StringVar(&f.publicKey, "public-key", os.Getenv(keystore.EnvPublicKey), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")
@@ -62,6 +76,7 @@ path.`)
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
 	fs.StringVar(&f.tokenEndpoint, "token-endpoint", "", "get tokens from this POST /auth endpoint instead of signing here")
+	fs.StringVar(&f.proxy, "proxy", uploader.ProxyEnvironment, "send through this proxy (http://[user:password@]host:port), or none (default: HTTPS_PROXY)")
 	paths, err := fs.parseInterleaved(args)
 	if err != nil {
 		return err
@@ -80,6 +95,9 @@ path.`)
 	client := uploader.NewClient(f.endpoint, tokens)
 	client.Retries = f.retries
 	client.Notice = func(s string) { fmt.Fprintln(std.Err, "note:", s) }
+	if err := client.UseProxy(f.proxy); err != nil {
+		return usagef("--proxy: %v", err)
+	}
 
 	items, skipped, err := uploader.CollectContext(ctx, paths)
 	if err != nil {
@@ -95,7 +113,26 @@ path.`)
 	for _, s := range skipped {
 		out.skip(s)
 	}
-	q.OnFinish = out.finished
+	// Credentials refused before anything went up, or a setup fault: no file
+	// can succeed, so the command stops and says so once.
+	var stop struct {
+		sync.Mutex
+		err      error
+		uploaded bool
+	}
+	q.OnFinish = func(j uploader.Job) {
+		stop.Lock()
+		stop.uploaded = stop.uploaded || j.State == uploader.Done || j.State == uploader.AlreadyUploaded
+		if err := refusal(j.Err); err != nil && !stop.uploaded && stop.err == nil {
+			stop.err = err
+			cancel()
+		}
+		stopped := stop.err != nil
+		stop.Unlock()
+		if !stopped {
+			out.finished(j)
+		}
+	}
 	q.Add(items, fields)
 	if f.fileName != "" {
 		q.Update(q.Jobs()[0].ID, func(r *uploader.Request) { r.FileName = f.fileName })
@@ -110,6 +147,9 @@ path.`)
 	q.Wait(context.Background()) // ctx's end cancels every job through qctx; wait for them to say so
 	if bars != nil {
 		bars.stop()
+	}
+	if stop.err != nil {
+		return stop.err
 	}
 	t := q.Totals()
 	elapsed := time.Since(start)
@@ -173,9 +213,9 @@ func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, er
 		if err := uploader.CheckEndpoint(f.tokenEndpoint); err != nil {
 			return nil, usagef("--token-endpoint: %v", err)
 		}
-		secret := os.Getenv(EnvTokenEndpointSecret)
+		secret := bearerSecret()
 		if secret == "" {
-			return nil, usagef("set %s to the token endpoint's bearer secret", EnvTokenEndpointSecret)
+			return nil, usagef("set %s (or %s) to the token endpoint's bearer secret", EnvTokenEndpointSecret, EnvTokenServerSecret)
 		}
 		return uploader.RemoteTokens{URL: f.tokenEndpoint, Secret: secret, PublicKey: f.publicKey}, nil
 	}
@@ -220,9 +260,49 @@ type jsonLine struct {
 }
 
 type jsonError struct {
-	Status    int    `json:"status,omitempty"`
-	Message   string `json:"message"`
-	RequestID string `json:"requestId,omitempty"`
+	Kind          string `json:"kind"` // check, file, network, server or config
+	Status        int    `json:"status,omitempty"`
+	Message       string `json:"message"`
+	RequestID     string `json:"requestId,omitempty"`
+	MayBeUploaded bool   `json:"mayBeUploaded,omitempty"`
+}
+
+// kindOf sorts an upload's error for scripts.
+func kindOf(err error) string {
+	switch {
+	case errors.As(err, new(*uploader.CheckError)):
+		return "check"
+	case errors.As(err, new(*uploader.FileError)):
+		return "file"
+	case errors.As(err, new(*uploader.SetupError)), errors.As(err, new(*uploader.TokenEndpointError)):
+		return "config"
+	case errors.As(err, new(*uploader.APIError)):
+		if ae := new(uploader.APIError); errors.As(err, &ae) && ae.KeyRejected() {
+			return "config"
+		}
+		return "server"
+	}
+	return "network"
+}
+
+// refusal words, for the command line, a failure that no other file can
+// escape: the credentials refused (by ImageKit, or by the token endpoint),
+// or a setup fault. It is nil for any other failure.
+func refusal(err error) error {
+	var ae *uploader.APIError
+	var te *uploader.TokenEndpointError
+	var se *uploader.SetupError
+	switch {
+	case errors.As(err, &se):
+		return configError{se}
+	case errors.As(err, &te) && te.Status == http.StatusUnauthorized:
+		return configError{fmt.Errorf("%w: check %s (or %s)", te, EnvTokenEndpointSecret, EnvTokenServerSecret)}
+	case errors.As(err, &te) && te.Status == http.StatusForbidden && strings.Contains(te.Message, "publicKey"):
+		return configError{fmt.Errorf("%w: check --public-key (or %s)", te, keystore.EnvPublicKey)}
+	case errors.As(err, &ae) && ae.KeyRejected():
+		return configError{fmt.Errorf("ImageKit refused the key (%d %s): check --public-key and the private key ('imagekit-uploader key status')", ae.Status, ae.Message)}
+	}
+	return nil
 }
 
 func (r *uploadReport) write(l jsonLine, text string) {
@@ -272,12 +352,13 @@ func (r *uploadReport) finished(j uploader.Job) {
 			fmt.Sprintf("already   %s: ImageKit has %s from an upload whose answer was lost; not sent again", printable(path), printable(au.FilePath)))
 		return
 	}
-	e := &jsonError{Message: "canceled"}
+	e := &jsonError{Kind: "canceled", Message: "canceled"}
 	if j.Err != nil {
-		e.Message = j.Err.Error()
+		e.Kind, e.Message = kindOf(j.Err), j.Err.Error()
+		e.MayBeUploaded = errors.As(j.Err, new(*uploader.MaybeUploadedError))
 	}
 	var ae *uploader.APIError
-	if errors.As(j.Err, &ae) {
+	if errors.As(j.Err, &ae) && !e.MayBeUploaded {
 		e.Status, e.Message, e.RequestID = ae.Status, ae.Message, ae.RequestID
 		if ae.KeyRejected() {
 			e.Message = "key rejected: " + ae.Message

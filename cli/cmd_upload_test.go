@@ -96,9 +96,11 @@ func TestUploadWrongKey(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "a.jpg")
 	os.WriteFile(p, []byte("a"), 0o644)
 	t.Setenv(keystore.EnvPrivateKey, "private_wrong")
-	code, out, _ := runCLI(t, "", uploadArgs(srv, p)...)
-	if code != 1 || !strings.Contains(out, "key rejected") {
-		t.Fatalf("exit %d: %q", code, out)
+	// Refused on the first request, nothing can succeed: it stops and says
+	// so once, exit 2 (before: every file failed one by one, exit 1).
+	code, out, errs := runCLI(t, "", uploadArgs(srv, p)...)
+	if code != 2 || out != "" || !strings.Contains(errs, "ImageKit refused the key") || !strings.Contains(errs, "key status") {
+		t.Fatalf("exit %d: %q %q", code, out, errs)
 	}
 }
 

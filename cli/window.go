@@ -19,7 +19,7 @@ type Window struct {
 // with") are added to the list at once.
 func cmdWindow(ctx context.Context, args []string, std Stdio, open func(context.Context, Window) error) error {
 	if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
-		printHelp(std.Err)
+		printHelp(std.Out)
 		return flag.ErrHelp
 	}
 	fs := newFlags(std, "", "[--demo] [--demo-throttle RATE] [PATH...]", "Open the app, with these files and folders added.")

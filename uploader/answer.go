@@ -80,6 +80,9 @@ func readAnswer(resp *http.Response, stall, total time.Duration, abort context.C
 		res.Raw, res.RequestID = raw, reqID
 		return &res, nil
 	}
+	if resp.StatusCode == http.StatusProxyAuthRequired {
+		return nil, setupProblem(errors.New("Proxy Authentication Required"), "")
+	}
 	ae := &APIError{Status: resp.StatusCode, RequestID: reqID, Retry: retryAfter(resp.Header)}
 	var e struct{ Message, Help string }
 	if json.Unmarshal(raw, &e) == nil && e.Message != "" {

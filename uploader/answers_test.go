@@ -446,3 +446,50 @@ func TestTokenEndpointRateLimitIsWaitedFor(t *testing.T) {
 		t.Fatalf("a policy refusal: %v", err)
 	}
 }
+
+// TestUntrustedCertificateFailsAtOnce: a certificate this computer does not
+// trust (a company proxy that inspects HTTPS) will not fix itself; before,
+// it was retried for 12 s as a network error and shown in x509's words.
+func TestUntrustedCertificateFailsAtOnce(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
+	defer srv.Close()
+	c := plainClient(srv.URL)
+	c.Retries = 5
+	_, err := uploadOne(t, c, DefaultFields())
+	var se *SetupError
+	if !errors.As(err, &se) || !strings.Contains(se.Reason, "SSL_CERT_FILE") || retryable(err) {
+		t.Fatalf("got %v (retryable %v), want a setup error that says what to do", err, retryable(err))
+	}
+	ep := RemoteTokens{URL: srv.URL, Secret: "s", PublicKey: "public_x"}
+	if _, err := ep.Token(context.Background(), map[string]string{"fileName": "a"}, time.Minute); !errors.As(err, &se) {
+		t.Fatalf("the token endpoint: %v, want a setup error", err)
+	}
+}
+
+// TestProxies: a proxy setting is none, the environment's, or a URL; a
+// proxy that wants a password says so, and is not retried.
+func TestProxies(t *testing.T) {
+	for _, bad := range []string{"proxy.example:3128", "ftp://proxy.example", "http://"} {
+		if _, err := ProxyFunc(bad); err == nil {
+			t.Errorf("%q accepted as a proxy", bad)
+		}
+	}
+	var through atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		through.Add(1)
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Proxy-Authenticate", `Basic realm="corp"`)
+		w.WriteHeader(http.StatusProxyAuthRequired)
+	}))
+	defer proxy.Close()
+	c := plainClient("http://upload.example/api/v2/files/upload")
+	if err := c.UseProxy(proxy.URL); err != nil {
+		t.Fatal(err)
+	}
+	_, err := uploadOne(t, c, DefaultFields())
+	var se *SetupError
+	if !errors.As(err, &se) || !strings.Contains(se.Reason, "user name and password") || through.Load() != 1 {
+		t.Fatalf("through a proxy that wants a password: %v after %d requests", err, through.Load())
+	}
+}

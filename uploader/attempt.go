@@ -74,6 +74,9 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 			}
 			return nil, context.Cause(ctx)
 		}
+		if se := setupProblem(err, "the upload server"); se != nil {
+			return nil, se
+		}
 		if errors.Is(err, ErrFileChanged) {
 			return nil, &FileError{Path: r.Path, Reason: ErrFileChanged.Error(), Err: ErrFileChanged}
 		}

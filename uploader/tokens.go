@@ -78,6 +78,9 @@ func (r RemoteTokens) Token(ctx context.Context, fields map[string]string, valid
 	c.CheckRedirect = refuseRedirect // the bearer is for this endpoint only
 	resp, err := c.Do(req)
 	if err != nil {
+		if se := setupProblem(err, "the token endpoint"); se != nil {
+			return "", se
+		}
 		return "", &NetworkError{Err: fmt.Errorf("token endpoint: %w", err)}
 	}
 	defer resp.Body.Close()

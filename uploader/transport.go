@@ -2,6 +2,9 @@ package uploader
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,6 +27,77 @@ func NewHTTPClient() *http.Client {
 		WriteBufferSize:       64 << 10, // small: progress counts what left this buffer
 		ForceAttemptHTTP2:     false,    // HTTP/1.1: one upload per connection, as curl does
 	}}
+}
+
+// Proxy settings: ProxyFromEnvironment (HTTPS_PROXY, NO_PROXY) unless told
+// otherwise, as a person's Settings or --proxy say.
+const (
+	ProxyEnvironment = ""     // HTTPS_PROXY and NO_PROXY, as Go reads them
+	ProxyNone        = "none" // straight to the server
+)
+
+// ProxyFunc turns a proxy setting (ProxyEnvironment, ProxyNone or a URL,
+// e.g. http://user:password@proxy.example:3128) into what http.Transport
+// takes.
+func ProxyFunc(setting string) (func(*http.Request) (*url.URL, error), error) {
+	switch setting {
+	case ProxyEnvironment:
+		return http.ProxyFromEnvironment, nil
+	case ProxyNone:
+		return nil, nil
+	}
+	u, err := url.Parse(setting)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+		return nil, fmt.Errorf("proxy %q is not a proxy URL: give http://host:port (with user:password@ if it asks), or none", setting)
+	}
+	return http.ProxyURL(u), nil
+}
+
+// UseProxy makes the client's uploads, and a token endpoint it asks, go
+// through the proxy setting (see ProxyFunc).
+func (c *Client) UseProxy(setting string) error {
+	proxy, err := ProxyFunc(setting)
+	if err != nil {
+		return err
+	}
+	hc := NewHTTPClient()
+	hc.Transport.(*http.Transport).Proxy = proxy
+	c.HTTP = hc
+	if rt, ok := c.Tokens.(RemoteTokens); ok {
+		rt.HTTP = &http.Client{Transport: hc.Transport, Timeout: 30 * time.Second}
+		c.Tokens = rt
+	}
+	return nil
+}
+
+// SetupError is a problem with this computer's setup, not the network's
+// luck or the server's: a certificate it does not trust, a proxy that wants
+// a password. No retry cures it; a person must.
+type SetupError struct {
+	Reason string
+	Err    error
+}
+
+func (e *SetupError) Error() string { return e.Reason }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// setupProblem recognises, in a failed exchange, what only the setup can fix.
+func setupProblem(err error, what string) error {
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &unknown), errors.As(err, &verify) && errors.As(verify.Err, &unknown):
+		return &SetupError{Err: err, Reason: what + "'s certificate is signed by an authority this computer does not trust. " +
+			"A company proxy or an antivirus that inspects HTTPS does this: add its CA certificate to the system's certificates, " +
+			"or point SSL_CERT_FILE at it (" + err.Error() + ")"}
+	case errors.As(err, &invalid), errors.As(err, &host), errors.As(err, &verify):
+		return &SetupError{Err: err, Reason: what + "'s certificate is not valid for it: check the address, and the computer's clock (" + err.Error() + ")"}
+	case strings.Contains(err.Error(), "Proxy Authentication Required"):
+		return &SetupError{Err: err, Reason: "the proxy asks for a user name and password: give them in the proxy's URL (http://user:password@proxy:port), in Settings, --proxy or HTTPS_PROXY"}
+	}
+	return nil
 }
 
 // dialNoLinger dials with SO_LINGER 0: closing a connection resets it and

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"imagekit-uploader/keystore"
+	"imagekit-uploader/signer"
+	"imagekit-uploader/tokenserver"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// TestTokenEndpointRefusalsExit2: a wrong bearer, or a public key the
+// endpoint does not sign for, refuses the first request: the command stops
+// and says what to check, exit 2. Before, every file failed (exit 1) with
+// "check it in Settings", which means nothing here. Either name of the
+// secret works.
+func TestTokenEndpointRefusalsExit2(t *testing.T) {
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	ep := httptest.NewServer(&tokenserver.TokenHandler{Signer: s, Clients: tokenserver.Clients{"team": "right-secret"}})
+	defer ep.Close()
+	dir := t.TempDir()
+	for _, n := range []string{"a.jpg", "b.jpg", "c.jpg"} {
+		os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644)
+	}
+	run := func(pk string) (int, string, string) {
+		return runCLI(t, "", "upload", "--json", "--endpoint", srv.UploadURL, "--token-endpoint", ep.URL, "--public-key", pk, dir)
+	}
+	t.Setenv(EnvTokenServerSecret, "")
+	t.Setenv(EnvTokenEndpointSecret, "wrong-secret")
+	code, out, errs := run(imagekittest.DemoPublicKey)
+	if code != 2 || out != "" || !strings.Contains(errs, EnvTokenEndpointSecret) || strings.Contains(errs, "Settings") {
+		t.Errorf("a wrong bearer: exit %d, %q %q", code, out, errs)
+	}
+	t.Setenv(EnvTokenEndpointSecret, "")
+	t.Setenv(EnvTokenServerSecret, "right-secret") // the other name of the same secret
+	if code, out, errs := run("public_other"); code != 2 || out != "" || !strings.Contains(errs, "--public-key") {
+		t.Errorf("a public key it does not sign for: exit %d, %q %q", code, out, errs)
+	}
+	if code, out, errs := run(imagekittest.DemoPublicKey); code != 0 || strings.Count(out, `"uploaded"`) != 3 {
+		t.Errorf("with the secret under its other name: exit %d, %q %q", code, out, errs)
+	}
+	if n := len(srv.Requests()); n != 3 {
+		t.Errorf("%d uploads reached the server, want only the 3 good ones", n)
+	}
+}
+
+// TestKeyStatusExitCodes: 0 saved, 1 not saved, 2 the keyring cannot be
+// reached (before: 1, as for a key not saved).
+func TestKeyStatusExitCodes(t *testing.T) {
+	t.Setenv(keystore.EnvPrivateKey, "")
+	keyring.MockInit()
+	if code, _, _ := runCLI(t, "", "key", "status", "--public-key", "public_status"); code != 1 {
+		t.Errorf("none saved: exit %d", code)
+	}
+	runCLI(t, "private_status\n", "key", "set", "--public-key", "public_status")
+	if code, _, _ := runCLI(t, "", "key", "status", "--public-key", "public_status"); code != 0 {
+		t.Errorf("saved: exit %d", code)
+	}
+	keyring.MockInitWithError(errors.New("The name org.freedesktop.secrets was not provided by any .service files"))
+	defer keyring.MockInit()
+	if code, _, errs := runCLI(t, "", "key", "status", "--public-key", "public_status"); code != 2 || !strings.Contains(errs, keystore.EnvPrivateKey) {
+		t.Errorf("keyring unreachable: exit %d, %q", code, errs)
+	}
+}
+
+// TestJSONFailuresHaveAKind: every failure line says what kind of failure it
+// is, local or the server's, in one shape.
+func TestJSONFailuresHaveAKind(t *testing.T) {
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	t.Setenv(keystore.EnvPrivateKey, "")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "empty.jpg"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "refused.jpg"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".hidden.jpg"), []byte("x"), 0o644)
+	srv.Script(imagekittest.Fault{Status: 400, Message: "Your request contains invalid parameters."})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errs syncBuffer
+	run(ctx, uploadArgs(srv, "--json", "--concurrency", "1", dir, filepath.Join(dir, "missing.jpg")), Stdio{In: strings.NewReader(""), Out: &out, Err: &errs})
+	lines := jsonLines(t, out.String())
+	for name, kind := range map[string]string{"empty.jpg": "check", "missing.jpg": "file", "refused.jpg": "server"} {
+		l := lines[name]
+		e, _ := l["error"].(map[string]any)
+		if l["status"] != "failed" || e["kind"] != kind || e["message"] == "" {
+			t.Errorf("%s: %v; want a failure of kind %s", name, l, kind)
+		}
+	}
+	if l := lines[".hidden.jpg"]; l["status"] != "skipped" || l["reason"] == "" {
+		t.Errorf("hidden file: %v", l)
+	}
+}
