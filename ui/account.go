@@ -30,6 +30,7 @@ type Account struct {
 	TokenURL    string
 	Plan        uploader.Plan
 	Concurrency int
+	Proxy       string // uploader.ProxyEnvironment, uploader.ProxyNone or a proxy URL
 }
 
 const (
@@ -39,6 +40,7 @@ const (
 	prefTokenURL    = "account.tokenURL"
 	prefPlan        = "account.plan"
 	prefConcurrency = "account.concurrency"
+	prefProxy       = "account.proxy"
 )
 
 func loadAccount(p fyne.Preferences) Account {
@@ -49,6 +51,7 @@ func loadAccount(p fyne.Preferences) Account {
 		TokenURL:    p.String(prefTokenURL),
 		Plan:        uploader.Plan(p.StringWithFallback(prefPlan, string(uploader.PlanFree))),
 		Concurrency: p.IntWithFallback(prefConcurrency, uploader.DefaultConcurrency),
+		Proxy:       p.StringWithFallback(prefProxy, uploader.ProxyEnvironment),
 	}
 }
 
@@ -58,6 +61,7 @@ func (a Account) save(p fyne.Preferences) {
 	p.SetString(prefMode, string(a.Mode))
 	p.SetString(prefTokenURL, a.TokenURL)
 	p.SetString(prefPlan, string(a.Plan))
+	p.SetString(prefProxy, a.Proxy)
 	p.SetInt(prefConcurrency, a.Concurrency)
 }
 
@@ -79,6 +83,9 @@ func (a Account) check() error {
 	}
 	if err := uploader.CheckEndpoint(a.Endpoint); err != nil {
 		return fmt.Errorf("upload endpoint: %w", err)
+	}
+	if _, err := uploader.ProxyFunc(a.Proxy); err != nil {
+		return err
 	}
 	if a.Mode == SignByRequest {
 		if err := uploader.CheckEndpoint(a.TokenURL); err != nil {

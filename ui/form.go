@@ -371,5 +371,8 @@ func (u *UI) client() (*uploader.Client, error) {
 	u.shared.mu.Unlock()
 	c := uploader.NewClient(acct.Endpoint, ts)
 	c.Notice = notice
+	if err := c.UseProxy(acct.Proxy); err != nil {
+		return nil, err
+	}
 	return c, nil
 }

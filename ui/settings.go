@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,8 @@ type settingsDialog struct {
 	mode                            *widget.RadioGroup
 	tokenURL, tokenSecret, endpoint *widget.Entry
 	plan, concurrency               *widget.Select
+	proxyMode                       *widget.Select
+	proxyURL                        *widget.Entry
 	problem                         *widget.Label
 	save                            *widget.Button
 }
@@ -69,6 +72,18 @@ func (u *UI) showSettings(first bool) {
 	for i := 1; i <= uploader.MaxConcurrency; i++ {
 		counts = append(counts, strconv.Itoa(i))
 	}
+	s.proxyURL = widget.NewEntry()
+	s.proxyURL.SetPlaceHolder("http://user:password@proxy.example:3128")
+	s.proxyMode = widget.NewSelect([]string{proxyFromSystem, proxyNone, proxyThis}, func(string) { s.refresh() })
+	switch acct.Proxy {
+	case uploader.ProxyEnvironment:
+		s.proxyMode.SetSelected(proxyFromSystem)
+	case uploader.ProxyNone:
+		s.proxyMode.SetSelected(proxyNone)
+	default:
+		s.proxyMode.SetSelected(proxyThis)
+		s.proxyURL.SetText(acct.Proxy)
+	}
 	s.concurrency = widget.NewSelect(counts, nil)
 	s.concurrency.SetSelected(strconv.Itoa(min(max(acct.Concurrency, 1), uploader.MaxConcurrency)))
 	s.problem = widget.NewLabel("")
@@ -86,10 +101,12 @@ func (u *UI) showSettings(first bool) {
 		widget.NewFormItem("Upload endpoint", s.endpoint),
 		widget.NewFormItem("Plan", s.plan),
 		widget.NewFormItem("Uploads at once", s.concurrency),
+		widget.NewFormItem("Proxy", container.NewVBox(s.proxyMode, s.proxyURL)),
 	)
 	form.Items[1].HintText = "Saved only in the OS keyring, never in a file."
 	form.Items[6].HintText = "ImageKit's, or a local server such as http://127.0.0.1:8087/api/v2/files/upload"
 	form.Items[7].HintText = "For the size check before sending (Free: 25 MB, videos 100 MB)."
+	form.Items[9].HintText = "From the environment: HTTPS_PROXY. A proxy that asks for a password takes it in its URL."
 
 	intro := widget.NewLabel("Your keys are in the ImageKit dashboard under Developer options.")
 	if first {
@@ -151,23 +168,47 @@ func (s *settingsDialog) refresh() {
 	} else {
 		s.privateKey.Disable()
 	}
+	if s.proxyMode.Selected == proxyThis {
+		s.proxyURL.Enable()
+	} else {
+		s.proxyURL.Disable()
+	}
+}
+
+// The proxy choices.
+const (
+	proxyFromSystem = "From the environment"
+	proxyNone       = "None"
+	proxyThis       = "This one:"
+)
+
+// proxySetting is the proxy the dialog says (see uploader.ProxyFunc).
+func (s *settingsDialog) proxySetting() string {
+	switch s.proxyMode.Selected {
+	case proxyNone:
+		return uploader.ProxyNone
+	case proxyThis:
+		return strings.TrimSpace(s.proxyURL.Text)
+	}
+	return uploader.ProxyEnvironment
 }
 
 // checkKeyring says whether a private key is saved, reading the keyring off
 // the UI goroutine; a keyring that cannot be used says what to do.
 func (s *settingsDialog) checkKeyring() {
 	pk := strings.TrimSpace(s.publicKey.Text)
-	if pk == "" {
-		s.keyStatus.SetText("No key saved yet.")
-		return
-	}
 	s.keyStatus.SetText("Checking the keyring…")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_, err := s.u.secrets.store.Load(ctx, pk)
+		// With no public key yet, a name that is never saved still shows
+		// whether the keyring can be reached, locked or missing.
+		_, err := s.u.secrets.store.Load(ctx, cmp.Or(pk, "reachable?"))
 		runOnUI(func() {
 			switch {
+			case pk == "" && errors.Is(err, keystore.ErrNoKey):
+				s.keyStatus.SetText("The OS keyring is ready. No key saved yet.")
+				s.deleteKey.Hide()
 			case err == nil:
 				s.keyStatus.SetText("A private key for this public key is saved in the OS keyring.")
 				s.deleteKey.Show()
@@ -224,6 +265,7 @@ func (s *settingsDialog) onSave() {
 		TokenURL:    strings.TrimSpace(s.tokenURL.Text),
 		Plan:        uploader.Plan(strings.ToLower(s.plan.Selected)),
 		Concurrency: n,
+		Proxy:       s.proxySetting(),
 	}
 	if acct.Endpoint == "" {
 		acct.Endpoint = uploader.DefaultEndpoint

@@ -121,3 +121,45 @@ func TestSettingsSayWhatToDoWhenTheKeyringIsUnavailable(t *testing.T) {
 		}
 	})
 }
+
+// TestSettingsShowTheKeyringAtOnce: with no public key yet, Settings still
+// says at once whether the keyring can be used, and what to do if not.
+// Before, it said "No key saved yet." and the reason came only after Save.
+func TestSettingsShowTheKeyringAtOnce(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	keyring.MockInitWithError(errors.New("The name org.freedesktop.secrets was not provided by any .service files"))
+	defer keyring.MockInit()
+	var s *settingsDialog
+	onUI(func() {
+		u.showSettings(false)
+		s = u.settings
+	})
+	waitFor(t, "the keyring's advice", func() bool { return strings.Contains(s.keyStatus.Text, "install gnome-keyring") })
+	keyring.MockInit()
+	onUI(func() { s.checkKeyring() })
+	waitFor(t, "the keyring ready", func() bool { return strings.Contains(s.keyStatus.Text, "keyring is ready") })
+}
+
+// TestSettingsProxy: a proxy is chosen in Settings, kept across restarts,
+// and a wrong one is refused with the reason.
+func TestSettingsProxy(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() {
+		u.showSettings(false)
+		s := u.settings
+		s.publicKey.SetText("public_proxy")
+		s.privateKey.SetText("private_proxy")
+		s.proxyMode.SetSelected(proxyThis)
+		s.proxyURL.SetText("proxy.example:3128")
+		test.Tap(s.save)
+		if !strings.Contains(s.problem.Text, "not a proxy URL") {
+			t.Errorf("a wrong proxy: %q", s.problem.Text)
+		}
+		s.proxyURL.SetText("http://proxy.example:3128")
+		test.Tap(s.save)
+	})
+	waitFor(t, "the account saved", func() bool { return u.shared.account.PublicKey == "public_proxy" })
+	if got := loadAccount(u.app.Preferences()).Proxy; got != "http://proxy.example:3128" {
+		t.Fatalf("proxy after a restart: %q", got)
+	}
+}
