@@ -32,7 +32,17 @@ echo "== Linux ($version)"
 mkdir -p "$work/linux"
 go build -trimpath -tags release -ldflags "-s -w" -o "$work/linux/imagekit-uploader" .
 fyne package -os linux --release --app-build "$build" --exe "$work/linux/imagekit-uploader" --name "ImageKit Uploader" >/dev/null
-mv "ImageKit Uploader.tar.xz" "dist/$name-linux-amd64.tar.xz"
+# fyne 1.7.4 writes the desktop entry's "%F" (files for "Open with") into the
+# Makefile's command name too, which breaks its install targets: mend that,
+# and have user-install say when ~/.local/bin is not on PATH.
+mkdir "$work/tarball"
+tar -xJf "ImageKit Uploader.tar.xz" -C "$work/tarball" && rm "ImageKit Uploader.tar.xz"
+sed -i 's/^Exec := "imagekit-uploader %F"$/Exec := "imagekit-uploader"/' "$work/tarball/Makefile"
+note='\t@case ":$$PATH:" in *":$(HOME)/.local/bin:"*) ;; *) echo "Note: $(HOME)/.local/bin is not on your PATH: the menu entry works; to run imagekit-uploader in a terminal, add it (for example to ~/.profile)." ;; esac'
+awk -v note="$note" '{ print } /^\tsed -i -e "s,Exec=/ { print note }' "$work/tarball/Makefile" >"$work/Makefile" &&
+  mv "$work/Makefile" "$work/tarball/Makefile"
+grep -q 'is not on your PATH' "$work/tarball/Makefile" || { echo "the Makefile was not mended" >&2; exit 1; }
+tar -cJf "dist/$name-linux-amd64.tar.xz" -C "$work/tarball" Makefile usr
 t1=$(date +%s); echo "   $(( t1 - t0 )) s"
 
 echo "== Windows ($version)"
@@ -69,8 +79,16 @@ if $check; then
   bin=$(find "$work/unpacked" -type f -name imagekit-uploader -perm -u+x | head -1)
   desktop=$(find "$work/unpacked" -name '*.desktop' | head -1)
   [ -n "$bin" ] && [ -n "$desktop" ] || { echo "the tarball lacks the binary or the .desktop file" >&2; exit 1; }
-  grep -q '^Name=ImageKit Uploader$' "$desktop" && grep -q '^Exec=imagekit-uploader' "$desktop" ||
-    { echo "the .desktop file does not name the app and its command:" >&2; cat "$desktop" >&2; exit 1; }
+  grep -q '^Name=ImageKit Uploader$' "$desktop" && grep -q '^Exec=imagekit-uploader %F$' "$desktop" &&
+    grep -q '^MimeType=.*image/jpeg;.*video/mp4;' "$desktop" ||
+    { echo "the .desktop file does not name the app, its command with %F, and the types it opens:" >&2; cat "$desktop" >&2; exit 1; }
+  # user-install into a fresh home whose PATH lacks ~/.local/bin: it installs,
+  # keeps %F, and says what to add to PATH.
+  (cd "$work/unpacked" && HOME="$work/fresh" PATH=/usr/bin:/bin make user-install >"$work/install.log" 2>&1) ||
+    { echo "make user-install failed:" >&2; cat "$work/install.log" >&2; exit 1; }
+  [ -x "$work/fresh/.local/bin/imagekit-uploader" ] && grep -q "^Exec=$work/fresh/.local/bin/imagekit-uploader %F$" "$work/fresh/.local/share/applications/"*.desktop &&
+    grep -q 'is not on your PATH' "$work/install.log" ||
+    { echo "make user-install did not install the command, keep %F, or say it is off PATH:" >&2; cat "$work/install.log" >&2; exit 1; }
   "$bin" --version
   HOME="$work/home" xvfb-run -a -s '-screen 0 1280x800x24' sh -ec '
     "$1" --demo >"$2/app.log" 2>&1 &
