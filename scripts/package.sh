@@ -37,12 +37,12 @@ fyne package -os linux --release --app-build "$build" --exe "$work/linux/imageki
 # and have user-install say when ~/.local/bin is not on PATH.
 mkdir "$work/tarball"
 tar -xJf "ImageKit Uploader.tar.xz" -C "$work/tarball" && rm "ImageKit Uploader.tar.xz"
-sed -i 's/^Exec := "imagekit-uploader %F"$/Exec := "imagekit-uploader"/' "$work/tarball/Makefile"
+mk="$work/tarball/imagekit-uploader/Makefile"
+sed -i 's/^Exec := "imagekit-uploader %F"$/Exec := "imagekit-uploader"/' "$mk"
 note='\t@case ":$$PATH:" in *":$(HOME)/.local/bin:"*) ;; *) echo "Note: $(HOME)/.local/bin is not on your PATH: the menu entry works; to run imagekit-uploader in a terminal, add it (for example to ~/.profile)." ;; esac'
-awk -v note="$note" '{ print } /^\tsed -i -e "s,Exec=/ { print note }' "$work/tarball/Makefile" >"$work/Makefile" &&
-  mv "$work/Makefile" "$work/tarball/Makefile"
-grep -q 'is not on your PATH' "$work/tarball/Makefile" || { echo "the Makefile was not mended" >&2; exit 1; }
-tar -cJf "dist/$name-linux-amd64.tar.xz" -C "$work/tarball" Makefile usr
+awk -v note="$note" '{ print } /^\tsed -i -e "s,Exec=/ { print note }' "$mk" >"$work/Makefile" && mv "$work/Makefile" "$mk"
+grep -q '^Exec := "imagekit-uploader"$' "$mk" && grep -q 'is not on your PATH' "$mk" || { echo "the Makefile was not mended:" >&2; cat "$mk" >&2; exit 1; }
+tar -cJf "dist/$name-linux-amd64.tar.xz" -C "$work/tarball" imagekit-uploader
 t1=$(date +%s); echo "   $(( t1 - t0 )) s"
 
 echo "== Windows ($version)"
@@ -84,7 +84,7 @@ if $check; then
     { echo "the .desktop file does not name the app, its command with %F, and the types it opens:" >&2; cat "$desktop" >&2; exit 1; }
   # user-install into a fresh home whose PATH lacks ~/.local/bin: it installs,
   # keeps %F, and says what to add to PATH.
-  (cd "$work/unpacked" && HOME="$work/fresh" PATH=/usr/bin:/bin make user-install >"$work/install.log" 2>&1) ||
+  (cd "$work/unpacked/imagekit-uploader" && HOME="$work/fresh" PATH=/usr/bin:/bin make user-install >"$work/install.log" 2>&1) ||
     { echo "make user-install failed:" >&2; cat "$work/install.log" >&2; exit 1; }
   [ -x "$work/fresh/.local/bin/imagekit-uploader" ] && grep -q "^Exec=$work/fresh/.local/bin/imagekit-uploader %F$" "$work/fresh/.local/share/applications/"*.desktop &&
     grep -q 'is not on your PATH' "$work/install.log" ||

@@ -493,3 +493,43 @@ func TestProxies(t *testing.T) {
 		t.Fatalf("through a proxy that wants a password: %v after %d requests", err, through.Load())
 	}
 }
+
+// TestTokensAreFetchedAhead: with a token endpoint, the tokens of the files
+// next in line are asked for while earlier uploads are under way (held here
+// at the server), so the endpoint's round trip overlaps them; none is
+// wasted, and every upload goes through with its own token.
+func TestTokensAreFetchedAhead(t *testing.T) {
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	var asked atomic.Int32
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		var req struct {
+			UploadPayload map[string]string `json:"uploadPayload"`
+			Expire        int               `json:"expire"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		tok, _ := s.SignExact(req.UploadPayload, time.Duration(req.Expire)*time.Second)
+		io.WriteString(w, `{"token":"`+tok+`"}`)
+	}))
+	defer ep.Close()
+	srv := newTestServer(t)
+	srv.Script(imagekittest.Fault{Latency: time.Second}, imagekittest.Fault{Latency: time.Second}) // the first two are slow to go through
+	c := NewClient(srv.UploadURL, RemoteTokens{URL: ep.URL, Secret: "s", PublicKey: imagekittest.DemoPublicKey})
+	q := NewQueue(context.Background(), c, 2, PlanFree)
+	items, _ := Collect(writeFiles(t, t.TempDir(), 6, 1000))
+	q.Add(items, DefaultFields())
+	q.Start()
+	waitFor(t, "the next files' tokens, while the first two upload", func() bool { return asked.Load() >= 4 })
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("%d uploads finished already: the test proves nothing", n)
+	}
+	runQueue(t, q)
+	for _, j := range q.Jobs() {
+		if j.State != Done {
+			t.Errorf("%s: %s %v", j.Request.FileName, j.State, j.Err)
+		}
+	}
+	if n := asked.Load(); n != 6 {
+		t.Errorf("%d tokens asked for 6 files", n)
+	}
+}

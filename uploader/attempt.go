@@ -19,15 +19,12 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	if err != nil {
 		return nil, err
 	}
-	fields := r.Fields.form(r.FileName, folder)
+	fields, _ := firstFields(r) // the same for every attempt: Resumed may have been set since
 	guard := r.Resumed && !r.Fields.UseUniqueFileName
-	if guard {
-		fields["overwriteFile"] = "false"
-	}
 	if c.Tokens == nil {
 		return nil, &CheckError{Field: "account", Reason: "no key or token endpoint is set up: add your ImageKit keys first"}
 	}
-	token, err := c.Tokens.Token(ctx, fields, lifetime)
+	token, err := c.token(ctx, fields, lifetime)
 	if err != nil {
 		return nil, err
 	}

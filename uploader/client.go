@@ -38,7 +38,8 @@ type Client struct {
 
 	skewOnce sync.Once
 	mu       sync.Mutex
-	rate     float64 // bytes a second one upload moved, smoothed over recent large files; 0 until measured
+	rate     float64                // bytes a second one upload moved, smoothed over recent large files; 0 until measured
+	ahead    map[string]*prefetched // tokens asked for ahead of their uploads, by their fields
 }
 
 // Defaults for a Client's zero fields.
@@ -174,6 +175,10 @@ func (c *Client) backoff(n int, err error) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// maxValid is the longest a token is asked to stay valid: a minute short of
+// ImageKit's hour, as the token endpoint's iat may be a minute back.
+const maxValid = signer.MaxLifetime - time.Minute
+
 // tokenLifetime is how long an upload's tokens must stay valid: twice the
 // time the file should take at the speed measured so far, plus a minute; at
 // least the default, and at most a minute short of ImageKit's hour (the
@@ -189,7 +194,7 @@ func (c *Client) tokenLifetime(size int64) (time.Duration, error) {
 		rate = assumedRate
 	}
 	need := time.Duration(float64(size) / rate * float64(time.Second))
-	longest := signer.MaxLifetime - time.Minute
+	longest := maxValid
 	if measured && need > longest {
 		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf(
 			"at the speed measured so far (%s/s an upload), this %s file would take about %s, and ImageKit's upload tokens last at most an hour: upload it over a faster connection, or with fewer uploads at once",

@@ -444,6 +444,23 @@ func (q *Queue) schedule() {
 		q.mu.Unlock()
 		q.changed(j.ID)
 		go q.upload(ctx, j, run, req, client)
+		q.prefetchNext()
+	}
+}
+
+// prefetchNext asks for the tokens of the files next in line, as many as
+// run at once, so that their token endpoint's round trip overlaps the
+// uploads under way.
+func (q *Queue) prefetchNext() {
+	q.mu.Lock()
+	next := make([]Request, 0, q.limit)
+	for _, j := range q.pending[:min(q.limit, len(q.pending))] {
+		next = append(next, j.Request)
+	}
+	client := q.client
+	q.mu.Unlock()
+	for _, r := range next {
+		client.prefetch(r)
 	}
 }
 

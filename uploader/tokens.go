@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -43,6 +44,18 @@ type RemoteTokens struct {
 	HTTP      *http.Client
 }
 
+// tokenHTTP asks token endpoints: it keeps an idle connection for every
+// upload that may run at once and every token fetched ahead (Go's default
+// keeps two a host, and each further request would pay a new handshake).
+var tokenHTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+	Proxy:               http.ProxyFromEnvironment,
+	DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	TLSHandshakeTimeout: 15 * time.Second,
+	MaxIdleConnsPerHost: 2 * MaxConcurrency,
+	IdleConnTimeout:     90 * time.Second,
+	ForceAttemptHTTP2:   true,
+}}
+
 // TokenEndpointError is a refusal from the token endpoint.
 type TokenEndpointError struct {
 	Status  int
@@ -71,7 +84,7 @@ func (r RemoteTokens) Token(ctx context.Context, fields map[string]string, valid
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+r.Secret)
-	c := http.Client{Timeout: 30 * time.Second}
+	c := *tokenHTTP
 	if r.HTTP != nil {
 		c = *r.HTTP
 	}
