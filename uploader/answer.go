@@ -81,7 +81,7 @@ func readAnswer(resp *http.Response, stall, total time.Duration, abort context.C
 		return &res, nil
 	}
 	if resp.StatusCode == http.StatusProxyAuthRequired {
-		return nil, setupProblem(errors.New("Proxy Authentication Required"), "")
+		return nil, proxyWantsPassword(fmt.Errorf("%s", resp.Status))
 	}
 	ae := &APIError{Status: resp.StatusCode, RequestID: reqID, Retry: retryAfter(resp.Header)}
 	var e struct{ Message, Help string }

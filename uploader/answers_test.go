@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -532,4 +533,50 @@ func TestTokensAreFetchedAhead(t *testing.T) {
 	if n := asked.Load(); n != 6 {
 		t.Errorf("%d tokens asked for 6 files", n)
 	}
+}
+
+// TestUploadConnectionOpensWhileTheTokenComes: a token from an endpoint is a
+// round trip away; the upload's connection is opened meanwhile, so the two
+// overlap (the first uploads of a batch paid both, one after the other).
+func TestUploadConnectionOpensWhileTheTokenComes(t *testing.T) {
+	s, _ := signer.New("public_x", "private_x")
+	tokenSent := make(chan time.Time, 1)
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond) // far away
+		tok, _ := s.Sign(map[string]string{"fileName": "a.jpg"})
+		tokenSent <- time.Now()
+		io.WriteString(w, `{"token":"`+tok+`"}`)
+	}))
+	defer ep.Close()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, `{"fileId":"f","name":"a.jpg","url":"https://ik.example/a.jpg"}`)
+	}))
+	accepted := make(chan time.Time, 8)
+	srv.Listener = &noteAccepts{Listener: srv.Listener, at: accepted}
+	srv.Start()
+	defer srv.Close()
+	c := NewClient(srv.URL, RemoteTokens{URL: ep.URL, Secret: "s", PublicKey: "public_x"})
+	if _, err := uploadOne(t, c, DefaultFields()); err != nil {
+		t.Fatal(err)
+	}
+	if opened, got := <-accepted, <-tokenSent; !opened.Before(got) {
+		t.Fatalf("the upload's connection opened %s after the token came", opened.Sub(got))
+	}
+}
+
+type noteAccepts struct {
+	net.Listener
+	at chan time.Time
+}
+
+func (l *noteAccepts) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		select {
+		case l.at <- time.Now():
+		default:
+		}
+	}
+	return c, err
 }

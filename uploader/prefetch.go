@@ -3,6 +3,7 @@ package uploader
 import (
 	"context"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -76,6 +77,11 @@ func (c *Client) token(ctx context.Context, fields map[string]string, valid time
 	p := c.ahead[key]
 	delete(c.ahead, key) // each token is for one attempt, fetched ahead or not
 	c.mu.Unlock()
+	if p == nil || !isDone(p.done) {
+		// The token is a round trip away: open the upload's connection
+		// meanwhile, so the two overlap.
+		c.warmUp()
+	}
 	if p != nil {
 		select {
 		case <-p.done:
@@ -88,6 +94,36 @@ func (c *Client) token(ctx context.Context, fields map[string]string, valid time
 		// Failed or stale: ask now, and meet the error, if any, first hand.
 	}
 	return c.Tokens.Token(ctx, fields, valid)
+}
+
+// warmUp opens a connection to the upload server ahead, for tokens from an
+// endpoint, unless uploads go through a proxy (the connection would be to
+// the wrong place).
+func (c *Client) warmUp() {
+	if _, remote := c.Tokens.(RemoteTokens); !remote {
+		return
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = defaultHTTP
+	}
+	if tr, ok := hc.Transport.(*http.Transport); ok && tr.Proxy != nil {
+		if req, err := http.NewRequest(http.MethodPost, c.Endpoint, nil); err != nil {
+			return
+		} else if u, err := tr.Proxy(req); err != nil || u != nil {
+			return
+		}
+	}
+	warm.open(c.Endpoint)
+}
+
+func isDone(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // firstFields are the form fields of r's first attempt.

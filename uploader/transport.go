@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,7 +20,7 @@ import (
 func NewHTTPClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialNoLinger,
+		DialContext:           warm.dial,
 		TLSHandshakeTimeout:   15 * time.Second,
 		ResponseHeaderTimeout: 2 * time.Minute,
 		MaxIdleConnsPerHost:   MaxConcurrency,
@@ -95,9 +96,14 @@ func setupProblem(err error, what string) error {
 	case errors.As(err, &invalid), errors.As(err, &host), errors.As(err, &verify):
 		return &SetupError{Err: err, Reason: what + "'s certificate is not valid for it: check the address, and the computer's clock (" + err.Error() + ")"}
 	case strings.Contains(err.Error(), "Proxy Authentication Required"):
-		return &SetupError{Err: err, Reason: "the proxy asks for a user name and password: give them in the proxy's URL (http://user:password@proxy:port), in Settings, --proxy or HTTPS_PROXY"}
+		return proxyWantsPassword(err)
 	}
 	return nil
+}
+
+// proxyWantsPassword is a proxy's 407, as the transport or the answer gave it.
+func proxyWantsPassword(err error) *SetupError {
+	return &SetupError{Err: err, Reason: "the proxy asks for a user name and password: give them in the proxy's URL (http://user:password@proxy:port), in Settings, --proxy or HTTPS_PROXY"}
 }
 
 // dialNoLinger dials with SO_LINGER 0: closing a connection resets it and
@@ -146,4 +152,72 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// warmDialer opens upload connections ahead: while an upload waits for its
+// token from an endpoint, the connection it will use is dialed, so the two
+// round trips overlap. The transport takes a warm connection when it has no
+// idle one; a warm connection left unused for warmFor is closed.
+type warmDialer struct {
+	mu     sync.Mutex
+	parked map[string][]warmConn
+}
+
+type warmConn struct {
+	net.Conn
+	at time.Time
+}
+
+const warmFor = 20 * time.Second
+
+var warm = &warmDialer{parked: map[string][]warmConn{}}
+
+// dial is the transport's DialContext: a warm connection to addr, or a new one.
+func (w *warmDialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	w.mu.Lock()
+	for len(w.parked[addr]) > 0 {
+		c := w.parked[addr][0]
+		w.parked[addr] = w.parked[addr][1:]
+		if time.Since(c.at) < warmFor {
+			w.mu.Unlock()
+			return c.Conn, nil
+		}
+		c.Close()
+	}
+	w.mu.Unlock()
+	return dialNoLinger(ctx, network, addr)
+}
+
+// open dials endpoint's host in the background and parks the connection.
+func (w *warmDialer) open(endpoint string) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), map[string]string{"https": "443", "http": "80"}[u.Scheme])
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := dialNoLinger(ctx, "tcp", addr)
+		if err != nil {
+			return
+		}
+		w.mu.Lock()
+		w.parked[addr] = append(w.parked[addr], warmConn{c, time.Now()})
+		w.mu.Unlock()
+		time.AfterFunc(warmFor, func() { // not taken by then: closed
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			for i, p := range w.parked[addr] {
+				if p.Conn == c {
+					w.parked[addr] = append(w.parked[addr][:i], w.parked[addr][i+1:]...)
+					c.Close()
+					return
+				}
+			}
+		})
+	}()
 }

@@ -3,6 +3,7 @@
 // small files. It prints a Markdown report for docs/BENCHMARKS.md.
 //
 //	go run ./scripts/bench [-sizes 64,256,1024] [-small 1000] [-bin PATH]
+//	go run ./scripts/bench wan   # over a simulated wide-area network (wan.go)
 package main
 
 import (
@@ -27,6 +28,11 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "wan" {
+		log.SetFlags(0)
+		wan(os.Args[2:])
+		return
+	}
 	sizes := flag.String("sizes", "64,256,1024", "big file sizes, MiB")
 	small := flag.Int("small", 1000, "how many 64 KiB files")
 	bin := flag.String("bin", "", "imagekit-uploader binary (default: build one)")
