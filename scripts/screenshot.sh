@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${SCREENSHOT_UNDER_XVFB:-}" ]; then
   scripts/deps.sh build test
-  SCREENSHOT_UNDER_XVFB=1 exec xvfb-run -a -s '-screen 0 1280x800x24' "$0" "$@"
+  # A throwaway keyring, as a desktop session has one: Settings shows the
+  # keyring's state as it opens.
+  SCREENSHOT_UNDER_XVFB=1 exec scripts/with-keyring.sh xvfb-run -a -s '-screen 0 1280x800x24' "$0" "$@"
 fi
 out=docs
 work=$(mktemp -d)

@@ -84,7 +84,8 @@ func (u *UI) askPending(files []uploader.Unfinished) {
 			sent++
 		}
 	}
-	msg := fmt.Sprintf("%d files were not uploaded when the app last closed. Add them to the list again?", len(files))
+	msg := fmt.Sprintf("%d %s not uploaded when the app last closed. Add %s to the list again?",
+		len(files), plural(len(files), "file was", "files were"), plural(len(files), "it", "them"))
 	if sent > 0 {
 		msg += fmt.Sprintf("\n\n%d of them had started uploading, so ImageKit may already have some. "+
 			"Where names are fixed and nothing is overwritten, a file ImageKit already has is shown as uploaded earlier, "+
