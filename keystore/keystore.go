@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -83,6 +84,8 @@ func (k KeyStore) Delete(ctx context.Context, name string) error {
 // context and a locked keyring can block forever on an unlock dialog, so the
 // call runs in its own goroutine; on timeout that goroutine is left to finish
 // on its own (it holds no lock of ours).
+var calls sync.Mutex
+
 func (k KeyStore) call(ctx context.Context, op string, limit time.Duration, f func() error) error {
 	if limit <= 0 {
 		limit = 10 * time.Second
@@ -90,7 +93,14 @@ func (k KeyStore) call(ctx context.Context, op string, limit time.Duration, f fu
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- f() }()
+	go func() {
+		// One keyring call at a time in this process: the backends serialise
+		// anyway (one D-Bus session, one Credential Manager), and go-keyring's
+		// in-memory mock, which the tests use, is not safe otherwise.
+		calls.Lock()
+		defer calls.Unlock()
+		done <- f()
+	}()
 	select {
 	case err := <-done:
 		return classify(op, err)
