@@ -426,13 +426,7 @@ func TestTokenEndpointRateLimitIsWaitedFor(t *testing.T) {
 			io.WriteString(w, `{"message":"slow down"}`)
 			return
 		}
-		var req struct {
-			UploadPayload map[string]string `json:"uploadPayload"`
-			Expire        int               `json:"expire"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		tok, _ := s.SignExact(req.UploadPayload, time.Duration(req.Expire)*time.Second)
-		io.WriteString(w, `{"token":"`+tok+`"}`)
+		answerToken(w, r, s)
 	}))
 	defer ep.Close()
 	srv := newTestServer(t)
@@ -504,13 +498,7 @@ func TestTokensAreFetchedAhead(t *testing.T) {
 	var asked atomic.Int32
 	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Add(1)
-		var req struct {
-			UploadPayload map[string]string `json:"uploadPayload"`
-			Expire        int               `json:"expire"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		tok, _ := s.SignExact(req.UploadPayload, time.Duration(req.Expire)*time.Second)
-		io.WriteString(w, `{"token":"`+tok+`"}`)
+		answerToken(w, r, s)
 	}))
 	defer ep.Close()
 	srv := newTestServer(t)
@@ -579,4 +567,16 @@ func (l *noteAccepts) Accept() (net.Conn, error) {
 		}
 	}
 	return c, err
+}
+
+// answerToken answers a token endpoint's request as the contract says:
+// signed for the payload, exp - iat = expire.
+func answerToken(w http.ResponseWriter, r *http.Request, s *signer.Signer) {
+	var req struct {
+		UploadPayload map[string]string `json:"uploadPayload"`
+		Expire        int               `json:"expire"`
+	}
+	json.NewDecoder(r.Body).Decode(&req)
+	tok, _ := s.SignExact(req.UploadPayload, time.Duration(req.Expire)*time.Second)
+	io.WriteString(w, `{"token":"`+tok+`"}`)
 }
