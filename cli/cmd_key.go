@@ -69,7 +69,7 @@ file. For scripts and CI, IMAGEKIT_PRIVATE_KEY overrides the keyring.
 			return nil
 		}
 		if err != nil {
-			return err
+			return keyError(err)
 		}
 		fmt.Fprintf(std.Out, "Deleted the private key for %s from the OS keyring.\n", *pk)
 		return nil
@@ -90,7 +90,7 @@ func keySet(ctx context.Context, pk string, std Stdio) error {
 		return errors.New("the private key is the same as the public key; nothing saved")
 	}
 	if err := keyStore.Save(ctx, pk, secret); err != nil {
-		return err
+		return keyError(err)
 	}
 	fmt.Fprintf(std.Out, "Saved the private key for %s in the OS keyring.\n", pk)
 	return nil

@@ -113,8 +113,9 @@ after -- every argument is a path.`)
 	for _, s := range skipped {
 		out.skip(s)
 	}
-	// Credentials refused before anything went up, or a setup fault: no file
-	// can succeed, so the command stops and says so once.
+	// Credentials refused before anything went up, or a setup fault: no
+	// waiting file can succeed, so they are not started, and the command says
+	// why once. Uploads already under way finish and are reported.
 	var stop struct {
 		sync.Mutex
 		err      error
@@ -123,14 +124,22 @@ after -- every argument is a path.`)
 	q.OnFinish = func(j uploader.Job) {
 		stop.Lock()
 		stop.uploaded = stop.uploaded || j.State == uploader.Done || j.State == uploader.AlreadyUploaded
+		first := false
 		if err := refusal(j.Err); err != nil && !stop.uploaded && stop.err == nil {
-			stop.err = err
-			cancel()
+			stop.err, first = err, true
 		}
-		stopped := stop.err != nil
+		stopping := stop.err != nil
 		stop.Unlock()
-		if !stopped {
-			out.finished(j)
+		if stopping && j.State == uploader.Canceled && j.Err == nil {
+			return // not started because of the stop: said once, below
+		}
+		out.finished(j)
+		if first {
+			for _, w := range q.Jobs() {
+				if w.State == uploader.Ready || w.State == uploader.Queued {
+					q.Cancel(w.ID)
+				}
+			}
 		}
 	}
 	q.Add(items, fields)
@@ -148,8 +157,11 @@ after -- every argument is a path.`)
 	if bars != nil {
 		bars.stop()
 	}
+	if stop.err != nil && !stop.uploaded {
+		return stop.err // nothing went up: exit 2
+	}
 	if stop.err != nil {
-		return stop.err
+		fmt.Fprintln(std.Err, "imagekit-uploader:", stop.err)
 	}
 	t := q.Totals()
 	elapsed := time.Since(start)
@@ -248,6 +260,7 @@ type uploadReport struct {
 
 type jsonLine struct {
 	Path        string     `json:"path"`
+	PathBytes   []byte     `json:"pathBytes,omitempty"` // the path, byte for byte, when it is not UTF-8 (base64)
 	Status      string     `json:"status"`
 	FileID      string     `json:"fileId,omitempty"`
 	Name        string     `json:"name,omitempty"`
@@ -299,13 +312,20 @@ func refusal(err error) error {
 		return configError{fmt.Errorf("%w: check %s (or %s)", te, EnvTokenEndpointSecret, EnvTokenServerSecret)}
 	case errors.As(err, &te) && te.Status == http.StatusForbidden && strings.Contains(te.Message, "publicKey"):
 		return configError{fmt.Errorf("%w: check --public-key (or %s)", te, keystore.EnvPublicKey)}
-	case errors.As(err, &ae) && ae.KeyRejected():
+	case errors.As(err, &te) && te.Status == http.StatusForbidden && strings.Contains(te.Message, "(policy:"):
+		return configError{fmt.Errorf("%w: the endpoint's policy allows none of these uploads; check --folder and the options with its owner", te)}
+	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
 		return configError{fmt.Errorf("ImageKit refused the key (%d %s): check --public-key and the private key ('imagekit-uploader key status')", ae.Status, ae.Message)}
+	case errors.As(err, &ae) && ae.Status == http.StatusForbidden: // the key, a disabled account, or a quota
+		return configError{fmt.Errorf("ImageKit refused this account's uploads (%d %s): check the key ('imagekit-uploader key status'), and the account's plan and quota", ae.Status, ae.Message)}
 	}
 	return nil
 }
 
 func (r *uploadReport) write(l jsonLine, text string) {
+	if !utf8.ValidString(l.Path) {
+		l.PathBytes = []byte(l.Path) // JSON would replace its bad bytes: a path no script could open
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.around(func() {

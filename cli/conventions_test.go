@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,13 +42,15 @@ func TestTokenEndpointRefusalsExit2(t *testing.T) {
 	}
 	t.Setenv(EnvTokenServerSecret, "")
 	t.Setenv(EnvTokenEndpointSecret, "wrong-secret")
+	// The files already under way (all three here) are reported each; none
+	// is started after the refusal.
 	code, out, errs := run(imagekittest.DemoPublicKey)
-	if code != 2 || out != "" || !strings.Contains(errs, EnvTokenEndpointSecret) || strings.Contains(errs, "Settings") {
+	if code != 2 || strings.Contains(out, `"uploaded"`) || !strings.Contains(errs, EnvTokenEndpointSecret) || strings.Contains(errs, "Settings") {
 		t.Errorf("a wrong bearer: exit %d, %q %q", code, out, errs)
 	}
 	t.Setenv(EnvTokenEndpointSecret, "")
 	t.Setenv(EnvTokenServerSecret, "right-secret") // the other name of the same secret
-	if code, out, errs := run("public_other"); code != 2 || out != "" || !strings.Contains(errs, "--public-key") {
+	if code, out, errs := run("public_other"); code != 2 || strings.Contains(out, `"uploaded"`) || !strings.Contains(errs, "--public-key") {
 		t.Errorf("a public key it does not sign for: exit %d, %q %q", code, out, errs)
 	}
 	if code, out, errs := run(imagekittest.DemoPublicKey); code != 0 || strings.Count(out, `"uploaded"`) != 3 {
@@ -69,8 +75,10 @@ func TestKeyStatusExitCodes(t *testing.T) {
 	}
 	keyring.MockInitWithError(errors.New("The name org.freedesktop.secrets was not provided by any .service files"))
 	defer keyring.MockInit()
-	if code, _, errs := runCLI(t, "", "key", "status", "--public-key", "public_status"); code != 2 || !strings.Contains(errs, keystore.EnvPrivateKey) {
-		t.Errorf("keyring unreachable: exit %d, %q", code, errs)
+	for _, args := range [][]string{{"status"}, {"set"}, {"delete"}} {
+		if code, _, errs := runCLI(t, "private_status\n", append([]string{"key"}, append(args, "--public-key", "public_status")...)...); code != 2 || !strings.Contains(errs, keystore.EnvPrivateKey) {
+			t.Errorf("key %s, keyring unreachable: exit %d, %q", args[0], code, errs)
+		}
 	}
 }
 
@@ -99,5 +107,59 @@ func TestJSONFailuresHaveAKind(t *testing.T) {
 	}
 	if l := lines[".hidden.jpg"]; l["status"] != "skipped" || l["reason"] == "" {
 		t.Errorf("hidden file: %v", l)
+	}
+}
+
+// TestRefusalLetsUploadsUnderWayFinish: a refusal (a quota 403 here) while
+// another file is already going up stops only what waits. The file under
+// way is stored and reported, and as something went up the exit is 1, with
+// the refusal said once. (Before, the run was canceled and the stored
+// file's line was never printed.)
+func TestRefusalLetsUploadsUnderWayFinish(t *testing.T) {
+	t.Setenv(keystore.EnvPrivateKey, "")
+	var stored atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseMultipartForm(1 << 20)
+		if r.FormValue("fileName") == "b.jpg" {
+			time.Sleep(100 * time.Millisecond)
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"message":"Your account has exceeded its upload quota."}`)
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+		stored.Add(1)
+		io.WriteString(w, `{"fileId":"f","name":"`+r.FormValue("fileName")+`","url":"http://127.0.0.1/x","filePath":"/x"}`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	for _, n := range []string{"a.jpg", "b.jpg", "c.jpg", "d.jpg"} {
+		os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644)
+	}
+	code, out, errs := runCLI(t, "", "upload", "--json", "--concurrency", "2", "--endpoint", srv.URL, "--public-key", imagekittest.DemoPublicKey,
+		filepath.Join(dir, "a.jpg"), filepath.Join(dir, "b.jpg"), filepath.Join(dir, "c.jpg"), filepath.Join(dir, "d.jpg"))
+	lines := jsonLines(t, out)
+	if code != 1 || lines["a.jpg"]["status"] != "uploaded" || lines["b.jpg"]["status"] != "failed" || !strings.Contains(errs, "quota") {
+		t.Fatalf("exit %d, %q %q", code, out, errs)
+	}
+	if stored.Load() != 1 || lines["c.jpg"] != nil || lines["d.jpg"] != nil {
+		t.Fatalf("%d stored; the waiting files were started after the refusal: %v", stored.Load(), lines)
+	}
+}
+
+// TestJSONKeepsOddPaths: a path that is not UTF-8 comes back byte for byte
+// in pathBytes (before, JSON turned its bad bytes into U+FFFD, a path no
+// script can open).
+func TestJSONKeepsOddPaths(t *testing.T) {
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	t.Setenv(keystore.EnvPrivateKey, "")
+	p := filepath.Join(t.TempDir(), "bad\xff.jpg")
+	os.WriteFile(p, []byte("x"), 0o644)
+	_, out, _ := runCLI(t, "", uploadArgs(srv, "--json", p)...)
+	var line struct {
+		PathBytes []byte `json:"pathBytes"`
+	}
+	if err := json.Unmarshal([]byte(out), &line); err != nil || string(line.PathBytes) != p {
+		t.Fatalf("%q: %v", out, err)
 	}
 }

@@ -14,14 +14,14 @@ check() { # check NAME COMMAND...: runs it, counts it
   if "${@:2}" >"$work/out" 2>&1; then passed=$((passed + 1)); echo "ok   $1"
   else failed=$((failed + 1)); echo "FAIL $1"; sed 's/^/     /' "$work/out"; fi
 }
-run() { env -i LANG=C HOME="$work/home" PATH=/usr/bin:/bin "$bin" "$@"; }
 
 check "static binary" sh -c "ldd '$bin' 2>&1 | grep -q 'not a dynamic executable'"
 check "--version alone on stdout, nothing from a toolkit" sh -c "[ \"\$(env -i LANG=C '$bin' --version 2>&1)\" = \"imagekit-uploader \$(sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*\"\(.*\)\"/\1/p' FyneApp.toml)\" ]"
 check "the window says this build has none (exit 2)" sh -c "out=\$(env -i LANG=C '$bin' --demo 2>&1); [ \$? -eq 2 ] && echo \"\$out\" | grep -q 'no window'"
 
 # The emulator, from the same binary, on a free port.
-run emulator --listen 127.0.0.1:0 --dir "$work/store" >"$work/emulator.log" 2>&1 & pids+=($!)
+env -i LANG=C HOME="$work/home" PATH=/usr/bin:/bin "$bin" emulator --listen 127.0.0.1:0 --dir "$work/store" >"$work/emulator.log" 2>&1 &
+pids+=($!) # the emulator's own pid (a shell function's would leave it running)
 for _ in $(seq 100); do grep -q 'upload URL:' "$work/emulator.log" && break; sleep 0.1; done
 url=$(sed -n 's/.*upload URL: //p' "$work/emulator.log")
 printf 'hello from a server\n' >"$work/a.txt"
