@@ -580,3 +580,41 @@ func answerToken(w http.ResponseWriter, r *http.Request, s *signer.Signer) {
 	tok, _ := s.SignExact(req.UploadPayload, time.Duration(req.Expire)*time.Second)
 	io.WriteString(w, `{"token":"`+tok+`"}`)
 }
+
+// TestWarmConnectionsStayFewAndAlive: a connection opened ahead that the
+// server has closed meanwhile is not used (before, the upload failed on it,
+// every retry too), and connections are opened ahead only when none is kept
+// from a recent answer (before, about one unused connection per upload).
+func TestWarmConnectionsStayFewAndAlive(t *testing.T) {
+	s, _ := signer.New("public_x", "private_x")
+	slow := atomic.Int64{}
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Duration(slow.Load()))
+		answerToken(w, r, s)
+	}))
+	defer ep.Close()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, `{"fileId":"f","name":"a.jpg","url":"https://ik.example/a.jpg"}`)
+	}))
+	srv.Config.ReadHeaderTimeout = 300 * time.Millisecond // it closes a connection that carries no request soon
+	accepted := make(chan time.Time, 1000)
+	srv.Listener = &noteAccepts{Listener: srv.Listener, at: accepted}
+	srv.Start()
+	defer srv.Close()
+	c := NewClient(srv.URL, RemoteTokens{URL: ep.URL, Secret: "s", PublicKey: "public_x"})
+	c.Retries = 0
+	slow.Store(int64(time.Second)) // the token comes after the server closed the warm connection
+	if _, err := uploadOne(t, c, DefaultFields()); err != nil {
+		t.Fatalf("with the warm connection closed by the server: %v", err)
+	}
+	slow.Store(int64(20 * time.Millisecond))
+	for range 30 {
+		if _, err := uploadOne(t, c, DefaultFields()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(accepted); n > 4 {
+		t.Fatalf("%d connections opened for 31 uploads one after another", n)
+	}
+}

@@ -83,6 +83,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 		return nil, &NetworkError{Err: err, BodySent: b.complete()}
 	}
 	defer resp.Body.Close()
+	c.answered.Store(time.Now().UnixNano())
 	c.measureSkew(resp, start, b.doneAt())
 	progress(Attempt{N: n, Acked: b.size})
 	res, err := readAnswer(resp, c.stallTimeout(), c.answerTimeout(), cancel)

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"imagekit-uploader/signer"
@@ -40,6 +41,7 @@ type Client struct {
 	mu       sync.Mutex
 	rate     float64                // bytes a second one upload moved, smoothed over recent large files; 0 until measured
 	ahead    map[string]*prefetched // tokens asked for ahead of their uploads, by their fields
+	answered atomic.Int64           // when an answer last came (Unix ns): its connection is kept for the next upload
 }
 
 // Defaults for a Client's zero fields.

@@ -19,6 +19,10 @@ import (
 // dropped (it was never sent to ImageKit) and a new one is fetched.
 const prefetchSlack = 2 * time.Minute
 
+// idleKept is how long after an answer the upload transport surely still
+// keeps that connection idle for the next upload (it keeps them 90 s).
+const idleKept = time.Minute
+
 // prefetched is a token asked for ahead of its upload.
 type prefetched struct {
 	done  chan struct{} // closed when the answer came
@@ -102,6 +106,9 @@ func (c *Client) token(ctx context.Context, fields map[string]string, valid time
 func (c *Client) warmUp() {
 	if _, remote := c.Tokens.(RemoteTokens); !remote {
 		return
+	}
+	if last := c.answered.Load(); last != 0 && time.Since(time.Unix(0, last)) < idleKept {
+		return // the transport keeps an idle connection from an answer this recent
 	}
 	hc := c.HTTP
 	if hc == nil {

@@ -168,17 +168,23 @@ type warmConn struct {
 	at time.Time
 }
 
-const warmFor = 20 * time.Second
+// warmFor is how long a warm connection waits for its upload, which comes
+// a token's round trip after it was opened; a server may close a connection
+// that carries no request soon after.
+const warmFor = 5 * time.Second
+
+// warmMost is how many warm connections wait for one address at most.
+const warmMost = MaxConcurrency
 
 var warm = &warmDialer{parked: map[string][]warmConn{}}
 
 // dial is the transport's DialContext: a warm connection to addr, or a new one.
 func (w *warmDialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	w.mu.Lock()
-	for len(w.parked[addr]) > 0 {
-		c := w.parked[addr][0]
-		w.parked[addr] = w.parked[addr][1:]
-		if time.Since(c.at) < warmFor {
+	for n := len(w.parked[addr]); n > 0; n = len(w.parked[addr]) {
+		c := w.parked[addr][n-1] // the newest first
+		w.parked[addr] = w.parked[addr][:n-1]
+		if time.Since(c.at) < warmFor && alive(c.Conn) {
 			w.mu.Unlock()
 			return c.Conn, nil
 		}
@@ -186,6 +192,17 @@ func (w *warmDialer) dial(ctx context.Context, network, addr string) (net.Conn, 
 	}
 	w.mu.Unlock()
 	return dialNoLinger(ctx, network, addr)
+}
+
+// alive says whether the server has not closed c: a read that would block
+// means open (the server sends nothing before a request).
+func alive(c net.Conn) bool {
+	c.SetReadDeadline(time.Now().Add(time.Millisecond))
+	var one [1]byte
+	_, err := c.Read(one[:])
+	c.SetReadDeadline(time.Time{})
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // open dials endpoint's host in the background and parks the connection.
@@ -206,6 +223,11 @@ func (w *warmDialer) open(endpoint string) {
 			return
 		}
 		w.mu.Lock()
+		if len(w.parked[addr]) >= warmMost {
+			w.mu.Unlock()
+			c.Close()
+			return
+		}
 		w.parked[addr] = append(w.parked[addr], warmConn{c, time.Now()})
 		w.mu.Unlock()
 		time.AfterFunc(warmFor, func() { // not taken by then: closed
