@@ -1,6 +1,7 @@
 package uploader
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -616,5 +617,45 @@ func TestWarmConnectionsStayFewAndAlive(t *testing.T) {
 	}
 	if n := len(accepted); n > 4 {
 		t.Fatalf("%d connections opened for 31 uploads one after another", n)
+	}
+}
+
+// TestTokenEndpointWithAShortMaxExpire: an endpoint that allows shorter
+// tokens than the client first asks for (--max-expire) is not a wall: the
+// client asks within its limit from then on. (Before, with --max-expire 300
+// every upload was refused.)
+func TestTokenEndpointWithAShortMaxExpire(t *testing.T) {
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	var refused atomic.Int32
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Expire int `json:"expire"`
+		}
+		b, _ := io.ReadAll(r.Body)
+		json.Unmarshal(b, &req)
+		if req.Expire > 200 {
+			refused.Add(1)
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"message":"expire may be at most 200 seconds here (policy: max-expire)"}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		answerToken(w, r, s)
+	}))
+	defer ep.Close()
+	srv := newTestServer(t)
+	c := NewClient(srv.UploadURL, RemoteTokens{URL: ep.URL, Secret: "s", PublicKey: imagekittest.DemoPublicKey})
+	q := NewQueue(context.Background(), c, 2, PlanFree)
+	items, _ := Collect(writeFiles(t, t.TempDir(), 6, 1000))
+	q.Add(items, DefaultFields())
+	q.Start()
+	runQueue(t, q)
+	for _, j := range q.Jobs() {
+		if j.State != Done {
+			t.Fatalf("%s: %s %v", j.Request.FileName, j.State, j.Err)
+		}
+	}
+	if n := refused.Load(); n > 4 {
+		t.Fatalf("%d tokens refused for 6 files: the limit was not learned", n)
 	}
 }

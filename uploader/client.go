@@ -177,6 +177,12 @@ func (c *Client) backoff(n int, err error) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// minValid is the shortest a token is asked to stay valid: a small file's
+// upload takes seconds, and a short token is worth less if it leaks. A
+// token endpoint is then asked for 3 minutes, 5 when fetched ahead: within
+// a cautious --max-expire 300.
+const minValid = 2 * time.Minute
+
 // maxValid is the longest a token is asked to stay valid: a minute short of
 // ImageKit's hour, as the token endpoint's iat may be a minute back.
 const maxValid = signer.MaxLifetime - time.Minute
@@ -202,7 +208,7 @@ func (c *Client) tokenLifetime(size int64) (time.Duration, error) {
 			"at the speed measured so far (%s/s an upload), this %s file would take about %s, and ImageKit's upload tokens last at most an hour: upload it over a faster connection, or with fewer uploads at once",
 			FormatSize(int64(rate)), FormatSize(size), aboutDuration(need))}
 	}
-	return min(max(signer.DefaultLifetime, 2*need+time.Minute), longest), nil
+	return min(max(minValid, 2*need+time.Minute), longest), nil
 }
 
 // measureRate folds one upload's speed into the client's; small files say

@@ -36,7 +36,8 @@ type prefetched struct {
 // will need, when the tokens come from a token endpoint (signing here costs
 // nothing).
 func (c *Client) prefetch(r Request) {
-	if _, remote := c.Tokens.(RemoteTokens); !remote {
+	rt, remote := c.Tokens.(RemoteTokens)
+	if !remote {
 		return
 	}
 	fields, err := firstFields(r)
@@ -61,7 +62,7 @@ func (c *Client) prefetch(r Request) {
 		c.mu.Unlock()
 		return
 	}
-	p := &prefetched{done: make(chan struct{}), at: time.Now(), valid: min(valid+prefetchSlack, maxValid)}
+	p := &prefetched{done: make(chan struct{}), at: time.Now(), valid: min(valid+prefetchSlack, rt.longestValid())}
 	c.ahead[key] = p
 	tokens := c.Tokens
 	c.mu.Unlock()

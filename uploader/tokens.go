@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
 	"time"
 
 	"imagekit-uploader/signer"
@@ -75,8 +79,44 @@ func (e *TokenEndpointError) Error() string {
 // Token asks the endpoint for a token for the fields.
 func (r RemoteTokens) Token(ctx context.Context, fields map[string]string, valid time.Duration) (string, error) {
 	// The endpoint's exp - iat is exactly expire, with iat up to a minute
-	// back: ask for a minute more than the token must last.
+	// back: ask for a minute more than the token must last, within what the
+	// endpoint said it allows.
 	expire := int(min(max(valid+time.Minute, time.Second), signer.MaxLifetime) / time.Second)
+	if most, ok := maxExpire.Load(r.URL); ok {
+		expire = min(expire, most.(int))
+	}
+	tok, err := r.ask(ctx, fields, expire)
+	var te *TokenEndpointError
+	if errors.As(err, &te) && te.Status == http.StatusForbidden {
+		if m := atMostRE.FindStringSubmatch(te.Message); m != nil {
+			most, _ := strconv.Atoi(m[1])
+			maxExpire.Store(r.URL, most) // shorter tokens from now on
+			if most < expire && time.Duration(most)*time.Second-time.Minute >= valid {
+				return r.ask(ctx, fields, most) // and this one again, if that is long enough
+			}
+		}
+	}
+	return tok, err
+}
+
+// longestValid is the longest validity to ask of r: a minute short of the
+// longest expire it said it allows.
+func (r RemoteTokens) longestValid() time.Duration {
+	if most, ok := maxExpire.Load(r.URL); ok {
+		return time.Duration(most.(int))*time.Second - time.Minute
+	}
+	return maxValid
+}
+
+// maxExpire remembers, by endpoint URL, the longest expire an endpoint said
+// it allows (its --max-expire).
+var maxExpire sync.Map
+
+// atMostRE finds the limit in a token-server's max-expire refusal.
+var atMostRE = regexp.MustCompile(`expire may be at most (\d+) seconds`)
+
+// ask asks the endpoint once.
+func (r RemoteTokens) ask(ctx context.Context, fields map[string]string, expire int) (string, error) {
 	body, _ := json.Marshal(map[string]any{"uploadPayload": fields, "expire": expire, "publicKey": r.PublicKey})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(body))
 	if err != nil {
