@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -241,5 +242,38 @@ func TestServedFilesAreExactAndInert(t *testing.T) {
 	}
 	if h := resp.Header; h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Security-Policy") != "sandbox" {
 		t.Fatalf("headers %v; want nosniff and CSP sandbox", h)
+	}
+}
+
+// TestConnectionsAreBounded: a client that opens many connections and sends
+// nothing holds at most maxConns of the server's; the rest wait in the
+// kernel's backlog. Before, 1,000 half-sent requests held 1,000 goroutines.
+func TestConnectionsAreBounded(t *testing.T) {
+	s, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before := runtime.NumGoroutine()
+	var conns []net.Conn
+	for range maxConns + 100 {
+		c, err := net.DialTimeout("tcp", s.ln.Addr().String(), time.Second)
+		if err != nil {
+			break
+		}
+		io.WriteString(c, "POST /api/v2/files/upload HTTP/1.1\r\nHost: x\r\n")
+		conns = append(conns, c)
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine()-before < maxConns && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if grew := runtime.NumGoroutine() - before; grew > maxConns+20 {
+		t.Fatalf("%d goroutines for %d connections, want at most about %d", grew, len(conns), maxConns)
 	}
 }

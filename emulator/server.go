@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"imagekit-uploader/signer"
 )
 
@@ -58,6 +60,9 @@ type config struct {
 	requestLog  int
 	sweepEvery  time.Duration
 }
+
+// maxConns is how many connections the server serves at once.
+const maxConns = 256
 
 // DefaultRequestLog is how many requests a server started with Listen keeps
 // for Requests: the emulator and the app's demo run for hours, and each
@@ -206,6 +211,9 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
+	// A bounded number of connections at once: a client that opens many and
+	// sends nothing waits for one to close rather than growing the server.
+	ln = netutil.LimitListener(ln, maxConns)
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
 	s.UploadURL = s.URL + UploadPath

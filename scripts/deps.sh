@@ -5,7 +5,7 @@
 #   scripts/deps.sh package build + the Windows cross-compiler
 set -euo pipefail
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
-test=(gnome-keyring dbus libsecret-tools curl ca-certificates nodejs npm xvfb xauth imagemagick xdotool)
+test=(gnome-keyring dbus libsecret-tools curl ca-certificates nodejs npm xvfb xauth imagemagick xdotool shellcheck)
 package=(gcc-mingw-w64-x86-64 xz-utils zip file)
 want=("${build[@]}")
 for set in "$@"; do

@@ -32,17 +32,7 @@ echo "== Linux ($version)"
 mkdir -p "$work/linux"
 go build -trimpath -tags release -ldflags "-s -w" -o "$work/linux/imagekit-uploader" .
 fyne package -os linux --release --app-build "$build" --exe "$work/linux/imagekit-uploader" --name "ImageKit Uploader" >/dev/null
-# fyne 1.7.4 writes the desktop entry's "%F" (files for "Open with") into the
-# Makefile's command name too, which breaks its install targets: mend that,
-# and have user-install say when ~/.local/bin is not on PATH.
-mkdir "$work/tarball"
-tar -xJf "ImageKit Uploader.tar.xz" -C "$work/tarball" && rm "ImageKit Uploader.tar.xz"
-mk="$work/tarball/imagekit-uploader/Makefile"
-sed -i 's/^Exec := "imagekit-uploader %F"$/Exec := "imagekit-uploader"/' "$mk"
-note='\t@case ":$$PATH:" in *":$(HOME)/.local/bin:"*) ;; *) echo "Note: $(HOME)/.local/bin is not on your PATH: the menu entry works; to run imagekit-uploader in a terminal, add it (for example to ~/.profile)." ;; esac'
-awk -v note="$note" '{ print } /^\tsed -i -e "s,Exec=/ { print note }' "$mk" >"$work/Makefile" && mv "$work/Makefile" "$mk"
-grep -q '^Exec := "imagekit-uploader"$' "$mk" && grep -q 'is not on your PATH' "$mk" || { echo "the Makefile was not mended:" >&2; cat "$mk" >&2; exit 1; }
-tar -cJf "dist/$name-linux-amd64.tar.xz" -C "$work/tarball" imagekit-uploader
+scripts/mend-linux-package.sh "ImageKit Uploader.tar.xz" "dist/$name-linux-amd64.tar.xz" && rm "ImageKit Uploader.tar.xz"
 t1=$(date +%s); echo "   $(( t1 - t0 )) s"
 
 echo "== Windows ($version)"
@@ -53,18 +43,7 @@ t2=$(date +%s); echo "   $(( t2 - t1 )) s"
 
 echo "== command line, static ($version)"
 cli=imagekit-uploader-cli-$version
-for target in linux/amd64 linux/arm64 windows/amd64 darwin/amd64 darwin/arm64; do
-  os=${target%/*} arch=${target#*/}
-  dir="$work/cli/$cli-$os-$arch"; mkdir -p "$dir"
-  exe=imagekit-uploader; [ "$os" = windows ] && exe=imagekit-uploader.exe
-  CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -tags nogui -ldflags "-s -w" -o "$dir/$exe" .
-  cp README.md "$dir/"
-  case $os in
-    linux) tar -cJf "dist/$cli-$os-$arch.tar.xz" -C "$work/cli" "$cli-$os-$arch" ;;
-    windows) (cd "$work/cli" && zip -qr "$OLDPWD/dist/$cli-$os-$arch.zip" "$cli-$os-$arch") ;;
-    darwin) tar -czf "dist/$cli-$os-$arch.tar.gz" -C "$work/cli" "$cli-$os-$arch" ;;
-  esac
-done
+scripts/package-cli.sh dist
 t3=$(date +%s); echo "   $(( t3 - t2 )) s"
 
 (cd dist && sha256sum "$name-linux-amd64.tar.xz" "$name-windows-amd64.exe" "$cli"-* > SHA256SUMS)
