@@ -59,8 +59,10 @@ already-uploaded, failed or skipped), then the result ("fileId", "name",
 An error's kind is check (refused before sending), file (the local file),
 network, server (the server's answer), config (keys, certificates, a proxy),
 or canceled.
-If the first answers refuse the credentials, or the setup is at fault, the
-command stops at once and exits 2. Flags may come before or after the paths;
+If the credentials are refused (or a policy or quota refuses the uploads)
+before anything went up, or the setup is at fault, no further file is
+started; uploads under way finish and are reported; the reason is said once,
+and the exit is 2 (1 if something went up). Flags may come before or after the paths;
 after -- every argument is a path.`)
 	var f uploadFlags
 	fs.StringVar(&f.endpoint, "endpoint", uploader.DefaultEndpoint, "upload URL (plain http only to localhost)")
