@@ -102,6 +102,20 @@ func TestRowsEndInTheirFinalState(t *testing.T) {
 	}
 }
 
+// sizedFiles makes n files of size bytes each and returns their paths.
+func sizedFiles(t *testing.T, n, size int) []string {
+	t.Helper()
+	dir := t.TempDir()
+	paths := make([]string, n)
+	for i := range paths {
+		paths[i] = filepath.Join(dir, fmt.Sprintf("f%03d.bin", i))
+		if err := os.WriteFile(paths[i], make([]byte, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return paths
+}
+
 // waitUntil polls cond, off the UI goroutine, until it holds.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -144,14 +158,7 @@ func TestDeletingTheKeyDuringTheDemo(t *testing.T) {
 // failing one by one against a server that is gone.
 func TestLeavingTheDemoMidQueue(t *testing.T) {
 	u := newTestUI(t, Config{Demo: true, DemoThrottle: 20_000})
-	dir := t.TempDir()
-	var paths []string
-	for i := range 6 {
-		p := filepath.Join(dir, fmt.Sprintf("f%d.bin", i))
-		os.WriteFile(p, make([]byte, 100_000), 0o644)
-		paths = append(paths, p)
-	}
-	drop(u, paths...)
+	drop(u, sizedFiles(t, 6, 100_000)...)
 	waitFor(t, "6 rows", func() bool { return len(u.rows) == 6 })
 	onUI(func() { test.Tap(u.form.button) })
 	waitUntil(t, "the uploads to start", func() bool { return u.queue.Totals().Count[uploader.Uploading] > 0 })

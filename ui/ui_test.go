@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -332,14 +331,7 @@ func TestHistoryAndPendingSurviveARestart(t *testing.T) {
 func TestQuitWhileUploadingKeepsTheUnfinished(t *testing.T) {
 	storageDir := t.TempDir()
 	u := newTestUI(t, Config{Demo: true, DemoThrottle: 50_000, StorageDir: storageDir})
-	var paths []string
-	dir := t.TempDir()
-	for i := range 3 {
-		p := filepath.Join(dir, fmt.Sprintf("big%d.bin", i))
-		os.WriteFile(p, make([]byte, 400_000), 0o644)
-		paths = append(paths, p)
-	}
-	drop(u, paths...)
+	drop(u, sizedFiles(t, 3, 400_000)...)
 	waitFor(t, "3 rows", func() bool { return len(u.rows) == 3 })
 	onUI(func() { test.Tap(u.form.button) })
 	waitFor(t, "an upload under way", func() bool {
