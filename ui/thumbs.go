@@ -1,9 +1,10 @@
 package ui
 
 import (
+	"bytes"
 	"image"
 	_ "image/gif" // decoders for thumbnails
-	_ "image/jpeg"
+	"image/jpeg"
 	_ "image/png"
 	"io"
 	"os"
@@ -89,6 +90,14 @@ func decodeThumb(path string) image.Image {
 		return nil
 	}
 	defer f.Close()
+	if embedded := exifThumbnail(f); embedded != nil {
+		// It is small on disk, but its header may declare any size: check first.
+		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(embedded)); err == nil && cfg.Width*cfg.Height <= 1<<20 {
+			if img, err := jpeg.Decode(bytes.NewReader(embedded)); err == nil {
+				return scaleThumb(img)
+			}
+		}
+	}
 	if info, err := f.Stat(); err != nil || info.Size() > maxThumbBytes {
 		return nil
 	}
@@ -103,6 +112,11 @@ func decodeThumb(path string) image.Image {
 	if err != nil {
 		return nil
 	}
+	return scaleThumb(src)
+}
+
+// scaleThumb fits src in thumbSize.
+func scaleThumb(src image.Image) image.Image {
 	b := src.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if w == 0 || h == 0 {
