@@ -172,44 +172,74 @@ func setVisible(o fyne.CanvasObject, on bool) {
 	}
 }
 
-// show fills the row with one job's state.
+// show fills the row with one job's state. It touches only what changed:
+// every tick shows the rows on screen again, and laying text out anew (a
+// label's SetText or Refresh shapes its text) was most of the window's CPU
+// during uploads.
 func (r *jobRow) show(j uploader.Job) {
 	r.id = j.ID
-	size := uploader.FormatSize(j.Request.Size)
 	name := j.Request.FileName
 	if j.Request.Rel != "" {
 		name = j.Request.Rel + "/" + name
 	}
-	r.name.SetText(name)
+	setText(r.name, name)
 	done := j.State == uploader.Done
 	url := r.u.urlOf(j)
-	r.copyBtn.Hidden, r.openBtn.Hidden = url == "", url == ""
-	r.retryBtn.Hidden = j.State != uploader.Failed && j.State != uploader.Canceled && j.State != uploader.AlreadyUploaded
-	r.cancel.Hidden = j.State.Finished()
-	switch {
-	case j.Request.Size > 0 && (j.State == uploader.Uploading || done):
-		r.bar.SetValue(float64(j.Acked) / float64(j.Request.Size))
-	default:
-		r.bar.SetValue(0)
+	layoutChanged := setHidden(r.copyBtn, url == "")
+	layoutChanged = setHidden(r.openBtn, url == "") || layoutChanged
+	layoutChanged = setHidden(r.retryBtn, j.State != uploader.Failed && j.State != uploader.Canceled && j.State != uploader.AlreadyUploaded) || layoutChanged
+	layoutChanged = setHidden(r.cancel, j.State.Finished()) || layoutChanged
+	layoutChanged = setHidden(r.bar, j.State != uploader.Uploading && j.State != uploader.Retrying) || layoutChanged
+	value := 0.0
+	if j.Request.Size > 0 && (j.State == uploader.Uploading || done) {
+		value = float64(j.Acked) / float64(j.Request.Size)
 	}
-	setVisible(r.bar, j.State == uploader.Uploading || j.State == uploader.Retrying)
-	r.detail.Importance = widget.MediumImportance
-	r.detail.SetText(detailText(j, size, url))
-	switch j.State {
-	case uploader.Failed:
-		r.detail.Importance = widget.DangerImportance
+	if r.bar.Value != value {
+		r.bar.SetValue(value)
 	}
-	r.detail.Refresh()
+	importance := widget.MediumImportance
+	if j.State == uploader.Failed {
+		importance = widget.DangerImportance
+	}
+	text := detailText(j, uploader.FormatSize(j.Request.Size), url)
+	if r.detail.Importance != importance {
+		r.detail.Importance, r.detail.Text = importance, text
+		r.detail.Refresh()
+	} else {
+		setText(r.detail, text)
+	}
 	r.setThumb(j)
-	r.content.Refresh()
+	if layoutChanged {
+		r.content.Refresh()
+	}
+}
+
+// setText sets a label's text when it differs.
+func setText(l *widget.Label, s string) {
+	if l.Text != s {
+		l.SetText(s)
+	}
+}
+
+// setHidden shows or hides o, and says whether that changed anything.
+func setHidden(o fyne.CanvasObject, hidden bool) bool {
+	if o.Visible() == !hidden {
+		return false
+	}
+	setVisible(o, !hidden)
+	return true
 }
 
 func (r *jobRow) setThumb(j uploader.Job) {
-	if img := r.u.thumbs.get(j.ID, j.Request.Path); img != nil {
-		r.thumb.Resource, r.thumb.Image = nil, img
-	} else {
-		r.thumb.Image, r.thumb.Resource = nil, fileIcon(j.Request.FileName)
+	img := r.u.thumbs.get(j.ID, j.Request.Path)
+	var res fyne.Resource
+	if img == nil {
+		res = fileIcon(j.Request.FileName)
 	}
+	if r.thumb.Image == img && r.thumb.Resource == res {
+		return // drawn already: re-rasterising it on every tick cost CPU
+	}
+	r.thumb.Image, r.thumb.Resource = img, res
 	r.thumb.Refresh()
 }
 

@@ -3,7 +3,8 @@
 // small files. It prints a Markdown report for docs/BENCHMARKS.md.
 //
 //	go run ./scripts/bench [-sizes 64,256,1024] [-small 1000] [-bin PATH]
-//	go run ./scripts/bench wan   # over a simulated wide-area network (wan.go)
+//	go run ./scripts/bench wan      # over a simulated wide-area network (wan.go)
+//	go run ./scripts/bench window   # the window against the command on camera photos (window.go)
 package main
 
 import (
@@ -28,10 +29,20 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "wan" {
-		log.SetFlags(0)
-		wan(os.Args[2:])
-		return
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "wan":
+			log.SetFlags(0)
+			wan(os.Args[2:])
+			return
+		case "window":
+			log.SetFlags(0)
+			window(os.Args[2:])
+			return
+		case "photo": // window's helper
+			photo(os.Args[2:])
+			return
+		}
 	}
 	sizes := flag.String("sizes", "64,256,1024", "big file sizes, MiB")
 	small := flag.Int("small", 1000, "how many 64 KiB files")
@@ -123,7 +134,9 @@ func check(err error) {
 func run(name string, args ...string) {
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	check(cmd.Run())
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
 }
 
 // makeFile writes size pseudo-random bytes (incompressible, not sparse).
@@ -152,6 +165,7 @@ func makeFile(path string, size int64) {
 type emulatorProc struct {
 	cmd *exec.Cmd
 	url string
+	dir string // where it stores
 }
 
 func startEmulator(bin, work string) *emulatorProc {
@@ -166,7 +180,7 @@ func startEmulator(bin, work string) *emulatorProc {
 	for sc.Scan() {
 		if _, after, ok := strings.Cut(sc.Text(), "upload URL:"); ok {
 			go io.Copy(io.Discard, out)
-			return &emulatorProc{cmd: cmd, url: strings.TrimSpace(after)}
+			return &emulatorProc{cmd: cmd, url: strings.TrimSpace(after), dir: dir}
 		}
 	}
 	log.Fatal("the emulator did not start")
