@@ -116,11 +116,18 @@ func window(args []string) {
 	time.Sleep(2 * time.Second) // the rows listed
 	listedRSS := procStatus(app.Process.Pid, "VmRSS")
 	cpuBefore := procCPU(app.Process.Pid)
+	xvfb := pidOf("Xvfb")
+	xBefore := procCPU(xvfb)
+	emuBefore := procCPU(emu.cmd.Process.Pid)
 	run("xdotool", "mousemove", "--window", wid, "700", "700", "click", "1") // focus (no window manager under Xvfb)
 	run("xdotool", "key", "ctrl+Return")
 	start = time.Now()
 	stored := filepath.Join(emu.dir, "blobs")
-	for countFiles(stored) < *files {
+	var first time.Duration
+	for n := 0; n < *files; n = countFiles(stored) {
+		if n > 0 && first == 0 {
+			first = time.Since(start)
+		}
 		if time.Since(start) > 10*time.Minute {
 			log.Fatalf("the window stored %d of %d in 10 minutes", countFiles(stored), *files)
 		}
@@ -128,16 +135,20 @@ func window(args []string) {
 	}
 	appWall := time.Since(start)
 	appCPU := procCPU(app.Process.Pid) - cpuBefore
+	xCPU := procCPU(xvfb) - xBefore
+	emuCPU := procCPU(emu.cmd.Process.Pid) - emuBefore
 	appRSS := procStatus(app.Process.Pid, "VmHWM")
 	app.Process.Signal(os.Interrupt) // a clean quit: the profile, if asked for, is written
 	app.Wait()
 
 	fmt.Println("| | `upload` command | the window |")
 	fmt.Println("|---|---|---|")
-	fmt.Printf("| wall time, start → all stored | %.1f s | %.1f s (%.1f×) |\n", cliWall.Seconds(), appWall.Seconds(), appWall.Seconds()/cliWall.Seconds())
+	fmt.Printf("| wall time, start → all stored | %.1f s | %.1f s (%.1f×; the first stored after %.1f s) |\n", cliWall.Seconds(), appWall.Seconds(), appWall.Seconds()/cliWall.Seconds(), first.Seconds())
 	fmt.Printf("| CPU of the process while uploading | %.1f s | %.1f s (%.1f×) |\n", cliCPU.Seconds(), appCPU.Seconds(), appCPU.Seconds()/cliCPU.Seconds())
 	fmt.Printf("| peak RSS | %.0f MiB | %.0f MiB (idle window %.0f MiB; %.0f MiB with the photos listed; +%.0f MiB over idle) |\n",
 		cliRSS, appRSS, idleRSS, listedRSS, appRSS-idleRSS)
+	fmt.Printf("\nMeanwhile, during the window's run: the emulator used %.1f s of CPU, Xvfb %.1f s (2 cores: %.1f s available).\n",
+		emuCPU.Seconds(), xCPU.Seconds(), 2*appWall.Seconds())
 }
 
 // startApp opens the window with a fresh profile in home.
@@ -152,6 +163,15 @@ func windowOf(pid int) string {
 	out, err := exec.Command("timeout", "30", "xdotool", "search", "--sync", "--onlyvisible", "--pid", strconv.Itoa(pid)).Output()
 	check(err)
 	return strings.Fields(string(out))[0]
+}
+
+// pidOf is the pid of the newest process named name.
+func pidOf(name string) int {
+	out, err := exec.Command("pgrep", "-n", "-x", name).Output()
+	check(err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	check(err)
+	return pid
 }
 
 // procStatus reads a memory figure of /proc/PID/status, in MiB.
