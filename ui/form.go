@@ -179,11 +179,17 @@ func (f *uploadForm) refreshState() {
 		f.overwrite.Enable()
 	}
 	reason, problem := f.why()
-	f.reason.Importance = widget.MediumImportance
+	importance := widget.MediumImportance
 	if problem {
-		f.reason.Importance = widget.WarningImportance
+		importance = widget.WarningImportance
 	}
-	f.reason.SetText(reason)
+	if f.reason.Importance != importance {
+		f.reason.Importance, f.reason.Text = importance, reason
+		f.reason.Refresh()
+	} else {
+		setText(f.reason, reason) // called every tick: lay text out only when it changed
+	}
+	label := "Upload"
 	if reason == "" {
 		n := 0
 		for _, id := range f.u.rows {
@@ -191,14 +197,19 @@ func (f *uploadForm) refreshState() {
 				n++
 			}
 		}
-		f.button.SetText(fmt.Sprintf("Upload %d %s", n, plural(n, "file", "files")))
-		f.button.Enable()
-		f.reason.Hide()
-		return
+		label = fmt.Sprintf("Upload %d %s", n, plural(n, "file", "files"))
 	}
-	f.button.SetText("Upload")
-	f.button.Disable()
-	f.reason.Show()
+	if f.button.Text != label {
+		f.button.SetText(label)
+	}
+	if (reason == "") == f.button.Disabled() {
+		if reason == "" {
+			f.button.Enable()
+		} else {
+			f.button.Disable()
+		}
+	}
+	setHidden(f.reason, reason == "")
 }
 
 func plural(n int, one, many string) string {

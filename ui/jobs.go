@@ -24,6 +24,7 @@ import (
 // so 10,000 files cost as many rows as fit on screen.
 type jobsView struct {
 	u      *UI
+	made   []*jobRow // every row the list made: as many as fit on screen, and a few
 	list   *widget.List
 	empty  fyne.CanvasObject
 	object fyne.CanvasObject
@@ -33,7 +34,11 @@ func newJobsView(u *UI) *jobsView {
 	v := &jobsView{u: u}
 	v.list = widget.NewList(
 		func() int { return len(u.rows) },
-		func() fyne.CanvasObject { return newJobRow(u) },
+		func() fyne.CanvasObject {
+			r := newJobRow(u)
+			v.made = append(v.made, r)
+			return r
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(u.rows) {
 				o.(*jobRow).show(u.snaps[u.rows[i]])
@@ -56,6 +61,17 @@ func newJobsView(u *UI) *jobsView {
 	v.empty = container.NewCenter(container.NewVBox(iconBox, title, hint, hint2))
 	v.object = container.NewStack(v.list, v.empty)
 	return v
+}
+
+// showing says whether one of the list's rows shows the job: only then does
+// a change of the job need the list drawn again.
+func (v *jobsView) showing(id uploader.JobID) bool {
+	for _, r := range v.made {
+		if r.id == id {
+			return true
+		}
+	}
+	return false
 }
 
 // refresh redraws the whole list: after rows were added or removed.

@@ -63,21 +63,32 @@ func (u *UI) tick() {
 			continue
 		}
 		runOnUI(func() {
+			onScreen := redraw
 			for _, j := range changed {
 				if _, shown := u.index[j.ID]; !shown {
 					continue
 				}
 				before := u.snaps[j.ID].State
 				u.snaps[j.ID] = j
+				onScreen = onScreen || u.jobs.showing(j.ID)
 				if j.ID == u.selected && before != j.State {
 					u.form.selectJob(j.ID) // renaming is open only before the upload
 				}
 			}
-			// One refresh a tick: it updates only the rows on screen. (In Fyne
-			// 2.7 each List.RefreshItem refreshes the whole list as well, so a
-			// call per changed row would cost rows × visible rows.)
-			u.jobs.list.Refresh()
-			u.footer.SetText(footerText(totals))
+			// At most one refresh a tick, and none when no row on screen
+			// changed: every refresh draws the whole window again, which under
+			// software GL costs as much CPU as the uploads. (In Fyne 2.7 each
+			// List.RefreshItem refreshes the whole list as well, so a call per
+			// changed row would cost rows × visible rows.)
+			if onScreen {
+				u.jobs.list.Refresh()
+			}
+			// The footer's speed and time left change every tick: twice a
+			// second is enough to read them, and the last figures always show.
+			if time.Since(u.lastFooter) >= 500*time.Millisecond || totals.Active == 0 {
+				setText(u.footer, footerText(totals))
+				u.lastFooter = time.Now()
+			}
 			u.form.refreshState()
 			if u.notice.Visible() && time.Since(u.lastNotice) > 10*time.Second {
 				u.notice.Hide()

@@ -98,6 +98,7 @@ type screen struct {
 	banner     *fyne.Container
 	tabs       *container.AppTabs
 	lastNotice time.Time
+	lastFooter time.Time // when the footer was last written (twice a second while uploading)
 }
 
 // New builds the window. It does not show it.
