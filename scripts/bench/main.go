@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures the upload command and the local server against
 // curl -F on loopback: peak memory (RSS) by file size, throughput, and many
 // small files. It prints a Markdown report for docs/BENCHMARKS.md.
