@@ -80,14 +80,7 @@ func main() {
 	}
 
 	fmt.Printf("\n### %d files of 64 KiB\n\n", *small)
-	dir := filepath.Join(work, "small")
-	check(os.Mkdir(dir, 0o755))
-	var files []string
-	for i := range *small {
-		p := filepath.Join(dir, fmt.Sprintf("s%05d.bin", i))
-		makeFile(p, 64<<10)
-		files = append(files, p)
-	}
+	dir, files := makeSmallFiles(work, "s", *small)
 	emu := startEmulator(*bin, work)
 	upT, upRSS := timeUploadArgs(*bin, emu.url, "--concurrency", "8", dir)
 	loopT := curlMany(emu.url, files, 1)
@@ -142,6 +135,19 @@ func run(name string, args ...string) {
 }
 
 // makeFile writes size pseudo-random bytes (incompressible, not sparse).
+// makeSmallFiles writes n files of 64 KiB to a new folder "small" under
+// work, and returns the folder and their paths.
+func makeSmallFiles(work, prefix string, n int) (string, []string) {
+	dir := filepath.Join(work, "small")
+	check(os.Mkdir(dir, 0o755))
+	paths := make([]string, n)
+	for i := range paths {
+		paths[i] = filepath.Join(dir, fmt.Sprintf("%s%05d.bin", prefix, i))
+		makeFile(paths[i], 64<<10)
+	}
+	return dir, paths
+}
+
 func makeFile(path string, size int64) {
 	f, err := os.Create(path)
 	check(err)

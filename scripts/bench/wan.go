@@ -57,14 +57,7 @@ func wan(args []string) {
 	uploadURL := strings.Replace(emu.url, target.Host, up, 1)
 	authURL := "http://" + auth + "/auth"
 
-	dir := filepath.Join(work, "small")
-	check(os.Mkdir(dir, 0o755))
-	var paths []string
-	for i := range *files {
-		p := filepath.Join(dir, fmt.Sprintf("w%05d.bin", i))
-		makeFile(p, 64<<10)
-		paths = append(paths, p)
-	}
+	dir, paths := makeSmallFiles(work, "w", *files)
 	rtt := 2 * *delay
 	fmt.Printf("Measured %s: %d files of 64 KiB through a proxy that adds %s each way (a %s round trip, one more to open a connection).\n\n",
 		time.Now().UTC().Format("2006-01-02"), *files, *delay, rtt)
