@@ -38,6 +38,8 @@ type uploadFlags struct {
 	endpoint, publicKey, folder, tags, fileName, plan, tokenEndpoint, proxy string
 	unique, overwrite, private, asJSON                                      bool
 	concurrency, retries                                                    int
+	format                                                                  string
+	resultFormat                                                            *resultFormat // format, parsed by validate
 }
 
 func cmdUpload(ctx context.Context, args []string, std Stdio) error {
@@ -58,7 +60,11 @@ already-uploaded, failed or skipped), then the result ("fileId", "name",
 "status", "requestId", "mayBeUploaded"}, or for a skipped path its "reason".
 An error's kind is check (refused before sending), file (the local file),
 network, server (the server's answer), config (keys, certificates, a proxy),
-or canceled.
+or canceled. --format prints each line with a Go template over those fields
+instead: '{{.url}}?tr=w-800', '![{{.name}}]({{.url}})', or
+'{{if eq .status "failed"}}{{.path}}: {{.error.message}}{{end}}'. Every field
+is on every line ("" or 0 where --json leaves it out); a line that comes out
+empty is not printed.
 If the credentials are refused (or a policy or quota refuses the uploads)
 before anything went up, or the setup is at fault, no further file is
 started; uploads under way finish and are reported; the reason is said once,
@@ -77,6 +83,7 @@ after -- every argument is a path.`)
 	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
+	fs.StringVar(&f.format, "format", "", "print each file's line with this Go template over the --json fields, e.g. '{{.url}}?tr=w-800'")
 	fs.StringVar(&f.tokenEndpoint, "token-endpoint", "", "get tokens from this POST /auth endpoint instead of signing here")
 	fs.StringVar(&f.proxy, "proxy", uploader.ProxyEnvironment, "send through this proxy (http://[user:password@]host:port), or none (default: HTTPS_PROXY)")
 	paths, err := fs.parseInterleaved(args)
@@ -111,7 +118,7 @@ after -- every argument is a path.`)
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	q := uploader.NewQueue(qctx, client, f.concurrency, plan)
-	out := &uploadReport{w: std.Out, json: f.asJSON, around: func(f func()) { f() }}
+	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }}
 	for _, s := range skipped {
 		out.skip(s)
 	}
@@ -215,6 +222,14 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Plan, error) {
 	if f.publicKey == "" && f.tokenEndpoint == "" {
 		return fields, "", usagef("upload needs --public-key (or IMAGEKIT_PUBLIC_KEY)")
 	}
+	if f.format != "" {
+		if f.asJSON {
+			return fields, "", usagef("--json and --format both say how to print the results: give one")
+		}
+		if f.resultFormat, err = parseFormat(f.format); err != nil {
+			return fields, "", formatUsage(err)
+		}
+	}
 	fields.Folder, fields.Tags = folder, tags
 	fields.UseUniqueFileName, fields.OverwriteFile, fields.IsPrivateFile = f.unique, f.overwrite, f.private
 	return fields, plan, nil
@@ -256,8 +271,10 @@ func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, er
 type uploadReport struct {
 	mu     sync.Mutex
 	w      io.Writer
+	errw   io.Writer // where a --format template that fails on a line says so
 	json   bool
-	around func(func()) // wraps each write: the progress bars step aside
+	format *resultFormat // --format, or nil
+	around func(func())  // wraps each write: the progress bars step aside
 }
 
 type jsonLine struct {
@@ -331,6 +348,14 @@ func (r *uploadReport) write(l jsonLine, text string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.around(func() {
+		if r.format != nil {
+			b, err := r.format.line(l)
+			if err == nil {
+				r.w.Write(b)
+				return
+			}
+			fmt.Fprintf(r.errw, "imagekit-uploader: --format: %v; the line as plain text:\n", err)
+		}
 		if r.json {
 			b, _ := json.Marshal(l)
 			r.w.Write(append(b, '\n'))
