@@ -61,10 +61,10 @@ already-uploaded, failed or skipped), then the result ("fileId", "name",
 An error's kind is check (refused before sending), file (the local file),
 network, server (the server's answer), config (keys, certificates, a proxy),
 or canceled. --format prints each line with a Go template over those fields
-instead: '{{.url}}?tr=w-800', '![{{.name}}]({{.url}})', or
+instead: '{{if .url}}![{{.name}}]({{.url}}?tr=w-800){{end}}', or
 '{{if eq .status "failed"}}{{.path}}: {{.error.message}}{{end}}'. Every field
-is on every line ("" or 0 where --json leaves it out); a line that comes out
-empty is not printed.
+is on every line ("" or 0 where --json leaves it out), failures too; a line
+that comes out empty is not printed.
 If the credentials are refused (or a policy or quota refuses the uploads)
 before anything went up, or the setup is at fault, no further file is
 started; uploads under way finish and are reported; the reason is said once,
@@ -181,6 +181,8 @@ after -- every argument is a path.`)
 	switch {
 	case failed > 0:
 		return errFailed
+	case out.formatFailed > 0:
+		return fmt.Errorf("--format could not print %d of the lines (said above, as plain text)", out.formatFailed)
 	case t.Count[uploader.Done]+t.Count[uploader.AlreadyUploaded] == 0:
 		return errors.New("nothing was uploaded: the paths given hold no files to upload")
 	}
@@ -269,26 +271,33 @@ func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, er
 
 // uploadReport prints one line per file as it finishes.
 type uploadReport struct {
-	mu     sync.Mutex
-	w      io.Writer
-	errw   io.Writer // where a --format template that fails on a line says so
-	json   bool
-	format *resultFormat // --format, or nil
-	around func(func())  // wraps each write: the progress bars step aside
+	mu           sync.Mutex
+	w            io.Writer
+	errw         io.Writer // where a --format template that fails on a line says so
+	json         bool
+	format       *resultFormat // --format, or nil
+	formatFailed int           // lines --format could not print
+	around       func(func())  // wraps each write: the progress bars step aside
 }
 
 type jsonLine struct {
-	Path        string     `json:"path"`
-	PathBytes   []byte     `json:"pathBytes,omitempty"` // the path, byte for byte, when it is not UTF-8 (base64)
-	Status      string     `json:"status"`
-	FileID      string     `json:"fileId,omitempty"`
-	Name        string     `json:"name,omitempty"`
-	FilePath    string     `json:"filePath,omitempty"`
-	URL         string     `json:"url,omitempty"`
-	Size        int64      `json:"size,omitempty"`
-	VersionInfo any        `json:"versionInfo,omitempty"`
-	Error       *jsonError `json:"error,omitempty"`
-	Reason      string     `json:"reason,omitempty"`
+	Path        string       `json:"path"`
+	PathBytes   []byte       `json:"pathBytes,omitempty"` // the path, byte for byte, when it is not UTF-8 (base64)
+	Status      string       `json:"status"`
+	FileID      string       `json:"fileId,omitempty"`
+	Name        string       `json:"name,omitempty"`
+	FilePath    string       `json:"filePath,omitempty"`
+	URL         string       `json:"url,omitempty"`
+	Size        int64        `json:"size,omitempty"`
+	VersionInfo *versionInfo `json:"versionInfo,omitempty"`
+	Error       *jsonError   `json:"error,omitempty"`
+	Reason      string       `json:"reason,omitempty"`
+}
+
+// versionInfo is ImageKit's versionInfo, as the uploader reads it.
+type versionInfo = struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 type jsonError struct {
@@ -350,11 +359,15 @@ func (r *uploadReport) write(l jsonLine, text string) {
 	r.around(func() {
 		if r.format != nil {
 			b, err := r.format.line(l)
-			if err == nil {
-				r.w.Write(b)
+			if err != nil {
+				// Not on stdout, where a script expects the template's lines;
+				// said on stderr with the line, and the exit is 1.
+				r.formatFailed++
+				fmt.Fprintf(r.errw, "imagekit-uploader: --format: %v; the line: %s\n", err, text)
 				return
 			}
-			fmt.Fprintf(r.errw, "imagekit-uploader: --format: %v; the line as plain text:\n", err)
+			r.w.Write(b)
+			return
 		}
 		if r.json {
 			b, _ := json.Marshal(l)

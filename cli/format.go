@@ -2,7 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
+	"strings"
 	"text/template"
 )
 
@@ -12,20 +13,26 @@ import (
 // line that comes out empty is left out.
 type resultFormat struct{ t *template.Template }
 
+// maxFormatted bounds one line's output: a template cannot fill memory.
+const maxFormatted = 1 << 20
+
 // parseFormat parses text and tries it on a line of each kind, so that a
-// template that cannot run is refused before anything is sent.
+// misspelt field ({{.URL}}), a field of a text or a comparison of a number
+// with a text is refused before anything is sent. Bounds ({{slice .fileId
+// 0 8}}) depend on the real values, so they are left to each line.
 func parseFormat(text string) (*resultFormat, error) {
-	t, err := template.New("format").Parse(text)
+	t, err := template.New("format").Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, err
 	}
 	f := &resultFormat{t}
 	for _, l := range []jsonLine{
-		{Path: "a.jpg", Status: "uploaded", FileID: "id", Name: "a.jpg", FilePath: "/a.jpg", URL: "https://ik.imagekit.io/a.jpg", Size: 1, VersionInfo: map[string]any{"id": "v", "name": "Version 1"}},
-		{Path: "b.jpg", Status: "failed", Error: &jsonError{Kind: "server", Status: 400, Message: "m"}},
-		{Path: "c", Status: "skipped", Reason: "hidden"},
+		{Path: "a.jpg", Status: "uploaded", FileID: "id", Name: "a.jpg", FilePath: "/a.jpg", URL: "https://ik.imagekit.io/a.jpg", Size: 1, VersionInfo: &versionInfo{ID: "v", Name: "Version 1"}},
+		{Path: "b.jpg", Status: "already-uploaded", FilePath: "/b.jpg"},
+		{Path: "c.jpg", Status: "failed", Error: &jsonError{Kind: "server", Status: 400, Message: "m"}},
+		{Path: "d", Status: "skipped", Reason: "hidden"},
 	} {
-		if _, err := f.line(l); err != nil {
+		if _, err := f.line(l); err != nil && !strings.Contains(err.Error(), "out of range") {
 			return nil, err
 		}
 	}
@@ -33,24 +40,26 @@ func parseFormat(text string) (*resultFormat, error) {
 }
 
 // line runs the template over l. Every field is there on every line (""
-// or 0 where --json leaves it out), so that a template written for uploads
-// prints a failure's line too, and each text value is made printable, as
-// on the plain lines: a server's answer cannot forge a line or reach the
-// terminal as a command.
+// or 0 where --json leaves it out), and each text is made printable, as on
+// the plain lines: a server's answer cannot forge a line or reach the
+// terminal as a command, and a path that is not UTF-8 comes quoted with its
+// bytes, not with replacement characters.
 func (f *resultFormat) line(l jsonLine) ([]byte, error) {
-	b, _ := json.Marshal(l)
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber() // a size prints as 7203456, not 7.203456e+06
-	var fields map[string]any
-	if err := d.Decode(&fields); err != nil {
-		return nil, err
+	p := printable
+	vi := map[string]any{"id": "", "name": ""}
+	if l.VersionInfo != nil {
+		vi["id"], vi["name"] = p(l.VersionInfo.ID), p(l.VersionInfo.Name)
 	}
-	fill(fields, map[string]any{"path": "", "status": "", "fileId": "", "name": "", "filePath": "", "url": "", "size": json.Number("0"), "reason": "",
-		"versionInfo": map[string]any{}, "error": map[string]any{}})
-	fill(fields["versionInfo"].(map[string]any), map[string]any{"id": "", "name": ""})
-	fill(fields["error"].(map[string]any), map[string]any{"kind": "", "status": json.Number("0"), "message": "", "requestId": "", "mayBeUploaded": false})
-	var out bytes.Buffer
-	if err := f.t.Execute(&out, printableValues(fields)); err != nil {
+	e := map[string]any{"kind": "", "status": 0, "message": "", "requestId": "", "mayBeUploaded": false}
+	if l.Error != nil {
+		e = map[string]any{"kind": l.Error.Kind, "status": l.Error.Status, "message": p(l.Error.Message), "requestId": p(l.Error.RequestID), "mayBeUploaded": l.Error.MayBeUploaded}
+	}
+	fields := map[string]any{
+		"path": p(l.Path), "status": l.Status, "fileId": p(l.FileID), "name": p(l.Name), "filePath": p(l.FilePath),
+		"url": p(l.URL), "size": l.Size, "versionInfo": vi, "error": e, "reason": p(l.Reason),
+	}
+	out := &limitedBuffer{max: maxFormatted}
+	if err := f.t.Execute(out, fields); err != nil {
 		return nil, err
 	}
 	if out.Len() == 0 {
@@ -59,32 +68,17 @@ func (f *resultFormat) line(l jsonLine) ([]byte, error) {
 	return append(out.Bytes(), '\n'), nil
 }
 
-// fill sets each of defaults' keys that m lacks, or holds as something else
-// than a JSON object where the default is one.
-func fill(m, defaults map[string]any) {
-	for k, v := range defaults {
-		_, isObject := m[k].(map[string]any)
-		if _, want := v.(map[string]any); m[k] == nil || (want && !isObject) {
-			m[k] = v
-		}
-	}
+// limitedBuffer is a bytes.Buffer that refuses to grow past max.
+type limitedBuffer struct {
+	bytes.Buffer
+	max int
 }
 
-// printableValues returns v with every string in it made printable.
-func printableValues(v any) any {
-	switch v := v.(type) {
-	case string:
-		return printable(v)
-	case map[string]any:
-		for k, e := range v {
-			v[k] = printableValues(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = printableValues(e)
-		}
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		return 0, errors.New("the line is over 1 MiB")
 	}
-	return v
+	return b.Buffer.Write(p)
 }
 
 // formatUsage is the message for a template that cannot be used.

@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,6 +42,40 @@ func TestUploadFormat(t *testing.T) {
 	code, out, _ = runCLI(t, "", uploadArgs(srv, "--format", `{{if eq .status "failed"}}{{.path}}{{end}}`, a, gone)...)
 	if code != 1 || out != gone+"\n" {
 		t.Errorf("exit %d, %q; want only %q", code, out, gone)
+	}
+}
+
+// TestUploadFormatValues: numbers are numbers (compared, tested, printed
+// with %d), a field left out is 0 or "" and false in an if, a template that
+// fails on a real line says so with the line and exits 1, and a path that is
+// not UTF-8 comes quoted with its bytes.
+func TestUploadFormatValues(t *testing.T) {
+	t.Setenv(keystore.EnvPrivateKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := t.TempDir()
+	a, gone := filepath.Join(dir, "a.jpg"), filepath.Join(dir, "gone\xff.jpg")
+	os.WriteFile(a, []byte("aaaa"), 0o644)
+
+	code, out, errs := runCLI(t, "", uploadArgs(srv, "--format", `{{.status}}:{{if .error.status}}status{{end}}:{{if gt .size 3}}big{{end}}:{{printf "%d" .size}}`, a, gone)...)
+	if code != 1 || !strings.Contains(out, "uploaded::big:4\n") || !strings.Contains(out, "failed:::0\n") {
+		t.Errorf("exit %d:\n%s%s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, "", uploadArgs(srv, "--format", `{{.path}}`, gone)...)
+	if code != 1 || out != strconv.Quote(gone)+"\n" {
+		t.Errorf("exit %d, %q; want the path quoted", code, out)
+	}
+
+	// Values a sample could not stand for are not refused up front: a real
+	// file ID has 24 characters.
+	code, out, errs = runCLI(t, "", uploadArgs(srv, "--format", `{{if eq .status "uploaded"}}{{slice .fileId 0 8}}{{end}}`, a)...)
+	if code != 0 || len(out) != 9 {
+		t.Errorf("exit %d, %q %s; want 8 characters of the file ID", code, out, errs)
+	}
+	// One that fails on a real line: not on stdout, said with the line, exit 1.
+	code, out, errs = runCLI(t, "", uploadArgs(srv, "--unique=false", "--format", `{{slice .name 0 10}}`, a)...)
+	if code != 1 || out != "" || !strings.Contains(errs, "--format") || !strings.Contains(errs, "the line: uploaded  "+a) {
+		t.Errorf("exit %d, %q %q", code, out, errs)
 	}
 }
 
