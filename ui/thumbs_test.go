@@ -7,8 +7,10 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -60,5 +62,148 @@ func TestThumbRefusesPixelBomb(t *testing.T) {
 	}
 	if img := decodeThumb(photo); img == nil || img.Bounds().Dx() != thumbSize {
 		t.Fatalf("a 24-megapixel photo got no %d-pixel-wide thumbnail", thumbSize)
+	}
+}
+
+// TestPhoneFormatsGetThumbnails: HEIC and AVIF, what phones take, get
+// thumbnails in their own colours (both samples are red on the left, blue on
+// the right, 128×64, made with ImageMagick 7 and libheif 1.15).
+func TestPhoneFormatsGetThumbnails(t *testing.T) {
+	for _, name := range []string{"redblue.heic", "redblue.avif"} {
+		img := decodeThumb(filepath.Join("testdata", name))
+		if img == nil {
+			t.Errorf("%s: no thumbnail", name)
+			continue
+		}
+		if w := img.Bounds().Dx(); w != thumbSize {
+			t.Errorf("%s: thumbnail %d wide, want %d", name, w, thumbSize)
+		}
+		b := img.Bounds()
+		left := img.At(b.Min.X+4, b.Min.Y+b.Dy()/2)
+		right := img.At(b.Max.X-4, b.Min.Y+b.Dy()/2)
+		if r, g, bl, _ := left.RGBA(); r>>8 < 200 || g>>8 > 60 || bl>>8 > 60 {
+			t.Errorf("%s: the left is %d,%d,%d, want red", name, r>>8, g>>8, bl>>8)
+		}
+		if r, g, bl, _ := right.RGBA(); r>>8 > 60 || g>>8 > 60 || bl>>8 < 200 {
+			t.Errorf("%s: the right is %d,%d,%d, want blue", name, r>>8, g>>8, bl>>8)
+		}
+	}
+}
+
+// TestHEIFStoredThumbnailIsDecoded: a HEIC or AVIF that stores a thumbnail
+// of its primary image (as phones write them) is decoded from that
+// thumbnail, not from the photo: seconds and hundreds of megabytes at 12
+// megapixels.
+func TestHEIFStoredThumbnailIsDecoded(t *testing.T) {
+	// 512×256, red and blue with noise, thumbnail 128×64 (heif-enc -t 128).
+	for _, name := range []string{"redblue-thumb.heic", "redblue-thumb.avif"} {
+		path := filepath.Join("testdata", name)
+		data := mustRead(t, path)
+		thumb, ok := heifThumbnail(data)
+		if !ok {
+			t.Fatalf("%s: the stored thumbnail was not found", name)
+		}
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(thumb))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if cfg.Width != 128 || cfg.Height != 64 {
+			t.Fatalf("%s: switched to a %d×%d image, want the 128×64 thumbnail", name, cfg.Width, cfg.Height)
+		}
+		img := decodeThumb(path)
+		if img == nil || img.Bounds().Dx() != thumbSize {
+			t.Fatalf("%s: decodeThumb gave %v, want a thumbnail", name, img)
+		}
+		if r, g, b, _ := img.At(4, 20).RGBA(); r>>8 < 180 || g>>8 > 90 || b>>8 > 90 {
+			t.Errorf("%s: the left is %d,%d,%d, want red", name, r>>8, g>>8, b>>8)
+		}
+		if r, g, b, _ := img.At(thumbSize-4, 20).RGBA(); r>>8 > 90 || g>>8 > 90 || b>>8 < 180 {
+			t.Errorf("%s: the right is %d,%d,%d, want blue", name, r>>8, g>>8, b>>8)
+		}
+		// Cut or damaged anywhere: no panic, no thumbnail from garbage.
+		for cut := range len(data) {
+			heifThumbnail(data[:cut])
+			bad := append([]byte(nil), data...)
+			bad[cut] ^= 0xFF
+			heifThumbnail(bad)
+		}
+		// And the decoders behind: a cut file is no thumbnail and no crash.
+		for cut := 0; cut < len(data); cut += len(data)/16 + 1 {
+			p := filepath.Join(t.TempDir(), name)
+			os.WriteFile(p, data[:cut], 0o644)
+			decodeThumb(p)
+		}
+	}
+	// The HEIC decoder garbles narrow images: better the icon than a green
+	// thumbnail of a red photo.
+	if img := decodeThumb(filepath.Join("testdata", "red-64x32.heic")); img != nil {
+		r, g, b, _ := img.At(4, 4).RGBA()
+		t.Errorf("a 64-pixel-wide HEIC got a thumbnail, coloured %d,%d,%d", r>>8, g>>8, b>>8)
+	}
+	for _, name := range []string{"redblue.heic", "redblue.avif"} {
+		if _, ok := heifThumbnail(mustRead(t, filepath.Join("testdata", name))); ok {
+			t.Errorf("%s: a thumbnail found in a file that stores none", name)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// BenchmarkThumbnailHEIF24MP: a 6000 × 4000 HEIC and AVIF with a stored
+// 320-pixel thumbnail, from that thumbnail and decoded whole. heif-enc
+// (Debian's libheif-examples) makes the samples; without it this skips.
+func BenchmarkThumbnailHEIF24MP(b *testing.B) {
+	if _, err := exec.LookPath("heif-enc"); err != nil {
+		b.Skip("heif-enc is not installed (apt-get install libheif-examples)")
+	}
+	dir := b.TempDir()
+	img := image.NewRGBA(image.Rect(0, 0, 6000, 4000))
+	for y := range 4000 {
+		for x := range 6000 {
+			i := img.PixOffset(x, y)
+			n := uint8((x*7 + y*13) ^ (x * y >> 5)) // texture, so the encoders have work
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(x/24)+n/8, uint8(y/16)+n/8, 128+n/8, 255
+		}
+	}
+	src := filepath.Join(dir, "photo.png")
+	f, err := os.Create(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(f, img)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, opts string }{{"heic", "-p preset=ultrafast"}, {"avif", "-A -p speed=9"}} {
+		path := filepath.Join(dir, "photo."+c.name)
+		args := append(strings.Fields(c.opts), "-t", "320", src, "-o", path)
+		if out, err := exec.Command("heif-enc", args...).CombinedOutput(); err != nil {
+			b.Fatalf("heif-enc: %v: %s", err, out)
+		}
+		data := mustRead(&testing.T{}, path)
+		b.Run(c.name+"/stored-thumbnail", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if decodeThumb(path) == nil {
+					b.Fatal("no thumbnail")
+				}
+			}
+		})
+		b.Run(c.name+"/whole", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if decodeAtMost(data, 1<<30) == nil {
+					b.Fatal("not decoded")
+				}
+			}
+		})
 	}
 }
