@@ -8,25 +8,27 @@ import "encoding/binary"
 // megabytes as WebAssembly). The switch rewrites the primary item's id in the
 // 'pitm' box in place, and renames the reference that makes the item a
 // thumbnail (decoders pass thumbnails over when they look for the primary
-// item); every offset stays valid. It reports false when the file names no
-// thumbnail of its primary item, or cannot be read.
-func heifThumbnail(data []byte) ([]byte, bool) {
+// item); every offset stays valid. It also returns the thumbnail's size as
+// its 'ispe' property declares it, since the decoders cannot read the header
+// of a switched file alone. It reports false when the file names no
+// thumbnail of its primary item with a size, or cannot be read.
+func heifThumbnail(data []byte) (_ []byte, width, height int, ok bool) {
 	ms, me, ok := findBox(data, "meta")
 	if !ok || me-ms < 4 {
-		return nil, false
+		return nil, 0, 0, false
 	}
 	ms += 4 // a full box: version and flags
 	meta := data[ms:me]
 	ps, pe, ok := findBox(meta, "pitm")
 	if !ok || pe-ps < 6 {
-		return nil, false
+		return nil, 0, 0, false
 	}
 	pitm := meta[ps:pe]
 	var primary uint32
 	wide := pitm[0] != 0 // version 1: 32-bit ids
 	if wide {
 		if len(pitm) < 8 {
-			return nil, false
+			return nil, 0, 0, false
 		}
 		primary = binary.BigEndian.Uint32(pitm[4:])
 	} else {
@@ -34,12 +36,16 @@ func heifThumbnail(data []byte) ([]byte, bool) {
 	}
 	is, ie, ok := findBox(meta, "iref")
 	if !ok || ie-is < 4 {
-		return nil, false
+		return nil, 0, 0, false
 	}
 	iref := meta[is:ie]
 	thumb, ref, ok := thumbnailOf(iref[4:], iref[0] != 0, primary)
 	if !ok || (!wide && thumb > 0xFFFF) {
-		return nil, false
+		return nil, 0, 0, false
+	}
+	width, height, ok = itemSize(meta, thumb)
+	if !ok {
+		return nil, 0, 0, false
 	}
 	out := append([]byte(nil), data...)
 	copy(out[ms+is+4+ref:], "xthm") // a reference type no reader knows
@@ -49,7 +55,7 @@ func heifThumbnail(data []byte) ([]byte, bool) {
 	} else {
 		binary.BigEndian.PutUint16(out[at:], uint16(thumb))
 	}
-	return out, true
+	return out, width, height, true
 }
 
 // thumbnailOf finds, in an 'iref' box's references, an item that is a
@@ -114,4 +120,80 @@ func findBox(b []byte, typ string) (start, end int, ok bool) {
 		at += int(size)
 	}
 	return 0, 0, false
+}
+
+// itemSize reads an item's width and height from its 'ispe' property: meta's
+// 'iprp' box holds the properties ('ipco', numbered from 1) and which item
+// has which ('ipma').
+func itemSize(meta []byte, item uint32) (width, height int, ok bool) {
+	ps, pe, ok := findBox(meta, "iprp")
+	if !ok {
+		return 0, 0, false
+	}
+	iprp := meta[ps:pe]
+	cs, ce, ok := findBox(iprp, "ipco")
+	if !ok {
+		return 0, 0, false
+	}
+	as, ae, ok := findBox(iprp, "ipma")
+	if !ok || ae-as < 8 {
+		return 0, 0, false
+	}
+	ipma := iprp[as:ae]
+	wideIDs, wideIndex := ipma[0] >= 1, ipma[3]&1 != 0
+	n := binary.BigEndian.Uint32(ipma[4:])
+	rest := ipma[8:]
+	for range n {
+		var id uint32
+		if wideIDs {
+			if len(rest) < 5 {
+				return 0, 0, false
+			}
+			id, rest = binary.BigEndian.Uint32(rest), rest[4:]
+		} else {
+			if len(rest) < 3 {
+				return 0, 0, false
+			}
+			id, rest = uint32(binary.BigEndian.Uint16(rest)), rest[2:]
+		}
+		count := int(rest[0])
+		rest = rest[1:]
+		for range count {
+			var index int
+			if wideIndex {
+				if len(rest) < 2 {
+					return 0, 0, false
+				}
+				index, rest = int(binary.BigEndian.Uint16(rest)&0x7FFF), rest[2:]
+			} else {
+				if len(rest) < 1 {
+					return 0, 0, false
+				}
+				index, rest = int(rest[0]&0x7F), rest[1:]
+			}
+			if id != item {
+				continue
+			}
+			if ispe, ok := nthBox(iprp[cs:ce], index); ok && string(ispe[4:8]) == "ispe" && len(ispe) >= 20 {
+				return int(binary.BigEndian.Uint32(ispe[12:])), int(binary.BigEndian.Uint32(ispe[16:])), true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// nthBox returns the n-th box (from 1) among the boxes that fill b, whole,
+// with a 32-bit size.
+func nthBox(b []byte, n int) ([]byte, bool) {
+	for i := 1; len(b) >= 8; i++ {
+		size := int(binary.BigEndian.Uint32(b))
+		if size < 8 || size > len(b) {
+			return nil, false
+		}
+		if i == n {
+			return b[:size], true
+		}
+		b = b[size:]
+	}
+	return nil, false
 }

@@ -140,9 +140,9 @@ func decodeHEIFThumb(f *os.File) image.Image {
 	if err != nil {
 		return nil
 	}
-	if thumb, ok := heifThumbnail(data); ok {
-		if img := decodeAtMost(thumb, 1<<20); img != nil {
-			return img
+	if thumb, w, h, ok := heifThumbnail(data); ok && w*h <= 1<<20 && w >= minHEICWidth {
+		if img, _, err := image.Decode(bytes.NewReader(thumb)); err == nil {
+			return scaleThumb(img)
 		}
 	}
 	heifSem <- struct{}{}

@@ -95,22 +95,31 @@ func TestPhoneFormatsGetThumbnails(t *testing.T) {
 // thumbnail, not from the photo: seconds and hundreds of megabytes at 12
 // megapixels.
 func TestHEIFStoredThumbnailIsDecoded(t *testing.T) {
-	// 512×256, red and blue with noise, thumbnail 128×64 (heif-enc -t 128).
-	for _, name := range []string{"redblue-thumb.heic", "redblue-thumb.avif"} {
+	// Red and blue with noise: the HEIC 768×384 with a 160×80 thumbnail
+	// stored after 60 KB of photo (heif-enc -q 40 -t 160), the AVIF 512×256
+	// with a 128×64 one (heif-enc -t 128).
+	for _, c := range []struct {
+		name string
+		w, h int
+	}{{"redblue-thumb.heic", 160, 80}, {"redblue-thumb.avif", 128, 64}} {
+		name := c.name
 		path := filepath.Join("testdata", name)
 		data := mustRead(t, path)
-		thumb, ok := heifThumbnail(data)
+		thumb, w, h, ok := heifThumbnail(data)
 		if !ok {
 			t.Fatalf("%s: the stored thumbnail was not found", name)
 		}
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(thumb))
+		if w != c.w || h != c.h {
+			t.Errorf("%s: the thumbnail's size read as %d×%d, want %d×%d", name, w, h, c.w, c.h)
+		}
+		img, _, err := image.Decode(bytes.NewReader(thumb))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if cfg.Width != 128 || cfg.Height != 64 {
-			t.Fatalf("%s: switched to a %d×%d image, want the 128×64 thumbnail", name, cfg.Width, cfg.Height)
+		if b := img.Bounds(); b.Dx() != c.w || b.Dy() != c.h {
+			t.Fatalf("%s: switched to a %d×%d image, want the %d×%d thumbnail", name, b.Dx(), b.Dy(), c.w, c.h)
 		}
-		img := decodeThumb(path)
+		img = decodeThumb(path)
 		if img == nil || img.Bounds().Dx() != thumbSize {
 			t.Fatalf("%s: decodeThumb gave %v, want a thumbnail", name, img)
 		}
@@ -141,7 +150,7 @@ func TestHEIFStoredThumbnailIsDecoded(t *testing.T) {
 		t.Errorf("a 64-pixel-wide HEIC got a thumbnail, coloured %d,%d,%d", r>>8, g>>8, b>>8)
 	}
 	for _, name := range []string{"redblue.heic", "redblue.avif"} {
-		if _, ok := heifThumbnail(mustRead(t, filepath.Join("testdata", name))); ok {
+		if _, _, _, ok := heifThumbnail(mustRead(t, filepath.Join("testdata", name))); ok {
 			t.Errorf("%s: a thumbnail found in a file that stores none", name)
 		}
 	}
