@@ -216,3 +216,21 @@ func BenchmarkThumbnailHEIF24MP(b *testing.B) {
 		})
 	}
 }
+
+// FuzzHEIFThumbnail: whatever the boxes say, reading them neither panics nor
+// changes the file's length.
+func FuzzHEIFThumbnail(f *testing.F) {
+	for _, name := range []string{"redblue-thumb.heic", "redblue-thumb.avif", "redblue.heic"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b[:min(len(b), 4096)])
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, w, h, ok := heifThumbnail(data)
+		if ok && (len(out) != len(data) || w < 0 || h < 0) {
+			t.Fatalf("%d bytes in, %d out, %d×%d", len(data), len(out), w, h)
+		}
+	})
+}
