@@ -8,13 +8,16 @@ import (
 // precheck is Check; tests replace it to see where it runs.
 var precheck = Check
 
-// Check says why r cannot be uploaded with plan's limits, before a byte is
-// sent, and returns the file's size now.
-func Check(r Request, plan Plan) (int64, error) {
+// Check says why r cannot be uploaded within limit, before a byte is sent,
+// and returns the file's size now.
+func Check(r Request, limit Limit) (int64, error) {
 	if err := CheckFileName(r.FileName); err != nil {
 		return 0, err
 	}
 	if err := CheckTags(r.Fields.Tags); err != nil {
+		return 0, err
+	}
+	if err := r.Fields.Options.Check(); err != nil {
 		return 0, err
 	}
 	if _, err := destination(r.Fields.Folder, r.Rel); err != nil {
@@ -36,12 +39,12 @@ func Check(r Request, plan Plan) (int64, error) {
 	if size == 0 {
 		return 0, &CheckError{Field: "file", Reason: "the file is empty (0 bytes)"}
 	}
-	if limit := plan.MaxSize(IsVideo(r.FileName)); size > limit {
+	if most := limit.MaxSize(IsVideo(r.FileName)); size > most {
 		kind := "file"
 		if IsVideo(r.FileName) {
 			kind = "video"
 		}
-		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf("the %s is %s; the %s plan accepts up to %s", kind, FormatSize(size), plan, FormatSize(limit))}
+		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf("the %s is %s; %s %s", kind, FormatSize(size), limit.describe(), FormatSize(most))}
 	}
 	return size, nil
 }

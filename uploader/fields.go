@@ -17,6 +17,7 @@ type Fields struct {
 	UseUniqueFileName bool     // ImageKit adds a random suffix
 	OverwriteFile     bool     // with UseUniqueFileName false: a new version
 	IsPrivateFile     bool
+	Options           // description, custom metadata, extensions, ...
 }
 
 // DefaultFields are ImageKit's defaults.
@@ -48,6 +49,7 @@ func (f Fields) form(fileName, folder string) map[string]string {
 	if f.IsPrivateFile {
 		m["isPrivateFile"] = "true"
 	}
+	f.Options.put(m)
 	return m
 }
 
@@ -164,6 +166,29 @@ func (p Plan) MaxSize(video bool) int64 {
 	default:
 		return map[bool]int64{false: 25 * mb, true: 100 * mb}[video]
 	}
+}
+
+// Limit is what the pre-check lets through: the plan's sizes, or the
+// account's own where one is set (enterprise plans have their own).
+type Limit struct {
+	Plan        Plan
+	MaxFileSize int64 // bytes, for every kind of file; 0: the plan's
+}
+
+// MaxSize is the largest file the limit lets through.
+func (l Limit) MaxSize(video bool) int64 {
+	if l.MaxFileSize > 0 {
+		return l.MaxFileSize
+	}
+	return l.Plan.MaxSize(video)
+}
+
+// describe names the limit in a sentence: "the free plan accepts".
+func (l Limit) describe() string {
+	if l.MaxFileSize > 0 {
+		return "the size limit set for the account is"
+	}
+	return fmt.Sprintf("the %s plan accepts up to", l.Plan)
 }
 
 // ParsePlan reads "free", "lite" or "pro".

@@ -9,7 +9,7 @@ import (
 func TestCheckFileName(t *testing.T) {
 	p := writeFiles(t, t.TempDir(), 1, 10)[0]
 	check := func(name string) error {
-		_, err := Check(Request{Path: p, FileName: name, Fields: DefaultFields()}, PlanFree)
+		_, err := Check(Request{Path: p, FileName: name, Fields: DefaultFields()}, Limit{Plan: PlanFree})
 		return err
 	}
 	for _, name := range []string{"", "  ", ".", "..", " .. ", "a/b.jpg", "/a.jpg", "../a.jpg"} {

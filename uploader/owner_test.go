@@ -121,7 +121,7 @@ func TestNoProgressAfterUploadReturns(t *testing.T) {
 // of them froze the window when they ran on its goroutine).
 func TestStartLeavesPreChecksToTheQueue(t *testing.T) {
 	release := make(chan struct{})
-	precheck = func(r Request, p Plan) (int64, error) {
+	precheck = func(r Request, p Limit) (int64, error) {
 		<-release // a disk that does not answer
 		return Check(r, p)
 	}

@@ -39,7 +39,7 @@ type Queue struct {
 
 	mu      sync.Mutex
 	limit   int
-	plan    Plan
+	sizes   Limit
 	jobs    map[JobID]*job
 	order   []JobID
 	pending []*job
@@ -61,7 +61,7 @@ type job struct {
 func NewQueue(ctx context.Context, client *Client, concurrency int, plan Plan) *Queue {
 	idle := make(chan struct{})
 	close(idle)
-	q := &Queue{client: client, ctx: ctx, jobs: map[JobID]*job{}, idle: idle, plan: plan}
+	q := &Queue{client: client, ctx: ctx, jobs: map[JobID]*job{}, idle: idle, sizes: Limit{Plan: plan}}
 	q.SetConcurrency(concurrency)
 	return q
 }
@@ -93,7 +93,15 @@ func (q *Queue) SetJournal(jn *Journal) {
 // SetPlan changes the plan whose size limits the pre-check applies.
 func (q *Queue) SetPlan(p Plan) {
 	q.mu.Lock()
-	q.plan = p
+	q.sizes.Plan = p
+	q.mu.Unlock()
+}
+
+// SetMaxFileSize sets the account's own size limit, in place of the plan's
+// (enterprise plans have their own); 0 goes back to the plan's.
+func (q *Queue) SetMaxFileSize(n int64) {
+	q.mu.Lock()
+	q.sizes.MaxFileSize = max(n, 0)
 	q.mu.Unlock()
 }
 
@@ -415,11 +423,11 @@ func (q *Queue) schedule() {
 		j := q.pending[0]
 		q.pending = q.pending[1:]
 		q.running++ // the slot is the job's from now on
-		plan := q.plan
+		sizes := q.sizes
 		req := j.Request
 		q.mu.Unlock()
 
-		size, err := precheck(req, plan) // disk work, outside the lock
+		size, err := precheck(req, sizes) // disk work, outside the lock
 
 		q.mu.Lock()
 		if j.State != Queued || err != nil {

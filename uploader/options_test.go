@@ -1,0 +1,189 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func yes() *bool { b := true; return &b }
+func no() *bool  { b := false; return &b }
+
+// TestOptionsCheck: each option is checked for ImageKit's shape before
+// anything is sent, and refused with the field and a reason.
+func TestOptionsCheck(t *testing.T) {
+	good := []Options{
+		{Description: "A red dress, front"},
+		{CustomMetadata: `{"brand": "acme", "price": 129, "onSale": true, "sizes": ["S", "M"], "launch": "2026-03-01"}`},
+		{Extensions: `[{"name": "google-auto-tagging", "maxTags": 5, "minConfidence": 95}, {"name": "remove-bg", "options": {"add_shadow": true, "bg_color": "FFFFFF"}}, {"name": "ai-auto-description"}]`},
+		{Extensions: `[{"name":"aws-auto-tagging","maxTags":10,"minConfidence":0}]`},
+		{Transformation: `{"pre": "w-2560,q-80", "post": [{"type": "transformation", "value": "w-400"}, {"type": "gif-to-video"}, {"type": "thumbnail", "value": "w-150"}, {"type": "abs", "protocol": "hls", "value": "sr-240_360_480"}]}`},
+		{Transformation: `{"pre":"w-100"}`},
+		{Checks: `"file.size" < "10mb" AND "mediaMetadata.width" >= 1200`},
+		{WebhookURL: "https://cms.example.com/imagekit-hook"},
+		{CustomCoordinates: "10,20,300,400"},
+		{ResponseFields: "tags,customCoordinates,isPrivateFile,embeddedMetadata,isPublished,customMetadata,metadata,selectedFieldsSchema"},
+		{OverwriteTags: no(), OverwriteAITags: no(), OverwriteCustomMetadata: no(), IsPublished: yes()},
+	}
+	for _, o := range good {
+		if err := o.Check(); err != nil {
+			t.Errorf("%+v refused: %v", o, err)
+		}
+	}
+	bad := []struct {
+		o     Options
+		field string
+		says  string
+	}{
+		{Options{Description: "\xff"}, "description", "UTF-8"},
+		{Options{CustomMetadata: `{"brand": "acme"`}, "customMetadata", "not valid JSON"},
+		{Options{CustomMetadata: `["acme"]`}, "customMetadata", "JSON object"},
+		{Options{CustomMetadata: `{"a": 1} {"b": 2}`}, "customMetadata", "more follows"},
+		{Options{CustomMetadata: `{"dims": {"w": 1}}`}, "customMetadata", `"dims" is an object`},
+		{Options{CustomMetadata: `{"brand": null}`}, "customMetadata", `"brand" is null`},
+		{Options{Extensions: `{"name": "remove-bg"}`}, "extensions", "JSON array"},
+		{Options{Extensions: `[{"name": "auto-tagging"}]`}, "extensions", `unknown extension "auto-tagging"`},
+		{Options{Extensions: `[{"name": "google-auto-tagging", "maxTags": 5}]`}, "extensions", "minConfidence is required"},
+		{Options{Extensions: `[{"name": "google-auto-tagging", "maxTags": 5.5, "minConfidence": 90}]`}, "extensions", "whole number"},
+		{Options{Extensions: `[{"name": "google-auto-tagging", "maxTags": 5, "minConfidence": 101}]`}, "extensions", "from 0 to 100"},
+		{Options{Extensions: `[{"name": "remove-bg", "options": {"bg_color": "white"}}]`}, "extensions", "six hex digits"},
+		{Options{Extensions: `[{"name": "remove-bg", "options": {"shadow": true}}]`}, "extensions", `unknown option "shadow"`},
+		{Options{Extensions: `[{"name": "ai-auto-description"}, {"name": "ai-auto-description"}]`}, "extensions", "twice"},
+		{Options{Extensions: `[{"name": "ai-auto-description", "language": "fr"}]`}, "extensions", `takes no "language"`},
+		{Options{Transformation: `"w-400"`}, "transformation", "JSON object"},
+		{Options{Transformation: `{}`}, "transformation", "empty"},
+		{Options{Transformation: `{"pre": 400}`}, "transformation", `"pre" must be`},
+		{Options{Transformation: `{"post": [{"type": "resize", "value": "w-1"}]}`}, "transformation", `unknown type "resize"`},
+		{Options{Transformation: `{"post": [{"type": "transformation"}]}`}, "transformation", `needs a "value"`},
+		{Options{Transformation: `{"post": [{"type": "abs", "protocol": "rtmp", "value": "sr-240"}]}`}, "transformation", "hls"},
+		{Options{Transformation: `{"pre": "w-1", "after": []}`}, "transformation", `unknown member "after"`},
+		{Options{Checks: `   `}, "checks", "blank"},
+		{Options{Checks: `"file.size < "10mb"`}, "checks", "unclosed quote"},
+		{Options{WebhookURL: "ftp://example.com/hook"}, "webhookUrl", "http(s) URL"},
+		{Options{WebhookURL: "example.com/hook"}, "webhookUrl", "http(s) URL"},
+		{Options{CustomCoordinates: "10,20,300"}, "customCoordinates", "x,y,width,height"},
+		{Options{CustomCoordinates: "10, 20, 300, 400"}, "customCoordinates", "x,y,width,height"},
+		{Options{CustomCoordinates: "-1,20,300,400"}, "customCoordinates", "x,y,width,height"},
+		{Options{CustomCoordinates: "10,20,0,400"}, "customCoordinates", "more than 0"},
+		{Options{ResponseFields: "tags,AITags"}, "responseFields", `unknown response field "AITags"`},
+		{Options{ResponseFields: "tags, customMetadata"}, "responseFields", "no spaces"},
+	}
+	for _, c := range bad {
+		err := c.o.Check()
+		var ce *CheckError
+		if !errors.As(err, &ce) || ce.Field != c.field || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%+v: got %v, want a %s check error saying %q", c.o, err, c.field, c.says)
+		}
+	}
+}
+
+// TestOptionsReachTheServer: every option set goes in the form and in the
+// token, byte for byte as given; options not set are not sent at all.
+func TestOptionsReachTheServer(t *testing.T) {
+	srv := newTestServer(t)
+	dir := t.TempDir()
+	paths := writeFiles(t, dir, 2, 1024)
+	fields := DefaultFields()
+	fields.Options = Options{
+		Description:       "A red dress, front",
+		CustomMetadata:    `{"brand": "acme",  "price": 129}`, // two spaces: sent as typed
+		Extensions:        `[{"name": "google-auto-tagging", "maxTags": 5, "minConfidence": 95}]`,
+		Transformation:    `{"pre": "w-2560,q-80"}`,
+		Checks:            `"file.size" < "10mb"`,
+		WebhookURL:        "https://cms.example.com/hook",
+		CustomCoordinates: "10,20,300,400",
+		ResponseFields:    "tags,customMetadata",
+		OverwriteTags:     no(),
+		IsPublished:       yes(),
+	}
+	q := NewQueue(context.Background(), newClient(t, srv), 2, PlanFree)
+	q.Add([]Item{{Path: paths[0]}}, fields)
+	q.Add([]Item{{Path: paths[1]}}, DefaultFields())
+	q.Start()
+	runQueue(t, q)
+	for _, j := range q.Jobs() {
+		if j.State != Done {
+			t.Fatalf("%s: %s %v", filepath.Base(j.Request.Path), j.State, j.Err)
+		}
+	}
+	want := map[string]string{
+		"description": fields.Description, "customMetadata": fields.CustomMetadata,
+		"extensions": fields.Extensions, "transformation": fields.Transformation, "checks": fields.Checks,
+		"webhookUrl": fields.WebhookURL, "customCoordinates": fields.CustomCoordinates,
+		"responseFields": fields.ResponseFields, "overwriteTags": "false", "isPublished": "true",
+	}
+	for _, r := range srv.Requests() {
+		with := r.FileName == filepath.Base(paths[0])
+		for k, v := range want {
+			form, inForm := r.Fields[k]
+			claim, inToken := r.Claims.Fields[k]
+			switch {
+			case with && (form != v || claim != v):
+				t.Errorf("%s: form %q, token %q, want %q in both", k, form, claim, v)
+			case !with && (inForm || inToken):
+				t.Errorf("%s sent for a file that did not set it", k)
+			}
+		}
+		if _, ok := r.Fields["overwriteAITags"]; ok {
+			t.Error("overwriteAITags sent though not set")
+		}
+	}
+}
+
+// TestBadOptionsAreNotSent: a file whose options ImageKit would refuse
+// fails its check before a byte is sent.
+func TestBadOptionsAreNotSent(t *testing.T) {
+	srv := newTestServer(t)
+	paths := writeFiles(t, t.TempDir(), 1, 1024)
+	fields := DefaultFields()
+	fields.CustomMetadata = `{"brand": acme}`
+	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+	q.Add([]Item{{Path: paths[0]}}, fields)
+	q.Start()
+	runQueue(t, q)
+	j := q.Jobs()[0]
+	var ce *CheckError
+	if j.State != Failed || !errors.As(j.Err, &ce) || ce.Field != "customMetadata" {
+		t.Fatalf("%s %v, want a customMetadata check error", j.State, j.Err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"200MB": 200 << 20, "1.5 GB": 3 << 29, "512k": 512 << 10, "4096": 4096, "2gb": 2 << 30, "10 B": 10} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "MB", "-5MB", "0", "ten MB", "5TB", "1e20GB", "NaN"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) took it", in)
+		}
+	}
+}
+
+// TestMaxFileSizeOverridesThePlan: an account's own limit replaces the
+// plan's in the pre-check, and says so.
+func TestMaxFileSizeOverridesThePlan(t *testing.T) {
+	srv := newTestServer(t)
+	paths := writeFiles(t, t.TempDir(), 2, 4096)
+	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+	q.SetMaxFileSize(2048)
+	q.Add([]Item{{Path: paths[0]}}, DefaultFields())
+	q.Start()
+	runQueue(t, q)
+	if j := q.Jobs()[0]; j.State != Failed || j.Err == nil || !strings.Contains(j.Err.Error(), "the size limit set for the account is 2.0 KB") {
+		t.Fatalf("%s %v, want refused by the account's limit", j.State, j.Err)
+	}
+	q.SetMaxFileSize(0)
+	q.Add([]Item{{Path: paths[1]}}, DefaultFields())
+	q.Start()
+	runQueue(t, q)
+	if j := q.Jobs()[1]; j.State != Done {
+		t.Fatalf("%s %v: the plan's limit is back, 4 KB passes", j.State, j.Err)
+	}
+}
