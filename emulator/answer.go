@@ -11,14 +11,17 @@ import (
 
 // Result is a successful upload's answer.
 type Result struct {
-	FileID       string `json:"fileId"`
-	Name         string `json:"name"`
-	FilePath     string `json:"filePath"`
-	URL          string `json:"url"`
-	ThumbnailURL string `json:"thumbnailUrl"`
-	Size         int64  `json:"size"`
-	VersionID    string `json:"-"`
-	VersionName  string `json:"-"`
+	FileID       string            `json:"fileId"`
+	Name         string            `json:"name"`
+	FilePath     string            `json:"filePath"`
+	URL          string            `json:"url"`
+	ThumbnailURL string            `json:"thumbnailUrl"`
+	Size         int64             `json:"size"`
+	VersionID    string            `json:"-"`
+	VersionName  string            `json:"-"`
+	meta         fileMeta          // the file's, after this upload
+	extensions   map[string]string // each extension asked for: success or pending
+	options      options
 }
 
 type apiError struct {
@@ -49,13 +52,15 @@ func (s *Server) writeResult(w http.ResponseWriter, in incoming, res *Result) {
 		}
 		f.Close()
 	}
-	tags := splitTags(in.fields["tags"])
 	answer := map[string]any{
 		"fileId": res.FileID, "name": res.Name, "filePath": res.FilePath, "url": res.URL,
 		"thumbnailUrl": res.ThumbnailURL, "fileType": fileType, "size": res.Size,
-		"height": height, "width": width, "tags": tags, "AITags": nil,
+		"height": height, "width": width, "tags": res.meta.Tags, "AITags": res.meta.AITags,
 		"versionInfo":     map[string]string{"id": res.VersionID, "name": res.VersionName},
-		"extensionStatus": map[string]string{},
+		"extensionStatus": res.extensions,
+	}
+	if res.meta.Description != "" {
+		answer["description"] = res.meta.Description
 	}
 	if fileType != "image" {
 		answer["thumbnailUrl"] = ""
@@ -69,12 +74,18 @@ func (s *Server) writeResult(w http.ResponseWriter, in incoming, res *Result) {
 		case "isPublished":
 			answer[f] = in.fields["isPublished"] != "false"
 		case "customCoordinates":
-			if v := in.fields[f]; v != "" {
+			if v := res.meta.Coordinates; v != "" {
 				answer[f] = v
 			} else {
 				answer[f] = nil
 			}
-		case "customMetadata", "embeddedMetadata":
+		case "customMetadata":
+			if res.meta.CustomMetadata != nil {
+				answer[f] = res.meta.CustomMetadata
+			} else {
+				answer[f] = map[string]any{}
+			}
+		case "embeddedMetadata":
 			answer[f] = map[string]any{}
 		}
 	}

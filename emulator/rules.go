@@ -137,6 +137,10 @@ func (s *Server) accept(in incoming, reused bool) (*signer.Claims, *Result, erro
 	if err != nil {
 		return claims, nil, badRequest("%v.", err)
 	}
+	opts, err := readOptions(in.fields)
+	if err != nil {
+		return claims, nil, err
+	}
 	if in.tooBig {
 		return claims, nil, &apiError{status: http.StatusRequestEntityTooLarge,
 			message: fmt.Sprintf("The file is %d bytes; this account accepts files up to %d bytes.", in.size, s.cfg.maxFileSize),
@@ -156,13 +160,18 @@ func (s *Server) accept(in incoming, reused bool) (*signer.Claims, *Result, erro
 	}
 	v := Version{Size: in.size, SHA256: in.sha, ContentType: in.contentType, Created: s.now()}
 	private := in.fields["isPrivateFile"] == "true"
+	status, aiTags := runExtensions(opts.extensions, in.sha)
+	meta := fileMeta{Tags: splitTags(in.fields["tags"]), AITags: aiTags, CustomMetadata: opts.customMetadata,
+		Coordinates: in.fields["customCoordinates"], Description: in.fields["description"]}
+	k := keep{tags: in.fields["overwriteTags"] == "false", aiTags: in.fields["overwriteAITags"] == "false",
+		customMetadata: in.fields["overwriteCustomMetadata"] == "false"}
 	for try := 0; ; try++ {
 		final := name
 		if unique {
 			final = withSuffix(name)
 		}
 		p := path.Join(folder, final)
-		f, ver, err := s.store.place(p, in.blob, v, mode, private, splitTags(in.fields["tags"]))
+		f, ver, err := s.store.place(p, in.blob, v, mode, private, meta, k)
 		var pe *placeError
 		if errors.As(err, &pe) && mode == placeNew && try < 3 {
 			continue
@@ -177,6 +186,7 @@ func (s *Server) accept(in incoming, reused bool) (*signer.Claims, *Result, erro
 			FileID: f.FileID, Name: final, FilePath: p, Size: ver.Size,
 			URL: s.URL + "/files" + p, ThumbnailURL: s.URL + "/thumbnails" + p,
 			VersionID: ver.ID, VersionName: ver.Name,
+			meta: f.fileMeta, extensions: status, options: opts,
 		}, nil
 	}
 }

@@ -74,4 +74,43 @@ func TestSeedClient(t *testing.T) {
 	if err != nil || !bytes.Equal(back, img) {
 		t.Fatalf("fetching %s back: %v, %d bytes; want the %d uploaded bytes", res.URL, err, len(back), len(img))
 	}
+
+	// The options that travel as JSON strings, signed by the seed's backend
+	// exactly as its client sends them.
+	opts := map[string]string{
+		"fileName":       "tagged.png",
+		"customMetadata": `{"brand":"acme","price":129}`,
+		"extensions":     `[{"name":"google-auto-tagging","maxTags":3,"minConfidence":90},{"name":"remove-bg"}]`,
+		"responseFields": "customMetadata",
+	}
+	p, _ := json.Marshal(opts)
+	sign = exec.Command("node", "-e", seedSign, string(p))
+	sign.Env = append(os.Environ(), "NODE_PATH="+nodePath, "IK_PUBLIC="+DemoPublicKey, "IK_PRIVATE="+DemoPrivateKey)
+	if token, err = sign.Output(); err != nil {
+		t.Fatalf("node jsonwebtoken: %v", err)
+	}
+	args := []string{"-sS", "-w", "\n%{http_code}", "-F", "file=@" + file, "-F", "token=" + string(token)}
+	for k, v := range opts {
+		args = append(args, "--form-string", k+"="+v)
+	}
+	if out, err = exec.Command("curl", append(args, s.UploadURL)...).Output(); err != nil {
+		t.Fatalf("curl: %v", err)
+	}
+	cut = strings.LastIndexByte(string(out), '\n')
+	if body, code = string(out[:cut]), string(out[cut+1:]); code != "200" {
+		t.Fatalf("upload with options answered %s: %s", code, body)
+	}
+	var tagged struct {
+		CustomMetadata  map[string]any    `json:"customMetadata"`
+		ExtensionStatus map[string]string `json:"extensionStatus"`
+		AITags          []struct{ Name, Source string }
+	}
+	if err := json.Unmarshal([]byte(body), &tagged); err != nil {
+		t.Fatalf("answer: %v: %s", err, body)
+	}
+	if tagged.CustomMetadata["brand"] != "acme" || tagged.CustomMetadata["price"] != float64(129) ||
+		tagged.ExtensionStatus["google-auto-tagging"] != "success" || tagged.ExtensionStatus["remove-bg"] != "pending" ||
+		len(tagged.AITags) == 0 || len(tagged.AITags) > 3 || tagged.AITags[0].Source != "google-auto-tagging" {
+		t.Errorf("answer %s", body)
+	}
 }

@@ -15,9 +15,23 @@ type StoredFile struct {
 	FileID   string
 	Path     string // "/folder/name.jpg"
 	Private  bool
-	Tags     []string
 	Versions []Version
+	fileMeta
 }
+
+// fileMeta is what uploads said about a file besides its bytes.
+type fileMeta struct {
+	Tags           []string
+	AITags         []AITag
+	CustomMetadata map[string]any
+	Coordinates    string // x,y,width,height
+	Description    string
+}
+
+// keep says which of an existing file's metadata a new version keeps when
+// it brings none (overwriteTags=false and the others); by default a new
+// version replaces all of it, and without tags removes them.
+type keep struct{ tags, aiTags, customMetadata bool }
 
 // Version is one upload to a path.
 type Version struct {
@@ -68,7 +82,7 @@ type placeError struct{ msg string }
 func (e *placeError) Error() string { return e.msg }
 
 // place stores the bytes in blob (a temp file it takes over) at path.
-func (s *store) place(path, blob string, v Version, mode placeMode, private bool, tags []string) (StoredFile, Version, error) {
+func (s *store) place(path, blob string, v Version, mode placeMode, private bool, meta fileMeta, k keep) (StoredFile, Version, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.by[path]
@@ -95,8 +109,18 @@ func (s *store) place(path, blob string, v Version, mode placeMode, private bool
 		}
 		return StoredFile{}, Version{}, err
 	}
+	old := f.fileMeta
 	f.Versions = append(f.Versions, v)
-	f.Private, f.Tags = private, tags
+	f.Private, f.fileMeta = private, meta
+	if k.tags && meta.Tags == nil {
+		f.Tags = old.Tags
+	}
+	if k.aiTags && meta.AITags == nil {
+		f.AITags = old.AITags
+	}
+	if k.customMetadata && meta.CustomMetadata == nil {
+		f.CustomMetadata = old.CustomMetadata
+	}
 	return *f, v, nil
 }
 

@@ -1,0 +1,127 @@
+package emulator
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestOptionRefusals: the JSON fields, lists, coordinates and URLs are
+// checked for ImageKit's shapes, and a wrong one is a 400 that names it.
+func TestOptionRefusals(t *testing.T) {
+	s, sg := newServer(t)
+	for field, bad := range map[string]string{
+		"customMetadata":    `["acme"]`,
+		"extensions":        `[{"name": "google-auto-tagging"}]`,
+		"transformation":    `{"pre": "w-1", "after": []}`,
+		"responseFields":    "tags,AITags",
+		"customCoordinates": "1,2,3",
+		"webhookUrl":        "ftp://example.com",
+	} {
+		a := send(t, s, sg, upload{fields: map[string]string{"fileName": "a.txt", field: bad}, file: []byte("x")})
+		msg, _ := a.body["message"].(string)
+		if a.status != 400 || !strings.Contains(msg, field) {
+			t.Errorf("%s=%s: %d %q, want 400 naming %s", field, bad, a.status, msg, field)
+		}
+	}
+	for _, bad := range []string{`{"w": {"h": 1}}`, `{"brand": null}`, `{"a": 1`} {
+		if a := send(t, s, sg, upload{fields: map[string]string{"fileName": "a.txt", "customMetadata": bad}, file: []byte("x")}); a.status != 400 {
+			t.Errorf("customMetadata %s: %d", bad, a.status)
+		}
+	}
+	if n := len(s.Files()); n != 0 {
+		t.Fatalf("%d files stored", n)
+	}
+}
+
+// TestOptionsAnswered: the answer carries what the options asked for: the
+// description, the fake tagger's AI tags (the same for the same bytes),
+// each extension's status, and the fields responseFields names.
+func TestOptionsAnswered(t *testing.T) {
+	s, sg := newServer(t)
+	fields := map[string]string{
+		"fileName": "dress.png", "description": "A red dress",
+		"customMetadata":    `{"brand": "acme", "price": 129}`,
+		"extensions":        `[{"name": "google-auto-tagging", "maxTags": 4, "minConfidence": 80}, {"name": "remove-bg"}]`,
+		"customCoordinates": "10,20,30,40",
+		"responseFields":    "tags,customMetadata,customCoordinates,isPublished",
+		"webhookUrl":        "https://cms.example.com/hook",
+		"transformation":    `{"pre": "w-2560", "post": [{"type": "thumbnail", "value": "w-150"}]}`,
+		"checks":            `"file.size" < "1mb"`,
+		"isPublished":       "true",
+	}
+	img := pngBytes(t, 64, 48)
+	a := send(t, s, sg, upload{fields: fields, file: img, fileName: "dress.png"})
+	if a.status != 200 {
+		t.Fatalf("%d %v", a.status, a.body)
+	}
+	b := a.body
+	if b["description"] != "A red dress" {
+		t.Errorf("description %v", b["description"])
+	}
+	if want := map[string]any{"brand": "acme", "price": float64(129)}; !reflect.DeepEqual(b["customMetadata"], want) {
+		t.Errorf("customMetadata %v, want %v", b["customMetadata"], want)
+	}
+	if b["customCoordinates"] != "10,20,30,40" || b["isPublished"] != true {
+		t.Errorf("customCoordinates %v, isPublished %v", b["customCoordinates"], b["isPublished"])
+	}
+	if want := map[string]any{"google-auto-tagging": "success", "remove-bg": "pending"}; !reflect.DeepEqual(b["extensionStatus"], want) {
+		t.Errorf("extensionStatus %v, want %v", b["extensionStatus"], want)
+	}
+	tags, _ := b["AITags"].([]any)
+	if len(tags) == 0 || len(tags) > 4 {
+		t.Fatalf("AITags %v: want 1 to 4", b["AITags"])
+	}
+	for _, tag := range tags {
+		m := tag.(map[string]any)
+		if c, _ := m["confidence"].(float64); c < 80 || c > 100 || m["source"] != "google-auto-tagging" || m["name"] == "" {
+			t.Errorf("AI tag %v", m)
+		}
+	}
+	fields["fileName"] = "again.png"
+	if again := send(t, s, sg, upload{fields: fields, file: img, fileName: "again.png"}); !reflect.DeepEqual(again.body["AITags"], b["AITags"]) {
+		t.Errorf("the same bytes were tagged %v, then %v", b["AITags"], again.body["AITags"])
+	}
+	// Not asked for: not answered.
+	plain := send(t, s, sg, upload{fields: map[string]string{"fileName": "plain.png"}, file: img})
+	for _, f := range []string{"customMetadata", "customCoordinates", "isPublished", "description"} {
+		if _, ok := plain.body[f]; ok {
+			t.Errorf("%s answered without being asked for", f)
+		}
+	}
+	if plain.body["AITags"] != nil {
+		t.Errorf("AITags %v without a tagger", plain.body["AITags"])
+	}
+}
+
+// TestNewVersionKeepsWhatItIsTold: a new version without tags removes the
+// file's tags and metadata, unless overwriteTags=false and the others keep
+// them (ImageKit's rule).
+func TestNewVersionKeepsWhatItIsTold(t *testing.T) {
+	s, sg := newServer(t)
+	base := map[string]string{"fileName": "a.txt", "useUniqueFileName": "false", "responseFields": "tags,customMetadata"}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	v1 := send(t, s, sg, upload{fields: with(map[string]string{"tags": "a,b", "customMetadata": `{"brand": "acme"}`}), file: []byte("1")})
+	v2 := send(t, s, sg, upload{fields: with(map[string]string{"overwriteTags": "false", "overwriteCustomMetadata": "false"}), file: []byte("2")})
+	v3 := send(t, s, sg, upload{fields: base, file: []byte("3")})
+	for i, a := range []answer{v1, v2, v3} {
+		if a.status != 200 {
+			t.Fatalf("version %d: %d %v", i+1, a.status, a.body)
+		}
+	}
+	if want := []any{"a", "b"}; !reflect.DeepEqual(v2.body["tags"], want) || !reflect.DeepEqual(v2.body["customMetadata"], map[string]any{"brand": "acme"}) {
+		t.Errorf("kept: tags %v, customMetadata %v", v2.body["tags"], v2.body["customMetadata"])
+	}
+	if v3.body["tags"] != nil || !reflect.DeepEqual(v3.body["customMetadata"], map[string]any{}) {
+		t.Errorf("by default a new version without them removes them: tags %v, customMetadata %v", v3.body["tags"], v3.body["customMetadata"])
+	}
+}
