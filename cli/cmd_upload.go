@@ -40,6 +40,46 @@ type uploadFlags struct {
 	concurrency, retries                                                    int
 	format                                                                  string
 	resultFormat                                                            *resultFormat // format, parsed by validate
+	options                                                                 uploader.Options
+	maxFileSize                                                             string
+}
+
+// optBool is a boolean flag that can be left unset: --published,
+// --published=false, or not given (nothing sent; ImageKit's default).
+type optBool struct{ p **bool }
+
+func (o optBool) String() string {
+	if o.p == nil || *o.p == nil {
+		return ""
+	}
+	return strconv.FormatBool(**o.p)
+}
+
+func (o optBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q: use true or false", s)
+	}
+	*o.p = &v
+	return nil
+}
+
+func (o optBool) IsBoolFlag() bool { return true }
+
+// optionFlags adds a flag for each of ImageKit's further upload options.
+func optionFlags(fs *flagSet, o *uploader.Options) {
+	fs.StringVar(&o.Description, "description", "", "the files' description")
+	fs.StringVar(&o.CustomMetadata, "custom-metadata", "", `custom metadata, a JSON object: '{"brand":"acme","price":129}' (the fields must exist in the account)`)
+	fs.StringVar(&o.Extensions, "extensions", "", `extensions to run, a JSON array: '[{"name":"google-auto-tagging","maxTags":5,"minConfidence":95}]'; also aws-auto-tagging, remove-bg, ai-auto-description`)
+	fs.StringVar(&o.Transformation, "transformation", "", `transformations, a JSON object: '{"pre":"w-2560,q-80","post":[{"type":"transformation","value":"w-400"}]}'`)
+	fs.StringVar(&o.Checks, "checks", "", `checks the server makes before storing: '"file.size" < "10mb"'`)
+	fs.StringVar(&o.WebhookURL, "webhook-url", "", "http(s) URL that gets the extensions' final status")
+	fs.StringVar(&o.CustomCoordinates, "custom-coordinates", "", "area of interest: x,y,width,height")
+	fs.StringVar(&o.ResponseFields, "response-fields", "", "more fields in each answer, comma-separated: "+strings.Join(uploader.ResponseFieldNames, ","))
+	fs.Var(optBool{&o.OverwriteTags}, "overwrite-tags", "=false: a new version keeps the file's tags (default: ImageKit's, true)")
+	fs.Var(optBool{&o.OverwriteAITags}, "overwrite-ai-tags", "=false: a new version keeps the file's AI tags (default: ImageKit's, true)")
+	fs.Var(optBool{&o.OverwriteCustomMetadata}, "overwrite-custom-metadata", "=false: a new version keeps the file's custom metadata (default: ImageKit's, true)")
+	fs.Var(optBool{&o.IsPublished}, "published", "=false: upload as drafts (enterprise plans; default: ImageKit's, true)")
 }
 
 func cmdUpload(ctx context.Context, args []string, std Stdio) error {
@@ -56,15 +96,21 @@ IMAGEKIT_TOKEN_SERVER_SECRET: one secret, two names).
 Output: one line per file on stdout; progress bars on stderr when it is a
 terminal. With --json, one object per line: "path", "status" (uploaded,
 already-uploaded, failed or skipped), then the result ("fileId", "name",
-"filePath", "url", "size", "versionInfo"), or "error" {"kind", "message",
-"status", "requestId", "mayBeUploaded"}, or for a skipped path its "reason".
+"filePath", "url", "size", "versionInfo", "tags", and where the server
+answered them "AITags", "description", "extensionStatus", "customMetadata",
+"customCoordinates", "embeddedMetadata", "isPublished"), or "error" {"kind",
+"message", "status", "requestId", "mayBeUploaded"}, or for a skipped path
+its "reason".
 An error's kind is check (refused before sending), file (the local file),
 network, server (the server's answer), config (keys, certificates, a proxy),
 or canceled. --format prints each line with a Go template over those fields
 instead: '{{if .url}}![{{.name}}]({{.url}}?tr=w-800){{end}}', or
 '{{if eq .status "failed"}}{{.path}}: {{.error.message}}{{end}}'. Every field
 is on every line ("" or 0 where --json leaves it out), failures too; a line
-that comes out empty is not printed.
+that comes out empty is not printed; {{.customMetadata.KEY}} is "" where
+the answer has no KEY.
+The options that ImageKit takes as JSON (--custom-metadata, --extensions,
+--transformation) are sent exactly as typed, after a check of their shape.
 If the credentials are refused (or a policy or quota refuses the uploads)
 before anything went up, or the setup is at fault, no further file is
 started; uploads under way finish and are reported; the reason is said once,
@@ -77,9 +123,11 @@ after -- every argument is a path.`)
 	fs.StringVar(&f.tags, "tags", "", "comma-separated tags, e.g. summer,dress")
 	fs.StringVar(&f.fileName, "file-name", "", "name to upload under (one file only; default: the file's own name)")
 	fs.BoolVar(&f.unique, "unique", true, "let ImageKit add a random suffix to the name (useUniqueFileName)")
-	fs.BoolVar(&f.overwrite, "overwrite", true, "with --unique=false: make a new version of an existing file; false: fail instead")
+	fs.BoolVar(&f.overwrite, "overwrite", true, "with --unique=false: make a new version of an existing file (without --tags it loses its tags and metadata; --overwrite-tags=false and the like keep them); false: fail instead")
 	fs.BoolVar(&f.private, "private", false, "upload as private files")
 	fs.StringVar(&f.plan, "plan", "free", "your ImageKit plan, for the size check before sending: free, lite or pro")
+	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
+	optionFlags(fs, &f.options)
 	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
@@ -93,7 +141,7 @@ after -- every argument is a path.`)
 	if len(paths) == 0 {
 		return usagef("upload needs at least one file or folder")
 	}
-	fields, plan, err := f.validate()
+	fields, limit, err := f.validate()
 	if err != nil {
 		return err
 	}
@@ -117,7 +165,8 @@ after -- every argument is a path.`)
 	}
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	q := uploader.NewQueue(qctx, client, f.concurrency, plan)
+	q := uploader.NewQueue(qctx, client, f.concurrency, limit.Plan)
+	q.SetMaxFileSize(limit.MaxFileSize)
 	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }}
 	for _, s := range skipped {
 		out.skip(s)
@@ -190,51 +239,72 @@ after -- every argument is a path.`)
 }
 
 // validate turns the flags into upload fields, or a usage error (exit 2).
-func (f *uploadFlags) validate() (uploader.Fields, uploader.Plan, error) {
+func (f *uploadFlags) validate() (uploader.Fields, uploader.Limit, error) {
 	fields := uploader.DefaultFields()
 	if err := uploader.CheckEndpoint(f.endpoint); err != nil {
-		return fields, "", usageError{err.Error()}
+		return fields, uploader.Limit{}, usageError{err.Error()}
 	}
 	folder, err := uploader.CleanFolder(f.folder)
 	if err != nil {
-		return fields, "", usagef("--folder: %v", err)
+		return fields, uploader.Limit{}, usagef("--folder: %v", err)
 	}
 	tags := uploader.ParseTags(f.tags)
 	if err := uploader.CheckTags(tags); err != nil {
-		return fields, "", usagef("--tags: %v", err)
+		return fields, uploader.Limit{}, usagef("--tags: %v", err)
 	}
 	if f.fileName != "" {
 		if err := uploader.CheckFileName(f.fileName); err != nil {
-			return fields, "", usagef("--file-name: %v", err)
+			return fields, uploader.Limit{}, usagef("--file-name: %v", err)
 		}
 	}
 	plan, err := uploader.ParsePlan(f.plan)
 	if err != nil {
-		return fields, "", usagef("--plan: %v", err)
+		return fields, uploader.Limit{}, usagef("--plan: %v", err)
+	}
+	limit := uploader.Limit{Plan: plan}
+	if f.maxFileSize != "" {
+		if limit.MaxFileSize, err = uploader.ParseSize(f.maxFileSize); err != nil {
+			return fields, uploader.Limit{}, usagef("--max-file-size: %v", err)
+		}
+	}
+	if err := f.options.Check(); err != nil {
+		var ce *uploader.CheckError
+		if errors.As(err, &ce) {
+			return fields, uploader.Limit{}, usagef("--%s: %s", optionFlag[ce.Field], ce.Reason)
+		}
+		return fields, uploader.Limit{}, usageError{err.Error()}
 	}
 	if f.concurrency < 1 || f.concurrency > uploader.MaxConcurrency {
-		return fields, "", usagef("--concurrency must be from 1 to %d, got %d", uploader.MaxConcurrency, f.concurrency)
+		return fields, uploader.Limit{}, usagef("--concurrency must be from 1 to %d, got %d", uploader.MaxConcurrency, f.concurrency)
 	}
 	if f.retries < 0 {
-		return fields, "", usagef("--retries must not be negative")
+		return fields, uploader.Limit{}, usagef("--retries must not be negative")
 	}
 	if err := keystore.CheckPublicKey(f.publicKey); err != nil {
-		return fields, "", usagef("--public-key: %v", err)
+		return fields, uploader.Limit{}, usagef("--public-key: %v", err)
 	}
 	if f.publicKey == "" && f.tokenEndpoint == "" {
-		return fields, "", usagef("upload needs --public-key (or IMAGEKIT_PUBLIC_KEY)")
+		return fields, uploader.Limit{}, usagef("upload needs --public-key (or IMAGEKIT_PUBLIC_KEY)")
 	}
 	if f.format != "" {
 		if f.asJSON {
-			return fields, "", usagef("--json and --format both say how to print the results: give one")
+			return fields, uploader.Limit{}, usagef("--json and --format both say how to print the results: give one")
 		}
 		if f.resultFormat, err = parseFormat(f.format); err != nil {
-			return fields, "", formatUsage(err)
+			return fields, uploader.Limit{}, formatUsage(err)
 		}
 	}
 	fields.Folder, fields.Tags = folder, tags
 	fields.UseUniqueFileName, fields.OverwriteFile, fields.IsPrivateFile = f.unique, f.overwrite, f.private
-	return fields, plan, nil
+	fields.Options = f.options
+	return fields, limit, nil
+}
+
+// optionFlag names the flag of each option's field.
+var optionFlag = map[string]string{
+	"description": "description", "customMetadata": "custom-metadata", "extensions": "extensions",
+	"transformation": "transformation", "checks": "checks", "webhookUrl": "webhook-url",
+	"customCoordinates": "custom-coordinates", "responseFields": "response-fields",
 }
 
 // tokenSource signs here with the private key, or asks the token endpoint.
@@ -290,8 +360,25 @@ type jsonLine struct {
 	URL         string       `json:"url,omitempty"`
 	Size        int64        `json:"size,omitempty"`
 	VersionInfo *versionInfo `json:"versionInfo,omitempty"`
-	Error       *jsonError   `json:"error,omitempty"`
-	Reason      string       `json:"reason,omitempty"`
+	Tags        []string     `json:"tags,omitempty"`
+	// As the server answered them, where it did (see uploader.Result).
+	AITags            json.RawMessage `json:"AITags,omitempty"`
+	Description       json.RawMessage `json:"description,omitempty"`
+	ExtensionStatus   json.RawMessage `json:"extensionStatus,omitempty"`
+	CustomMetadata    json.RawMessage `json:"customMetadata,omitempty"`
+	CustomCoordinates json.RawMessage `json:"customCoordinates,omitempty"`
+	EmbeddedMetadata  json.RawMessage `json:"embeddedMetadata,omitempty"`
+	IsPublished       json.RawMessage `json:"isPublished,omitempty"`
+	Error             *jsonError      `json:"error,omitempty"`
+	Reason            string          `json:"reason,omitempty"`
+}
+
+// answered is a value from the server's answer, or nil where it said null.
+func answered(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return raw
 }
 
 // versionInfo is ImageKit's versionInfo, as the uploader reads it.
@@ -396,7 +483,11 @@ func (r *uploadReport) finished(j uploader.Job) {
 	path := j.Request.Path
 	if j.State == uploader.Done {
 		res := j.Result
-		l := jsonLine{Path: path, Status: "uploaded", FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size}
+		l := jsonLine{Path: path, Status: "uploaded", FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size,
+			Tags: res.Tags, AITags: answered(res.AITags), Description: answered(res.Description),
+			ExtensionStatus: answered(res.ExtensionStatus), CustomMetadata: answered(res.CustomMetadata),
+			CustomCoordinates: answered(res.CustomCoordinates), EmbeddedMetadata: answered(res.EmbeddedMetadata),
+			IsPublished: answered(res.IsPublished)}
 		text := fmt.Sprintf("uploaded  %s -> %s", printable(path), printable(res.URL))
 		if res.VersionInfo != nil {
 			l.VersionInfo = res.VersionInfo

@@ -2,16 +2,69 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"text/template"
+	"text/template/parse"
 )
 
 // resultFormat is upload --format: each result line written by a Go
 // text/template over the fields that --json prints ({{.url}}, {{.name}},
 // {{.error.message}}, ...), followed by a newline, as go list -f does; a
 // line that comes out empty is left out.
-type resultFormat struct{ t *template.Template }
+type resultFormat struct {
+	t *template.Template
+	// keys named in the template under the answer's free-form maps
+	// ({{.customMetadata.brand}}): "" on a line whose answer lacks them.
+	keys map[string][]string
+}
+
+// freeForm are the fields whose keys the account or the extensions choose.
+var freeForm = map[string]bool{"customMetadata": true, "extensionStatus": true, "embeddedMetadata": true}
+
+// namedKeys collects, from a template's tree, the keys it reads under the
+// free-form maps.
+func namedKeys(n parse.Node, keys map[string][]string) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				namedKeys(c, keys)
+			}
+		}
+	case *parse.ActionNode:
+		namedKeys(n.Pipe, keys)
+	case *parse.PipeNode:
+		if n != nil {
+			for _, c := range n.Cmds {
+				namedKeys(c, keys)
+			}
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			namedKeys(a, keys)
+		}
+	case *parse.TemplateNode:
+		namedKeys(n.Pipe, keys)
+	case *parse.FieldNode:
+		if len(n.Ident) >= 2 && freeForm[n.Ident[0]] {
+			keys[n.Ident[0]] = append(keys[n.Ident[0]], n.Ident[1])
+		}
+	case *parse.IfNode:
+		namedKeys(n.Pipe, keys)
+		namedKeys(n.List, keys)
+		namedKeys(n.ElseList, keys)
+	case *parse.RangeNode:
+		namedKeys(n.Pipe, keys)
+		namedKeys(n.List, keys)
+		namedKeys(n.ElseList, keys)
+	case *parse.WithNode:
+		namedKeys(n.Pipe, keys)
+		namedKeys(n.List, keys)
+		namedKeys(n.ElseList, keys)
+	}
+}
 
 // maxFormatted bounds one line's output: a template cannot fill memory.
 const maxFormatted = 1 << 20
@@ -25,7 +78,10 @@ func parseFormat(text string) (*resultFormat, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &resultFormat{t}
+	f := &resultFormat{t: t, keys: map[string][]string{}}
+	for _, d := range t.Templates() { // with those it {{define}}s
+		namedKeys(d.Root, f.keys)
+	}
 	for _, l := range []jsonLine{
 		{Path: "a.jpg", Status: "uploaded", FileID: "id", Name: "a.jpg", FilePath: "/a.jpg", URL: "https://ik.imagekit.io/a.jpg", Size: 1, VersionInfo: &versionInfo{ID: "v", Name: "Version 1"}},
 		{Path: "b.jpg", Status: "already-uploaded", FilePath: "/b.jpg"},
@@ -54,9 +110,29 @@ func (f *resultFormat) line(l jsonLine) ([]byte, error) {
 	if l.Error != nil {
 		e = map[string]any{"kind": l.Error.Kind, "status": l.Error.Status, "message": p(l.Error.Message), "requestId": p(l.Error.RequestID), "mayBeUploaded": l.Error.MayBeUploaded}
 	}
+	tags := []any{}
+	for _, t := range l.Tags {
+		tags = append(tags, p(t))
+	}
 	fields := map[string]any{
 		"path": p(l.Path), "status": l.Status, "fileId": p(l.FileID), "name": p(l.Name), "filePath": p(l.FilePath),
-		"url": p(l.URL), "size": l.Size, "versionInfo": vi, "error": e, "reason": p(l.Reason),
+		"url": p(l.URL), "size": l.Size, "versionInfo": vi, "error": e, "reason": p(l.Reason), "tags": tags,
+		"AITags":            fromAnswer(l.AITags, []any{}),
+		"description":       fromAnswer(l.Description, ""),
+		"extensionStatus":   fromAnswer(l.ExtensionStatus, map[string]any{}),
+		"customMetadata":    fromAnswer(l.CustomMetadata, map[string]any{}),
+		"customCoordinates": fromAnswer(l.CustomCoordinates, ""),
+		"embeddedMetadata":  fromAnswer(l.EmbeddedMetadata, map[string]any{}),
+		"isPublished":       fromAnswer(l.IsPublished, ""),
+	}
+	for name, keys := range f.keys {
+		if m, ok := fields[name].(map[string]any); ok {
+			for _, k := range keys {
+				if _, ok := m[k]; !ok {
+					m[k] = ""
+				}
+			}
+		}
 	}
 	out := &limitedBuffer{max: maxFormatted}
 	if err := f.t.Execute(out, fields); err != nil {
@@ -66,6 +142,39 @@ func (f *resultFormat) line(l jsonLine) ([]byte, error) {
 		return nil, nil // a template that prints only some lines ({{if ...}})
 	}
 	return append(out.Bytes(), '\n'), nil
+}
+
+// fromAnswer is a value of the server's answer for a template: its texts
+// printable, its numbers as written; none when absent.
+func fromAnswer(raw json.RawMessage, none any) any {
+	if len(raw) == 0 {
+		return none
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil || v == nil {
+		return none
+	}
+	return printableValue(v)
+}
+
+func printableValue(v any) any {
+	switch v := v.(type) {
+	case string:
+		return printable(v)
+	case []any:
+		for i := range v {
+			v[i] = printableValue(v[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[printable(k)] = printableValue(e)
+		}
+		return out
+	}
+	return v
 }
 
 // limitedBuffer is a bytes.Buffer that refuses to grow past max.

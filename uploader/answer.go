@@ -30,9 +30,52 @@ type Result struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"versionInfo,omitempty"`
-	IsPrivateFile *bool           `json:"isPrivateFile,omitempty"`
-	RequestID     string          `json:"-"`
-	Raw           json.RawMessage `json:"-"` // the whole answer
+	IsPrivateFile *bool `json:"isPrivateFile,omitempty"`
+	// What the options asked for: AI tags and extensions' progress always,
+	// the rest where responseFields named them. Kept as the server's JSON, so
+	// that an odd value in one of them never makes a stored file's answer
+	// unreadable; the methods below read them.
+	AITags            json.RawMessage `json:"AITags,omitempty"`          // [{name, confidence, source}]
+	Description       json.RawMessage `json:"description,omitempty"`     // a string
+	ExtensionStatus   json.RawMessage `json:"extensionStatus,omitempty"` // {name: success, pending or failed}
+	CustomMetadata    json.RawMessage `json:"customMetadata,omitempty"`
+	CustomCoordinates json.RawMessage `json:"customCoordinates,omitempty"` // "x,y,width,height" or null
+	EmbeddedMetadata  json.RawMessage `json:"embeddedMetadata,omitempty"`
+	IsPublished       json.RawMessage `json:"isPublished,omitempty"`
+	RequestID         string          `json:"-"`
+	Raw               json.RawMessage `json:"-"` // the whole answer
+}
+
+// AITag is a tag an auto-tagging extension gave the file.
+type AITag struct {
+	Name       string  `json:"name"`
+	Confidence float64 `json:"confidence"`
+	Source     string  `json:"source"`
+}
+
+// AITagList reads AITags; nil when there are none or they cannot be read.
+func (r *Result) AITagList() []AITag {
+	var tags []AITag
+	if json.Unmarshal(r.AITags, &tags) != nil {
+		return nil
+	}
+	return tags
+}
+
+// DescriptionText reads description; "" when there is none.
+func (r *Result) DescriptionText() string {
+	var s string
+	json.Unmarshal(r.Description, &s)
+	return s
+}
+
+// Extensions reads extensionStatus: each extension's status.
+func (r *Result) Extensions() map[string]string {
+	var m map[string]string
+	if json.Unmarshal(r.ExtensionStatus, &m) != nil {
+		return nil
+	}
+	return m
 }
 
 // Version is versionInfo's name ("Version 2"), or "".
