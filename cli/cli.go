@@ -51,6 +51,7 @@ func commands() []command {
 	return []command{
 		{"upload", "upload files and folders without a window", cmdUpload},
 		{"key", "save, check or delete the private key in the OS keyring", cmdKey},
+		{"preset", "save, list, show or delete named upload settings", cmdPreset},
 		{"emulator", "run a local ImageKit-compatible upload server (demo keys built in)", cmdEmulator},
 		{"token-server", "serve upload tokens to web and mobile clients (POST /auth)", cmdTokenServer},
 	}

@@ -41,7 +41,7 @@ type uploadFlags struct {
 	format                                                                  string
 	resultFormat                                                            *resultFormat // format, parsed by validate
 	options                                                                 uploader.Options
-	maxFileSize                                                             string
+	maxFileSize, preset                                                     string
 }
 
 // optBool is a boolean flag that can be left unset: --published,
@@ -65,6 +65,16 @@ func (o optBool) Set(s string) error {
 }
 
 func (o optBool) IsBoolFlag() bool { return true }
+
+// settingFlags adds the flags a preset can hold: the upload fields.
+func settingFlags(fs *flagSet, f *uploadFlags) {
+	fs.StringVar(&f.folder, "folder", "/", "destination folder; {yyyy}, {mm} and {dd} are the upload's date")
+	fs.StringVar(&f.tags, "tags", "", "comma-separated tags, e.g. summer,dress")
+	fs.BoolVar(&f.unique, "unique", true, "let ImageKit add a random suffix to the name (useUniqueFileName)")
+	fs.BoolVar(&f.overwrite, "overwrite", true, "with --unique=false: make a new version of an existing file (without --tags it loses its tags and metadata; --overwrite-tags=false and the like keep them); false: fail instead")
+	fs.BoolVar(&f.private, "private", false, "upload as private files")
+	optionFlags(fs, &f.options)
+}
 
 // optionFlags adds a flag for each of ImageKit's further upload options.
 func optionFlags(fs *flagSet, o *uploader.Options) {
@@ -119,15 +129,11 @@ after -- every argument is a path.`)
 	var f uploadFlags
 	fs.StringVar(&f.endpoint, "endpoint", uploader.DefaultEndpoint, "upload URL (plain http only to localhost)")
 	fs.StringVar(&f.publicKey, "public-key", os.Getenv(keystore.EnvPublicKey), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")
-	fs.StringVar(&f.folder, "folder", "/", "destination folder")
-	fs.StringVar(&f.tags, "tags", "", "comma-separated tags, e.g. summer,dress")
+	settingFlags(fs, &f)
+	fs.StringVar(&f.preset, "preset", "", "start from this preset's settings (see preset --help); flags given override them")
 	fs.StringVar(&f.fileName, "file-name", "", "name to upload under (one file only; default: the file's own name)")
-	fs.BoolVar(&f.unique, "unique", true, "let ImageKit add a random suffix to the name (useUniqueFileName)")
-	fs.BoolVar(&f.overwrite, "overwrite", true, "with --unique=false: make a new version of an existing file (without --tags it loses its tags and metadata; --overwrite-tags=false and the like keep them); false: fail instead")
-	fs.BoolVar(&f.private, "private", false, "upload as private files")
 	fs.StringVar(&f.plan, "plan", "free", "your ImageKit plan, for the size check before sending: free, lite or pro")
 	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
-	optionFlags(fs, &f.options)
 	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
@@ -136,6 +142,9 @@ after -- every argument is a path.`)
 	fs.StringVar(&f.proxy, "proxy", uploader.ProxyEnvironment, "send through this proxy (http://[user:password@]host:port), or none (default: HTTPS_PROXY)")
 	paths, err := fs.parseInterleaved(args)
 	if err != nil {
+		return err
+	}
+	if err := applyPreset(fs, f.preset); err != nil {
 		return err
 	}
 	if len(paths) == 0 {
@@ -244,7 +253,10 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Limit, error) {
 	if err := uploader.CheckEndpoint(f.endpoint); err != nil {
 		return fields, uploader.Limit{}, usageError{err.Error()}
 	}
-	folder, err := uploader.CleanFolder(f.folder)
+	folder, err := uploader.ExpandFolder(f.folder, time.Now())
+	if err == nil {
+		folder, err = uploader.CleanFolder(folder)
+	}
 	if err != nil {
 		return fields, uploader.Limit{}, usagef("--folder: %v", err)
 	}
@@ -268,11 +280,7 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Limit, error) {
 		}
 	}
 	if err := f.options.Check(); err != nil {
-		var ce *uploader.CheckError
-		if errors.As(err, &ce) {
-			return fields, uploader.Limit{}, usagef("--%s: %s", optionFlag[ce.Field], ce.Reason)
-		}
-		return fields, uploader.Limit{}, usageError{err.Error()}
+		return fields, uploader.Limit{}, settingError(err)
 	}
 	if f.concurrency < 1 || f.concurrency > uploader.MaxConcurrency {
 		return fields, uploader.Limit{}, usagef("--concurrency must be from 1 to %d, got %d", uploader.MaxConcurrency, f.concurrency)
@@ -300,8 +308,20 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Limit, error) {
 	return fields, limit, nil
 }
 
-// optionFlag names the flag of each option's field.
+// settingError is a refused setting as a usage error naming its flag.
+func settingError(err error) error {
+	var ce *uploader.CheckError
+	if errors.As(err, &ce) {
+		if name, ok := optionFlag[ce.Field]; ok {
+			return usagef("--%s: %s", name, ce.Reason)
+		}
+	}
+	return usageError{err.Error()}
+}
+
+// optionFlag names the flag of each setting's field.
 var optionFlag = map[string]string{
+	"folder": "folder", "tags": "tags",
 	"description": "description", "customMetadata": "custom-metadata", "extensions": "extensions",
 	"transformation": "transformation", "checks": "checks", "webhookUrl": "webhook-url",
 	"customCoordinates": "custom-coordinates", "responseFields": "response-fields",

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -205,3 +206,18 @@ var videoExt = map[string]bool{".mp4": true, ".mov": true, ".webm": true, ".mkv"
 
 // IsVideo says whether ImageKit counts the file as a video, by its name.
 func IsVideo(name string) bool { return videoExt[strings.ToLower(filepath.Ext(name))] }
+
+// ExpandFolder puts the date t into a folder's placeholders: {yyyy}, {mm}
+// and {dd} ("/shoots/{yyyy}/{mm}" is "/shoots/2026/11" in November 2026).
+// Any other {word} is refused.
+func ExpandFolder(folder string, t time.Time) (string, error) {
+	out := strings.NewReplacer("{yyyy}", t.Format("2006"), "{mm}", t.Format("01"), "{dd}", t.Format("02")).Replace(folder)
+	if i := strings.IndexByte(out, '{'); i >= 0 {
+		word := out[i:]
+		if j := strings.IndexByte(word, '}'); j >= 0 {
+			word = word[:j+1]
+		}
+		return "", &CheckError{Field: "folder", Reason: fmt.Sprintf("folder %q: unknown placeholder %s; use {yyyy}, {mm} and {dd}", folder, word)}
+	}
+	return out, nil
+}

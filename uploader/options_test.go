@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func yes() *bool { b := true; return &b }
@@ -185,5 +186,23 @@ func TestMaxFileSizeOverridesThePlan(t *testing.T) {
 	runQueue(t, q)
 	if j := q.Jobs()[1]; j.State != Done {
 		t.Fatalf("%s %v: the plan's limit is back, 4 KB passes", j.State, j.Err)
+	}
+}
+
+func TestExpandFolder(t *testing.T) {
+	day := time.Date(2026, 3, 7, 23, 0, 0, 0, time.UTC)
+	for in, want := range map[string]string{
+		"/shoots/{yyyy}/{mm}/{dd}": "/shoots/2026/03/07",
+		"/{yyyy}-{mm}":             "/2026-03",
+		"/plain":                   "/plain",
+	} {
+		if got, err := ExpandFolder(in, day); err != nil || got != want {
+			t.Errorf("ExpandFolder(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"/{yy}", "/{date}/x", "/{yyyy"} {
+		if _, err := ExpandFolder(in, day); err == nil || !strings.Contains(err.Error(), "placeholder") {
+			t.Errorf("ExpandFolder(%q): %v, want an unknown placeholder refused", in, err)
+		}
 	}
 }

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"imagekit-uploader/keystore"
+	"imagekit-uploader/preset"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// TestPresetRoundTrip: a preset saved from flags is listed, shown as the
+// same flags, applied by upload --preset (flags given override it, the
+// folder's date placeholders filled), and deleted.
+func TestPresetRoundTrip(t *testing.T) {
+	t.Setenv(keystore.EnvPrivateKey, "")
+	t.Setenv(preset.EnvFile, filepath.Join(t.TempDir(), "presets.json"))
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+
+	code, _, errs := runCLI(t, "", "preset", "save", "Summer shoot", "--folder", "/shoots/{yyyy}/{mm}",
+		"--tags", "summer,dress", "--unique=false", "--custom-metadata", `{"brand": "acme"}`, "--overwrite-tags=false")
+	if code != 0 {
+		t.Fatalf("save: exit %d: %s", code, errs)
+	}
+	code, out, _ := runCLI(t, "", "preset", "list")
+	if code != 0 || !strings.HasPrefix(out, "Summer shoot\t") || !strings.Contains(out, "--tags=summer,dress") {
+		t.Fatalf("list: exit %d: %q", code, out)
+	}
+	code, out, _ = runCLI(t, "", "preset", "show", "Summer shoot")
+	want := "--folder='/shoots/{yyyy}/{mm}'\n--tags=summer,dress\n--unique=false\n--custom-metadata='{\"brand\": \"acme\"}'\n--overwrite-tags=false\n"
+	if code != 0 || out != want {
+		t.Fatalf("show: exit %d:\n%s\nwant:\n%s", code, out, want)
+	}
+
+	p := filepath.Join(t.TempDir(), "dress.jpg")
+	touchFile(t, p)
+	code, out, errs = runCLI(t, "", append(uploadArgs(srv, "--preset", "Summer shoot", "--tags", "sale", "--json"), p)...)
+	if code != 0 {
+		t.Fatalf("upload --preset: exit %d: %s", code, errs)
+	}
+	now := time.Now()
+	line := jsonLines(t, out)["dress.jpg"]
+	if wantPath := fmt.Sprintf("/shoots/%d/%02d/dress.jpg", now.Year(), now.Month()); line["filePath"] != wantPath {
+		t.Errorf("stored at %v, want %s (unique off, the folder's date filled)", line["filePath"], wantPath)
+	}
+	f := srv.Requests()[0].Fields
+	if f["tags"] != "sale" || f["customMetadata"] != `{"brand": "acme"}` || f["overwriteTags"] != "false" {
+		t.Errorf("sent %v: want the preset with --tags overridden", f)
+	}
+
+	code, _, errs = runCLI(t, "", append(uploadArgs(srv, "--preset", "Winter"), p)...)
+	if code != 2 || !strings.Contains(errs, `no preset "Winter"; there are "Summer shoot"`) {
+		t.Errorf("unknown preset: exit %d: %s", code, errs)
+	}
+	if code, _, errs = runCLI(t, "", "preset", "delete", "Summer shoot"); code != 0 {
+		t.Fatalf("delete: exit %d: %s", code, errs)
+	}
+	if code, out, _ = runCLI(t, "", "preset", "list"); code != 0 || out != "" {
+		t.Fatalf("list after delete: %q", out)
+	}
+}
+
+// TestPresetRefusals: bad settings, names and files are refused with exit
+// 2 and a reason; nothing is written.
+func TestPresetRefusals(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "presets.json")
+	t.Setenv(preset.EnvFile, path)
+	for _, c := range [][]string{
+		{"preset", "save", "x", "--folder", "/{year}", "unknown placeholder {year}"},
+		{"preset", "save", "x", "--extensions", "[1]", "--extensions: item 1 is a number"},
+		{"preset", "save", "x", "y", "--tags", "a", "one name"},
+		{"preset", "save", "x", "settings to save"},
+		{"preset", "save", "x", "--endpoint", "http://x", "flag provided but not defined"},
+		{"preset", "show", "nope", `no preset "nope": there are none yet`},
+		{"preset", "frob", "unknown preset command"},
+	} {
+		code, _, errs := runCLI(t, "", c[:len(c)-1]...)
+		if code != 2 || !strings.Contains(errs, c[len(c)-1]) {
+			t.Errorf("%v: exit %d: %q", c[:len(c)-1], code, errs)
+		}
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatal("a presets file was written")
+	}
+	os.WriteFile(path, []byte("{not json"), 0o600)
+	code, _, errs := runCLI(t, "", "preset", "save", "x", "--tags", "a")
+	if code != 2 || !strings.Contains(errs, "damaged") {
+		t.Errorf("damaged file: exit %d: %q", code, errs)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "{not json" {
+		t.Error("the damaged file was replaced")
+	}
+}

@@ -1,0 +1,252 @@
+// Package preset keeps named sets of upload settings (folder, tags, every
+// ImageKit option) in one file that the window and the command line share.
+package preset
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"imagekit-uploader/uploader"
+)
+
+// Preset is a named set of upload settings. A setting left empty (or nil)
+// is not part of the preset: the form's or the flags' value stays.
+type Preset struct {
+	Folder            string `json:"folder,omitempty"` // may hold {yyyy}, {mm}, {dd}
+	Tags              string `json:"tags,omitempty"`   // comma-separated, as typed
+	UseUniqueFileName *bool  `json:"useUniqueFileName,omitempty"`
+	OverwriteFile     *bool  `json:"overwriteFile,omitempty"`
+	IsPrivateFile     *bool  `json:"isPrivateFile,omitempty"`
+	uploader.Options
+}
+
+// Apply lays the preset's settings over f.
+func (p Preset) Apply(f uploader.Fields) uploader.Fields {
+	if p.Folder != "" {
+		f.Folder = p.Folder
+	}
+	if p.Tags != "" {
+		f.Tags = uploader.ParseTags(p.Tags)
+	}
+	for _, b := range []struct {
+		from *bool
+		to   *bool
+	}{{p.UseUniqueFileName, &f.UseUniqueFileName}, {p.OverwriteFile, &f.OverwriteFile}, {p.IsPrivateFile, &f.IsPrivateFile}} {
+		if b.from != nil {
+			*b.to = *b.from
+		}
+	}
+	o := &f.Options
+	for _, s := range []struct{ from, to *string }{
+		{&p.Description, &o.Description}, {&p.CustomMetadata, &o.CustomMetadata}, {&p.Extensions, &o.Extensions},
+		{&p.Transformation, &o.Transformation}, {&p.Checks, &o.Checks}, {&p.WebhookURL, &o.WebhookURL},
+		{&p.CustomCoordinates, &o.CustomCoordinates}, {&p.ResponseFields, &o.ResponseFields},
+	} {
+		if *s.from != "" {
+			*s.to = *s.from
+		}
+	}
+	for _, b := range []struct{ from, to **bool }{
+		{&p.OverwriteTags, &o.OverwriteTags}, {&p.OverwriteAITags, &o.OverwriteAITags},
+		{&p.OverwriteCustomMetadata, &o.OverwriteCustomMetadata}, {&p.IsPublished, &o.IsPublished},
+	} {
+		if *b.from != nil {
+			*b.to = *b.from
+		}
+	}
+	return f
+}
+
+// Check says why the preset's settings could not be uploaded with, or nil.
+func (p Preset) Check() error {
+	if p.Folder != "" {
+		folder, err := uploader.ExpandFolder(p.Folder, time.Now())
+		if err != nil {
+			return err
+		}
+		if _, err := uploader.CleanFolder(folder); err != nil {
+			return err
+		}
+	}
+	if err := uploader.CheckTags(uploader.ParseTags(p.Tags)); err != nil {
+		return err
+	}
+	return p.Options.Check()
+}
+
+// CheckName says why name cannot name a preset, or nil.
+func CheckName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return errors.New("a preset needs a name")
+	case name != strings.TrimSpace(name):
+		return fmt.Errorf("%q: a preset's name does not start or end with a space", name)
+	case utf8.RuneCountInString(name) > 64:
+		return errors.New("a preset's name is at most 64 characters long")
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }):
+		return fmt.Errorf("%q: a preset's name is printable text", name)
+	}
+	return nil
+}
+
+// EnvFile, when set, is the presets file to use instead of the default.
+const EnvFile = "IMAGEKIT_UPLOADER_PRESETS"
+
+// DefaultPath is the presets file: presets.json in the user's config
+// directory (~/.config/imagekit-uploader on Linux, %AppData% on Windows,
+// ~/Library/Application Support on macOS), or $IMAGEKIT_UPLOADER_PRESETS.
+func DefaultPath() (string, error) {
+	if p := os.Getenv(EnvFile); p != "" {
+		return p, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no folder for settings: %w", err)
+	}
+	return filepath.Join(dir, "imagekit-uploader", "presets.json"), nil
+}
+
+// FileError is a presets file that cannot be read or written.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// File is the presets file at Path.
+type File struct{ Path string }
+
+type onDisk struct {
+	Presets map[string]Preset `json:"presets"`
+}
+
+// Load reads every preset; none when the file does not exist yet. A file
+// that cannot be read is an error that says where it is: it is never
+// replaced behind its owner's back.
+func (f File) Load() (map[string]Preset, error) {
+	b, err := os.ReadFile(f.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]Preset{}, nil
+	}
+	if err != nil {
+		return nil, &FileError{f.Path, fmt.Errorf("cannot read the presets file: %w", err)}
+	}
+	var d onDisk
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, &FileError{f.Path, fmt.Errorf("the presets file %s is damaged (%v); fix it, or move it away to start afresh", f.Path, err)}
+	}
+	if d.Presets == nil {
+		d.Presets = map[string]Preset{}
+	}
+	return d.Presets, nil
+}
+
+// Names lists the presets' names in order.
+func Names(all map[string]Preset) []string {
+	names := make([]string, 0, len(all))
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Save adds or replaces the preset called name.
+func (f File) Save(name string, p Preset) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	if err := p.Check(); err != nil {
+		return err
+	}
+	return f.change(func(all map[string]Preset) error {
+		all[name] = p
+		return nil
+	})
+}
+
+// ErrNotFound is a preset that is not in the file.
+var ErrNotFound = errors.New("no such preset")
+
+// Delete removes the preset called name.
+func (f File) Delete(name string) error {
+	return f.change(func(all map[string]Preset) error {
+		if _, ok := all[name]; !ok {
+			return fmt.Errorf("%w: %q", ErrNotFound, name)
+		}
+		delete(all, name)
+		return nil
+	})
+}
+
+// Replace writes all as the whole file (an import).
+func (f File) Replace(all map[string]Preset) error {
+	for name, p := range all {
+		if err := CheckName(name); err != nil {
+			return err
+		}
+		if err := p.Check(); err != nil {
+			return fmt.Errorf("preset %q: %w", name, err)
+		}
+	}
+	return f.change(func(cur map[string]Preset) error {
+		clear(cur)
+		for n, p := range all {
+			cur[n] = p
+		}
+		return nil
+	})
+}
+
+// change reads the file, lets edit change the presets, and writes them
+// back whole: to a temporary file first, then renamed over the old one, so
+// that a crash leaves the old file or the new one, never half of one.
+func (f File) change(edit func(map[string]Preset) error) error {
+	all, err := f.Load()
+	if err != nil {
+		return err
+	}
+	if err := edit(all); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(onDisk{Presets: all}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
+		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".presets-*.json")
+	if err != nil {
+		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}
+	}
+	defer os.Remove(tmp.Name()) // gone after the rename; cleans up after a failure
+	_, err = tmp.Write(append(b, '\n'))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), f.Path)
+	}
+	if err != nil {
+		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}
+	}
+	return nil
+}
