@@ -36,8 +36,20 @@ type uploadForm struct {
 	nameHint  *widget.Label
 	button    *widget.Button
 	reason    *widget.Label
+	more      *moreOptions
+	presets   *presetBar
 	object    fyne.CanvasObject
 	busy      bool // an Upload click is reading the keyring
+}
+
+// formFolder is the folder as typed, with {yyyy}, {mm} and {dd} filled with
+// today's date, checked.
+func formFolder(s string) (string, error) {
+	folder, err := uploader.ExpandFolder(s, time.Now())
+	if err != nil {
+		return "", err
+	}
+	return uploader.CleanFolder(folder)
 }
 
 func newUploadForm(u *UI) *uploadForm {
@@ -47,7 +59,7 @@ func newUploadForm(u *UI) *uploadForm {
 	f.folder.SetPlaceHolder("/ (the root)")
 	f.folder.SetText(p.StringWithFallback(prefFolder, "/"))
 	f.folder.Validator = func(s string) error {
-		_, err := uploader.CleanFolder(s)
+		_, err := formFolder(s)
 		return err
 	}
 	f.tags = widget.NewEntry()
@@ -98,34 +110,41 @@ func newUploadForm(u *UI) *uploadForm {
 		widget.NewFormItem("Folder", f.folder),
 		widget.NewFormItem("Tags", f.tags),
 	)
-	form.Items[0].HintText = "Where files go; dropped folders keep their structure under it."
+	form.Items[0].HintText = "Subfolders kept; {yyyy}/{mm}/{dd} is today."
 	form.Items[1].HintText = "Comma-separated; at most 500 characters, no %."
 	nameForm := widget.NewForm(widget.NewFormItem("File name", f.name))
-	f.object = container.NewPadded(container.NewVBox(
+	f.more = newMoreOptions(f)
+	f.presets = newPresetBar(f)
+	settings := container.NewVBox(
 		widget.NewLabelWithStyle("Upload settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		f.presets.object,
 		form,
 		f.unique, f.overwrite, f.private,
+		f.more.object,
 		widget.NewSeparator(),
 		nameForm, f.nameHint,
-		widget.NewSeparator(),
-		f.button, f.reason,
-	))
+	)
+	// The settings scroll when More options is open; Upload stays in view.
+	f.object = container.NewBorder(nil, container.NewPadded(container.NewVBox(widget.NewSeparator(), f.button, f.reason)), nil, nil,
+		container.NewVScroll(container.NewPadded(settings)))
 	f.refreshState()
 	return f
 }
 
 // fields are the upload fields as the form shows them (valid or not).
 func (f *uploadForm) fields() uploader.Fields {
-	folder, err := uploader.CleanFolder(f.folder.Text)
+	folder, err := formFolder(f.folder.Text)
 	if err != nil {
 		folder = f.folder.Text
 	}
+	options, _ := f.more.options()
 	return uploader.Fields{
 		Folder:            folder,
 		Tags:              uploader.ParseTags(f.tags.Text),
 		UseUniqueFileName: f.unique.Checked,
 		OverwriteFile:     f.overwrite.Checked,
 		IsPrivateFile:     f.private.Checked,
+		Options:           options,
 	}
 }
 
@@ -156,11 +175,14 @@ func (f *uploadForm) why() (reason string, problem bool) {
 	case ready == 0:
 		return "Every file in the list has finished. Add more, or retry the failed ones.", false
 	}
-	if _, err := uploader.CleanFolder(f.folder.Text); err != nil {
+	if _, err := formFolder(f.folder.Text); err != nil {
 		return "Fix the folder: " + err.Error() + ".", true
 	}
 	if err := uploader.CheckTags(uploader.ParseTags(f.tags.Text)); err != nil {
 		return "Fix the tags: " + err.Error() + ".", true
+	}
+	if _, err := f.more.options(); err != nil {
+		return "Fix More options: " + err.Error() + ".", true
 	}
 	if f.u.selected != 0 && f.name.Text == "" && !f.name.Disabled() {
 		return "The selected file needs a name.", true
@@ -264,6 +286,7 @@ func (f *uploadForm) upload() {
 	}
 	u := f.u
 	fields := f.fields()
+	f.more.rememberKeys()
 	var ids []uploader.JobID
 	for _, id := range u.rows {
 		if u.snaps[id].State == uploader.Ready {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -277,6 +278,53 @@ func isImage(name string) bool {
 	return false
 }
 
+// answerText is what the options brought back: AI tags, each extension
+// still at work or failed, the description.
+func answerText(r *uploader.Result) string {
+	var parts []string
+	if tags := r.AITagList(); len(tags) > 0 {
+		names := make([]string, 0, 3)
+		for _, t := range tags[:min(3, len(tags))] {
+			names = append(names, t.Name)
+		}
+		s := "AI tags: " + strings.Join(names, ", ")
+		if len(tags) > 3 {
+			s += fmt.Sprintf(" (+%d)", len(tags)-3)
+		}
+		parts = append(parts, s)
+	}
+	exts := r.Extensions()
+	names := make([]string, 0, len(exts))
+	for name := range exts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if st := exts[name]; st != "success" {
+			parts = append(parts, name+" "+st)
+		}
+	}
+	if d := r.DescriptionText(); d != "" {
+		parts = append(parts, "“"+d+"”")
+	}
+	return oneLine(strings.Join(parts, " · "))
+}
+
+// oneLine keeps a server's text on the row's line: control characters
+// (newlines, escapes) become spaces, and it stops at 200 characters.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return s
+}
+
 // detailText is a row's second line: what is happening to the file, or what
 // became of it.
 func detailText(j uploader.Job, size, url string) string {
@@ -303,7 +351,11 @@ func detailText(j uploader.Job, size, url string) string {
 		if v := r.Version(); v != "" {
 			s += " · " + v
 		}
-		return s + " · " + r.URL
+		s += " · " + r.URL
+		if more := answerText(r); more != "" {
+			s += " · " + more
+		}
+		return s
 	case uploader.Failed:
 		return explain(j.Err)
 	case uploader.Canceled:

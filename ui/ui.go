@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	"imagekit-uploader/emulator"
 	"imagekit-uploader/keystore"
+	"imagekit-uploader/preset"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
 )
@@ -39,6 +41,8 @@ type Config struct {
 	Secrets      keystore.KeyStore // where secrets live; keystore.DefaultKeyStore in the app
 	// StorageDir holds the history and the journal of unfinished uploads; the app's storage by default.
 	StorageDir string
+	// PresetsFile holds the presets, shared with the command line; preset.DefaultPath() by default.
+	PresetsFile string
 }
 
 // UI is the main window and what it shows. Its state lives in two places,
@@ -105,6 +109,13 @@ type screen struct {
 func New(a fyne.App, cfg Config) *UI {
 	if cfg.StorageDir == "" {
 		cfg.StorageDir = a.Storage().RootURI().Path()
+	}
+	if cfg.PresetsFile == "" {
+		p, err := preset.DefaultPath()
+		if err != nil { // no config folder: the presets live with the history
+			p = filepath.Join(cfg.StorageDir, "presets.json")
+		}
+		cfg.PresetsFile = p
 	}
 	u := &UI{
 		app:          a,

@@ -43,6 +43,9 @@ func newTestUI(t testing.TB, cfg Config) *UI {
 	if cfg.StorageDir == "" {
 		cfg.StorageDir = t.TempDir()
 	}
+	if cfg.PresetsFile == "" {
+		cfg.PresetsFile = filepath.Join(cfg.StorageDir, "presets.json")
+	}
 	cfg.Secrets = keystore.DefaultKeyStore
 	var u *UI
 	onUI(func() {

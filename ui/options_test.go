@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"imagekit-uploader/preset"
+	"imagekit-uploader/uploader"
+)
+
+// TestMoreOptionsRoundTrip: the More options widgets become ImageKit's
+// fields, in the form and the token; the row then shows what came back
+// (AI tags, an extension still at work, the description).
+func TestMoreOptionsRoundTrip(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() {
+		m := u.form.more
+		m.description.SetText("A red dress")
+		m.addRow("brand", "Text", "acme")
+		m.addRow("price", "Number", "129")
+		m.addRow("onSale", "Yes/No", "yes")
+		m.addRow("launch", "Date", "2026-03-01")
+		m.google.SetChecked(true)
+		m.maxTags.SetText("3")
+		m.minConf.SetText("80")
+		m.removeBg.SetChecked(true)
+		m.pre.SetText("w-2560,q-80")
+		m.post.SetText("w-400\nthumbnail w-150\nabs hls sr-240_360")
+		m.checks.SetText(`"file.size" < "10mb"`)
+		m.webhook.SetText("https://cms.example.com/hook")
+		m.keep.SetChecked(true)
+		m.published.SetChecked(false)
+	})
+	drop(u, makeFiles(t, t.TempDir(), "dress.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the upload", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
+	reqs := u.shared.demo.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	want := map[string]string{
+		"description":             "A red dress",
+		"customMetadata":          `{"brand":"acme","launch":"2026-03-01","onSale":true,"price":129}`,
+		"extensions":              `[{"maxTags":3,"minConfidence":80,"name":"google-auto-tagging"},{"name":"remove-bg"}]`,
+		"transformation":          `{"post":[{"type":"transformation","value":"w-400"},{"type":"thumbnail","value":"w-150"},{"protocol":"hls","type":"abs","value":"sr-240_360"}],"pre":"w-2560,q-80"}`,
+		"checks":                  `"file.size" < "10mb"`,
+		"webhookUrl":              "https://cms.example.com/hook",
+		"overwriteTags":           "false",
+		"overwriteAITags":         "false",
+		"overwriteCustomMetadata": "false",
+		"isPublished":             "false",
+	}
+	for k, v := range want {
+		if got := reqs[0].Claims.Fields[k]; got != v || reqs[0].Fields[k] != v {
+			t.Errorf("%s: token %q, form %q; want %q", k, got, reqs[0].Fields[k], v)
+		}
+	}
+	onUI(func() {
+		r := shownRows(u)["dress.jpg"]
+		if r == nil {
+			t.Fatal("no row")
+		}
+		for _, s := range []string{"AI tags: ", "remove-bg pending", "“A red dress”"} {
+			if !strings.Contains(r.detail.Text, s) {
+				t.Errorf("row %q lacks %q", r.detail.Text, s)
+			}
+		}
+		if keys := u.form.more.usedKeys(); !reflect.DeepEqual(keys, []string{"brand", "launch", "onSale", "price"}) {
+			t.Errorf("keys offered again: %v", keys)
+		}
+	})
+}
+
+// TestBadMoreOptionTurnsUploadOff: an option that cannot be sent is marked
+// and Upload says why.
+func TestBadMoreOptionTurnsUploadOff(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	for _, bad := range []func(m *moreOptions){
+		func(m *moreOptions) { m.addRow("price", "Number", "cheap") },
+		func(m *moreOptions) { m.post.SetText("resize to 400") },
+		func(m *moreOptions) { m.webhook.SetText("cms.example.com") },
+		func(m *moreOptions) { m.google.SetChecked(true); m.minConf.SetText("101") },
+	} {
+		onUI(func() {
+			u.form.more.set(uploader.Options{})
+			bad(u.form.more)
+			u.form.refreshState()
+			if !u.form.button.Disabled() || !strings.HasPrefix(u.form.reason.Text, "Fix More options:") {
+				t.Errorf("Upload on (%v), reason %q", !u.form.button.Disabled(), u.form.reason.Text)
+			}
+		})
+	}
+	onUI(func() {
+		u.form.more.set(uploader.Options{})
+		u.form.refreshState()
+		if u.form.button.Disabled() {
+			t.Errorf("Upload off with no options: %q", u.form.reason.Text)
+		}
+	})
+}
+
+// TestPresetsInTheWindow: a preset saved by the command line (the same
+// file) fills the form when picked; the form saved as a preset reads back
+// the same; the folder's date placeholders are filled on upload.
+func TestPresetsInTheWindow(t *testing.T) {
+	storage := t.TempDir()
+	file := preset.File{Path: filepath.Join(storage, "presets.json")}
+	no := false
+	if err := file.Save("shoot", preset.Preset{Folder: "/shoots/{yyyy}", Tags: "summer", UseUniqueFileName: &no,
+		Options: uploader.Options{CustomMetadata: `{"brand":"acme"}`, Extensions: `[{"name":"ai-auto-description"}]`}}); err != nil {
+		t.Fatal(err)
+	}
+	u := newTestUI(t, Config{Demo: true, StorageDir: storage})
+	waitFor(t, "the presets", func() bool { return len(u.form.presets.pick.Options) == 1 })
+	onUI(func() {
+		u.form.presets.pick.SetSelected("shoot")
+		f := u.form
+		if f.folder.Text != "/shoots/{yyyy}" || f.tags.Text != "summer" || f.unique.Checked || !f.more.aiDescribe.Checked ||
+			len(f.more.rows) != 1 || f.more.rows[0].key.Text != "brand" {
+			t.Fatalf("form after picking: folder %q tags %q unique %v", f.folder.Text, f.tags.Text, f.unique.Checked)
+		}
+		p, err := u.form.presets.current()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Folder != "/shoots/{yyyy}" || p.CustomMetadata != `{"brand":"acme"}` || p.Extensions != `[{"name":"ai-auto-description"}]` {
+			t.Errorf("the form as a preset: %+v", p)
+		}
+	})
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the upload", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
+	onUI(func() {
+		if fp := u.snaps[u.rows[0]].Result.FilePath; !strings.HasPrefix(fp, "/shoots/20") || strings.Contains(fp, "{") {
+			t.Errorf("stored at %s, want the year filled in", fp)
+		}
+	})
+}

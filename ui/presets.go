@@ -1,0 +1,248 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"imagekit-uploader/preset"
+)
+
+// presetBar picks, saves and deletes presets: the same file as the
+// command line's preset command. The file is read and written off the UI
+// goroutine.
+type presetBar struct {
+	f      *uploadForm
+	file   preset.File
+	all    map[string]preset.Preset
+	pick   *widget.Select
+	del    *widget.Button
+	object fyne.CanvasObject
+}
+
+func newPresetBar(f *uploadForm) *presetBar {
+	b := &presetBar{f: f, file: preset.File{Path: f.u.cfg.PresetsFile}, all: map[string]preset.Preset{}}
+	b.pick = widget.NewSelect(nil, func(name string) {
+		if p, ok := b.all[name]; ok {
+			b.apply(p)
+		}
+		b.refresh()
+	})
+	b.pick.PlaceHolder = "No presets yet"
+	save := widget.NewButtonWithIcon("Save…", theme.DocumentSaveIcon(), b.saveAs)
+	b.del = widget.NewButtonWithIcon("", theme.DeleteIcon(), b.deleteSelected)
+	var more *widget.Button
+	more = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), func() {
+		menu := fyne.NewMenu("",
+			fyne.NewMenuItem("Import presets…", b.importFile),
+			fyne.NewMenuItem("Export presets…", b.exportFile))
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(more)
+		widget.ShowPopUpMenuAtPosition(menu, f.u.win.Canvas(), pos.AddXY(0, more.Size().Height))
+	})
+	b.object = container.NewBorder(nil, nil, nil, container.NewHBox(save, b.del, more), b.pick)
+	b.reload("")
+	return b
+}
+
+// reload reads the file off the UI goroutine, then shows its presets,
+// selecting selected.
+func (b *presetBar) reload(selected string) {
+	go func() {
+		all, err := b.file.Load()
+		runOnUI(func() {
+			if err != nil {
+				b.f.u.showError("Cannot read the presets", err)
+				return
+			}
+			b.all = all
+			b.pick.SetOptions(preset.Names(all))
+			b.pick.PlaceHolder = "No presets yet"
+			if len(all) > 0 {
+				b.pick.PlaceHolder = "Preset…"
+			}
+			if _, ok := all[selected]; ok {
+				b.pick.Selected = selected
+			} else {
+				b.pick.ClearSelected()
+			}
+			b.pick.Refresh()
+			b.refresh()
+		})
+	}()
+}
+
+func (b *presetBar) refresh() {
+	if b.pick.Selected == "" {
+		b.del.Disable()
+	} else {
+		b.del.Enable()
+	}
+}
+
+// apply lays a preset over the form: what it holds replaces the form's.
+func (b *presetBar) apply(p preset.Preset) {
+	f := b.f
+	if p.Folder != "" {
+		f.folder.SetText(p.Folder)
+	}
+	if p.Tags != "" {
+		f.tags.SetText(p.Tags)
+	}
+	for _, c := range []struct {
+		v *bool
+		w *widget.Check
+	}{{p.UseUniqueFileName, f.unique}, {p.OverwriteFile, f.overwrite}, {p.IsPrivateFile, f.private}} {
+		if c.v != nil {
+			c.w.SetChecked(*c.v)
+		}
+	}
+	fields := f.fields()
+	f.more.set(p.Apply(fields).Options)
+	f.more.save()
+}
+
+// current is the form as a preset: every setting it shows.
+func (b *presetBar) current() (preset.Preset, error) {
+	f := b.f
+	o, err := f.more.options()
+	if err != nil {
+		return preset.Preset{}, err
+	}
+	unique, overwrite, private := f.unique.Checked, f.overwrite.Checked, f.private.Checked
+	return preset.Preset{Folder: f.folder.Text, Tags: f.tags.Text,
+		UseUniqueFileName: &unique, OverwriteFile: &overwrite, IsPrivateFile: &private, Options: o}, nil
+}
+
+func (b *presetBar) saveAs() {
+	p, err := b.current()
+	if err == nil {
+		err = p.Check()
+	}
+	if err != nil {
+		b.f.u.showError("Cannot save a preset", fmt.Errorf("fix the form first: %w", err))
+		return
+	}
+	name := widget.NewEntry()
+	name.SetPlaceHolder("Summer shoot")
+	name.SetText(b.pick.Selected)
+	name.Validator = preset.CheckName
+	d := dialog.NewForm("Save the settings as a preset", "Save", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Name", name)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			n := name.Text
+			go func() {
+				err := b.file.Save(n, p)
+				runOnUI(func() {
+					if err != nil {
+						b.f.u.showError("Cannot save the preset", err)
+						return
+					}
+					b.reload(n)
+				})
+			}()
+		}, b.f.u.win)
+	d.Resize(fyne.NewSize(420, 160))
+	b.f.u.show(d)
+}
+
+func (b *presetBar) deleteSelected() {
+	n := b.pick.Selected
+	if n == "" {
+		return
+	}
+	d := dialog.NewConfirm("Delete the preset?", fmt.Sprintf("Delete the preset %q? The command line's presets are the same: it goes from there too.", n), func(ok bool) {
+		if !ok {
+			return
+		}
+		go func() {
+			err := b.file.Delete(n)
+			runOnUI(func() {
+				if err != nil {
+					b.f.u.showError("Cannot delete the preset", err)
+				}
+				b.reload("")
+			})
+		}()
+	}, b.f.u.win)
+	d.SetConfirmText("Delete")
+	b.f.u.show(d)
+}
+
+// importFile adds the presets of a file (as exported) to these; one of
+// the same name is replaced.
+func (b *presetBar) importFile() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		go func() {
+			defer r.Close()
+			err := b.importFrom(io.LimitReader(r, 4<<20))
+			runOnUI(func() {
+				if err != nil {
+					b.f.u.showError("Cannot import the presets", err)
+					return
+				}
+				b.reload(b.pick.Selected)
+			})
+		}()
+	}, b.f.u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	b.f.u.show(d)
+}
+
+func (b *presetBar) importFrom(r io.Reader) error {
+	var in struct {
+		Presets map[string]preset.Preset `json:"presets"`
+	}
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil || in.Presets == nil {
+		return fmt.Errorf("not a presets file (a JSON object with \"presets\"): %v", err)
+	}
+	all, err := b.file.Load()
+	if err != nil {
+		return err
+	}
+	for n, p := range in.Presets {
+		all[n] = p
+	}
+	return b.file.Replace(all)
+}
+
+func (b *presetBar) exportFile() {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		go func() {
+			all, err := b.file.Load()
+			if err == nil {
+				var out []byte
+				out, err = json.MarshalIndent(map[string]any{"presets": all}, "", "  ")
+				if err == nil {
+					_, err = w.Write(append(out, '\n'))
+				}
+			}
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			runOnUI(func() {
+				if err != nil {
+					b.f.u.showError("Cannot export the presets", err)
+				}
+			})
+		}()
+	}, b.f.u.win)
+	d.SetFileName("imagekit-presets.json")
+	b.f.u.show(d)
+}
