@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"imagekit-uploader/preset"
+	"imagekit-uploader/results"
 )
 
 const presetAbout = `Named sets of upload settings: a folder, tags and any of ImageKit's
@@ -85,7 +86,7 @@ func cmdPreset(ctx context.Context, args []string, std Stdio) error {
 			return usagef("preset list takes no arguments")
 		}
 		for _, name := range preset.Names(all) {
-			fmt.Fprintf(std.Out, "%s\t%s\n", printable(name), strings.Join(presetArgs(all[name]), " "))
+			fmt.Fprintf(std.Out, "%s\t%s\n", results.Printable(name), strings.Join(presetArgs(all[name]), " "))
 		}
 		return nil
 	}
@@ -173,7 +174,7 @@ func shellQuote(s string) string {
 	}) {
 		return s
 	}
-	return "'" + strings.ReplaceAll(printable(s), "'", `'\''`) + "'"
+	return "'" + strings.ReplaceAll(results.Printable(s), "'", `'\''`) + "'"
 }
 
 // fromFlags makes a preset of the setting flags given on the command line.

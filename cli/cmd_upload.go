@@ -13,13 +13,13 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/term"
 
 	"imagekit-uploader/emulator"
 	"imagekit-uploader/keystore"
+	"imagekit-uploader/results"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
 )
@@ -39,7 +39,7 @@ type uploadFlags struct {
 	unique, overwrite, private, asJSON                                      bool
 	concurrency, retries                                                    int
 	format                                                                  string
-	resultFormat                                                            *resultFormat // format, parsed by validate
+	resultFormat                                                            *results.Format // format, parsed by validate
 	options                                                                 uploader.Options
 	maxFileSize, preset                                                     string
 }
@@ -298,7 +298,7 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Limit, error) {
 		if f.asJSON {
 			return fields, uploader.Limit{}, usagef("--json and --format both say how to print the results: give one")
 		}
-		if f.resultFormat, err = parseFormat(f.format); err != nil {
+		if f.resultFormat, err = results.ParseFormat(f.format); err != nil {
 			return fields, uploader.Limit{}, formatUsage(err)
 		}
 	}
@@ -365,72 +365,9 @@ type uploadReport struct {
 	w            io.Writer
 	errw         io.Writer // where a --format template that fails on a line says so
 	json         bool
-	format       *resultFormat // --format, or nil
-	formatFailed int           // lines --format could not print
-	around       func(func())  // wraps each write: the progress bars step aside
-}
-
-type jsonLine struct {
-	Path        string       `json:"path"`
-	PathBytes   []byte       `json:"pathBytes,omitempty"` // the path, byte for byte, when it is not UTF-8 (base64)
-	Status      string       `json:"status"`
-	FileID      string       `json:"fileId,omitempty"`
-	Name        string       `json:"name,omitempty"`
-	FilePath    string       `json:"filePath,omitempty"`
-	URL         string       `json:"url,omitempty"`
-	Size        int64        `json:"size,omitempty"`
-	VersionInfo *versionInfo `json:"versionInfo,omitempty"`
-	Tags        []string     `json:"tags,omitempty"`
-	// As the server answered them, where it did (see uploader.Result).
-	AITags            json.RawMessage `json:"AITags,omitempty"`
-	Description       json.RawMessage `json:"description,omitempty"`
-	ExtensionStatus   json.RawMessage `json:"extensionStatus,omitempty"`
-	CustomMetadata    json.RawMessage `json:"customMetadata,omitempty"`
-	CustomCoordinates json.RawMessage `json:"customCoordinates,omitempty"`
-	EmbeddedMetadata  json.RawMessage `json:"embeddedMetadata,omitempty"`
-	IsPublished       json.RawMessage `json:"isPublished,omitempty"`
-	Error             *jsonError      `json:"error,omitempty"`
-	Reason            string          `json:"reason,omitempty"`
-}
-
-// answered is a value from the server's answer, or nil where it said null.
-func answered(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	return raw
-}
-
-// versionInfo is ImageKit's versionInfo, as the uploader reads it.
-type versionInfo = struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-type jsonError struct {
-	Kind          string `json:"kind"` // check, file, network, server or config
-	Status        int    `json:"status,omitempty"`
-	Message       string `json:"message"`
-	RequestID     string `json:"requestId,omitempty"`
-	MayBeUploaded bool   `json:"mayBeUploaded,omitempty"`
-}
-
-// kindOf sorts an upload's error for scripts.
-func kindOf(err error) string {
-	switch {
-	case errors.As(err, new(*uploader.CheckError)):
-		return "check"
-	case errors.As(err, new(*uploader.FileError)):
-		return "file"
-	case errors.As(err, new(*uploader.SetupError)), errors.As(err, new(*uploader.TokenEndpointError)):
-		return "config"
-	case errors.As(err, new(*uploader.APIError)):
-		if ae := new(uploader.APIError); errors.As(err, &ae) && ae.KeyRejected() {
-			return "config"
-		}
-		return "server"
-	}
-	return "network"
+	format       *results.Format // --format, or nil
+	formatFailed int             // lines --format could not print
+	around       func(func())    // wraps each write: the progress bars step aside
 }
 
 // refusal words, for the command line, a failure that no other file can
@@ -457,7 +394,7 @@ func refusal(err error) error {
 	return nil
 }
 
-func (r *uploadReport) write(l jsonLine, text string) {
+func (r *uploadReport) write(l results.Line, text string) {
 	if !utf8.ValidString(l.Path) {
 		l.PathBytes = []byte(l.Path) // JSON would replace its bad bytes: a path no script could open
 	}
@@ -465,7 +402,7 @@ func (r *uploadReport) write(l jsonLine, text string) {
 	defer r.mu.Unlock()
 	r.around(func() {
 		if r.format != nil {
-			b, err := r.format.line(l)
+			b, err := r.format.Line(l)
 			if err != nil {
 				// Not on stdout, where a script expects the template's lines;
 				// said on stderr with the line, and the exit is 1.
@@ -486,32 +423,22 @@ func (r *uploadReport) write(l jsonLine, text string) {
 }
 
 func (r *uploadReport) skip(s uploader.Skip) {
-	r.write(jsonLine{Path: s.Path, Status: "skipped", Reason: s.Reason}, fmt.Sprintf("skipped   %s: %s", printable(s.Path), printable(s.Reason)))
-}
-
-// printable returns s as it is when it prints as plain text, or quoted (as
-// in Go) when it holds a control character, an escape sequence or invalid
-// UTF-8: a file name must not forge a line or reach the terminal as a command.
-func printable(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
-		return s
-	}
-	return strconv.Quote(s)
+	r.write(results.Line{Path: s.Path, Status: "skipped", Reason: s.Reason}, fmt.Sprintf("skipped   %s: %s", results.Printable(s.Path), results.Printable(s.Reason)))
 }
 
 func (r *uploadReport) finished(j uploader.Job) {
 	path := j.Request.Path
 	if j.State == uploader.Done {
 		res := j.Result
-		l := jsonLine{Path: path, Status: "uploaded", FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size,
-			Tags: res.Tags, AITags: answered(res.AITags), Description: answered(res.Description),
-			ExtensionStatus: answered(res.ExtensionStatus), CustomMetadata: answered(res.CustomMetadata),
-			CustomCoordinates: answered(res.CustomCoordinates), EmbeddedMetadata: answered(res.EmbeddedMetadata),
-			IsPublished: answered(res.IsPublished)}
-		text := fmt.Sprintf("uploaded  %s -> %s", printable(path), printable(res.URL))
+		l := results.Line{Path: path, Status: "uploaded", FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size,
+			Tags: res.Tags, AITags: results.Answered(res.AITags), Description: results.Answered(res.Description),
+			ExtensionStatus: results.Answered(res.ExtensionStatus), CustomMetadata: results.Answered(res.CustomMetadata),
+			CustomCoordinates: results.Answered(res.CustomCoordinates), EmbeddedMetadata: results.Answered(res.EmbeddedMetadata),
+			IsPublished: results.Answered(res.IsPublished)}
+		text := fmt.Sprintf("uploaded  %s -> %s", results.Printable(path), results.Printable(res.URL))
 		if res.VersionInfo != nil {
 			l.VersionInfo = res.VersionInfo
-			text += " (" + printable(res.Version()) + ")"
+			text += " (" + results.Printable(res.Version()) + ")"
 		}
 		r.write(l, text)
 		return
@@ -519,13 +446,13 @@ func (r *uploadReport) finished(j uploader.Job) {
 	if j.State == uploader.AlreadyUploaded {
 		var au *uploader.AlreadyUploadedError
 		errors.As(j.Err, &au)
-		r.write(jsonLine{Path: path, Status: "already-uploaded", FilePath: au.FilePath},
-			fmt.Sprintf("already   %s: ImageKit has %s from an upload whose answer was lost; not sent again", printable(path), printable(au.FilePath)))
+		r.write(results.Line{Path: path, Status: "already-uploaded", FilePath: au.FilePath},
+			fmt.Sprintf("already   %s: ImageKit has %s from an upload whose answer was lost; not sent again", results.Printable(path), results.Printable(au.FilePath)))
 		return
 	}
-	e := &jsonError{Kind: "canceled", Message: "canceled"}
+	e := &results.Error{Kind: "canceled", Message: "canceled"}
 	if j.Err != nil {
-		e.Kind, e.Message = kindOf(j.Err), j.Err.Error()
+		e.Kind, e.Message = results.Kind(j.Err), j.Err.Error()
 		e.MayBeUploaded = errors.As(j.Err, new(*uploader.MaybeUploadedError))
 	}
 	var ae *uploader.APIError
@@ -535,9 +462,9 @@ func (r *uploadReport) finished(j uploader.Job) {
 			e.Message = "key rejected: " + ae.Message
 		}
 	}
-	text := fmt.Sprintf("failed    %s: %s", printable(path), printable(e.Message))
+	text := fmt.Sprintf("failed    %s: %s", results.Printable(path), results.Printable(e.Message))
 	if e.RequestID != "" {
-		text += " (request id " + printable(e.RequestID) + ")"
+		text += " (request id " + results.Printable(e.RequestID) + ")"
 	}
-	r.write(jsonLine{Path: path, Status: "failed", Error: e}, text)
+	r.write(results.Line{Path: path, Status: "failed", Error: e}, text)
 }

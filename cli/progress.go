@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"imagekit-uploader/results"
 	"imagekit-uploader/uploader"
 )
 
@@ -79,7 +80,7 @@ func (b *progressBars) draw() {
 		if lines == 8 {
 			break
 		}
-		name := printable(filepath.Base(j.Request.Path))
+		name := results.Printable(filepath.Base(j.Request.Path))
 		if len([]rune(name)) > 28 {
 			name = string([]rune(name)[:27]) + "…"
 		}

@@ -1,0 +1,191 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"text/template"
+	"text/template/parse"
+)
+
+// Format is upload --format: each result line written by a Go
+// text/template over the fields that --json prints ({{.url}}, {{.name}},
+// {{.error.message}}, ...), followed by a newline, as go list -f does; a
+// line that comes out empty is left out.
+type Format struct {
+	t *template.Template
+	// keys named in the template under the answer's free-form maps
+	// ({{.customMetadata.brand}}): "" on a line whose answer lacks them.
+	keys map[string][]string
+}
+
+// freeForm are the fields whose keys the account or the extensions choose.
+var freeForm = map[string]bool{"customMetadata": true, "extensionStatus": true, "embeddedMetadata": true}
+
+// namedKeys collects, from a template's tree, the keys it reads under the
+// free-form maps.
+func namedKeys(n parse.Node, keys map[string][]string) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				namedKeys(c, keys)
+			}
+		}
+	case *parse.ActionNode:
+		namedKeys(n.Pipe, keys)
+	case *parse.PipeNode:
+		if n != nil {
+			for _, c := range n.Cmds {
+				namedKeys(c, keys)
+			}
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			namedKeys(a, keys)
+		}
+	case *parse.TemplateNode:
+		namedKeys(n.Pipe, keys)
+	case *parse.FieldNode:
+		if len(n.Ident) >= 2 && freeForm[n.Ident[0]] {
+			keys[n.Ident[0]] = append(keys[n.Ident[0]], n.Ident[1])
+		}
+	case *parse.IfNode:
+		namedKeys(n.Pipe, keys)
+		namedKeys(n.List, keys)
+		namedKeys(n.ElseList, keys)
+	case *parse.RangeNode:
+		namedKeys(n.Pipe, keys)
+		namedKeys(n.List, keys)
+		namedKeys(n.ElseList, keys)
+	case *parse.WithNode:
+		namedKeys(n.Pipe, keys)
+		namedKeys(n.List, keys)
+		namedKeys(n.ElseList, keys)
+	}
+}
+
+// maxFormatted bounds one line's output: a template cannot fill memory.
+const maxFormatted = 1 << 20
+
+// ParseFormat parses text and tries it on a line of each kind, so that a
+// misspelt field ({{.URL}}), a field of a text or a comparison of a number
+// with a text is refused before anything is sent. Bounds ({{slice .fileId
+// 0 8}}) depend on the real values, so they are left to each line.
+func ParseFormat(text string) (*Format, error) {
+	t, err := template.New("format").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	f := &Format{t: t, keys: map[string][]string{}}
+	for _, d := range t.Templates() { // with those it {{define}}s
+		namedKeys(d.Root, f.keys)
+	}
+	for _, l := range []Line{
+		{Path: "a.jpg", Status: "uploaded", FileID: "id", Name: "a.jpg", FilePath: "/a.jpg", URL: "https://ik.imagekit.io/a.jpg", Size: 1, VersionInfo: &VersionInfo{ID: "v", Name: "Version 1"}},
+		{Path: "b.jpg", Status: "already-uploaded", FilePath: "/b.jpg"},
+		{Path: "c.jpg", Status: "failed", Error: &Error{Kind: "server", Status: 400, Message: "m"}},
+		{Path: "d", Status: "skipped", Reason: "hidden"},
+	} {
+		if _, err := f.Line(l); err != nil && !strings.Contains(err.Error(), "out of range") {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// line runs the template over l. Every field is there on every line (""
+// or 0 where --json leaves it out), and each text is made printable, as on
+// the plain lines: a server's answer cannot forge a line or reach the
+// terminal as a command, and a path that is not UTF-8 comes quoted with its
+// bytes, not with replacement characters.
+func (f *Format) Line(l Line) ([]byte, error) {
+	p := Printable
+	vi := map[string]any{"id": "", "name": ""}
+	if l.VersionInfo != nil {
+		vi["id"], vi["name"] = p(l.VersionInfo.ID), p(l.VersionInfo.Name)
+	}
+	e := map[string]any{"kind": "", "status": 0, "message": "", "requestId": "", "mayBeUploaded": false}
+	if l.Error != nil {
+		e = map[string]any{"kind": l.Error.Kind, "status": l.Error.Status, "message": p(l.Error.Message), "requestId": p(l.Error.RequestID), "mayBeUploaded": l.Error.MayBeUploaded}
+	}
+	tags := []any{}
+	for _, t := range l.Tags {
+		tags = append(tags, p(t))
+	}
+	fields := map[string]any{
+		"path": p(l.Path), "status": l.Status, "fileId": p(l.FileID), "name": p(l.Name), "filePath": p(l.FilePath),
+		"url": p(l.URL), "size": l.Size, "versionInfo": vi, "error": e, "reason": p(l.Reason), "tags": tags,
+		"AITags":            fromAnswer(l.AITags, []any{}),
+		"description":       fromAnswer(l.Description, ""),
+		"extensionStatus":   fromAnswer(l.ExtensionStatus, map[string]any{}),
+		"customMetadata":    fromAnswer(l.CustomMetadata, map[string]any{}),
+		"customCoordinates": fromAnswer(l.CustomCoordinates, ""),
+		"embeddedMetadata":  fromAnswer(l.EmbeddedMetadata, map[string]any{}),
+		"isPublished":       fromAnswer(l.IsPublished, ""),
+	}
+	for name, keys := range f.keys {
+		if m, ok := fields[name].(map[string]any); ok {
+			for _, k := range keys {
+				if _, ok := m[k]; !ok {
+					m[k] = ""
+				}
+			}
+		}
+	}
+	out := &limitedBuffer{max: maxFormatted}
+	if err := f.t.Execute(out, fields); err != nil {
+		return nil, err
+	}
+	if out.Len() == 0 {
+		return nil, nil // a template that prints only some lines ({{if ...}})
+	}
+	return append(out.Bytes(), '\n'), nil
+}
+
+// fromAnswer is a value of the server's answer for a template: its texts
+// printable, its numbers as written; none when absent.
+func fromAnswer(raw json.RawMessage, none any) any {
+	if len(raw) == 0 {
+		return none
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil || v == nil {
+		return none
+	}
+	return printableValue(v)
+}
+
+func printableValue(v any) any {
+	switch v := v.(type) {
+	case string:
+		return Printable(v)
+	case []any:
+		for i := range v {
+			v[i] = printableValue(v[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[Printable(k)] = printableValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+// limitedBuffer is a bytes.Buffer that refuses to grow past max.
+type limitedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		return 0, errors.New("the line is over 1 MiB")
+	}
+	return b.Buffer.Write(p)
+}

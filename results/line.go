@@ -1,0 +1,90 @@
+// Package results is an upload's outcome as scripts and people read it:
+// the --json line, and the same fields through a text/template (upload
+// --format, the window's Copy as).
+package results
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"imagekit-uploader/uploader"
+)
+
+// Line is one file's outcome, as upload --json prints it.
+type Line struct {
+	Path        string       `json:"path"`
+	PathBytes   []byte       `json:"pathBytes,omitempty"` // the path, byte for byte, when it is not UTF-8 (base64)
+	Status      string       `json:"status"`
+	FileID      string       `json:"fileId,omitempty"`
+	Name        string       `json:"name,omitempty"`
+	FilePath    string       `json:"filePath,omitempty"`
+	URL         string       `json:"url,omitempty"`
+	Size        int64        `json:"size,omitempty"`
+	VersionInfo *VersionInfo `json:"versionInfo,omitempty"`
+	Tags        []string     `json:"tags,omitempty"`
+	// As the server answered them, where it did (see uploader.Result).
+	AITags            json.RawMessage `json:"AITags,omitempty"`
+	Description       json.RawMessage `json:"description,omitempty"`
+	ExtensionStatus   json.RawMessage `json:"extensionStatus,omitempty"`
+	CustomMetadata    json.RawMessage `json:"customMetadata,omitempty"`
+	CustomCoordinates json.RawMessage `json:"customCoordinates,omitempty"`
+	EmbeddedMetadata  json.RawMessage `json:"embeddedMetadata,omitempty"`
+	IsPublished       json.RawMessage `json:"isPublished,omitempty"`
+	Error             *Error          `json:"error,omitempty"`
+	Reason            string          `json:"reason,omitempty"`
+}
+
+// Answered is a value from the server's answer, or nil where it said null.
+func Answered(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return raw
+}
+
+// VersionInfo is ImageKit's VersionInfo, as the uploader reads it.
+type VersionInfo = struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Error is why a Line's file failed.
+type Error struct {
+	Kind          string `json:"kind"` // check, file, network, server or config
+	Status        int    `json:"status,omitempty"`
+	Message       string `json:"message"`
+	RequestID     string `json:"requestId,omitempty"`
+	MayBeUploaded bool   `json:"mayBeUploaded,omitempty"`
+}
+
+// Kind sorts an upload's error for scripts.
+func Kind(err error) string {
+	switch {
+	case errors.As(err, new(*uploader.CheckError)):
+		return "check"
+	case errors.As(err, new(*uploader.FileError)):
+		return "file"
+	case errors.As(err, new(*uploader.SetupError)), errors.As(err, new(*uploader.TokenEndpointError)):
+		return "config"
+	case errors.As(err, new(*uploader.APIError)):
+		if ae := new(uploader.APIError); errors.As(err, &ae) && ae.KeyRejected() {
+			return "config"
+		}
+		return "server"
+	}
+	return "network"
+}
+
+// Printable returns s as it is when it prints as plain text, or quoted (as
+// in Go) when it holds a control character, an escape sequence or invalid
+// UTF-8: a file name must not forge a line or reach the terminal as a command.
+func Printable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return s
+	}
+	return strconv.Quote(s)
+}
