@@ -427,44 +427,22 @@ func (r *uploadReport) skip(s uploader.Skip) {
 }
 
 func (r *uploadReport) finished(j uploader.Job) {
-	path := j.Request.Path
-	if j.State == uploader.Done {
-		res := j.Result
-		l := results.Line{Path: path, Status: "uploaded", FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size,
-			Tags: res.Tags, AITags: results.Answered(res.AITags), Description: results.Answered(res.Description),
-			ExtensionStatus: results.Answered(res.ExtensionStatus), CustomMetadata: results.Answered(res.CustomMetadata),
-			CustomCoordinates: results.Answered(res.CustomCoordinates), EmbeddedMetadata: results.Answered(res.EmbeddedMetadata),
-			IsPublished: results.Answered(res.IsPublished)}
-		text := fmt.Sprintf("uploaded  %s -> %s", results.Printable(path), results.Printable(res.URL))
-		if res.VersionInfo != nil {
-			l.VersionInfo = res.VersionInfo
-			text += " (" + results.Printable(res.Version()) + ")"
+	l := results.FromJob(j)
+	p := results.Printable
+	var text string
+	switch l.Status {
+	case "uploaded":
+		text = fmt.Sprintf("uploaded  %s -> %s", p(l.Path), p(l.URL))
+		if l.VersionInfo != nil && l.VersionInfo.Name != "" {
+			text += " (" + p(l.VersionInfo.Name) + ")"
 		}
-		r.write(l, text)
-		return
-	}
-	if j.State == uploader.AlreadyUploaded {
-		var au *uploader.AlreadyUploadedError
-		errors.As(j.Err, &au)
-		r.write(results.Line{Path: path, Status: "already-uploaded", FilePath: au.FilePath},
-			fmt.Sprintf("already   %s: ImageKit has %s from an upload whose answer was lost; not sent again", results.Printable(path), results.Printable(au.FilePath)))
-		return
-	}
-	e := &results.Error{Kind: "canceled", Message: "canceled"}
-	if j.Err != nil {
-		e.Kind, e.Message = results.Kind(j.Err), j.Err.Error()
-		e.MayBeUploaded = errors.As(j.Err, new(*uploader.MaybeUploadedError))
-	}
-	var ae *uploader.APIError
-	if errors.As(j.Err, &ae) && !e.MayBeUploaded {
-		e.Status, e.Message, e.RequestID = ae.Status, ae.Message, ae.RequestID
-		if ae.KeyRejected() {
-			e.Message = "key rejected: " + ae.Message
+	case "already-uploaded":
+		text = fmt.Sprintf("already   %s: ImageKit has %s from an upload whose answer was lost; not sent again", p(l.Path), p(l.FilePath))
+	default:
+		text = fmt.Sprintf("failed    %s: %s", p(l.Path), p(l.Error.Message))
+		if l.Error.RequestID != "" {
+			text += " (request id " + p(l.Error.RequestID) + ")"
 		}
 	}
-	text := fmt.Sprintf("failed    %s: %s", results.Printable(path), results.Printable(e.Message))
-	if e.RequestID != "" {
-		text += " (request id " + results.Printable(e.RequestID) + ")"
-	}
-	r.write(results.Line{Path: path, Status: "failed", Error: e}, text)
+	r.write(l, text)
 }

@@ -66,6 +66,22 @@ func namedKeys(n parse.Node, keys map[string][]string) {
 	}
 }
 
+// funcs are what templates get besides Go's own (html, urlquery, printf...).
+var funcs = template.FuncMap{
+	// tr adds an ImageKit transformation to a URL: {{tr .url "w-800"}}
+	// gives URL?tr=w-800, or URL&tr=w-800 where the URL has a query.
+	"tr": func(url, transformation string) string {
+		if url == "" {
+			return ""
+		}
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		return url + sep + "tr=" + transformation
+	},
+}
+
 // maxFormatted bounds one line's output: a template cannot fill memory.
 const maxFormatted = 1 << 20
 
@@ -74,7 +90,7 @@ const maxFormatted = 1 << 20
 // with a text is refused before anything is sent. Bounds ({{slice .fileId
 // 0 8}}) depend on the real values, so they are left to each line.
 func ParseFormat(text string) (*Format, error) {
-	t, err := template.New("format").Option("missingkey=error").Parse(text)
+	t, err := template.New("format").Funcs(funcs).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, err
 	}

@@ -88,3 +88,38 @@ func Printable(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// FromJob is a finished job's line: uploaded with ImageKit's answer,
+// already-uploaded, or failed with why.
+func FromJob(j uploader.Job) Line {
+	path := j.Request.Path
+	switch j.State {
+	case uploader.Done:
+		res := j.Result
+		return Line{Path: path, Status: "uploaded", FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size,
+			VersionInfo: res.VersionInfo, Tags: res.Tags, AITags: Answered(res.AITags), Description: Answered(res.Description),
+			ExtensionStatus: Answered(res.ExtensionStatus), CustomMetadata: Answered(res.CustomMetadata),
+			CustomCoordinates: Answered(res.CustomCoordinates), EmbeddedMetadata: Answered(res.EmbeddedMetadata),
+			IsPublished: Answered(res.IsPublished)}
+	case uploader.AlreadyUploaded:
+		l := Line{Path: path, Status: "already-uploaded"}
+		var au *uploader.AlreadyUploadedError
+		if errors.As(j.Err, &au) {
+			l.FilePath = au.FilePath
+		}
+		return l
+	}
+	e := &Error{Kind: "canceled", Message: "canceled"}
+	if j.Err != nil {
+		e.Kind, e.Message = Kind(j.Err), j.Err.Error()
+		e.MayBeUploaded = errors.As(j.Err, new(*uploader.MaybeUploadedError))
+	}
+	var ae *uploader.APIError
+	if errors.As(j.Err, &ae) && !e.MayBeUploaded {
+		e.Status, e.Message, e.RequestID = ae.Status, ae.Message, ae.RequestID
+		if ae.KeyRejected() {
+			e.Message = "key rejected: " + ae.Message
+		}
+	}
+	return Line{Path: path, Status: "failed", Error: e}
+}

@@ -15,8 +15,10 @@ func (u *UI) toolbar() fyne.CanvasObject {
 	cancelAll := widget.NewButtonWithIcon("Cancel all", theme.MediaStopIcon(), u.queue.CancelAll)
 	retry := widget.NewButtonWithIcon("Retry failed", theme.ViewRefreshIcon(), func() { u.retry() })
 	clear := widget.NewButtonWithIcon("Clear finished", theme.DeleteIcon(), u.removeFinished)
+	var copyAll *widget.Button
+	copyAll = widget.NewButtonWithIcon("Copy all as…", theme.ContentCopyIcon(), func() { u.showMenuBelow(u.copyMenu(u.finishedRows), copyAll) })
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { u.showSettings(false) })
-	return container.NewPadded(container.NewHBox(add, addFolder, widget.NewSeparator(), cancelAll, retry, clear, layout.NewSpacer(), settings))
+	return container.NewPadded(container.NewHBox(add, addFolder, widget.NewSeparator(), cancelAll, retry, clear, copyAll, layout.NewSpacer(), settings))
 }
 
 // demoBanner says plainly that nothing leaves this computer in demo mode.

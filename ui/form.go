@@ -106,12 +106,12 @@ func newUploadForm(u *UI) *uploadForm {
 	f.reason.Wrapping = fyne.TextWrapWord
 	f.reason.Importance = widget.WarningImportance
 
+	// Hints that wrap: the settings pane stays narrow.
 	form := widget.NewForm(
-		widget.NewFormItem("Folder", f.folder),
-		widget.NewFormItem("Tags", f.tags),
+		widget.NewFormItem("Folder", container.NewVBox(f.folder,
+			hint("Dropped folders keep their structure under it; {yyyy}, {mm} and {dd} are the upload's date."))),
+		widget.NewFormItem("Tags", container.NewVBox(f.tags, hint("Comma-separated; at most 500 characters, no %."))),
 	)
-	form.Items[0].HintText = "Subfolders kept; {yyyy}/{mm}/{dd} is today."
-	form.Items[1].HintText = "Comma-separated; at most 500 characters, no %."
 	nameForm := widget.NewForm(widget.NewFormItem("File name", f.name))
 	f.more = newMoreOptions(f)
 	f.presets = newPresetBar(f)

@@ -123,13 +123,14 @@ func (u *UI) removeFinished() {
 // either its progress, its result or its error, with the actions that fit.
 type jobRow struct {
 	widget.BaseWidget
-	u                                  *UI
-	id                                 uploader.JobID
-	thumb                              *canvas.Image
-	name, detail                       *widget.Label
-	bar                                *widget.ProgressBar
-	copyBtn, openBtn, retryBtn, cancel *widget.Button
-	content                            fyne.CanvasObject
+	u                        *UI
+	id                       uploader.JobID
+	thumb                    *canvas.Image
+	name, detail             *widget.Label
+	bar                      *widget.ProgressBar
+	copyBtn, copyAs, openBtn *widget.Button
+	retryBtn, cancel         *widget.Button
+	content                  fyne.CanvasObject
 }
 
 func newJobRow(u *UI) *jobRow {
@@ -145,12 +146,17 @@ func newJobRow(u *UI) *jobRow {
 	r.bar = widget.NewProgressBar()
 	r.bar.TextFormatter = func() string { return "" }
 	r.copyBtn = widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { r.withURL(r.u.copyText) })
+	r.copyAs = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
+	r.copyAs.OnTapped = func() {
+		u.showMenuBelow(u.copyMenu(func() []uploader.JobID { return []uploader.JobID{r.id} }), r.copyAs)
+	}
+	r.copyAs.Importance = widget.LowImportance
 	r.openBtn = widget.NewButtonWithIcon("Open", theme.ComputerIcon(), func() { r.withURL(r.u.openURL) })
 	r.retryBtn = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { r.u.askRetry(r.id) })
 	r.cancel = widget.NewButtonWithIcon("", theme.CancelIcon(), func() { r.u.queue.Cancel(r.id) })
 	r.retryBtn.Importance = widget.HighImportance
 	r.cancel.Importance = widget.LowImportance
-	buttons := container.NewHBox(r.copyBtn, r.openBtn, r.retryBtn, r.cancel)
+	buttons := container.NewHBox(r.copyBtn, r.copyAs, r.openBtn, r.retryBtn, r.cancel)
 	texts := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), r.name, r.detail)
 	middle := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(160, r.bar.MinSize().Height), r.bar)), texts)
 	r.content = container.NewBorder(nil, nil, container.NewCenter(r.thumb), container.NewCenter(buttons), middle)
@@ -203,6 +209,7 @@ func (r *jobRow) show(j uploader.Job) {
 	done := j.State == uploader.Done
 	url := r.u.urlOf(j)
 	layoutChanged := setHidden(r.copyBtn, url == "")
+	layoutChanged = setHidden(r.copyAs, url == "") || layoutChanged
 	layoutChanged = setHidden(r.openBtn, url == "") || layoutChanged
 	layoutChanged = setHidden(r.retryBtn, j.State != uploader.Failed && j.State != uploader.Canceled && j.State != uploader.AlreadyUploaded) || layoutChanged
 	layoutChanged = setHidden(r.cancel, j.State.Finished()) || layoutChanged

@@ -144,3 +144,40 @@ func TestPresetsInTheWindow(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyAs: a row, or every finished row, goes to the clipboard through
+// Copy as's templates (the same as upload --format); a changed template is
+// used; an AlreadyUploaded row without a URL is passed over.
+func TestCopyAs(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg", "b.jpg")...)
+	waitFor(t, "rows", func() bool { return len(u.rows) == 2 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the uploads", func() bool {
+		return u.snaps[u.rows[0]].State == uploader.Done && u.snaps[u.rows[1]].State == uploader.Done
+	})
+	onUI(func() {
+		a, b := u.snaps[u.rows[0]].Result, u.snaps[u.rows[1]].Result
+		u.copyAs(2, []uploader.JobID{u.rows[0]}) // Markdown
+		if got, want := u.app.Clipboard().Content(), "!["+a.Name+"]("+a.URL+"?tr=w-800)"; got != want {
+			t.Errorf("one row as Markdown: %q, want %q", got, want)
+		}
+		u.copyAs(3, u.finishedRows()) // HTML
+		lines := strings.Split(u.app.Clipboard().Content(), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[1], `<img src="`+b.URL+`?tr=w-800" srcset="`+b.URL+`?tr=w-400 400w,`) ||
+			!strings.HasSuffix(lines[1], `alt="`+b.Name+`">`) {
+			t.Errorf("all rows as HTML: %q", lines)
+		}
+		u.app.Preferences().SetString(prefCopy("URL"), `{{.filePath}} {{.url}}`)
+		u.copyAs(0, u.finishedRows())
+		if got := u.app.Clipboard().Content(); got != a.FilePath+" "+a.URL+"\n"+b.FilePath+" "+b.URL {
+			t.Errorf("a changed template: %q", got)
+		}
+		u.app.Preferences().SetString(prefCopy("URL"), `{{.nope}}`)
+		u.app.Clipboard().SetContent("untouched")
+		u.copyAs(0, u.finishedRows())
+		if got := u.app.Clipboard().Content(); got != "untouched" {
+			t.Errorf("a broken template put %q on the clipboard", got)
+		}
+	})
+}

@@ -102,6 +102,7 @@ func (u *UI) showSettings(first bool) {
 		widget.NewFormItem("Plan", s.plan),
 		widget.NewFormItem("Uploads at once", s.concurrency),
 		widget.NewFormItem("Proxy", container.NewVBox(s.proxyMode, s.proxyURL)),
+		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
 	)
 	form.Items[1].HintText = "Saved only in the OS keyring, never in a file."
 	form.Items[6].HintText = "ImageKit's, or a local server such as http://127.0.0.1:8087/api/v2/files/upload"

@@ -218,7 +218,7 @@ func (u *UI) build() fyne.CanvasObject {
 
 	uploads := container.NewBorder(nil, u.footer, nil, nil,
 		container.NewHSplit(u.form.object, u.jobs.object))
-	uploads.Objects[0].(*container.Split).SetOffset(0.28)
+	uploads.Objects[0].(*container.Split).SetOffset(0.32)
 	u.tabs = container.NewAppTabs(
 		container.NewTabItem("Uploads", uploads),
 		container.NewTabItem("History", u.histView.object),

@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"imagekit-uploader/results"
+	"imagekit-uploader/uploader"
+)
+
+// copyFormats are Copy as's choices: the same Go templates as upload
+// --format, over the same fields. Each can be changed (Settings, or Edit
+// templates… in the menu); these are the defaults.
+var copyFormats = []struct{ name, text string }{
+	{"URL", `{{.url}}`},
+	{"URL at 800 px", `{{tr .url "w-800"}}`},
+	{"Markdown", `![{{.name}}]({{tr .url "w-800"}})`},
+	{"HTML <img>", `<img src="{{tr .url "w-800"}}" srcset="{{tr .url "w-400"}} 400w, {{tr .url "w-800"}} 800w, {{tr .url "w-1600"}} 1600w" sizes="(max-width: 800px) 100vw, 800px" alt="{{html .name}}">`},
+}
+
+func prefCopy(name string) string { return "copy." + name }
+
+// copyTemplate is the template for a format, as set or by default.
+func (u *UI) copyTemplate(i int) string {
+	return u.app.Preferences().StringWithFallback(prefCopy(copyFormats[i].name), copyFormats[i].text)
+}
+
+// copyLine is a finished job as results.Line: its answer, or for a file
+// ImageKit had already, the URL the history knew.
+func (u *UI) copyLine(j uploader.Job) (results.Line, bool) {
+	url := u.urlOf(j)
+	if url == "" {
+		return results.Line{}, false
+	}
+	l := results.FromJob(j)
+	if l.URL == "" {
+		l.URL, l.Name = url, j.Request.FileName
+	}
+	return l, true
+}
+
+// copyAs puts the jobs' lines through format i and on the clipboard.
+func (u *UI) copyAs(i int, ids []uploader.JobID) {
+	f, err := results.ParseFormat(u.copyTemplate(i))
+	if err != nil {
+		u.showError("Cannot copy", fmt.Errorf("the %s template: %w (Settings › Copy as templates)", copyFormats[i].name, err))
+		return
+	}
+	var b strings.Builder
+	n := 0
+	for _, id := range ids {
+		l, ok := u.copyLine(u.snaps[id])
+		if !ok {
+			continue
+		}
+		out, err := f.Line(l)
+		if err != nil {
+			u.showError("Cannot copy", fmt.Errorf("the %s template, for %s: %w", copyFormats[i].name, l.Path, err))
+			return
+		}
+		b.Write(out)
+		n++
+	}
+	if n == 0 {
+		u.showNotice("Nothing to copy: no file in the list has been uploaded yet.")
+		return
+	}
+	u.copyText(strings.TrimSuffix(b.String(), "\n"))
+	if n > 1 {
+		u.showNotice(fmt.Sprintf("Copied %d files as %s.", n, copyFormats[i].name))
+	}
+}
+
+// copyMenu is the Copy as menu for ids (nil: every finished row, read when
+// chosen).
+func (u *UI) copyMenu(ids func() []uploader.JobID) *fyne.Menu {
+	var items []*fyne.MenuItem
+	for i, c := range copyFormats {
+		items = append(items, fyne.NewMenuItem("Copy as "+c.name, func() { u.copyAs(i, ids()) }))
+	}
+	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Edit templates…", u.editCopyTemplates))
+	return fyne.NewMenu("", items...)
+}
+
+// showMenuBelow opens menu under the button that asked for it.
+func (u *UI) showMenuBelow(menu *fyne.Menu, under fyne.CanvasObject) {
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(under)
+	widget.ShowPopUpMenuAtPosition(menu, u.win.Canvas(), pos.AddXY(0, under.Size().Height))
+}
+
+// finishedRows are the rows with a URL to copy, in the list's order.
+func (u *UI) finishedRows() []uploader.JobID {
+	var ids []uploader.JobID
+	for _, id := range u.rows {
+		if u.urlOf(u.snaps[id]) != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// editCopyTemplates lets a person change Copy as's templates; each is
+// checked as upload --format checks its own.
+func (u *UI) editCopyTemplates() {
+	entries := make([]*widget.Entry, len(copyFormats))
+	var items []*widget.FormItem
+	for i, c := range copyFormats {
+		e := widget.NewMultiLineEntry()
+		e.Wrapping = fyne.TextWrapBreak
+		e.SetMinRowsVisible(2)
+		e.SetText(u.copyTemplate(i))
+		e.Validator = func(s string) error { _, err := results.ParseFormat(s); return err }
+		entries[i] = e
+		items = append(items, widget.NewFormItem(c.name, e))
+	}
+	help := hint(`Go templates over the fields of upload --json, as upload --format takes them: {{.url}}, {{.name}}, {{.filePath}}, ` +
+		`{{.customMetadata.brand}}, {{range .AITags}}{{.name}} {{end}}; {{tr .url "w-800"}} adds a transformation, {{html .name}} escapes for HTML.`)
+	reset := widget.NewButton("Back to the defaults", func() {
+		for i, c := range copyFormats {
+			entries[i].SetText(c.text)
+		}
+	})
+	d := dialog.NewCustomConfirm("Copy as templates", "Save", "Cancel",
+		container.NewVBox(widget.NewForm(items...), help, container.NewHBox(reset)), func(ok bool) {
+			if !ok {
+				return
+			}
+			var kept []string
+			for i, e := range entries {
+				if err := e.Validate(); err != nil {
+					kept = append(kept, fmt.Sprintf("%s: %v", copyFormats[i].name, err))
+					continue // a template that does not parse keeps the old one
+				}
+				if e.Text == copyFormats[i].text {
+					u.app.Preferences().RemoveValue(prefCopy(copyFormats[i].name))
+				} else {
+					u.app.Preferences().SetString(prefCopy(copyFormats[i].name), e.Text)
+				}
+			}
+			if len(kept) > 0 {
+				u.showError("Some templates were not saved", fmt.Errorf("they keep their old text: %s", strings.Join(kept, "; ")))
+			}
+		}, u.win)
+	d.Resize(fyne.NewSize(720, 520))
+	u.show(d)
+}
