@@ -118,7 +118,8 @@ instead: '{{if .url}}![{{.name}}]({{.url}}?tr=w-800){{end}}', or
 '{{if eq .status "failed"}}{{.path}}: {{.error.message}}{{end}}'. Every field
 is on every line ("" or 0 where --json leaves it out), failures too; a line
 that comes out empty is not printed; {{.customMetadata.KEY}} is "" where
-the answer has no KEY.
+the answer has no KEY; {{tr .url "w-800"}} adds a transformation to a URL,
+{{html .name}} escapes a text for HTML.
 The options that ImageKit takes as JSON (--custom-metadata, --extensions,
 --transformation) are sent exactly as typed, after a check of their shape.
 If the credentials are refused (or a policy or quota refuses the uploads)
