@@ -28,6 +28,11 @@ convert -size 1400x900 "gradient:navy-skyblue" -attenuate 0.6 +noise Gaussian \
   "$samples/a very long file name for the summer campaign hero banner, final version 3 (approved).jpg"
 
 export LANG=en_US.UTF-8
+# One preset, saved by the command line, for the window to show.
+export IMAGEKIT_UPLOADER_PRESETS="$work/presets.json"
+"$work/imagekit-uploader" preset save "Summer shoot" --folder '/shoots/{yyyy}/{mm}' --tags summer,dress \
+  --unique=false --custom-metadata '{"brand":"acme","season":"SS26"}' \
+  --extensions '[{"name":"google-auto-tagging","maxTags":5,"minConfidence":90},{"name":"remove-bg"}]' 2>/dev/null
 shot() { # shot NAME: capture the app's window
   import -window "$wid" "$out/$1.png"
   echo "wrote $out/$1.png"
@@ -60,6 +65,22 @@ run() {
   sleep 12
   shot "screenshot-done$suffix"
   if [ "$theme" = dark ]; then
+    xdotool mousemove --window "$wid" 997 178 click 1 # the first row's Copy as menu
+    sleep 1
+    shot screenshot-copy-as
+    xdotool key --window "$wid" Escape
+    sleep 0.5
+    xdotool mousemove --window "$wid" 500 78 click 1
+    xdotool mousemove --window "$wid" 90 208 click 1 # the preset picker
+    sleep 1
+    shot screenshot-presets
+    xdotool mousemove --window "$wid" 90 250 click 1 # pick "Summer shoot"
+    sleep 1
+    xdotool mousemove --window "$wid" 86 528 click 1 # open More options
+    sleep 1
+    xdotool mousemove --window "$wid" 200 400 click --repeat 24 --delay 30 5 # scroll to it
+    sleep 1
+    shot screenshot-more-options
     xdotool key --window "$wid" ctrl+comma
     sleep 1
     shot screenshot-settings
