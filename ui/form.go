@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -33,6 +34,7 @@ type uploadForm struct {
 	overwrite *widget.Check
 	private   *widget.Check
 	name      *widget.Entry
+	desc      *widget.Entry // the selected file's own description
 	nameHint  *widget.Label
 	button    *widget.Button
 	reason    *widget.Label
@@ -81,6 +83,10 @@ func newUploadForm(u *UI) *uploadForm {
 		}
 		return nil
 	}
+	f.desc = widget.NewEntry()
+	f.desc.SetPlaceHolder("the batch's (More options)")
+	f.desc.Disable()
+	f.desc.OnChanged = f.describe
 	f.nameHint = widget.NewLabel("")
 	f.nameHint.Wrapping = fyne.TextWrapWord
 	f.nameHint.Importance = widget.LowImportance
@@ -112,7 +118,7 @@ func newUploadForm(u *UI) *uploadForm {
 			hint("Dropped folders keep their structure under it; {yyyy}, {mm} and {dd} are the upload's date."))),
 		widget.NewFormItem("Tags", container.NewVBox(f.tags, hint("Comma-separated; at most 500 characters, no %."))),
 	)
-	nameForm := widget.NewForm(widget.NewFormItem("File name", f.name))
+	nameForm := widget.NewForm(widget.NewFormItem("File name", f.name), widget.NewFormItem("Description", f.desc))
 	f.more = newMoreOptions(f)
 	f.presets = newPresetBar(f)
 	settings := container.NewVBox(
@@ -245,21 +251,38 @@ func plural(n int, one, many string) string {
 func (f *uploadForm) selectJob(id uploader.JobID) {
 	f.u.selected = id
 	j, ok := f.u.snaps[id]
-	f.name.OnChanged = nil
-	defer func() { f.name.OnChanged = f.rename }()
+	f.name.OnChanged, f.desc.OnChanged = nil, nil
+	defer func() { f.name.OnChanged, f.desc.OnChanged = f.rename, f.describe }()
 	if !ok {
 		f.name.SetText("")
 		f.name.Disable()
+		f.desc.SetText("")
+		f.desc.Disable()
 		f.nameHint.SetText("")
 		return
 	}
 	f.name.SetText(j.Request.FileName)
+	f.desc.SetText(f.u.descs[id])
 	if j.State == uploader.Ready || j.State == uploader.Failed || j.State == uploader.Canceled {
 		f.name.Enable()
+		f.desc.Enable()
 		f.nameHint.SetText("The name it is uploaded under; ImageKit turns characters other than letters, digits, '.' and '-' into '_'.")
 	} else {
 		f.name.Disable()
+		f.desc.Disable()
 		f.nameHint.SetText("This file is " + j.State.String() + "; its name can change only before it uploads.")
+	}
+}
+
+// describe gives the selected file a description of its own ("" gives
+// it the batch's back).
+func (f *uploadForm) describe(s string) {
+	if id := f.u.selected; id != 0 {
+		if s = strings.TrimSpace(s); s == "" {
+			delete(f.u.descs, id)
+		} else {
+			f.u.descs[id] = s
+		}
 	}
 }
 
@@ -302,9 +325,13 @@ func (f *uploadForm) upload() {
 			return
 		}
 		for _, id := range ids {
+			own, hasOwn := u.descs[id]
 			u.queue.Update(id, func(r *uploader.Request) {
 				if !r.Resumed { // files offered again keep the settings they were queued with
 					r.Fields = fields
+					if hasOwn {
+						r.Fields.Description = own
+					}
 				}
 			})
 		}

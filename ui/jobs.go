@@ -103,6 +103,7 @@ func (u *UI) removeFinished() {
 	for _, id := range u.rows {
 		if removed[id] {
 			delete(u.snaps, id)
+			delete(u.descs, id)
 			delete(u.index, id)
 			continue
 		}

@@ -181,3 +181,32 @@ func TestCopyAs(t *testing.T) {
 		}
 	})
 }
+
+// TestOwnDescription: a selected file's own description is sent in place
+// of the batch's; the other files get the batch's.
+func TestOwnDescription(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg", "b.jpg")...)
+	waitFor(t, "rows", func() bool { return len(u.rows) == 2 })
+	onUI(func() {
+		u.form.more.description.SetText("The summer collection")
+		u.form.selectJob(u.rows[0])
+		u.form.desc.SetText("The red dress, front")
+		u.form.selectJob(u.rows[1])
+		if u.form.desc.Text != "" {
+			t.Errorf("b.jpg shows a's description %q", u.form.desc.Text)
+		}
+		u.form.selectJob(0)
+		test.Tap(u.form.button)
+	})
+	waitFor(t, "the uploads", func() bool {
+		return u.snaps[u.rows[0]].State == uploader.Done && u.snaps[u.rows[1]].State == uploader.Done
+	})
+	got := map[string]string{}
+	for _, r := range u.shared.demo.Requests() {
+		got[r.FileName] = r.Claims.Fields["description"]
+	}
+	if got["a.jpg"] != "The red dress, front" || got["b.jpg"] != "The summer collection" {
+		t.Errorf("descriptions sent: %v", got)
+	}
+}

@@ -91,6 +91,7 @@ type screen struct {
 	index    map[uploader.JobID]int
 	snaps    map[uploader.JobID]uploader.Job // what the rows show: read from the queue on each tick
 	selected uploader.JobID
+	descs    map[uploader.JobID]string // a file's own description, in place of the batch's
 	dialog   dialog.Dialog
 	settings *settingsDialog // the one open, or nil
 
@@ -131,6 +132,7 @@ func New(a fyne.App, cfg Config) *UI {
 		screen: screen{
 			index: map[uploader.JobID]int{},
 			snaps: map[uploader.JobID]uploader.Job{},
+			descs: map[uploader.JobID]string{},
 		},
 		stopTicker: make(chan struct{}),
 		tickDone:   make(chan struct{}),
