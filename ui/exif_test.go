@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"imagekit-uploader/exif"
 	"os"
 	"path/filepath"
 	"testing"
@@ -82,10 +83,10 @@ func TestDamagedEXIFIsPassedOver(t *testing.T) {
 		for i := cut; i < cut+8 && i < len(bad); i++ {
 			bad[i] ^= 0xFF
 		}
-		exifThumbnail(bytes.NewReader(bad)) // must not panic
-		exifThumbnail(bytes.NewReader(good[:cut]))
+		exif.Thumbnail(bytes.NewReader(bad)) // must not panic
+		exif.Thumbnail(bytes.NewReader(good[:cut]))
 	}
-	if exifThumbnail(bytes.NewReader([]byte("not a jpeg"))) != nil {
+	if exif.Thumbnail(bytes.NewReader([]byte("not a jpeg"))) != nil {
 		t.Fatal("a thumbnail from nothing")
 	}
 }

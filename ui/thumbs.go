@@ -15,6 +15,7 @@ import (
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp"
 
+	"imagekit-uploader/exif"
 	"imagekit-uploader/uploader"
 )
 
@@ -103,7 +104,7 @@ func decodeThumb(path string) image.Image {
 		return nil
 	}
 	defer f.Close()
-	if embedded := exifThumbnail(f); embedded != nil {
+	if embedded := exif.Thumbnail(f); embedded != nil {
 		// It is small on disk, but its header may declare any size: check first.
 		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(embedded)); err == nil && cfg.Width*cfg.Height <= 1<<20 {
 			if img, err := jpeg.Decode(bytes.NewReader(embedded)); err == nil {

@@ -1,4 +1,6 @@
-package ui
+// Package exif reads what cameras and phones put in a JPEG's EXIF data:
+// the embedded thumbnail, and the tags that say how it was taken.
+package exif
 
 import (
 	"bytes"
@@ -6,11 +8,11 @@ import (
 	"io"
 )
 
-// exifThumbnail returns the small JPEG a camera or phone embeds in a photo's
+// Thumbnail returns the small JPEG a camera or phone embeds in a photo's
 // EXIF data (IFD1, about 160 × 120), or nil. Decoding it takes a millisecond
 // where the photo itself, 24 megapixels, takes a third of a second and
 // ~100 MB. Only the file's first segments are read.
-func exifThumbnail(r io.ReaderAt) []byte {
+func Thumbnail(r io.ReaderAt) []byte {
 	var head [4]byte
 	if _, err := r.ReadAt(head[:2], 0); err != nil || head[0] != 0xFF || head[1] != 0xD8 {
 		return nil // not a JPEG
@@ -30,7 +32,7 @@ func exifThumbnail(r io.ReaderAt) []byte {
 				return nil
 			}
 			if tiff, ok := bytes.CutPrefix(seg, []byte("Exif\x00\x00")); ok {
-				return thumbFromTIFF(tiff)
+				return thumbnailIn(tiff)
 			}
 		}
 		off += 2 + size
@@ -38,10 +40,10 @@ func exifThumbnail(r io.ReaderAt) []byte {
 	return nil
 }
 
-// thumbFromTIFF finds IFD1's JPEGInterchangeFormat (0x0201) and its length
+// thumbnailIn finds IFD1's JPEGInterchangeFormat (0x0201) and its length
 // (0x0202) in EXIF's TIFF structure and returns those bytes, checked to lie
 // inside it.
-func thumbFromTIFF(t []byte) []byte {
+func thumbnailIn(t []byte) []byte {
 	if len(t) < 8 {
 		return nil
 	}
