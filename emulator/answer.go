@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"imagekit-uploader/exif"
 )
 
 // Result is a successful upload's answer.
@@ -46,9 +48,13 @@ func writeError(w http.ResponseWriter, status int, message, help string) {
 
 func (s *Server) writeResult(w http.ResponseWriter, in incoming, res *Result) {
 	fileType, width, height := "non-image", 0, 0
+	var embedded map[string]any
 	if f, err := os.Open(s.blobOf(res.FilePath)); err == nil {
 		if cfg, _, err := image.DecodeConfig(f); err == nil {
 			fileType, width, height = "image", cfg.Width, cfg.Height
+		}
+		if strings.Contains(in.fields["responseFields"], "embeddedMetadata") {
+			embedded = exif.Tags(f)
 		}
 		f.Close()
 	}
@@ -86,7 +92,14 @@ func (s *Server) writeResult(w http.ResponseWriter, in incoming, res *Result) {
 				answer[f] = map[string]any{}
 			}
 		case "embeddedMetadata":
-			answer[f] = map[string]any{}
+			// What the file says of itself: its EXIF tags, and its size.
+			if embedded == nil {
+				embedded = map[string]any{}
+			}
+			if fileType == "image" {
+				embedded["ImageWidth"], embedded["ImageHeight"] = width, height
+			}
+			answer[f] = embedded
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -1,6 +1,9 @@
 package emulator
 
 import (
+	"bytes"
+	"image"
+	"image/jpeg"
 	"reflect"
 	"strings"
 	"testing"
@@ -123,5 +126,23 @@ func TestNewVersionKeepsWhatItIsTold(t *testing.T) {
 	}
 	if v3.body["tags"] != nil || !reflect.DeepEqual(v3.body["customMetadata"], map[string]any{}) {
 		t.Errorf("by default a new version without them removes them: tags %v, customMetadata %v", v3.body["tags"], v3.body["customMetadata"])
+	}
+}
+
+// TestEmbeddedMetadata: asked for, embeddedMetadata holds the JPEG's EXIF
+// tags and its size.
+func TestEmbeddedMetadata(t *testing.T) {
+	s, sg := newServer(t)
+	// A JPEG whose EXIF says Make "Canon" (little-endian TIFF, one IFD0 entry).
+	tiff := []byte("II*\x00\x08\x00\x00\x00\x01\x00\x0f\x01\x02\x00\x06\x00\x00\x00\x1a\x00\x00\x00\x00\x00\x00\x00Canon\x00")
+	app1 := append([]byte("Exif\x00\x00"), tiff...)
+	var img bytes.Buffer
+	jpeg.Encode(&img, image.NewGray(image.Rect(0, 0, 32, 24)), nil)
+	photo := append([]byte{0xFF, 0xD8, 0xFF, 0xE1, byte((len(app1) + 2) >> 8), byte(len(app1) + 2)}, app1...)
+	photo = append(photo, img.Bytes()[2:]...)
+	a := send(t, s, sg, upload{fields: map[string]string{"fileName": "p.jpg", "responseFields": "embeddedMetadata"}, file: photo})
+	want := map[string]any{"Make": "Canon", "ImageWidth": float64(32), "ImageHeight": float64(24)}
+	if a.status != 200 || !reflect.DeepEqual(a.body["embeddedMetadata"], want) {
+		t.Fatalf("%d: embeddedMetadata %v, want %v", a.status, a.body["embeddedMetadata"], want)
 	}
 }
