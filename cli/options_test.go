@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"imagekit-uploader/keystore"
+	"imagekit-uploader/signer"
+	"imagekit-uploader/tokenserver"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -129,5 +132,35 @@ func TestMaxFileSizeFlag(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--max-file-size", "1MB"), p)...); code != 0 {
 		t.Fatalf("under the limit: exit %d: %s", code, errs)
+	}
+}
+
+// TestOptionsThroughATokenEndpoint: options signed by a team's token
+// endpoint arrive as typed; one its policy does not allow is refused by it
+// (the command stops and says so), not sent unsigned.
+func TestOptionsThroughATokenEndpoint(t *testing.T) {
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	ep := httptest.NewServer(&tokenserver.TokenHandler{Signer: s, Clients: tokenserver.Clients{"team": "secret"}})
+	defer ep.Close()
+	t.Setenv(EnvTokenEndpointSecret, "secret")
+	p := filepath.Join(t.TempDir(), "a.jpg")
+	touchFile(t, p)
+	base := []string{"upload", "--json", "--endpoint", srv.UploadURL, "--token-endpoint", ep.URL, "--public-key", imagekittest.DemoPublicKey}
+	code, out, errs := runCLI(t, "", append(base, "--custom-metadata", `{"brand": "acme"}`, "--description", "Red", p)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	if r := srv.Requests()[0]; r.Claims.Fields["customMetadata"] != `{"brand": "acme"}` || r.Fields["description"] != "Red" {
+		t.Errorf("sent %v, signed %v", r.Fields, r.Claims.Fields)
+	}
+	// extensions cost money: the endpoint signs them only where its operator allows.
+	code, _, errs = runCLI(t, "", append(base, "--extensions", `[{"name":"remove-bg"}]`, p)...)
+	if code != 2 || !strings.Contains(errs, "extensions") {
+		t.Errorf("extensions without the policy's leave: exit %d, %s", code, errs)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests reached the server, want 1", n)
 	}
 }
