@@ -29,6 +29,7 @@ type Account struct {
 	Mode        SigningMode
 	TokenURL    string
 	Plan        uploader.Plan
+	MaxFileSize int64 // the account's own limit per file, in place of the plan's; 0: the plan's
 	Concurrency int
 	Proxy       string // uploader.ProxyEnvironment, uploader.ProxyNone or a proxy URL
 }
@@ -39,6 +40,7 @@ const (
 	prefMode        = "account.mode"
 	prefTokenURL    = "account.tokenURL"
 	prefPlan        = "account.plan"
+	prefMaxFileSize = "account.maxFileSize"
 	prefConcurrency = "account.concurrency"
 	prefProxy       = "account.proxy"
 )
@@ -50,6 +52,7 @@ func loadAccount(p fyne.Preferences) Account {
 		Mode:        SigningMode(p.StringWithFallback(prefMode, string(SignLocally))),
 		TokenURL:    p.String(prefTokenURL),
 		Plan:        uploader.Plan(p.StringWithFallback(prefPlan, string(uploader.PlanFree))),
+		MaxFileSize: int64(p.Int(prefMaxFileSize)),
 		Concurrency: p.IntWithFallback(prefConcurrency, uploader.DefaultConcurrency),
 		Proxy:       p.StringWithFallback(prefProxy, uploader.ProxyEnvironment),
 	}
@@ -61,6 +64,7 @@ func (a Account) save(p fyne.Preferences) {
 	p.SetString(prefMode, string(a.Mode))
 	p.SetString(prefTokenURL, a.TokenURL)
 	p.SetString(prefPlan, string(a.Plan))
+	p.SetInt(prefMaxFileSize, int(a.MaxFileSize))
 	p.SetString(prefProxy, a.Proxy)
 	p.SetInt(prefConcurrency, a.Concurrency)
 }

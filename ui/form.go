@@ -358,6 +358,7 @@ func (u *UI) withClient(then func(ok bool)) {
 			u.queue.SetClient(client)
 			u.queue.SetConcurrency(acct.Concurrency)
 			u.queue.SetPlan(acct.Plan)
+			u.queue.SetMaxFileSize(acct.MaxFileSize)
 			then(true)
 		})
 	}()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +23,8 @@ const (
 	prefMetaKeys = "form.metaKeys" // custom metadata keys used before, newline-separated
 )
 
+var hexColour = regexp.MustCompile(`^[0-9A-Fa-f]{6}$`)
+
 // metaTypes are the kinds of custom metadata value the form offers.
 var metaTypes = []string{"Text", "Number", "Yes/No", "Date"}
 
@@ -36,6 +39,8 @@ type moreOptions struct {
 	maxTags     *widget.Entry
 	minConf     *widget.Entry
 	removeBg    *widget.Check
+	bgShadow    *widget.Check
+	bgColor     *widget.Entry
 	aiDescribe  *widget.Check
 	pre, post   *widget.Entry
 	checks      *widget.Entry
@@ -87,6 +92,13 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	m.maxTags = entry("5", func(s string) error { return wholeIn(s, 1, 1000, "max tags") })
 	m.minConf = entry("90", func(s string) error { return wholeIn(s, 0, 100, "confidence") })
 	m.removeBg = check("Remove background")
+	m.bgShadow = check("with a shadow")
+	m.bgColor = entry("background: transparent, or FFFFFF", func(s string) error {
+		if s != "" && !hexColour.MatchString(s) {
+			return errors.New("six hex digits, such as FFFFFF")
+		}
+		return nil
+	})
 	m.aiDescribe = check("AI description")
 	m.pre = entry("w-2560,q-80", nil)
 	m.post = widget.NewMultiLineEntry()
@@ -105,7 +117,8 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 		field("Description", m.description),
 		field("Custom metadata", m.metaRows, container.NewHBox(addMeta),
 			hint("The fields must exist in your ImageKit account (dashboard: Settings › Custom metadata).")),
-		field("Extensions", m.google, m.aws, tagLimits, m.removeBg, m.aiDescribe),
+		field("Extensions", m.google, m.aws, tagLimits, m.removeBg,
+			container.NewBorder(nil, nil, widget.NewLabel("   "), nil, container.NewVBox(m.bgShadow, m.bgColor)), m.aiDescribe),
 		field("Transform on upload", m.pre, hint("Changes what is stored, e.g. w-2560,q-80.")),
 		field("Derived versions", m.post,
 			hint("One per line: a transformation (w-400), thumbnail w-150, gif-to-video, abs hls sr-240_360_480.")),
@@ -292,7 +305,21 @@ func (m *moreOptions) options() (uploader.Options, error) {
 		exts = append(exts, map[string]any{"name": t.name, "maxTags": json.Number(maxTags), "minConfidence": json.Number(minConf)})
 	}
 	if m.removeBg.Checked {
-		exts = append(exts, map[string]any{"name": "remove-bg"})
+		ext := map[string]any{"name": "remove-bg"}
+		opts := map[string]any{}
+		if m.bgShadow.Checked {
+			opts["add_shadow"] = true
+		}
+		if c := strings.TrimSpace(m.bgColor.Text); c != "" {
+			if !hexColour.MatchString(c) {
+				return o, errors.New("background colour: six hex digits, such as FFFFFF")
+			}
+			opts["bg_color"] = strings.ToUpper(c)
+		}
+		if len(opts) > 0 {
+			ext["options"] = opts
+		}
+		exts = append(exts, ext)
 	}
 	if m.aiDescribe.Checked {
 		exts = append(exts, map[string]any{"name": "ai-auto-description"})
@@ -398,6 +425,8 @@ func (m *moreOptions) set(o uploader.Options) {
 	m.google.SetChecked(false)
 	m.aws.SetChecked(false)
 	m.removeBg.SetChecked(false)
+	m.bgShadow.SetChecked(false)
+	m.bgColor.SetText("")
 	m.aiDescribe.SetChecked(false)
 	for _, e := range exts {
 		switch e["name"] {
@@ -415,6 +444,11 @@ func (m *moreOptions) set(o uploader.Options) {
 			}
 		case "remove-bg":
 			m.removeBg.SetChecked(true)
+			opts, _ := e["options"].(map[string]any)
+			shadow, _ := opts["add_shadow"].(bool)
+			colour, _ := opts["bg_color"].(string)
+			m.bgShadow.SetChecked(shadow)
+			m.bgColor.SetText(colour)
 		case "ai-auto-description":
 			m.aiDescribe.SetChecked(true)
 		}

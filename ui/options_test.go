@@ -28,6 +28,8 @@ func TestMoreOptionsRoundTrip(t *testing.T) {
 		m.maxTags.SetText("3")
 		m.minConf.SetText("80")
 		m.removeBg.SetChecked(true)
+		m.bgShadow.SetChecked(true)
+		m.bgColor.SetText("ffffff")
 		m.pre.SetText("w-2560,q-80")
 		m.post.SetText("w-400\nthumbnail w-150\nabs hls sr-240_360")
 		m.checks.SetText(`"file.size" < "10mb"`)
@@ -46,7 +48,7 @@ func TestMoreOptionsRoundTrip(t *testing.T) {
 	want := map[string]string{
 		"description":             "A red dress",
 		"customMetadata":          `{"brand":"acme","launch":"2026-03-01","onSale":true,"price":129}`,
-		"extensions":              `[{"maxTags":3,"minConfidence":80,"name":"google-auto-tagging"},{"name":"remove-bg"}]`,
+		"extensions":              `[{"maxTags":3,"minConfidence":80,"name":"google-auto-tagging"},{"name":"remove-bg","options":{"add_shadow":true,"bg_color":"FFFFFF"}}]`,
 		"transformation":          `{"post":[{"type":"transformation","value":"w-400"},{"type":"thumbnail","value":"w-150"},{"protocol":"hls","type":"abs","value":"sr-240_360"}],"pre":"w-2560,q-80"}`,
 		"checks":                  `"file.size" < "10mb"`,
 		"webhookUrl":              "https://cms.example.com/hook",
@@ -87,6 +89,7 @@ func TestBadMoreOptionTurnsUploadOff(t *testing.T) {
 		func(m *moreOptions) { m.post.SetText("resize to 400") },
 		func(m *moreOptions) { m.webhook.SetText("cms.example.com") },
 		func(m *moreOptions) { m.google.SetChecked(true); m.minConf.SetText("101") },
+		func(m *moreOptions) { m.removeBg.SetChecked(true); m.bgColor.SetText("white") },
 	} {
 		onUI(func() {
 			u.form.more.set(uploader.Options{})

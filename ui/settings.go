@@ -35,6 +35,7 @@ type settingsDialog struct {
 	mode                            *widget.RadioGroup
 	tokenURL, tokenSecret, endpoint *widget.Entry
 	plan, concurrency               *widget.Select
+	maxFileSize                     *widget.Entry
 	proxyMode                       *widget.Select
 	proxyURL                        *widget.Entry
 	problem                         *widget.Label
@@ -68,6 +69,18 @@ func (u *UI) showSettings(first bool) {
 	s.mode.OnChanged = func(string) { s.refresh() }
 	s.plan = widget.NewSelect([]string{"Free", "Lite", "Pro"}, nil)
 	s.plan.SetSelected(planNames[acct.Plan])
+	s.maxFileSize = widget.NewEntry()
+	s.maxFileSize.SetPlaceHolder("the plan's (e.g. 500MB for an enterprise plan)")
+	if acct.MaxFileSize > 0 {
+		s.maxFileSize.SetText(uploader.FormatSize(acct.MaxFileSize))
+	}
+	s.maxFileSize.Validator = func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		_, err := uploader.ParseSize(v)
+		return err
+	}
 	var counts []string
 	for i := 1; i <= uploader.MaxConcurrency; i++ {
 		counts = append(counts, strconv.Itoa(i))
@@ -100,6 +113,7 @@ func (u *UI) showSettings(first bool) {
 		widget.NewFormItem("Bearer secret", s.tokenSecret),
 		widget.NewFormItem("Upload endpoint", s.endpoint),
 		widget.NewFormItem("Plan", s.plan),
+		widget.NewFormItem("Largest file", s.maxFileSize),
 		widget.NewFormItem("Uploads at once", s.concurrency),
 		widget.NewFormItem("Proxy", container.NewVBox(s.proxyMode, s.proxyURL)),
 		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
@@ -107,7 +121,8 @@ func (u *UI) showSettings(first bool) {
 	form.Items[1].HintText = "Saved only in the OS keyring, never in a file."
 	form.Items[6].HintText = "ImageKit's, or a local server such as http://127.0.0.1:8087/api/v2/files/upload"
 	form.Items[7].HintText = "For the size check before sending (Free: 25 MB, videos 100 MB)."
-	form.Items[9].HintText = "From the environment: HTTPS_PROXY. A proxy that asks for a password takes it in its URL."
+	form.Items[8].HintText = "Your account's own limit per file, where it has one; empty: the plan's."
+	form.Items[10].HintText = "From the environment: HTTPS_PROXY. A proxy that asks for a password takes it in its URL."
 
 	intro := widget.NewLabel("Your keys are in the ImageKit dashboard under Developer options.")
 	if first {
@@ -259,12 +274,21 @@ func (s *settingsDialog) showProblem(err error) {
 // preferences.
 func (s *settingsDialog) onSave() {
 	n, _ := strconv.Atoi(s.concurrency.Selected)
+	var maxSize int64
+	if v := strings.TrimSpace(s.maxFileSize.Text); v != "" {
+		var err error
+		if maxSize, err = uploader.ParseSize(v); err != nil {
+			s.showProblem(fmt.Errorf("largest file: %w", err))
+			return
+		}
+	}
 	acct := Account{
 		PublicKey:   strings.TrimSpace(s.publicKey.Text),
 		Endpoint:    strings.TrimSpace(s.endpoint.Text),
 		Mode:        s.selectedMode(),
 		TokenURL:    strings.TrimSpace(s.tokenURL.Text),
 		Plan:        uploader.Plan(strings.ToLower(s.plan.Selected)),
+		MaxFileSize: maxSize,
 		Concurrency: n,
 		Proxy:       s.proxySetting(),
 	}
@@ -333,5 +357,6 @@ func (u *UI) applyAccount(acct Account, newKey bool) {
 	}
 	u.queue.SetConcurrency(acct.Concurrency)
 	u.queue.SetPlan(acct.Plan)
+	u.queue.SetMaxFileSize(acct.MaxFileSize)
 	u.form.refreshState()
 }

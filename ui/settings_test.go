@@ -13,6 +13,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"imagekit-uploader/keystore"
+	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -161,5 +162,40 @@ func TestSettingsProxy(t *testing.T) {
 	waitFor(t, "the account saved", func() bool { return u.shared.account.PublicKey == "public_proxy" })
 	if got := loadAccount(u.app.Preferences()).Proxy; got != "http://proxy.example:3128" {
 		t.Fatalf("proxy after a restart: %q", got)
+	}
+}
+
+// TestSettingsLargestFile: an account's own size limit replaces the plan's
+// in the check before sending, and survives a restart.
+func TestSettingsLargestFile(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() {
+		u.showSettings(false)
+		s := u.settings
+		s.publicKey.SetText("public_big")
+		s.privateKey.SetText("private_big")
+		s.maxFileSize.SetText("lots")
+		test.Tap(s.save)
+		if !strings.Contains(s.problem.Text, "largest file") {
+			t.Errorf("a wrong size: %q", s.problem.Text)
+		}
+		s.maxFileSize.SetText("1KB")
+		test.Tap(s.save)
+	})
+	waitFor(t, "the account saved", func() bool { return u.shared.account.PublicKey == "public_big" })
+	if got := loadAccount(u.app.Preferences()).MaxFileSize; got != 1024 {
+		t.Fatalf("largest file after a restart: %d", got)
+	}
+	// Back to the demo, whose uploads the same check guards.
+	onUI(func() { u.startDemo() })
+	dir := t.TempDir()
+	p := filepath.Join(dir, "big.jpg")
+	os.WriteFile(p, make([]byte, 2048), 0o644)
+	drop(u, p)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the check", func() bool { return u.snaps[u.rows[0]].State == uploader.Failed })
+	if err := u.snaps[u.rows[0]].Err; err == nil || !strings.Contains(err.Error(), "the size limit set for the account is 1.0 KB") {
+		t.Fatalf("failed with %v", err)
 	}
 }

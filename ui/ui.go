@@ -141,6 +141,7 @@ func New(a fyne.App, cfg Config) *UI {
 	ctx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
 	u.queue = uploader.NewQueue(ctx, uploader.NewClient(u.shared.account.Endpoint, nil), u.shared.account.Concurrency, u.shared.account.Plan)
+	u.queue.SetMaxFileSize(u.shared.account.MaxFileSize)
 	u.queue.OnChange = u.onJobChange
 	u.queue.OnFinish = u.onJobFinish
 	u.thumbs = newThumbnails(func(uploader.JobID) { u.redraw.Store(true) }) // drawn on the next tick
