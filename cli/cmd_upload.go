@@ -41,7 +41,7 @@ type uploadFlags struct {
 	format                                                                  string
 	resultFormat                                                            *results.Format // format, parsed by validate
 	options                                                                 uploader.Options
-	maxFileSize, preset                                                     string
+	maxFileSize, preset, limitRate                                          string
 }
 
 // optBool is a boolean flag that can be left unset: --published,
@@ -135,6 +135,7 @@ after -- every argument is a path.`)
 	fs.StringVar(&f.fileName, "file-name", "", "name to upload under (one file only; default: the file's own name)")
 	fs.StringVar(&f.plan, "plan", "free", "your ImageKit plan, for the size check before sending: free, lite or pro")
 	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
+	fs.StringVar(&f.limitRate, "limit-rate", "", "send at most this many bytes a second in all, e.g. 2MB (default: no limit)")
 	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
@@ -161,6 +162,14 @@ after -- every argument is a path.`)
 	}
 	client := uploader.NewClient(f.endpoint, tokens)
 	client.Retries = f.retries
+	client.Gate = uploader.NewGate() // a 429 that says when to come back holds every upload
+	if f.limitRate != "" {
+		rate, err := uploader.ParseSize(f.limitRate)
+		if err != nil {
+			return usagef("--limit-rate: %v", err)
+		}
+		client.Limit = uploader.NewRateLimit(rate)
+	}
 	client.Notice = func(s string) { fmt.Fprintln(std.Err, "note:", s) }
 	if err := client.UseProxy(f.proxy); err != nil {
 		return usagef("--proxy: %v", err)

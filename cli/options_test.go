@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
@@ -162,5 +163,29 @@ func TestOptionsThroughATokenEndpoint(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 1 {
 		t.Errorf("%d requests reached the server, want 1", n)
+	}
+}
+
+// TestLimitRate: --limit-rate 1MB sends a 6 MB file in no less than 5 s;
+// a bad rate is refused before anything is sent.
+func TestLimitRate(t *testing.T) {
+	t.Setenv(keystore.EnvPrivateKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "video.bin")
+	if err := os.WriteFile(p, make([]byte, 6<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--limit-rate", "fast"), p)...); code != 2 || !strings.Contains(errs, "--limit-rate") {
+		t.Fatalf("a bad rate: exit %d: %s", code, errs)
+	}
+	start := time.Now()
+	code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--limit-rate", "1MB", "--plan", "pro"), p)...)
+	took := time.Since(start)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if took < 5*time.Second {
+		t.Fatalf("6 MB at 1 MB/s took %v", took)
 	}
 }

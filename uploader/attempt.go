@@ -14,11 +14,16 @@ import (
 
 const progressEvery = 100 * time.Millisecond
 
-func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Duration, progress func(Attempt)) (*Result, error) {
+func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Duration, progress func(Attempt)) (res *Result, err error) {
 	folder, err := destination(r.Fields.Folder, r.Rel)
 	if err != nil {
 		return nil, err
 	}
+	// The gate first: a token signed now could run out while it is closed.
+	if err := c.Gate.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { c.Gate.leave(err) }()
 	fields, _ := firstFields(r) // the same for every attempt: Resumed may have been set since
 	guard := r.Resumed && !r.Fields.UseUniqueFileName
 	if c.Tokens == nil {
@@ -35,6 +40,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	defer b.Close()
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	b.limit, b.ctx = c.Limit, actx
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.Endpoint, io.NopCloser(b))
 	if err != nil {
 		return nil, err
@@ -86,7 +92,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	c.answered.Store(time.Now().UnixNano())
 	c.measureSkew(resp, start, b.doneAt())
 	progress(Attempt{N: n, Acked: b.size})
-	res, err := readAnswer(resp, c.stallTimeout(), c.answerTimeout(), cancel)
+	res, err = readAnswer(resp, c.stallTimeout(), c.answerTimeout(), cancel)
 	if err == nil {
 		c.measureRate(b.size, b.doneAt().Sub(start))
 	}

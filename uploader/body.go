@@ -2,6 +2,7 @@ package uploader
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,8 @@ type body struct {
 	done        atomic.Int64 // when the transport took the last byte (Unix ns), or 0
 	short       atomic.Bool  // at the last look, the peer had not acknowledged every byte
 	r           io.Reader
+	limit       *RateLimit      // shared with the other uploads, or nil
+	ctx         context.Context // the attempt's, for waiting on limit
 }
 
 // newBody opens path and lays out the body. fields are written in name order,
@@ -85,7 +88,16 @@ func newBody(path, fileName string, size int64, fields map[string]string, token 
 func (b *body) Len() int64 { return int64(len(b.head)) + b.size + int64(len(b.tail)) }
 
 func (b *body) Read(p []byte) (int, error) {
+	limited := b.limit != nil && b.limit.Rate() > 0
+	if limited && len(p) > 16<<10 {
+		p = p[:16<<10] // small steps keep the rate even
+	}
 	n, err := b.r.Read(p)
+	if limited && n > 0 {
+		if werr := b.limit.wait(b.ctx, n); werr != nil {
+			return 0, werr
+		}
+	}
 	if b.total.Add(int64(n)) == b.Len() && n > 0 {
 		b.done.Store(time.Now().UnixNano())
 	}

@@ -25,7 +25,13 @@ type Client struct {
 	Tokens   TokenSource
 	HTTP     *http.Client // NewHTTPClient when nil
 
-	Retries      int           // attempts after the first, for network errors, 429 and 5xx (NewClient: DefaultRetries)
+	Retries int // attempts after the first, for network errors, 429 and 5xx (NewClient: DefaultRetries)
+	// Limit, when set, is the byte rate every upload of this client (and of
+	// any other client given the same one) keeps to together.
+	Limit *RateLimit
+	// Gate, when set, makes a 429 or 503 with a time to come back hold every
+	// upload that shares it, and fewer send at once for a while.
+	Gate         *Gate
 	BaseBackoff  time.Duration // the first retry waits about this long (jittered), doubling
 	MaxBackoff   time.Duration
 	StallTimeout time.Duration // abort an attempt when no byte moves this long

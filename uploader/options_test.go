@@ -206,3 +206,14 @@ func TestExpandFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestItemsWithoutKeysAreEachListed: items made by hand (no file key) are
+// told apart by their paths. Before, every one after the first in a call
+// was taken for a duplicate of it.
+func TestItemsWithoutKeysAreEachListed(t *testing.T) {
+	q := NewQueue(context.Background(), &Client{}, 1, PlanFree)
+	added, dups := q.Add([]Item{{Path: "/a.jpg"}, {Path: "/b.jpg"}, {Path: "/a.jpg"}}, DefaultFields())
+	if len(added) != 2 || dups != 1 {
+		t.Fatalf("added %d, %d duplicates; want 2 and 1", len(added), dups)
+	}
+}

@@ -149,6 +149,9 @@ func (q *Queue) add(items []Item, request func(Item) Request) (added []JobID, du
 		}
 	}
 	for _, it := range items {
+		if it.Key == (fileKey{}) {
+			it.Key = fileKey{path: it.Path} // not a file (an unreadable folder), or made by hand: listed once by its path
+		}
 		if had := have[it.Key]; it.Err == nil && had != nil {
 			duplicates++
 			if had.State == Ready && request(it).Resumed {
@@ -159,9 +162,6 @@ func (q *Queue) add(items []Item, request func(Item) Request) (added []JobID, du
 		q.nextID++
 		j := &job{key: it.Key, Job: Job{ID: q.nextID, Request: request(it), journalRun: newRun()}}
 		have[it.Key] = j
-		if it.Key == (fileKey{}) {
-			j.key = fileKey{path: it.Path} // not a file (an unreadable folder): still listed once
-		}
 		if it.Err != nil {
 			j.State, j.Err, j.Ended = Failed, it.Err, time.Now()
 			failed = append(failed, j.Job)

@@ -1,0 +1,118 @@
+package uploader
+
+import (
+	"context"
+	"net/http"
+
+	"sync"
+	"testing"
+	"time"
+
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+// TestOneGateFor429: a 429 with Retry-After: 1 holds every worker, not
+// only the one it answered: eight workers, and no request reaches the
+// server in the second it asked for. Before, the other seven went on.
+func TestOneGateFor429(t *testing.T) {
+	// Slow enough that, without one gate, the other workers would send
+	// dozens of requests during that second.
+	srv := newTestServer(t, imagekittest.WithReadRate(40_000))
+	srv.Script(imagekittest.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second})
+	paths := writeFiles(t, t.TempDir(), 120, 4096)
+	c := newClient(t, srv)
+	c.Gate = NewGate()
+	q := NewQueue(context.Background(), c, 8, PlanFree)
+	var items []Item
+	for _, p := range paths {
+		items = append(items, Item{Path: p})
+	}
+	q.Add(items, DefaultFields())
+	q.Start()
+	runQueue(t, q)
+	for _, j := range q.Jobs() {
+		if j.State != Done {
+			t.Fatalf("%s: %s %v", j.Request.Path, j.State, j.Err)
+		}
+	}
+	reqs := srv.Requests()
+	n429 := 0
+	for _, r := range reqs {
+		if r.Status == http.StatusTooManyRequests {
+			n429++
+		}
+	}
+	// The gate closed when the 429 was read, for the second it asked.
+	_, until := c.Gate.Allowed()
+	if n429 != 1 || until.IsZero() {
+		t.Fatalf("%d 429s answered, the gate closed until %v", n429, until)
+	}
+	closed := until.Add(-time.Second)
+	var inside []time.Duration
+	for _, r := range reqs {
+		// A request let through just before the gate closed may arrive a
+		// moment after.
+		if d := r.At.Sub(closed); d > 20*time.Millisecond && r.At.Before(until) {
+			inside = append(inside, d)
+		}
+	}
+	if len(inside) > 0 {
+		t.Fatalf("%d requests arrived inside the second the server asked for: %v after the 429 was read", len(inside), inside)
+	}
+}
+
+// TestGateHalvesThenClimbs: after a 429, half as many may send at once;
+// each success lets one more.
+func TestGateHalvesThenClimbs(t *testing.T) {
+	g := NewGate()
+	ctx := context.Background()
+	for range 8 {
+		if err := g.enter(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.leave(&APIError{Status: 429, Retry: time.Millisecond})
+	if n, _ := g.Allowed(); n != 4 {
+		t.Fatalf("after a 429 with 8 sending: %d allowed, want 4", n)
+	}
+	for range 7 {
+		g.leave(nil) // the others succeed
+	}
+	if n, _ := g.Allowed(); n != 11 {
+		t.Fatalf("after 7 successes: %d allowed, want 11", n)
+	}
+	for range 6 {
+		g.enter(ctx)
+		g.leave(nil)
+	}
+	if n, _ := g.Allowed(); n != 0 {
+		t.Fatalf("past MaxConcurrency: %d allowed, want no cap (0)", n)
+	}
+}
+
+// TestRateLimitIsShared: uploads running at once keep to one rate
+// together.
+func TestRateLimitIsShared(t *testing.T) {
+	l := NewRateLimit(400 << 10) // 400 KB/s
+	ctx := context.Background()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 10 {
+				l.wait(ctx, 16<<10)
+			}
+		})
+	}
+	wg.Wait()
+	// 640 KB at 400 KB/s: 1.6 s, less the first burst (40 KB).
+	if took := time.Since(start); took < 1400*time.Millisecond {
+		t.Fatalf("640 KB in %v at 400 KB/s", took)
+	}
+	l.Set(0)
+	start = time.Now()
+	l.wait(ctx, 100<<20)
+	if took := time.Since(start); took > 100*time.Millisecond {
+		t.Fatalf("no limit, yet waited %v", took)
+	}
+}
