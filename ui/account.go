@@ -30,6 +30,7 @@ type Account struct {
 	TokenURL    string
 	Plan        uploader.Plan
 	MaxFileSize int64 // the account's own limit per file, in place of the plan's; 0: the plan's
+	LimitRate   int64 // bytes a second for all uploads together; 0: no limit
 	Concurrency int
 	Proxy       string // uploader.ProxyEnvironment, uploader.ProxyNone or a proxy URL
 }
@@ -41,6 +42,7 @@ const (
 	prefTokenURL    = "account.tokenURL"
 	prefPlan        = "account.plan"
 	prefMaxFileSize = "account.maxFileSize"
+	prefLimitRate   = "account.limitRate"
 	prefConcurrency = "account.concurrency"
 	prefProxy       = "account.proxy"
 )
@@ -53,6 +55,7 @@ func loadAccount(p fyne.Preferences) Account {
 		TokenURL:    p.String(prefTokenURL),
 		Plan:        uploader.Plan(p.StringWithFallback(prefPlan, string(uploader.PlanFree))),
 		MaxFileSize: int64(p.Int(prefMaxFileSize)),
+		LimitRate:   int64(p.Int(prefLimitRate)),
 		Concurrency: p.IntWithFallback(prefConcurrency, uploader.DefaultConcurrency),
 		Proxy:       p.StringWithFallback(prefProxy, uploader.ProxyEnvironment),
 	}
@@ -65,6 +68,7 @@ func (a Account) save(p fyne.Preferences) {
 	p.SetString(prefTokenURL, a.TokenURL)
 	p.SetString(prefPlan, string(a.Plan))
 	p.SetInt(prefMaxFileSize, int(a.MaxFileSize))
+	p.SetInt(prefLimitRate, int(a.LimitRate))
 	p.SetString(prefProxy, a.Proxy)
 	p.SetInt(prefConcurrency, a.Concurrency)
 }

@@ -416,7 +416,7 @@ func (u *UI) client() (*uploader.Client, error) {
 	u.shared.mu.Unlock()
 	notice := func(s string) { runOnUI(func() { u.showNotice(s) }) }
 	if c, ok := u.demoClient(); ok {
-		c.Notice = notice
+		c.Notice, c.Gate, c.Limit = notice, u.gate, u.limit
 		return c, nil
 	}
 	if err := acct.check(); err != nil {
@@ -432,7 +432,7 @@ func (u *UI) client() (*uploader.Client, error) {
 	u.shared.signer = sg
 	u.shared.mu.Unlock()
 	c := uploader.NewClient(acct.Endpoint, ts)
-	c.Notice = notice
+	c.Notice, c.Gate, c.Limit = notice, u.gate, u.limit
 	if err := c.UseProxy(acct.Proxy); err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ type settingsDialog struct {
 	mode                            *widget.RadioGroup
 	tokenURL, tokenSecret, endpoint *widget.Entry
 	plan, concurrency               *widget.Select
-	maxFileSize                     *widget.Entry
+	maxFileSize, limitRate          *widget.Entry
 	proxyMode                       *widget.Select
 	proxyURL                        *widget.Entry
 	problem                         *widget.Label
@@ -74,13 +74,13 @@ func (u *UI) showSettings(first bool) {
 	if acct.MaxFileSize > 0 {
 		s.maxFileSize.SetText(uploader.FormatSize(acct.MaxFileSize))
 	}
-	s.maxFileSize.Validator = func(v string) error {
-		if strings.TrimSpace(v) == "" {
-			return nil
-		}
-		_, err := uploader.ParseSize(v)
-		return err
+	s.maxFileSize.Validator = optionalSize
+	s.limitRate = widget.NewEntry()
+	s.limitRate.SetPlaceHolder("no limit (e.g. 2MB a second)")
+	if acct.LimitRate > 0 {
+		s.limitRate.SetText(uploader.FormatSize(acct.LimitRate))
 	}
+	s.limitRate.Validator = optionalSize
 	var counts []string
 	for i := 1; i <= uploader.MaxConcurrency; i++ {
 		counts = append(counts, strconv.Itoa(i))
@@ -115,6 +115,7 @@ func (u *UI) showSettings(first bool) {
 		widget.NewFormItem("Plan", s.plan),
 		widget.NewFormItem("Largest file", s.maxFileSize),
 		widget.NewFormItem("Uploads at once", s.concurrency),
+		widget.NewFormItem("Upload speed", s.limitRate),
 		widget.NewFormItem("Proxy", container.NewVBox(s.proxyMode, s.proxyURL)),
 		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
 	)
@@ -122,7 +123,8 @@ func (u *UI) showSettings(first bool) {
 	form.Items[6].HintText = "ImageKit's, or a local server such as http://127.0.0.1:8087/api/v2/files/upload"
 	form.Items[7].HintText = "For the size check before sending (Free: 25 MB, videos 100 MB)."
 	form.Items[8].HintText = "Your account's own limit per file, where it has one; empty: the plan's."
-	form.Items[10].HintText = "From the environment: HTTPS_PROXY. A proxy that asks for a password takes it in its URL."
+	form.Items[10].HintText = "Bytes a second for all uploads together, so others can use the network; applies at once."
+	form.Items[11].HintText = "From the environment: HTTPS_PROXY. A proxy that asks for a password takes it in its URL."
 
 	intro := widget.NewLabel("Your keys are in the ImageKit dashboard under Developer options.")
 	if first {
@@ -264,6 +266,15 @@ func (s *settingsDialog) onDelete() {
 	}()
 }
 
+// optionalSize checks a size that may be left empty.
+func optionalSize(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	_, err := uploader.ParseSize(v)
+	return err
+}
+
 func (s *settingsDialog) showProblem(err error) {
 	s.problem.SetText(err.Error())
 	s.problem.Show()
@@ -274,12 +285,18 @@ func (s *settingsDialog) showProblem(err error) {
 // preferences.
 func (s *settingsDialog) onSave() {
 	n, _ := strconv.Atoi(s.concurrency.Selected)
-	var maxSize int64
-	if v := strings.TrimSpace(s.maxFileSize.Text); v != "" {
-		var err error
-		if maxSize, err = uploader.ParseSize(v); err != nil {
-			s.showProblem(fmt.Errorf("largest file: %w", err))
-			return
+	var maxSize, rate int64
+	for _, f := range []struct {
+		e    *widget.Entry
+		to   *int64
+		name string
+	}{{s.maxFileSize, &maxSize, "largest file"}, {s.limitRate, &rate, "upload speed"}} {
+		if v := strings.TrimSpace(f.e.Text); v != "" {
+			var err error
+			if *f.to, err = uploader.ParseSize(v); err != nil {
+				s.showProblem(fmt.Errorf("%s: %w", f.name, err))
+				return
+			}
 		}
 	}
 	acct := Account{
@@ -289,6 +306,7 @@ func (s *settingsDialog) onSave() {
 		TokenURL:    strings.TrimSpace(s.tokenURL.Text),
 		Plan:        uploader.Plan(strings.ToLower(s.plan.Selected)),
 		MaxFileSize: maxSize,
+		LimitRate:   rate,
 		Concurrency: n,
 		Proxy:       s.proxySetting(),
 	}
@@ -358,5 +376,6 @@ func (u *UI) applyAccount(acct Account, newKey bool) {
 	u.queue.SetConcurrency(acct.Concurrency)
 	u.queue.SetPlan(acct.Plan)
 	u.queue.SetMaxFileSize(acct.MaxFileSize)
+	u.limit.Set(acct.LimitRate) // the uploads under way too
 	u.form.refreshState()
 }

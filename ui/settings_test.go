@@ -199,3 +199,29 @@ func TestSettingsLargestFile(t *testing.T) {
 		t.Fatalf("failed with %v", err)
 	}
 }
+
+// TestSettingsUploadSpeed: the speed limit applies at once, to every
+// client the window makes, and survives a restart.
+func TestSettingsUploadSpeed(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() {
+		u.showSettings(false)
+		s := u.settings
+		s.publicKey.SetText("public_speed")
+		s.privateKey.SetText("private_speed")
+		s.limitRate.SetText("2MB")
+		test.Tap(s.save)
+	})
+	waitFor(t, "the account saved", func() bool { return u.shared.account.PublicKey == "public_speed" })
+	if got := u.limit.Rate(); got != 2<<20 {
+		t.Fatalf("rate now %d, want 2 MB", got)
+	}
+	if got := loadAccount(u.app.Preferences()).LimitRate; got != 2<<20 {
+		t.Fatalf("rate after a restart: %d", got)
+	}
+	onUI(func() { u.startDemo() })
+	c, err := u.client()
+	if err != nil || c.Limit != u.limit || c.Gate != u.gate {
+		t.Fatalf("the demo's client: %v, shares the limit %v and the gate %v", err, c.Limit == u.limit, c.Gate == u.gate)
+	}
+}

@@ -61,6 +61,10 @@ type UI struct {
 	// files are added to the queue only after, so each is in it.
 	journalReady chan struct{}
 	thumbs       *thumbnails
+	// One back-off and one byte rate for every upload of the window, across
+	// the clients each batch makes.
+	gate  *uploader.Gate
+	limit *uploader.RateLimit
 
 	shared shared
 	screen
@@ -138,6 +142,7 @@ func New(a fyne.App, cfg Config) *UI {
 		tickDone:   make(chan struct{}),
 	}
 	u.history = newHistory(cfg.StorageDir)
+	u.gate, u.limit = uploader.NewGate(), uploader.NewRateLimit(u.shared.account.LimitRate)
 	ctx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
 	u.queue = uploader.NewQueue(ctx, uploader.NewClient(u.shared.account.Endpoint, nil), u.shared.account.Concurrency, u.shared.account.Plan)
