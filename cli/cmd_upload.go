@@ -447,7 +447,7 @@ func (r *uploadReport) finished(j uploader.Job) {
 			text += " (" + p(l.VersionInfo.Name) + ")"
 		}
 	case "already-uploaded":
-		text = fmt.Sprintf("already   %s: ImageKit has %s from an upload whose answer was lost; not sent again", p(l.Path), p(l.FilePath))
+		text = fmt.Sprintf("already   %s: ImageKit has it at %s (%s); not stored again", p(l.Path), p(l.FilePath), p(l.Reason))
 	default:
 		text = fmt.Sprintf("failed    %s: %s", p(l.Path), p(l.Error.Message))
 		if l.Error.RequestID != "" {

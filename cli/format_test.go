@@ -67,8 +67,10 @@ func TestUploadFormatValues(t *testing.T) {
 	}
 
 	// Values a sample could not stand for are not refused up front: a real
-	// file ID has 24 characters.
-	code, out, errs = runCLI(t, "", uploadArgs(srv, "--format", `{{if eq .status "uploaded"}}{{slice .fileId 0 8}}{{end}}`, a)...)
+	// file ID has 24 characters. (Another file: a's bytes are there already.)
+	b := filepath.Join(dir, "b.jpg")
+	os.WriteFile(b, []byte("bbbb"), 0o644)
+	code, out, errs = runCLI(t, "", uploadArgs(srv, "--format", `{{if eq .status "uploaded"}}{{slice .fileId 0 8}}{{end}}`, b)...)
 	if code != 0 || len(out) != 9 {
 		t.Errorf("exit %d, %q %s; want 8 characters of the file ID", code, out, errs)
 	}

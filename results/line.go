@@ -103,9 +103,13 @@ func FromJob(j uploader.Job) Line {
 			IsPublished: Answered(res.IsPublished)}
 	case uploader.AlreadyUploaded:
 		l := Line{Path: path, Status: "already-uploaded"}
+		l.Reason = "from an upload whose answer was lost"
 		var au *uploader.AlreadyUploadedError
 		if errors.As(j.Err, &au) {
 			l.FilePath = au.FilePath
+			if au.SameContent {
+				l.Reason = "the same bytes, uploaded before"
+			}
 		}
 		return l
 	}

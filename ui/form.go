@@ -372,6 +372,9 @@ func (u *UI) askRetry(id uploader.JobID) {
 	var mu *uploader.MaybeUploadedError
 	var msg string
 	switch {
+	case errors.As(j.Err, &au) && au.SameContent:
+		u.showNotice(fmt.Sprintf("ImageKit already has this file, the same bytes, at %s: there is nothing to upload again.", au.FilePath))
+		return
 	case errors.As(j.Err, &au):
 		msg = fmt.Sprintf("ImageKit already has %s, most likely from an earlier upload of this file. Upload it again as a new version?", au.FilePath)
 	case errors.As(j.Err, &mu):

@@ -81,7 +81,8 @@ func TestTokenEndpointRedirectKeepsTheBearer(t *testing.T) {
 
 // TestSuccessNeedsARealAnswer: a 200 without the fields every ImageKit
 // answer has is not an upload. The server did say it stored something, so
-// the file may be there: it is not retried into a second copy.
+// the file may be there: where a new version was asked for, it is not
+// retried into a second one.
 func TestSuccessNeedsARealAnswer(t *testing.T) {
 	for _, body := range []string{`{"fileId":"x"}`, `{"fileId":"x","name":"a.jpg"}`, `{"name":"a.jpg","url":"https://x/a.jpg"}`, `{}`,
 		`{"fileId":"x","name":"a.jpg","url":"https://x/a.jpg"}` + "\n<!-- a proxy's comment -->",
@@ -93,7 +94,9 @@ func TestSuccessNeedsARealAnswer(t *testing.T) {
 			io.Copy(io.Discard, r.Body)
 			io.WriteString(w, body)
 		}))
-		_, err := uploadOne(t, plainClient(srv.URL), DefaultFields())
+		f := DefaultFields()
+		f.UseUniqueFileName = false // a new version
+		_, err := uploadOne(t, plainClient(srv.URL), f)
 		srv.Close()
 		var mu *MaybeUploadedError
 		if !errors.As(err, &mu) || requests.Load() != 1 {
@@ -247,12 +250,12 @@ func TestAlreadyExistsRecognisedByMeaning(t *testing.T) {
 func TestUsedTokenIsSignedAnew(t *testing.T) {
 	srv := newTestServer(t)
 	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
-	p := writeFiles(t, t.TempDir(), 1, 100)[0]
+	paths := writeFiles(t, t.TempDir(), 2, 100)
 	fields := DefaultFields()
 	ts := &replayTokens{inner: LocalTokens{s}}
 	c := NewClient(srv.UploadURL, ts)
 	c.Retries = 0 // the replay is not a retry: it happens even with none
-	for range 2 {
+	for _, p := range paths {
 		ts.replay = true // the second upload's first token is the first upload's
 		if _, err := c.Upload(context.Background(), Request{Path: p, FileName: "a.jpg", Size: 100, Fields: fields}, nil); err != nil {
 			t.Fatal(err)
@@ -284,8 +287,10 @@ func (r *replayTokens) Token(ctx context.Context, fields map[string]string, d ti
 // TestStoredThenDroppedIsNotDoubled: the server stores the file, then drops
 // the connection. With a fixed path the retry asks ImageKit not to overwrite
 // and takes "already exists" as the upload having happened: one version.
-// With unique names a retry would store a second copy, so the file is
-// reported as possibly uploaded instead.
+// With unique names, made here from the content, the same holds: the
+// retry is refused as "already exists", and that file is this one. Before,
+// unique names were ImageKit's (random), a retry would have stored a second
+// copy, and the file was only reported as possibly uploaded.
 func TestStoredThenDroppedIsNotDoubled(t *testing.T) {
 	t.Run("fixed path", func(t *testing.T) {
 		srv := newTestServer(t)
@@ -306,12 +311,12 @@ func TestStoredThenDroppedIsNotDoubled(t *testing.T) {
 		srv := newTestServer(t)
 		srv.Script(imagekittest.Fault{StoreThenDrop: true})
 		_, err := uploadOne(t, newClient(t, srv), DefaultFields())
-		var mu *MaybeUploadedError
-		if !errors.As(err, &mu) {
-			t.Fatalf("got %v, want MaybeUploadedError", err)
+		var au *AlreadyUploadedError
+		if !errors.As(err, &au) {
+			t.Fatalf("got %v, want AlreadyUploadedError", err)
 		}
-		if n := len(srv.Files()); n != 1 {
-			t.Fatalf("%d files stored, want 1", n)
+		if files := srv.Files(); len(files) != 1 || files[0].Path != au.FilePath {
+			t.Fatalf("stored %+v; reported %s", files, au.FilePath)
 		}
 	})
 }

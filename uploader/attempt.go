@@ -1,6 +1,7 @@
 package uploader
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -25,7 +26,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	}
 	defer func() { c.Gate.leave(err) }()
 	fields, _ := firstFields(r) // the same for every attempt: Resumed may have been set since
-	guard := r.Resumed && !r.Fields.UseUniqueFileName
+	guard := r.StoredName != "" || (r.Resumed && !r.Fields.UseUniqueFileName)
 	if c.Tokens == nil {
 		return nil, &CheckError{Field: "account", Reason: "no key or token endpoint is set up: add your ImageKit keys first"}
 	}
@@ -98,12 +99,12 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	}
 	var ae *APIError
 	if guard && errors.As(err, &ae) && alreadyExists(ae) {
-		where := path.Join(folder, r.FileName)
-		if r.Fields.OverwriteFile {
+		where := path.Join(folder, cmp.Or(r.StoredName, r.FileName))
+		if r.StoredName == "" && r.Fields.OverwriteFile {
 			// A new version was asked for: the file there may be the old one.
 			return nil, &MaybeUploadedError{Reason: "ImageKit has a file at " + where + ", but it may be the earlier version: an attempt of this upload ended without an answer", Err: ae}
 		}
-		return nil, &AlreadyUploadedError{FilePath: where, Err: ae}
+		return nil, &AlreadyUploadedError{FilePath: where, Err: ae, SameContent: r.StoredName != ""}
 	}
 	return res, err
 }

@@ -47,6 +47,8 @@ type Client struct {
 	mu       sync.Mutex
 	rate     float64                // bytes a second one upload moved, smoothed over recent large files; 0 until measured
 	ahead    map[string]*prefetched // tokens asked for ahead of their uploads, by their fields
+	sums     sums                   // files' SHA-256, for unique names
+	begun    map[string]int         // uploads under way, by path: no token is fetched ahead for them
 	answered atomic.Int64           // when an answer last came (Unix ns): its connection is kept for the next upload
 }
 
@@ -85,6 +87,9 @@ type Request struct {
 	// a file ImageKit already has is reported (AlreadyUploadedError) rather
 	// than stored again as a new version.
 	Resumed bool
+	// StoredName, with unique names, is the name made here from the file's
+	// content (see ContentName); set on the first attempt.
+	StoredName string
 }
 
 // Attempt tells an upload's observer what is happening.
@@ -111,6 +116,22 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 	if err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
+	if c.begun == nil {
+		c.begun = map[string]int{}
+	}
+	c.begun[r.Path]++
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		if c.begun[r.Path]--; c.begun[r.Path] <= 0 {
+			delete(c.begun, r.Path)
+		}
+		c.mu.Unlock()
+	}()
+	if err := c.storedName(&r); err != nil {
+		return nil, err
+	}
 	skewRetried, tokenRetried := false, false
 	sentWhole := false // an attempt sent the whole file and got no answer: it may be stored
 	for n := 1; ; n++ {
@@ -134,7 +155,7 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 			// another attempt would store a second copy, and where a new
 			// version was asked for, "already exists" proves nothing: both
 			// are for a person to decide.
-			if r.Fields.UseUniqueFileName || r.Fields.OverwriteFile {
+			if r.StoredName == "" && (r.Fields.UseUniqueFileName || r.Fields.OverwriteFile) {
 				return nil, sentNoAnswer(err)
 			}
 			r.Resumed, sentWhole = true, true

@@ -90,9 +90,15 @@ func retryable(err error) bool {
 type AlreadyUploadedError struct {
 	FilePath string
 	Err      *APIError
+	// SameContent: the name comes from the file's content (unique names
+	// made here), so what ImageKit has there is this very file.
+	SameContent bool
 }
 
 func (e *AlreadyUploadedError) Error() string {
+	if e.SameContent {
+		return "ImageKit already has this file, the same bytes, at " + e.FilePath + " (unique names are made from the content), so it was not stored again."
+	}
 	return "ImageKit already has " + e.FilePath + ": an earlier upload of it most likely finished with its answer lost, so it was not sent again. Retry to upload it as a new version."
 }
 

@@ -40,6 +40,20 @@ func (c *Client) prefetch(r Request) {
 	if !remote {
 		return
 	}
+	if r.Fields.UseUniqueFileName && r.StoredName == "" {
+		go func() { // the name comes from the content: read it first, off the caller's goroutine
+			if c.storedName(&r) == nil {
+				c.prefetch(r)
+			}
+		}()
+		return
+	}
+	c.mu.Lock()
+	begun := c.begun[r.Path] > 0
+	c.mu.Unlock()
+	if begun { // its upload asks for its own token: one asked here would be wasted
+		return
+	}
 	fields, err := firstFields(r)
 	if err != nil {
 		return
@@ -58,7 +72,7 @@ func (c *Client) prefetch(r Request) {
 			delete(c.ahead, k)
 		}
 	}
-	if _, asked := c.ahead[key]; asked {
+	if _, asked := c.ahead[key]; asked || c.begun[r.Path] > 0 {
 		c.mu.Unlock()
 		return
 	}
@@ -141,7 +155,10 @@ func firstFields(r Request) (map[string]string, error) {
 		return nil, err
 	}
 	fields := r.Fields.form(r.FileName, folder)
-	if r.Resumed && !r.Fields.UseUniqueFileName {
+	switch {
+	case r.StoredName != "": // a unique name made here: a repeat is refused, and known to be ours
+		fields["fileName"], fields["useUniqueFileName"], fields["overwriteFile"] = r.StoredName, "false", "false"
+	case r.Resumed && !r.Fields.UseUniqueFileName:
 		fields["overwriteFile"] = "false"
 	}
 	return fields, nil

@@ -1,0 +1,99 @@
+package uploader
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Unique names are made here, from the file's content: name_<first 12 hex
+// digits of its SHA-256>.ext, sent with useUniqueFileName=false and
+// overwriteFile=false. ImageKit's own unique names are random, so a file
+// stored just before a crash, or whose answer was lost, could not be told
+// from one that was not, and sending it again stored a second copy. With a
+// name from the content, a repeat is refused as "already exists", and that
+// file is known to be this one: each file is stored once, whatever happens.
+
+// contentHexDigits is how much of the SHA-256 a name carries: 48 bits.
+const contentHexDigits = 12
+
+// ContentName is the unique name for fileName whose content has the SHA-256
+// sum (hex): "dress.jpg" becomes "dress_3f2a9c0b1d4e.jpg".
+func ContentName(fileName, sum string) string {
+	ext := path.Ext(fileName)
+	if ext == fileName {
+		ext = ""
+	}
+	return strings.TrimSuffix(fileName, ext) + "_" + sum[:contentHexDigits] + ext
+}
+
+// HashFile streams the file's bytes through SHA-256 and returns the sum in hex.
+func HashFile(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", fileError(p, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, f, make([]byte, 1<<20)); err != nil {
+		return "", fileError(p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// sums remembers files' SHA-256 by path, size and modification time, so a
+// file is read once for its name however often it is tried.
+type sums struct {
+	mu sync.Mutex
+	by map[sumKey]string
+}
+
+type sumKey struct {
+	path string
+	size int64
+	mod  time.Time
+}
+
+// of returns the file's SHA-256 in hex, computing it when the file is new
+// or changed.
+func (s *sums) of(p string) (string, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return "", fileError(p, err)
+	}
+	k := sumKey{p, info.Size(), info.ModTime()}
+	s.mu.Lock()
+	sum, ok := s.by[k]
+	s.mu.Unlock()
+	if ok {
+		return sum, nil
+	}
+	if sum, err = HashFile(p); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	if s.by == nil || len(s.by) > 100_000 {
+		s.by = map[sumKey]string{}
+	}
+	s.by[k] = sum
+	s.mu.Unlock()
+	return sum, nil
+}
+
+// storedName sets r.StoredName where ImageKit is to make a unique name.
+func (c *Client) storedName(r *Request) error {
+	if !r.Fields.UseUniqueFileName || r.StoredName != "" {
+		return nil
+	}
+	sum, err := c.sums.of(r.Path)
+	if err != nil {
+		return err
+	}
+	r.StoredName = ContentName(r.FileName, sum)
+	return nil
+}
