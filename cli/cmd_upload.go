@@ -41,7 +41,7 @@ type uploadFlags struct {
 	format                                                                  string
 	resultFormat                                                            *results.Format // format, parsed by validate
 	options                                                                 uploader.Options
-	maxFileSize, preset, limitRate                                          string
+	maxFileSize, preset, limitRate, journal                                 string
 }
 
 // optBool is a boolean flag that can be left unset: --published,
@@ -136,6 +136,7 @@ after -- every argument is a path.`)
 	fs.StringVar(&f.plan, "plan", "free", "your ImageKit plan, for the size check before sending: free, lite or pro")
 	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
 	fs.StringVar(&f.limitRate, "limit-rate", "", "send at most this many bytes a second in all, e.g. 2MB (default: no limit)")
+	fs.StringVar(&f.journal, "journal", "", "keep the journal of this job in FILE, or none (default: one per job in your cache folder, so running the same command again resumes it)")
 	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
@@ -186,9 +187,36 @@ after -- every argument is a path.`)
 	defer cancel()
 	q := uploader.NewQueue(qctx, client, f.concurrency, limit.Plan)
 	q.SetMaxFileSize(limit.MaxFileSize)
+	jn, left, jpath, err := f.openJournal(paths, fields)
+	if err != nil {
+		return err
+	}
+	var done *doneList
+	if jn != nil {
+		if done, err = openDoneList(jpath + ".done"); err != nil {
+			jn.Close()
+			return configError{err}
+		}
+		defer done.close()
+		defer closeJournal(jn, jpath, q)
+		q.SetJournal(jn)
+		// Files of an earlier run of this job that did not finish: those
+		// that began are sent so that a copy already there is found, not
+		// stored again. Listed again below, they are not doubled.
+		if len(left) > 0 {
+			fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), "file", "files"))
+		}
+		q.Restore(left)
+	}
 	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }}
 	for _, s := range skipped {
 		out.skip(s)
+	}
+	// Files an earlier run of this job stored, unchanged since: not sent again.
+	items, earlier := done.filter(items)
+	for _, d := range earlier {
+		out.write(results.Line{Path: d.Path, Status: "already-uploaded", FilePath: d.FilePath, URL: d.URL, Reason: "uploaded by an earlier run of this job"},
+			fmt.Sprintf("already   %s: uploaded by an earlier run of this job, to %s", results.Printable(d.Path), results.Printable(d.FilePath)))
 	}
 	// Credentials refused before anything went up, or a setup fault: no
 	// waiting file can succeed, so they are not started, and the command says
@@ -199,6 +227,7 @@ after -- every argument is a path.`)
 		uploaded bool
 	}
 	q.OnFinish = func(j uploader.Job) {
+		done.record(j) // before the journal ends the file: a crash between them loses nothing
 		stop.Lock()
 		stop.uploaded = stop.uploaded || j.State == uploader.Done || j.State == uploader.AlreadyUploaded
 		first := false
@@ -251,7 +280,7 @@ after -- every argument is a path.`)
 		return errFailed
 	case out.formatFailed > 0:
 		return fmt.Errorf("--format could not print %d of the lines (said above, as plain text)", out.formatFailed)
-	case t.Count[uploader.Done]+t.Count[uploader.AlreadyUploaded] == 0:
+	case t.Count[uploader.Done]+t.Count[uploader.AlreadyUploaded]+len(earlier) == 0:
 		return errors.New("nothing was uploaded: the paths given hold no files to upload")
 	}
 	return nil

@@ -34,6 +34,10 @@ type Fault struct {
 	// closes the connection without an answer: the upload happened, and the
 	// client cannot know it.
 	StoreThenDrop bool
+	// StoreThenHang stores the file, then never answers, until the client
+	// is gone: a client killed now dies between the file being stored and
+	// its hearing of it.
+	StoreThenHang bool
 }
 
 // Script makes the next requests meet these faults, one each, in order; the

@@ -121,6 +121,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		rec.Claims, rec.Result, err = s.accept(in, reused)
 	}
 	switch {
+	case err == nil && fault.StoreThenHang:
+		rec.Message = "stored, then never answered (fault)"
+		<-r.Context().Done()
 	case err == nil && fault.StoreThenDrop:
 		rec.Message = "stored, then the connection dropped without an answer (fault)"
 		if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {

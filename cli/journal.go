@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"imagekit-uploader/uploader"
+)
+
+// openJournal opens the job's journal: --journal FILE, none, or by default
+// a file in the user's cache folder named after the job (the endpoint,
+// the key, the fields and the paths), so the same command run again finds
+// what an earlier run left unfinished.
+func (f *uploadFlags) openJournal(paths []string, fields uploader.Fields) (*uploader.Journal, []uploader.Unfinished, string, error) {
+	path := f.journal
+	switch path {
+	case "none":
+		return nil, nil, "", nil
+	case "":
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return nil, nil, "", configError{fmt.Errorf("no cache folder for the job's journal (%v); give one with --journal FILE, or --journal none", err)}
+		}
+		path = filepath.Join(dir, "imagekit-uploader", "jobs", jobKey(f, paths, fields)+".jsonl")
+	}
+	jn, left, err := uploader.OpenJournal(path)
+	switch {
+	case errors.Is(err, uploader.ErrJournalInUse):
+		return nil, nil, "", configError{fmt.Errorf("this job is running already, in another process (its journal is %s); wait for it, or give this one --journal none", path)}
+	case err != nil:
+		return nil, nil, "", configError{fmt.Errorf("%w; give another place with --journal FILE, or --journal none", err)}
+	}
+	return jn, left, path, nil
+}
+
+// jobKey names a job: the same command in the same place names the same;
+// other paths, fields or options, another.
+func jobKey(f *uploadFlags, paths []string, fields uploader.Fields) string {
+	h := sha256.New()
+	abs := make([]string, 0, len(paths))
+	for _, p := range paths {
+		if a, err := filepath.Abs(p); err == nil {
+			p = a
+		}
+		abs = append(abs, p)
+	}
+	sort.Strings(abs)
+	fj, _ := json.Marshal(fields) // every field and option: other settings, another job
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", f.endpoint, f.publicKey, f.tokenEndpoint, fj)
+	h.Write([]byte(strings.Join(abs, "\x00")))
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}
+
+// closeJournal closes the journal, and removes it when every file of the
+// job has finished (uploaded, found there, failed or canceled: each has its
+// end in it), as there is nothing left to resume.
+func closeJournal(jn *uploader.Journal, path string, q *uploader.Queue) {
+	jn.Close()
+	for _, j := range q.Jobs() {
+		if !j.State.Finished() {
+			return
+		}
+	}
+	os.Remove(path)
+	os.Remove(path + ".lock")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// doneList is the files a job has stored, kept beside its journal, so that
+// the same command run again sends only what is not there yet: after a crash,
+// and after a run that finished. A file changed since (size or time) is sent
+// again.
+type doneList struct {
+	f  *os.File
+	mu sync.Mutex
+	by map[string]doneFile
+}
+
+type doneFile struct {
+	Path     string `json:"path"`
+	Size     int64  `json:"size"`
+	ModTime  int64  `json:"mtime"` // Unix ns
+	FilePath string `json:"filePath"`
+	URL      string `json:"url,omitempty"`
+}
+
+func openDoneList(path string) (*doneList, error) {
+	d := &doneList{by: map[string]doneFile{}}
+	if f, err := os.Open(path); err == nil {
+		uploader.EachLine(f, 1<<20, func(line []byte) {
+			var r doneFile
+			if json.Unmarshal(line, &r) == nil && r.Path != "" {
+				d.by[r.Path] = r
+			}
+		})
+		f.Close()
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("the list of the job's stored files cannot be written: %w; give another place with --journal FILE, or --journal none", err)
+	}
+	d.f = f
+	return d, nil
+}
+
+// filter takes out of items the files stored by an earlier run and
+// unchanged since.
+func (d *doneList) filter(items []uploader.Item) (left []uploader.Item, earlier []doneFile) {
+	if d == nil || len(d.by) == 0 {
+		return items, nil
+	}
+	for _, it := range items {
+		r, ok := d.by[it.Path]
+		if ok && it.Err == nil {
+			if info, err := os.Stat(it.Path); err == nil && info.Size() == r.Size && info.ModTime().UnixNano() == r.ModTime {
+				earlier = append(earlier, r)
+				continue
+			}
+		}
+		left = append(left, it)
+	}
+	return left, earlier
+}
+
+// record notes a file stored (or found there), on disk before it returns.
+func (d *doneList) record(j uploader.Job) {
+	if d == nil {
+		return
+	}
+	r := doneFile{Path: j.Request.Path, Size: j.Request.Size}
+	switch j.State {
+	case uploader.Done:
+		r.FilePath, r.URL = j.Result.FilePath, j.Result.URL
+	case uploader.AlreadyUploaded:
+		var au *uploader.AlreadyUploadedError
+		if errors.As(j.Err, &au) {
+			r.FilePath = au.FilePath
+		}
+	default:
+		return
+	}
+	info, err := os.Stat(r.Path)
+	if err != nil || info.Size() != r.Size {
+		return // changed since it was sent: the next run sends it again
+	}
+	r.ModTime = info.ModTime().UnixNano()
+	b, _ := json.Marshal(r)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, err := d.f.Write(append(b, '\n')); err == nil {
+		d.f.Sync()
+	}
+}
+
+func (d *doneList) close() {
+	if d != nil {
+		d.f.Close()
+	}
+}
