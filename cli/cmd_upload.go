@@ -66,11 +66,30 @@ func (o optBool) Set(s string) error {
 
 func (o optBool) IsBoolFlag() bool { return true }
 
+// register adds every upload flag to fs (upload and watch take the same).
+func (f *uploadFlags) register(fs *flagSet) {
+	fs.StringVar(&f.endpoint, "endpoint", uploader.DefaultEndpoint, "upload URL (plain http only to localhost)")
+	fs.StringVar(&f.publicKey, "public-key", os.Getenv(keystore.EnvPublicKey), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")
+	settingFlags(fs, f)
+	fs.StringVar(&f.preset, "preset", "", "start from this preset's settings (see preset --help); flags given override them")
+	fs.StringVar(&f.fileName, "file-name", "", "name to upload under (one file only; default: the file's own name)")
+	fs.StringVar(&f.plan, "plan", "free", "your ImageKit plan, for the size check before sending: free, lite or pro")
+	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
+	fs.StringVar(&f.limitRate, "limit-rate", "", "send at most this many bytes a second in all, e.g. 2MB (default: no limit)")
+	fs.StringVar(&f.journal, "journal", "", "keep the journal of this job in FILE, or none (default: one per job in your cache folder, so running the same command again resumes it)")
+	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
+	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
+	fs.StringVar(&f.format, "format", "", "print each file's line with this Go template over the --json fields, e.g. '{{.url}}?tr=w-800'")
+	fs.StringVar(&f.tokenEndpoint, "token-endpoint", "", "get tokens from this POST /auth endpoint instead of signing here")
+	fs.StringVar(&f.proxy, "proxy", uploader.ProxyEnvironment, "send through this proxy (http://[user:password@]host:port), or none (default: HTTPS_PROXY)")
+}
+
 // settingFlags adds the flags a preset can hold: the upload fields.
 func settingFlags(fs *flagSet, f *uploadFlags) {
 	fs.StringVar(&f.folder, "folder", "/", "destination folder; {yyyy}, {mm} and {dd} are the upload's date")
 	fs.StringVar(&f.tags, "tags", "", "comma-separated tags, e.g. summer,dress")
-	fs.BoolVar(&f.unique, "unique", true, "let ImageKit add a random suffix to the name (useUniqueFileName)")
+	fs.BoolVar(&f.unique, "unique", true, "give each file a unique name, name_<first 12 hex digits of its SHA-256>.ext: the same bytes are never stored twice in a folder")
 	fs.BoolVar(&f.overwrite, "overwrite", true, "with --unique=false: make a new version of an existing file (without --tags it loses its tags and metadata; --overwrite-tags=false and the like keep them); false: fail instead")
 	fs.BoolVar(&f.private, "private", false, "upload as private files")
 	optionFlags(fs, &f.options)
@@ -128,21 +147,7 @@ started; uploads under way finish and are reported; the reason is said once,
 and the exit is 2 (1 if something went up). Flags may come before or after the paths;
 after -- every argument is a path.`)
 	var f uploadFlags
-	fs.StringVar(&f.endpoint, "endpoint", uploader.DefaultEndpoint, "upload URL (plain http only to localhost)")
-	fs.StringVar(&f.publicKey, "public-key", os.Getenv(keystore.EnvPublicKey), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY)")
-	settingFlags(fs, &f)
-	fs.StringVar(&f.preset, "preset", "", "start from this preset's settings (see preset --help); flags given override them")
-	fs.StringVar(&f.fileName, "file-name", "", "name to upload under (one file only; default: the file's own name)")
-	fs.StringVar(&f.plan, "plan", "free", "your ImageKit plan, for the size check before sending: free, lite or pro")
-	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
-	fs.StringVar(&f.limitRate, "limit-rate", "", "send at most this many bytes a second in all, e.g. 2MB (default: no limit)")
-	fs.StringVar(&f.journal, "journal", "", "keep the journal of this job in FILE, or none (default: one per job in your cache folder, so running the same command again resumes it)")
-	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
-	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
-	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
-	fs.StringVar(&f.format, "format", "", "print each file's line with this Go template over the --json fields, e.g. '{{.url}}?tr=w-800'")
-	fs.StringVar(&f.tokenEndpoint, "token-endpoint", "", "get tokens from this POST /auth endpoint instead of signing here")
-	fs.StringVar(&f.proxy, "proxy", uploader.ProxyEnvironment, "send through this proxy (http://[user:password@]host:port), or none (default: HTTPS_PROXY)")
+	f.register(fs)
 	paths, err := fs.parseInterleaved(args)
 	if err != nil {
 		return err
@@ -161,19 +166,9 @@ after -- every argument is a path.`)
 	if err != nil {
 		return err
 	}
-	client := uploader.NewClient(f.endpoint, tokens)
-	client.Retries = f.retries
-	client.Gate = uploader.NewGate() // a 429 that says when to come back holds every upload
-	if f.limitRate != "" {
-		rate, err := uploader.ParseSize(f.limitRate)
-		if err != nil {
-			return usagef("--limit-rate: %v", err)
-		}
-		client.Limit = uploader.NewRateLimit(rate)
-	}
-	client.Notice = func(s string) { fmt.Fprintln(std.Err, "note:", s) }
-	if err := client.UseProxy(f.proxy); err != nil {
-		return usagef("--proxy: %v", err)
+	client, err := f.client(tokens, std)
+	if err != nil {
+		return err
 	}
 
 	items, skipped, err := uploader.CollectContext(ctx, paths)
@@ -284,6 +279,25 @@ after -- every argument is a path.`)
 		return errors.New("nothing was uploaded: the paths given hold no files to upload")
 	}
 	return nil
+}
+
+// client is the upload client the flags ask for.
+func (f *uploadFlags) client(tokens uploader.TokenSource, std Stdio) (*uploader.Client, error) {
+	client := uploader.NewClient(f.endpoint, tokens)
+	client.Retries = f.retries
+	client.Gate = uploader.NewGate() // a 429 that says when to come back holds every upload
+	if f.limitRate != "" {
+		rate, err := uploader.ParseSize(f.limitRate)
+		if err != nil {
+			return nil, usagef("--limit-rate: %v", err)
+		}
+		client.Limit = uploader.NewRateLimit(rate)
+	}
+	client.Notice = func(s string) { fmt.Fprintln(std.Err, "note:", s) }
+	if err := client.UseProxy(f.proxy); err != nil {
+		return nil, usagef("--proxy: %v", err)
+	}
+	return client, nil
 }
 
 // validate turns the flags into upload fields, or a usage error (exit 2).
