@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -93,8 +94,8 @@ func CheckName(name string) error {
 		return fmt.Errorf("%q: a preset's name does not start or end with a space", name)
 	case utf8.RuneCountInString(name) > 64:
 		return errors.New("a preset's name is at most 64 characters long")
-	case !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }):
-		return fmt.Errorf("%q: a preset's name is printable text", name)
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
+		return fmt.Errorf("%q: a preset's name is text without control characters", name)
 	}
 	return nil
 }
@@ -128,6 +129,9 @@ func (e *FileError) Unwrap() error { return e.Err }
 // File is the presets file at Path.
 type File struct{ Path string }
 
+// maxFile bounds the presets file: hundreds of presets take kilobytes.
+const maxFile = 4 << 20
+
 type onDisk struct {
 	Presets map[string]Preset `json:"presets"`
 }
@@ -136,18 +140,35 @@ type onDisk struct {
 // that cannot be read is an error that says where it is: it is never
 // replaced behind its owner's back.
 func (f File) Load() (map[string]Preset, error) {
-	b, err := os.ReadFile(f.Path)
+	file, err := os.Open(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]Preset{}, nil
 	}
 	if err != nil {
 		return nil, &FileError{f.Path, fmt.Errorf("cannot read the presets file: %w", err)}
 	}
-	var d onDisk
+	defer file.Close()
+	b, err := io.ReadAll(io.LimitReader(file, maxFile+1))
+	if err != nil {
+		return nil, &FileError{f.Path, fmt.Errorf("cannot read the presets file: %w", err)}
+	}
+	damaged := func(why string) error {
+		return &FileError{f.Path, fmt.Errorf("the presets file %s is damaged (%s); fix it, or move it away to start afresh", f.Path, why)}
+	}
+	if len(b) > maxFile {
+		return nil, damaged(fmt.Sprintf("it is over %d MiB", maxFile>>20))
+	}
+	var d *onDisk
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&d); err != nil {
-		return nil, &FileError{f.Path, fmt.Errorf("the presets file %s is damaged (%v); fix it, or move it away to start afresh", f.Path, err)}
+		return nil, damaged(err.Error())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, damaged("more follows its presets")
+	}
+	if d == nil {
+		return nil, damaged(`it says null, not {"presets": ...}`)
 	}
 	if d.Presets == nil {
 		d.Presets = map[string]Preset{}
@@ -216,7 +237,29 @@ func (f File) Replace(all map[string]Preset) error {
 // back whole: to a temporary file first, then renamed over the old one, so
 // that a crash leaves the old file or the new one, never half of one.
 func (f File) change(edit func(map[string]Preset) error) error {
-	all, err := f.Load()
+	path := f.Path
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		// A presets file kept elsewhere through a link stays there.
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			path = real
+		} else if to, err := os.Readlink(path); err == nil { // its target not made yet
+			if !filepath.IsAbs(to) {
+				to = filepath.Join(filepath.Dir(path), to)
+			}
+			path = to
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}
+	}
+	// One change at a time, across processes (the window and a script):
+	// each reads what the last one wrote.
+	unlock, err := uploader.LockFileWait(path+".lock", 10*time.Second)
+	if err != nil {
+		return &FileError{f.Path, fmt.Errorf("cannot save the presets: another process is saving them (%v)", err)}
+	}
+	defer unlock()
+	all, err := File{Path: path}.Load()
 	if err != nil {
 		return err
 	}
@@ -227,10 +270,7 @@ func (f File) change(edit func(map[string]Preset) error) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
-		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".presets-*.json")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".presets-*.json")
 	if err != nil {
 		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}
 	}
@@ -243,7 +283,7 @@ func (f File) change(edit func(map[string]Preset) error) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), f.Path)
+		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
 		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}

@@ -2,10 +2,12 @@ package preset
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"imagekit-uploader/uploader"
@@ -112,5 +114,56 @@ func TestReplace(t *testing.T) {
 	}
 	if all, _ := f.Load(); !reflect.DeepEqual(Names(all), []string{"new"}) {
 		t.Fatalf("after import: %v", Names(all))
+	}
+}
+
+// TestSavesAtOnceKeepEveryPreset: saves from many writers at once (the
+// window and a script) each read what the last one wrote. Before, 52 of 60
+// were kept.
+func TestSavesAtOnceKeepEveryPreset(t *testing.T) {
+	f := File{Path: filepath.Join(t.TempDir(), "presets.json")}
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Go(func() {
+			if err := f.Save(fmt.Sprintf("p%02d", i), Preset{Tags: "x"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if all, err := f.Load(); err != nil || len(all) != 30 {
+		t.Fatalf("%d presets kept of 30: %v", len(all), err)
+	}
+}
+
+// TestOddFilesAreDamage: a file with a second object after the first, or
+// null, is damaged, not empty: never replaced. A presets file that is a
+// link stays a link, its target saved.
+func TestOddFilesAreDamage(t *testing.T) {
+	dir := t.TempDir()
+	for _, body := range []string{`{"presets":{}} {"presets":{"lost":{}}}`, `null`} {
+		f := File{Path: filepath.Join(dir, "presets.json")}
+		os.WriteFile(f.Path, []byte(body), 0o600)
+		if err := f.Save("x", Preset{Tags: "a"}); err == nil || !strings.Contains(err.Error(), "damaged") {
+			t.Errorf("%s: %v", body, err)
+		}
+		if b, _ := os.ReadFile(f.Path); string(b) != body {
+			t.Errorf("%s was replaced", body)
+		}
+	}
+	target := filepath.Join(dir, "elsewhere.json")
+	link := filepath.Join(dir, "link.json")
+	os.Symlink(target, link)
+	if err := (File{Path: link}).Save("x", Preset{Tags: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("the link was replaced by a file")
+	}
+	if all, err := (File{Path: target}).Load(); err != nil || len(all) != 1 {
+		t.Fatalf("the link's target: %v, %v", all, err)
+	}
+	if err := CheckName("Family 👨‍👩‍👧"); err != nil {
+		t.Errorf("an emoji name: %v", err)
 	}
 }
