@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"imagekit-uploader/preset"
 	"imagekit-uploader/results"
@@ -168,13 +169,21 @@ func presetArgs(p preset.Preset) []string {
 }
 
 // shellQuote quotes s for a POSIX shell where it needs it.
+// The value comes back exactly when pasted into a POSIX shell: in single
+// quotes, where only ' itself needs care (newlines and tabs are kept as
+// they are). A value with another control character, which must not reach
+// the terminal, is written for bash and zsh as $'...'.
 func shellQuote(s string) string {
 	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/,._-:=+@", r))
 	}) {
 		return s
 	}
-	return "'" + strings.ReplaceAll(results.Printable(s), "'", `'\''`) + "'"
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && results.Unsafe(r) }) {
+		q := strconv.Quote(s) // "..." with Go's escapes, which $'...' reads the same way
+		return "$'" + strings.ReplaceAll(strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`), "'", `\'`) + "'"
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // fromFlags makes a preset of the setting flags given on the command line.

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,5 +95,27 @@ func TestPresetRefusals(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "{not json" {
 		t.Error("the damaged file was replaced")
+	}
+}
+
+// TestPresetShowPastes: preset show's lines, pasted into a shell, give back
+// each value exactly: newlines, tabs, quotes, $, emoji joiners. Before, any
+// character Go did not call printable (a joiner, a no-break space) turned
+// the value into a Go-quoted string, which the shell took literally.
+func TestPresetShowPastes(t *testing.T) {
+	t.Setenv(preset.EnvFile, filepath.Join(t.TempDir(), "presets.json"))
+	for _, v := range []string{"a\nb\tc", `it's "$HOME" \n`, "Family 👨\u200d👩\u200d👧\u00a0x", "bell\a and \x1b[2J escape"} {
+		if code, _, errs := runCLI(t, "", "preset", "save", "p", "--description", v); code != 0 {
+			t.Fatalf("save %q: %s", v, errs)
+		}
+		_, out, _ := runCLI(t, "", "preset", "show", "p")
+		line := strings.TrimSuffix(out, "\n")
+		if strings.ContainsFunc(line, func(r rune) bool { return r == 0x1b || r == 7 }) {
+			t.Errorf("%q: a control character reached the terminal: %q", v, line)
+		}
+		got, err := exec.Command("bash", "-c", "printf %s "+line).Output()
+		if err != nil || string(got) != "--description="+v {
+			t.Errorf("%q: pasted as %q (%v), from %q", v, got, err, line)
+		}
 	}
 }

@@ -83,10 +83,19 @@ func Kind(err error) string {
 // in Go) when it holds a control character, an escape sequence or invalid
 // UTF-8: a file name must not forge a line or reach the terminal as a command.
 func Printable(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, Unsafe) {
 		return s
 	}
 	return strconv.Quote(s)
+}
+
+// Unsafe says whether r could forge a line or act on a terminal: a control
+// character (newline, escape, ...), or one that turns the text's direction
+// and so hides what follows. Other invisible characters (the joiners in an
+// emoji, a no-break space) are text.
+func Unsafe(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F ||
+		r == 0x2028 || r == 0x2029 || r == 0xFEFF
 }
 
 // FromJob is a finished job's line: uploaded with ImageKit's answer,

@@ -140,10 +140,11 @@ func itemSize(meta []byte, item uint32) (width, height int, ok bool) {
 		return 0, 0, false
 	}
 	ipma := iprp[as:ae]
+	props := boxes(iprp[cs:ce], 1<<12) // indexed once: a file may name them thousands of times
 	wideIDs, wideIndex := ipma[0] >= 1, ipma[3]&1 != 0
 	n := binary.BigEndian.Uint32(ipma[4:])
 	rest := ipma[8:]
-	for range n {
+	for range min(n, 1<<16) {
 		var id uint32
 		if wideIDs {
 			if len(rest) < 5 {
@@ -174,7 +175,10 @@ func itemSize(meta []byte, item uint32) (width, height int, ok bool) {
 			if id != item {
 				continue
 			}
-			if ispe, ok := nthBox(iprp[cs:ce], index); ok && string(ispe[4:8]) == "ispe" && len(ispe) >= 20 {
+			if index < 1 || index > len(props) {
+				continue
+			}
+			if ispe := props[index-1]; string(ispe[4:8]) == "ispe" && len(ispe) >= 20 {
 				return int(binary.BigEndian.Uint32(ispe[12:])), int(binary.BigEndian.Uint32(ispe[16:])), true
 			}
 		}
@@ -182,18 +186,17 @@ func itemSize(meta []byte, item uint32) (width, height int, ok bool) {
 	return 0, 0, false
 }
 
-// nthBox returns the n-th box (from 1) among the boxes that fill b, whole,
-// with a 32-bit size.
-func nthBox(b []byte, n int) ([]byte, bool) {
-	for i := 1; len(b) >= 8; i++ {
+// boxes splits b into the boxes that fill it, whole, with a 32-bit size;
+// at most max of them.
+func boxes(b []byte, max int) [][]byte {
+	var out [][]byte
+	for len(b) >= 8 && len(out) < max {
 		size := int(binary.BigEndian.Uint32(b))
 		if size < 8 || size > len(b) {
-			return nil, false
+			break
 		}
-		if i == n {
-			return b[:size], true
-		}
+		out = append(out, b[:size])
 		b = b[size:]
 	}
-	return nil, false
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -23,7 +24,11 @@ const (
 	prefMetaKeys = "form.metaKeys" // custom metadata keys used before, newline-separated
 )
 
-var hexColour = regexp.MustCompile(`^[0-9A-Fa-f]{6}$`)
+var (
+	hexColour   = regexp.MustCompile(`^[0-9A-Fa-f]{6}$`)
+	jsonNumber  = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+	wholeNumber = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
+)
 
 // metaTypes are the kinds of custom metadata value the form offers.
 var metaTypes = []string{"Text", "Number", "Yes/No", "Date"}
@@ -160,7 +165,7 @@ func wholeIn(s string, lo, hi int, what string) error {
 		return nil // the placeholder's value
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
+	if err != nil || !wholeNumber.MatchString(s) || n < lo || n > hi {
 		return fmt.Errorf("%s: a whole number from %d to %d", what, lo, hi)
 	}
 	return nil
@@ -207,8 +212,10 @@ func metaValue(kind, s string) (any, error) {
 	s = strings.TrimSpace(s)
 	switch kind {
 	case "Number":
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return nil, errors.New("a number, such as 129 or 4.5")
+		// As JSON writes numbers: Go would also read +5, 05, .5, Inf and
+		// 0x1p3, which no JSON reader takes.
+		if f, err := strconv.ParseFloat(s, 64); err != nil || !jsonNumber.MatchString(s) || math.IsInf(f, 0) {
+			return nil, errors.New("a number, such as 129, -3 or 4.5")
 		}
 		return json.Number(s), nil
 	case "Yes/No":
@@ -283,7 +290,10 @@ func (m *moreOptions) options() (uploader.Options, error) {
 			meta[key] = v
 		}
 		if len(meta) > 0 {
-			b, _ := json.Marshal(meta)
+			b, err := json.Marshal(meta)
+			if err != nil {
+				return o, fmt.Errorf("custom metadata: %v", err)
+			}
 			o.CustomMetadata = string(b)
 		}
 	}
@@ -325,7 +335,10 @@ func (m *moreOptions) options() (uploader.Options, error) {
 		exts = append(exts, map[string]any{"name": "ai-auto-description"})
 	}
 	if len(exts) > 0 {
-		b, _ := json.Marshal(exts)
+		b, err := json.Marshal(exts)
+		if err != nil {
+			return o, fmt.Errorf("extensions: %v", err)
+		}
 		o.Extensions = string(b)
 	}
 	post, err := postLines(m.post.Text)

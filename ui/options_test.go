@@ -86,6 +86,9 @@ func TestBadMoreOptionTurnsUploadOff(t *testing.T) {
 	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
 	for _, bad := range []func(m *moreOptions){
 		func(m *moreOptions) { m.addRow("price", "Number", "cheap") },
+		func(m *moreOptions) { m.addRow("price", "Number", "+5") },
+		func(m *moreOptions) { m.addRow("price", "Number", "Inf") },
+		func(m *moreOptions) { m.google.SetChecked(true); m.maxTags.SetText("05") },
 		func(m *moreOptions) { m.post.SetText("resize to 400") },
 		func(m *moreOptions) { m.webhook.SetText("cms.example.com") },
 		func(m *moreOptions) { m.google.SetChecked(true); m.minConf.SetText("101") },

@@ -141,8 +141,10 @@ func decodeHEIFThumb(f *os.File) image.Image {
 	if err != nil {
 		return nil
 	}
-	if thumb, w, h, ok := heifThumbnail(data); ok && w*h <= 1<<20 && w >= minHEICWidth {
-		if img, _, err := image.Decode(bytes.NewReader(thumb)); err == nil {
+	// A stored thumbnail is small; its size is the file's word, so each
+	// side is bounded before multiplying, and the decoded image is checked.
+	if thumb, w, h, ok := heifThumbnail(data); ok && w >= minHEICWidth && w <= 2048 && h <= 2048 {
+		if img, _, err := image.Decode(bytes.NewReader(thumb)); err == nil && img.Bounds().Dx() <= 2048 && img.Bounds().Dy() <= 2048 {
 			return scaleThumb(img)
 		}
 	}

@@ -47,7 +47,7 @@ func ParseSize(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) || v*float64(unit) > 1<<50 {
+	if err != nil || v*float64(unit) < 1 || math.IsInf(v, 0) || math.IsNaN(v) || v*float64(unit) > 1<<50 {
 		return 0, fmt.Errorf("%q is not a size: write it as 200MB, 1.5GB or 512KB", s)
 	}
 	return int64(v * float64(unit)), nil

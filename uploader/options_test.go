@@ -160,7 +160,7 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "MB", "-5MB", "0", "ten MB", "5TB", "1e20GB", "NaN"} {
+	for _, in := range []string{"", "MB", "-5MB", "0", "ten MB", "5TB", "1e20GB", "NaN", "0.1", "0.5B"} {
 		if _, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) took it", in)
 		}
