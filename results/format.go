@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -23,51 +24,114 @@ type Format struct {
 // freeForm are the fields whose keys the account or the extensions choose.
 var freeForm = map[string]bool{"customMetadata": true, "extensionStatus": true, "embeddedMetadata": true}
 
-// namedKeys collects, from a template's tree, the keys it reads under the
-// free-form maps.
-func namedKeys(n parse.Node, keys map[string][]string) {
+// walk calls fn with every node of a template's tree.
+func walk(n parse.Node, fn func(parse.Node)) {
+	if n == nil {
+		return
+	}
+	fn(n)
 	switch n := n.(type) {
 	case *parse.ListNode:
 		if n != nil {
 			for _, c := range n.Nodes {
-				namedKeys(c, keys)
+				walk(c, fn)
 			}
 		}
 	case *parse.ActionNode:
-		namedKeys(n.Pipe, keys)
+		walk(n.Pipe, fn)
 	case *parse.PipeNode:
 		if n != nil {
 			for _, c := range n.Cmds {
-				namedKeys(c, keys)
+				walk(c, fn)
 			}
 		}
 	case *parse.CommandNode:
 		for _, a := range n.Args {
-			namedKeys(a, keys)
+			walk(a, fn)
 		}
 	case *parse.TemplateNode:
-		namedKeys(n.Pipe, keys)
-	case *parse.FieldNode:
-		if len(n.Ident) >= 2 && freeForm[n.Ident[0]] {
-			keys[n.Ident[0]] = append(keys[n.Ident[0]], n.Ident[1])
-		}
+		walk(n.Pipe, fn)
 	case *parse.IfNode:
-		namedKeys(n.Pipe, keys)
-		namedKeys(n.List, keys)
-		namedKeys(n.ElseList, keys)
+		walk(n.Pipe, fn)
+		walk(n.List, fn)
+		walk(n.ElseList, fn)
 	case *parse.RangeNode:
-		namedKeys(n.Pipe, keys)
-		namedKeys(n.List, keys)
-		namedKeys(n.ElseList, keys)
+		walk(n.Pipe, fn)
+		walk(n.List, fn)
+		walk(n.ElseList, fn)
 	case *parse.WithNode:
-		namedKeys(n.Pipe, keys)
-		namedKeys(n.List, keys)
-		namedKeys(n.ElseList, keys)
+		walk(n.Pipe, fn)
+		walk(n.List, fn)
+		walk(n.ElseList, fn)
 	}
+}
+
+// namedKeys collects, from a template's tree, the keys it reads under the
+// free-form maps.
+func namedKeys(n parse.Node, keys map[string][]string) {
+	walk(n, func(n parse.Node) {
+		if f, ok := n.(*parse.FieldNode); ok && len(f.Ident) >= 2 && freeForm[f.Ident[0]] {
+			keys[f.Ident[0]] = append(keys[f.Ident[0]], f.Ident[1])
+		}
+	})
+}
+
+// numberFields are the fields that hold numbers.
+var numberFields = map[string]bool{"size": true, "status": true, "confidence": true}
+
+// rangeOverNumber finds a {{range}} over a number: Go counts up to it, and
+// {{range 100000000000}}{{end}} would run for hours printing nothing.
+func rangeOverNumber(n parse.Node) (found string) {
+	walk(n, func(n parse.Node) {
+		r, ok := n.(*parse.RangeNode)
+		if !ok || r.Pipe == nil || len(r.Pipe.Cmds) == 0 {
+			return
+		}
+		cmd := r.Pipe.Cmds[len(r.Pipe.Cmds)-1]
+		if len(cmd.Args) != 1 {
+			return
+		}
+		switch a := cmd.Args[0].(type) {
+		case *parse.NumberNode:
+			found = a.Text
+		case *parse.FieldNode:
+			if numberFields[a.Ident[len(a.Ident)-1]] {
+				found = a.String()
+			}
+		case *parse.VariableNode, *parse.ChainNode, *parse.PipeNode:
+			found = a.String() // cannot tell what it holds: better refused
+		}
+	})
+	return found
 }
 
 // funcs are what templates get besides Go's own (html, urlquery, printf...).
 var funcs = template.FuncMap{
+	// index is Go's, but a key a free-form map lacks gives "", as
+	// {{.customMetadata.KEY}} does: {{index .extensionStatus "remove-bg"}}.
+	"index": func(item any, keys ...any) (any, error) {
+		for _, k := range keys {
+			switch v := item.(type) {
+			case map[string]any:
+				key, ok := k.(string)
+				if !ok {
+					return nil, fmt.Errorf("index of a map with %v: keys are texts", k)
+				}
+				if item, ok = v[key]; !ok {
+					return "", nil
+				}
+			case []any:
+				i, ok := k.(int)
+				if !ok || i < 0 || i >= len(v) {
+					return nil, fmt.Errorf("index %v out of range", k)
+				}
+				item = v[i]
+			default:
+				return nil, fmt.Errorf("cannot index %T", item)
+			}
+		}
+		return item, nil
+	},
 	// tr adds an ImageKit transformation to a URL: {{tr .url "w-800"}}
 	// gives URL?tr=w-800, or URL&tr=w-800 where the URL has a query.
 	"tr": func(url, transformation string) string {
@@ -97,6 +161,9 @@ func ParseFormat(text string) (*Format, error) {
 	f := &Format{t: t, keys: map[string][]string{}}
 	for _, d := range t.Templates() { // with those it {{define}}s
 		namedKeys(d.Root, f.keys)
+		if what := rangeOverNumber(d.Root); what != "" {
+			return nil, fmt.Errorf("{{range %s}}: range goes over lists and maps (.tags, .AITags), not numbers", what)
+		}
 	}
 	for _, l := range []Line{
 		{Path: "a.jpg", Status: "uploaded", FileID: "id", Name: "a.jpg", FilePath: "/a.jpg", URL: "https://ik.imagekit.io/a.jpg", Size: 1, VersionInfo: &VersionInfo{ID: "v", Name: "Version 1"}},

@@ -2,6 +2,7 @@ package results
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"imagekit-uploader/uploader"
@@ -30,5 +31,32 @@ func TestCopyAsTemplates(t *testing.T) {
 		if err != nil || string(got) != want {
 			t.Errorf("%s: %q, %v; want %q", text, got, err, want)
 		}
+	}
+}
+
+// TestTemplatesThatWouldNotEnd: a {{range}} over a number is refused when
+// the template is read; before, {{range 100000000000}}{{end}} ran for hours
+// printing nothing, past Ctrl-C, and froze the window's template editor.
+func TestTemplatesThatWouldNotEnd(t *testing.T) {
+	for _, text := range []string{`{{range 100000000000}}{{end}}x`, `{{range .size}}.{{end}}`, `{{if .url}}{{range .error.status}}{{end}}{{end}}`} {
+		if _, err := ParseFormat(text); err == nil || !strings.Contains(err.Error(), "range") {
+			t.Errorf("%s: %v", text, err)
+		}
+	}
+	if _, err := ParseFormat(`{{range .AITags}}{{.name}}{{end}}{{range $k, $v := .customMetadata}}{{$k}}{{end}}`); err != nil {
+		t.Errorf("ranges over lists and maps: %v", err)
+	}
+}
+
+// TestIndexOfAMissingKey: index gives "" for a key a free-form map lacks,
+// as a field does; extensions' names have dashes, so index is the way.
+func TestIndexOfAMissingKey(t *testing.T) {
+	f, err := ParseFormat(`[{{index .extensionStatus "remove-bg"}}][{{index .customMetadata "brand"}}][{{.customMetadata.season}}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Line{Status: "uploaded", URL: "u", ExtensionStatus: json.RawMessage(`{"remove-bg":"pending"}`), CustomMetadata: json.RawMessage(`{"other":1}`)}
+	if got, err := f.Line(l); err != nil || string(got) != "[pending][][]\n" {
+		t.Errorf("%q, %v", got, err)
 	}
 }
