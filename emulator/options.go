@@ -34,7 +34,9 @@ type options struct {
 func readOptions(fields map[string]string) (options, error) {
 	var o options
 	if v, ok := fields["customMetadata"]; ok {
-		if err := json.Unmarshal([]byte(v), &o.customMetadata); err != nil || o.customMetadata == nil {
+		d := json.NewDecoder(strings.NewReader(v))
+		d.UseNumber() // numbers as written: 1e400 is a number, not a broken object
+		if err := d.Decode(&o.customMetadata); err != nil || o.customMetadata == nil {
 			return o, badRequest("Invalid customMetadata: it must be a JSON object, such as {\"brand\": \"acme\"}.")
 		}
 		for k, e := range o.customMetadata {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -136,7 +137,11 @@ func checkCustomMetadata(s string) error {
 			return errors.New("a field name is empty")
 		}
 		switch v := v.(type) {
-		case string, json.Number, bool:
+		case json.Number:
+			if f, err := v.Float64(); err != nil || math.IsInf(f, 0) {
+				return fmt.Errorf("%q is %s: a number too large for ImageKit to keep", k, v)
+			}
+		case string, bool:
 		case []any: // a multi-select field
 			for _, e := range v {
 				if kind := jsonKind(e); kind == "an object" || kind == "an array" || kind == "null" {
@@ -206,8 +211,8 @@ func wholeIn(obj map[string]any, key string, lo, hi int64) error {
 	if !ok {
 		return fmt.Errorf("%s is required, a number from %d to %d", key, lo, hi)
 	}
-	i, err := n.Int64()
-	if err != nil || i < lo || i > hi {
+	f, err := n.Float64() // 5, 5.0 and 5e0 are the same number to every JSON reader
+	if err != nil || f != math.Trunc(f) || f < float64(lo) || f > float64(hi) {
 		return fmt.Errorf("%s must be a whole number from %d to %d, not %s", key, lo, hi, n)
 	}
 	return nil
