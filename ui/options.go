@@ -31,7 +31,7 @@ var (
 )
 
 // metaTypes are the kinds of custom metadata value the form offers.
-var metaTypes = []string{"Text", "Number", "Yes/No", "Date"}
+var metaTypes = []string{"Text", "Number", "Yes/No", "Date", "List"}
 
 // moreOptions is the form's "More options": ImageKit's upload options as
 // widgets a person can fill without writing JSON.
@@ -54,6 +54,11 @@ type moreOptions struct {
 	published   *widget.Check
 	object      fyne.CanvasObject
 	loading     bool // set while widgets are filled from saved options: no saving back
+	// What a preset (or the command line) set that no widget shows: kept
+	// as it was, so applying and saving it again loses nothing.
+	extra     uploader.Options // customCoordinates, responseFields
+	bgRest    map[string]any   // remove-bg's options besides the shadow and the colour
+	overwrite [3]*bool         // overwriteTags, overwriteAITags, overwriteCustomMetadata as set, until Keep is changed here
 }
 
 type metaRow struct {
@@ -113,7 +118,12 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	m.post.OnChanged = func(string) { changed() }
 	m.checks = entry(`"file.size" < "10mb"`, nil)
 	m.webhook = entry("https://cms.example.com/imagekit", nil)
-	m.keep = check("Keep the existing tags and metadata")
+	m.keep = widget.NewCheck("Keep the existing tags and metadata", func(bool) {
+		if !m.loading {
+			m.overwrite = [3]*bool{} // a person's choice now: all three
+			m.save()
+		}
+	})
 	m.published = check("Published (off: a draft; enterprise plans)")
 	m.published.SetChecked(true)
 
@@ -230,6 +240,18 @@ func metaValue(kind, s string) (any, error) {
 		if _, err := time.Parse("2006-01-02", s); err != nil {
 			return nil, errors.New("a date as 2026-03-31")
 		}
+	case "List": // a multi-select field: red, blue; numbers stay numbers
+		list := []any{}
+		for e := range strings.SplitSeq(s, ",") {
+			if e = strings.TrimSpace(e); e == "" {
+				continue
+			} else if jsonNumber.MatchString(e) {
+				list = append(list, json.Number(e))
+			} else {
+				list = append(list, e)
+			}
+		}
+		return list, nil
 	}
 	return s, nil
 }
@@ -317,6 +339,9 @@ func (m *moreOptions) options() (uploader.Options, error) {
 	if m.removeBg.Checked {
 		ext := map[string]any{"name": "remove-bg"}
 		opts := map[string]any{}
+		for k, v := range m.bgRest {
+			opts[k] = v
+		}
 		if m.bgShadow.Checked {
 			opts["add_shadow"] = true
 		}
@@ -358,7 +383,11 @@ func (m *moreOptions) options() (uploader.Options, error) {
 	}
 	o.Checks = strings.TrimSpace(m.checks.Text)
 	o.WebhookURL = strings.TrimSpace(m.webhook.Text)
-	if m.keep.Checked {
+	o.CustomCoordinates, o.ResponseFields = m.extra.CustomCoordinates, m.extra.ResponseFields
+	switch {
+	case m.overwrite != [3]*bool{}:
+		o.OverwriteTags, o.OverwriteAITags, o.OverwriteCustomMetadata = m.overwrite[0], m.overwrite[1], m.overwrite[2]
+	case m.keep.Checked:
 		no := false
 		o.OverwriteTags, o.OverwriteAITags, o.OverwriteCustomMetadata = &no, &no, &no
 	}
@@ -430,6 +459,12 @@ func (m *moreOptions) set(o uploader.Options) {
 				} else {
 					m.addRow(k, "Text", v)
 				}
+			case []any:
+				parts := make([]string, 0, len(v))
+				for _, e := range v {
+					parts = append(parts, fmt.Sprint(e))
+				}
+				m.addRow(k, "List", strings.Join(parts, ", "))
 			}
 		}
 	}
@@ -438,6 +473,7 @@ func (m *moreOptions) set(o uploader.Options) {
 	m.google.SetChecked(false)
 	m.aws.SetChecked(false)
 	m.removeBg.SetChecked(false)
+	m.bgRest = nil
 	m.bgShadow.SetChecked(false)
 	m.bgColor.SetText("")
 	m.aiDescribe.SetChecked(false)
@@ -458,6 +494,12 @@ func (m *moreOptions) set(o uploader.Options) {
 		case "remove-bg":
 			m.removeBg.SetChecked(true)
 			opts, _ := e["options"].(map[string]any)
+			m.bgRest = map[string]any{}
+			for k, v := range opts {
+				if k != "add_shadow" && k != "bg_color" {
+					m.bgRest[k] = v
+				}
+			}
 			shadow, _ := opts["add_shadow"].(bool)
 			colour, _ := opts["bg_color"].(string)
 			m.bgShadow.SetChecked(shadow)
@@ -486,6 +528,8 @@ func (m *moreOptions) set(o uploader.Options) {
 	m.post.SetText(strings.Join(lines, "\n"))
 	m.checks.SetText(o.Checks)
 	m.webhook.SetText(o.WebhookURL)
+	m.extra = uploader.Options{CustomCoordinates: o.CustomCoordinates, ResponseFields: o.ResponseFields}
+	m.overwrite = [3]*bool{o.OverwriteTags, o.OverwriteAITags, o.OverwriteCustomMetadata}
 	m.keep.SetChecked(o.OverwriteTags != nil && !*o.OverwriteTags)
 	m.published.SetChecked(o.IsPublished == nil || *o.IsPublished)
 }

@@ -216,3 +216,35 @@ func TestOwnDescription(t *testing.T) {
 		t.Errorf("descriptions sent: %v", got)
 	}
 }
+
+// TestPresetKeepsWhatNoWidgetShows: a preset from the command line with
+// settings the window has no widget for (coordinates, response fields, a
+// list, remove-bg's other options, one overwrite flag alone) comes back out
+// of the form unchanged. Before, applying it and saving it again lost them.
+func TestPresetKeepsWhatNoWidgetShows(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	no := false
+	in := uploader.Options{
+		CustomMetadata:    `{"brand":"acme","colors":["red","blue"],"sizes":[38,40]}`,
+		CustomCoordinates: "1,2,3,4",
+		ResponseFields:    "tags,customMetadata",
+		Extensions:        `[{"name":"remove-bg","options":{"bg_color":"FFFFFF","semitransparency":true}}]`,
+		OverwriteTags:     &no,
+	}
+	onUI(func() {
+		u.form.presets.apply(preset.Preset{Options: in})
+		out, err := u.form.more.options()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.CustomMetadata != in.CustomMetadata || out.CustomCoordinates != in.CustomCoordinates || out.ResponseFields != in.ResponseFields {
+			t.Errorf("metadata %s, coordinates %q, response fields %q", out.CustomMetadata, out.CustomCoordinates, out.ResponseFields)
+		}
+		if out.Extensions != `[{"name":"remove-bg","options":{"bg_color":"FFFFFF","semitransparency":true}}]` {
+			t.Errorf("extensions %s", out.Extensions)
+		}
+		if out.OverwriteTags == nil || *out.OverwriteTags || out.OverwriteAITags != nil || out.OverwriteCustomMetadata != nil {
+			t.Errorf("overwrite flags %v %v %v, want only overwriteTags=false", out.OverwriteTags, out.OverwriteAITags, out.OverwriteCustomMetadata)
+		}
+	})
+}
