@@ -17,7 +17,7 @@ import (
 const presetAbout = `Named sets of upload settings: a folder, tags and any of ImageKit's
 options, kept in one file that the window shares (presets.json in your
 config folder, or $IMAGEKIT_UPLOADER_PRESETS). A folder may hold {yyyy},
-{mm} and {dd}: the date of each upload.
+{mm} and {dd}: the date the upload starts.
 
   preset save NAME [upload flags]   save (or replace) the settings the flags give
   preset list                       list the presets
