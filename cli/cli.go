@@ -50,6 +50,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"upload", "upload files and folders without a window", cmdUpload},
+		{"watch", "upload each new or changed file in a folder, as it comes", cmdWatch},
 		{"key", "save, check or delete the private key in the OS keyring", cmdKey},
 		{"preset", "save, list, show or delete named upload settings", cmdPreset},
 		{"emulator", "run a local ImageKit-compatible upload server (demo keys built in)", cmdEmulator},

@@ -53,6 +53,25 @@ func CollectContext(ctx context.Context, paths []string) (items []Item, skipped 
 	return c.items, c.skipped, ctx.Err()
 }
 
+// CollectIn lists the files inside folder, not the folder itself: each
+// Rel is its path below folder, so the folder's structure is kept under the
+// destination without its own name (watch).
+func CollectIn(ctx context.Context, folder string) (items []Item, skipped []Skip, err error) {
+	c := collector{ctx: ctx, seen: map[fileKey]bool{}}
+	if abs, err := filepath.Abs(folder); err == nil {
+		folder = abs
+	}
+	info, err := os.Stat(folder)
+	if err != nil {
+		return nil, nil, fileError(folder, err)
+	}
+	if !info.IsDir() {
+		return nil, nil, &FileError{Path: folder, Reason: "not a folder"}
+	}
+	c.dir(folder, "", map[fileKey]bool{keyOf(folder, info): true})
+	return c.items, c.skipped, ctx.Err()
+}
+
 type collector struct {
 	ctx     context.Context
 	items   []Item
