@@ -335,6 +335,7 @@ func (f *uploadForm) upload() {
 				}
 			})
 		}
+		u.beginBatch()
 		u.queue.Start(ids...)
 		f.refreshState()
 	})
@@ -399,6 +400,7 @@ func (u *UI) retry(ids ...uploader.JobID) {
 		if !ok {
 			return
 		}
+		u.beginBatch()
 		if len(ids) == 0 {
 			if left := u.queue.RetryFailed(); left > 0 {
 				u.showNotice(fmt.Sprintf("%d %s that may already be on ImageKit %s left as they are: retry them one by one if they are not there.",

@@ -227,6 +227,9 @@ func (r *jobRow) show(j uploader.Job) {
 		importance = widget.DangerImportance
 	}
 	text := detailText(j, uploader.FormatSize(j.Request.Size), url)
+	if j.State == uploader.Queued && r.u.queue.Paused() {
+		text = uploader.FormatSize(j.Request.Size) + " · paused"
+	}
 	if r.detail.Importance != importance {
 		r.detail.Importance, r.detail.Text = importance, text
 		r.detail.Refresh()

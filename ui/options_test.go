@@ -1,15 +1,19 @@
 package ui
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"imagekit-uploader/preset"
 	"imagekit-uploader/uploader"
+	"imagekit-uploader/uploader/imagekittest"
 )
 
 // TestMoreOptionsRoundTrip: the More options widgets become ImageKit's
@@ -246,5 +250,53 @@ func TestPresetKeepsWhatNoWidgetShows(t *testing.T) {
 		if out.OverwriteTags == nil || *out.OverwriteTags || out.OverwriteAITags != nil || out.OverwriteCustomMetadata != nil {
 			t.Errorf("overwrite flags %v %v %v, want only overwriteTags=false", out.OverwriteTags, out.OverwriteAITags, out.OverwriteCustomMetadata)
 		}
+	})
+}
+
+// TestPauseInTheWindow: Pause now stops the uploads under way and queues
+// them again; the rows say paused; the pause outlives a restart; Resume
+// sends them all.
+func TestPauseInTheWindow(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true, DemoThrottle: 40_000})
+	dir := t.TempDir()
+	var paths []string
+	for i := range 4 {
+		p := filepath.Join(dir, fmt.Sprintf("f%d.jpg", i))
+		os.WriteFile(p, make([]byte, 30_000+i), 0o644)
+		paths = append(paths, p)
+	}
+	drop(u, paths...)
+	waitFor(t, "4 rows", func() bool { return len(u.rows) == 4 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "uploads under way", func() bool { return u.queue.Totals().Count[uploader.Uploading] > 0 })
+	onUI(func() { u.setPaused(true, true) })
+	waitFor(t, "all back in line", func() bool { return u.queue.Totals().Count[uploader.Queued] == 4 })
+	waitFor(t, "the rows to say paused", func() bool {
+		r := shownRows(u)["f0.jpg"]
+		return r != nil && strings.HasSuffix(r.detail.Text, "· paused") && u.pauseBtn.Text == "Resume"
+	})
+	if !u.app.Preferences().Bool(prefPaused) {
+		t.Error("the pause is not remembered for the next start")
+	}
+	onUI(func() { u.setPaused(false, false) })
+	waitFor(t, "all uploaded", func() bool { return u.queue.Totals().Count[uploader.Done] == 4 })
+	if u.app.Preferences().Bool(prefPaused) {
+		t.Error("still remembered as paused")
+	}
+}
+
+// TestBatchEndNotifies: when a batch ends, the desktop is told how many
+// files went up and how many failed.
+func TestBatchEndNotifies(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	u.shared.demo.Script(imagekittest.Fault{Status: 400, Message: "Your request contains invalid parameters."})
+	test.AssertNotificationSent(t, fyne.NewNotification("Uploads finished, some failed", "2 files uploaded, 1 failed: see the list to retry it"), func() {
+		drop(u, makeFiles(t, t.TempDir(), "a.jpg", "b.jpg", "c.jpg")...)
+		waitFor(t, "rows", func() bool { return len(u.rows) == 3 })
+		onUI(func() { test.Tap(u.form.button) })
+		waitFor(t, "the batch to end", func() bool {
+			c := u.queue.Totals().Count
+			return c[uploader.Done]+c[uploader.Failed] == 3 && !u.batch.busy
+		})
 	})
 }

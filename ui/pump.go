@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"fyne.io/fyne/v2"
 	"time"
 
 	"imagekit-uploader/uploader"
@@ -90,9 +92,43 @@ func (u *UI) tick() {
 				u.lastFooter = time.Now()
 			}
 			u.form.refreshState()
+			u.batchEnded(totals)
 			if u.notice.Visible() && time.Since(u.lastNotice) > 10*time.Second {
 				u.notice.Hide()
 			}
 		})
 	}
+}
+
+// beginBatch notes that uploads start now, and the figures to count from.
+func (u *UI) beginBatch() {
+	if !u.batch.busy {
+		u.batch.busy, u.batch.start = true, u.queue.Totals()
+	}
+}
+
+// batchEnded tells the desktop, once, when the uploads going on have all
+// ended: how many went up, and how many failed. People leave a long batch
+// running in the background.
+func (u *UI) batchEnded(t uploader.Totals) {
+	busy := t.Active > 0
+	if busy && !u.batch.busy {
+		u.batch.busy, u.batch.start = true, t // a batch begins: count from here
+		return
+	}
+	if busy || !u.batch.busy {
+		return
+	}
+	u.batch.busy = false
+	done := t.Count[uploader.Done] + t.Count[uploader.AlreadyUploaded] - u.batch.start.Count[uploader.Done] - u.batch.start.Count[uploader.AlreadyUploaded]
+	failed := t.Count[uploader.Failed] - u.batch.start.Count[uploader.Failed]
+	if done+failed == 0 {
+		return
+	}
+	title, text := "Uploads finished", fmt.Sprintf("%d %s uploaded", done, plural(done, "file", "files"))
+	if failed > 0 {
+		title = "Uploads finished, some failed"
+		text += fmt.Sprintf(", %d failed: see the list to retry %s", failed, plural(failed, "it", "them"))
+	}
+	u.app.SendNotification(fyne.NewNotification(title, text))
 }

@@ -99,13 +99,18 @@ type screen struct {
 	dialog   dialog.Dialog
 	settings *settingsDialog // the one open, or nil
 
-	jobs       *jobsView
-	form       *uploadForm
-	histView   *historyView
-	footer     *widget.Label
-	notice     *widget.Label
-	banner     *fyne.Container
-	tabs       *container.AppTabs
+	jobs     *jobsView
+	form     *uploadForm
+	histView *historyView
+	footer   *widget.Label
+	notice   *widget.Label
+	banner   *fyne.Container
+	tabs     *container.AppTabs
+	pauseBtn *widget.Button
+	batch    struct {
+		busy  bool
+		start uploader.Totals // when the batch began
+	}
 	lastNotice time.Time
 	lastFooter time.Time // when the footer was last written (twice a second while uploading)
 }
@@ -153,6 +158,10 @@ func New(a fyne.App, cfg Config) *UI {
 
 	u.win = a.NewWindow("ImageKit Uploader")
 	u.win.SetContent(u.build())
+	if a.Preferences().Bool(prefPaused) { // paused when the app last closed: still paused
+		u.queue.Pause(false)
+		u.showPaused()
+	}
 	u.win.Resize(fyne.NewSize(1100, 720))
 	u.win.SetOnDropped(u.onDropped)
 	u.win.SetCloseIntercept(u.onClose)

@@ -46,15 +46,55 @@ type Queue struct {
 	running int
 	nextID  JobID
 	idle    chan struct{} // closed when nothing runs or waits; replaced when work starts
+	paused  bool          // no upload is started
+}
+
+// errPaused stops an upload that Pause(true) sends back to wait its turn.
+var errPaused = errors.New("paused")
+
+// Pause stops starting uploads; files queued wait. With now, the uploads
+// under way are stopped too and queued again, first in line: they start
+// over when Resume is called.
+func (q *Queue) Pause(now bool) {
+	q.mu.Lock()
+	q.paused = true
+	var running []*job
+	if now {
+		for _, j := range q.jobs {
+			if (j.State == Uploading || j.State == Retrying) && j.cancelCause != nil {
+				running = append(running, j)
+			}
+		}
+	}
+	q.mu.Unlock()
+	for _, j := range running {
+		j.cancelCause(errPaused)
+	}
+}
+
+// Resume starts uploads again after Pause.
+func (q *Queue) Resume() {
+	q.mu.Lock()
+	q.paused = false
+	q.mu.Unlock()
+	q.schedule()
+}
+
+// Paused says whether the queue is paused.
+func (q *Queue) Paused() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.paused
 }
 
 type job struct {
 	Job
-	key     fileKey
-	run     int // counts the job's runs (Start, each Retry): reports carry the run they belong to
-	cancel  context.CancelFunc
-	lastAt  time.Time
-	lastSnt int64
+	key         fileKey
+	run         int // counts the job's runs (Start, each Retry): reports carry the run they belong to
+	cancel      context.CancelFunc
+	cancelCause context.CancelCauseFunc // the same, with a reason: errPaused
+	lastAt      time.Time
+	lastSnt     int64
 }
 
 // NewQueue makes a queue that uploads with client until ctx ends.
@@ -415,7 +455,7 @@ func (q *Queue) Wait(ctx context.Context) error {
 func (q *Queue) schedule() {
 	for {
 		q.mu.Lock()
-		if q.running >= q.limit || len(q.pending) == 0 {
+		if q.paused || q.running >= q.limit || len(q.pending) == 0 {
 			q.idleIfDoneLocked()
 			q.mu.Unlock()
 			return
@@ -444,8 +484,8 @@ func (q *Queue) schedule() {
 			continue
 		}
 		j.Request.Size = size
-		ctx, cancel := context.WithCancel(q.ctx)
-		j.cancel = cancel
+		ctx, cancel := context.WithCancelCause(q.ctx)
+		j.cancel, j.cancelCause = func() { cancel(context.Canceled) }, cancel
 		j.State, j.Started, j.Attempt = Uploading, time.Now(), 1
 		j.lastAt, j.lastSnt = time.Now(), 0
 		req, client, run := j.Request, q.client, j.run
@@ -488,6 +528,20 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 	res, err := client.Upload(ctx, req, func(a Attempt) { q.progress(j, run, a) })
 	q.mu.Lock()
 	j.cancel()
+	if errors.Is(err, errPaused) && j.State != Canceled {
+		// Paused now: back in line, first, to start over. A file sent whole
+		// may be stored already: guarded as after a crash.
+		j.run++
+		j.State, j.Err, j.Acked, j.Attempt, j.Speed, j.ETA, j.RetryAt = Queued, nil, 0, 0, 0, 0, time.Time{}
+		if errors.As(err, new(*MaybeUploadedError)) {
+			j.Request.Resumed = true
+		}
+		q.pending = append([]*job{j}, q.pending...)
+		q.running--
+		q.mu.Unlock()
+		q.changed(j.ID)
+		return
+	}
 	j.Ended = time.Now()
 	j.Speed, j.ETA, j.RetryAt = 0, 0, time.Time{}
 	switch {

@@ -116,3 +116,35 @@ func TestRateLimitIsShared(t *testing.T) {
 		t.Fatalf("no limit, yet waited %v", took)
 	}
 }
+
+// TestPauseAndPauseNow: Pause starts nothing more and lets what runs
+// finish; Pause(true) also stops the uploads under way and queues them again,
+// first; Resume sends the rest, each file stored once.
+func TestPauseAndPauseNow(t *testing.T) {
+	srv := newTestServer(t, imagekittest.WithReadRate(50_000))
+	items, _ := Collect(writeFiles(t, t.TempDir(), 6, 20_000))
+	q := NewQueue(context.Background(), newClient(t, srv), 2, PlanFree)
+	q.Add(items, DefaultFields())
+	q.Start()
+	waitFor(t, "two uploads under way", func() bool { return q.Totals().Count[Uploading] == 2 })
+	q.Pause(true)
+	waitFor(t, "both back in line", func() bool { return q.Totals().Count[Queued] == 6 })
+	before := len(srv.Requests())
+	time.Sleep(300 * time.Millisecond)
+	if n := q.Totals().Count[Uploading]; n != 0 || len(srv.Requests()) > before+2 {
+		t.Fatalf("paused, yet %d uploading and %d requests more", n, len(srv.Requests())-before)
+	}
+	if !q.Paused() {
+		t.Fatal("not paused")
+	}
+	q.Resume()
+	runQueue(t, q)
+	for _, j := range q.Jobs() {
+		if j.State != Done {
+			t.Errorf("%s: %s %v", j.Request.FileName, j.State, j.Err)
+		}
+	}
+	if n := len(srv.Files()); n != 6 {
+		t.Fatalf("%d files stored, want 6", n)
+	}
+}
