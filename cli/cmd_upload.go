@@ -36,7 +36,7 @@ func bearerSecret() string {
 
 type uploadFlags struct {
 	endpoint, publicKey, folder, tags, fileName, plan, tokenEndpoint, proxy string
-	unique, overwrite, private, asJSON                                      bool
+	unique, overwrite, private, asJSON, skipUploaded                        bool
 	concurrency, retries                                                    int
 	format                                                                  string
 	resultFormat                                                            *results.Format // format, parsed by validate
@@ -76,6 +76,7 @@ func (f *uploadFlags) register(fs *flagSet) {
 	fs.StringVar(&f.plan, "plan", "free", "your ImageKit plan, for the size check before sending: free, lite or pro")
 	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
 	fs.StringVar(&f.limitRate, "limit-rate", "", "send at most this many bytes a second in all, e.g. 2MB (default: no limit)")
+	fs.BoolVar(&f.skipUploaded, "skip-uploaded", true, "pass over files whose bytes went up to that folder before (from this computer, window or command); false: upload them anyway")
 	fs.StringVar(&f.journal, "journal", "", "keep the journal of this job in FILE, or none (default: one per job in your cache folder, so running the same command again resumes it)")
 	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
@@ -182,6 +183,10 @@ after -- every argument is a path.`)
 	defer cancel()
 	q := uploader.NewQueue(qctx, client, f.concurrency, limit.Plan)
 	q.SetMaxFileSize(limit.MaxFileSize)
+	if x := f.openIndex(std); x != nil {
+		defer x.Close()
+		q.SetIndex(x)
+	}
 	jn, left, jpath, err := f.openJournal(paths, fields)
 	if err != nil {
 		return err
@@ -243,7 +248,8 @@ after -- every argument is a path.`)
 			}
 		}
 	}
-	q.Add(items, fields)
+	added, _ := q.Add(items, fields)
+	f.uploadAgain(q, added)
 	if f.fileName != "" {
 		q.Update(q.Jobs()[0].ID, func(r *uploader.Request) { r.FileName = f.fileName })
 	}

@@ -69,8 +69,9 @@ func TestUploadCommand(t *testing.T) {
 		t.Errorf("summary: %q", errs)
 	}
 
-	// Again, as a new version, with a missing file beside it: exit 1, and the good file still uploads.
-	code, out, _ = runCLI(t, "", uploadArgs(srv, "--json", "--unique=false", "--folder", "/shop/summer", filepath.Join(dir, "b.jpg"), filepath.Join(dir, "gone.jpg"))...)
+	// Again, as a new version (the same bytes: --skip-uploaded=false), with a
+	// missing file beside it: exit 1, and the good file still uploads.
+	code, out, _ = runCLI(t, "", uploadArgs(srv, "--json", "--unique=false", "--skip-uploaded=false", "--folder", "/shop/summer", filepath.Join(dir, "b.jpg"), filepath.Join(dir, "gone.jpg"))...)
 	lines = jsonLines(t, out)
 	if code != 1 || lines["b.jpg"]["status"] != "uploaded" || lines["gone.jpg"]["status"] != "failed" {
 		t.Fatalf("exit %d: %v", code, lines)

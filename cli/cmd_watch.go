@@ -91,6 +91,10 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 	defer cancel()
 	q := uploader.NewQueue(qctx, client, f.concurrency, limit.Plan)
 	q.SetMaxFileSize(limit.MaxFileSize)
+	if x := f.openIndex(std); x != nil {
+		defer x.Close()
+		q.SetIndex(x)
+	}
 	jn, left, jpath, err := f.openJournal([]string{root}, fields)
 	if err != nil {
 		return err
@@ -105,7 +109,7 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 		q.SetJournal(jn)
 	}
 	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }}
-	w := &watch{root: root, settle: settle, moveDone: moveDone, q: q, fields: fields, done: done, out: out, std: std, seen: map[string]*seenFile{}}
+	w := &watch{f: &f, root: root, settle: settle, moveDone: moveDone, q: q, fields: fields, done: done, out: out, std: std, seen: map[string]*seenFile{}}
 	q.OnFinish = w.finished
 	if len(left) > 0 {
 		fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), "file", "files"))
@@ -120,6 +124,7 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 
 // watch is one watched folder and what it has seen in it.
 type watch struct {
+	f              *uploadFlags
 	root, moveDone string
 	settle         time.Duration
 	q              *uploader.Queue
@@ -279,6 +284,7 @@ func (w *watch) settleAndSend() {
 		w.moveAway(d.Path)
 	}
 	ids, _ := w.q.Add(ready, w.fields)
+	w.f.uploadAgain(w.q, ids)
 	w.q.Start(ids...)
 }
 

@@ -75,7 +75,7 @@ func TestUploadFormatValues(t *testing.T) {
 		t.Errorf("exit %d, %q %s; want 8 characters of the file ID", code, out, errs)
 	}
 	// One that fails on a real line: not on stdout, said with the line, exit 1.
-	code, out, errs = runCLI(t, "", uploadArgs(srv, "--unique=false", "--format", `{{slice .name 0 10}}`, a)...)
+	code, out, errs = runCLI(t, "", uploadArgs(srv, "--unique=false", "--skip-uploaded=false", "--format", `{{slice .name 0 10}}`, a)...)
 	if code != 1 || out != "" || !strings.Contains(errs, "--format") || !strings.Contains(errs, "the line: uploaded  "+a) {
 		t.Errorf("exit %d, %q %q", code, out, errs)
 	}

@@ -171,3 +171,28 @@ func (d *doneList) close() {
 		d.f.Close()
 	}
 }
+
+// openIndex opens the index of uploaded files that the window shares; a
+// note, and none, when it cannot be.
+func (f *uploadFlags) openIndex(std Stdio) *uploader.UploadedIndex {
+	path, err := uploader.DefaultIndexPath()
+	if err == nil {
+		var x *uploader.UploadedIndex
+		if x, err = uploader.OpenUploadedIndex(path); err == nil {
+			return x
+		}
+	}
+	fmt.Fprintf(std.Err, "note: files uploaded before cannot be recognised: %v\n", err)
+	return nil
+}
+
+// uploadAgain marks the jobs to be sent even where their bytes went up
+// before, when --skip-uploaded=false says so.
+func (f *uploadFlags) uploadAgain(q *uploader.Queue, ids []uploader.JobID) {
+	if f.skipUploaded {
+		return
+	}
+	for _, id := range ids {
+		q.Update(id, func(r *uploader.Request) { r.UploadAgain = true })
+	}
+}

@@ -72,7 +72,7 @@ func TestUploadOptionsRoundTrip(t *testing.T) {
 	}
 
 	// The same answer through a template, with a key the answer lacks.
-	code, out, errs = runCLI(t, "", append(uploadArgs(srv, "--unique=false", "--response-fields", "customMetadata",
+	code, out, errs = runCLI(t, "", append(uploadArgs(srv, "--unique=false", "--skip-uploaded=false", "--response-fields", "customMetadata",
 		"--custom-metadata", `{"brand":"acme"}`, "--extensions", `[{"name":"google-auto-tagging","maxTags":2,"minConfidence":50}]`,
 		"--format", `{{.customMetadata.brand}}|{{.customMetadata.season}}|{{range .AITags}}{{.name}} {{end}}|{{index .extensionStatus "google-auto-tagging"}}`), p)...)
 	if code != 0 {
@@ -157,7 +157,7 @@ func TestOptionsThroughATokenEndpoint(t *testing.T) {
 		t.Errorf("sent %v, signed %v", r.Fields, r.Claims.Fields)
 	}
 	// extensions cost money: the endpoint signs them only where its operator allows.
-	code, _, errs = runCLI(t, "", append(base, "--extensions", `[{"name":"remove-bg"}]`, p)...)
+	code, _, errs = runCLI(t, "", append(base, "--skip-uploaded=false", "--extensions", `[{"name":"remove-bg"}]`, p)...)
 	if code != 2 || !strings.Contains(errs, "extensions") {
 		t.Errorf("extensions without the policy's leave: exit %d, %s", code, errs)
 	}

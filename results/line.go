@@ -116,7 +116,10 @@ func FromJob(j uploader.Job) Line {
 		var au *uploader.AlreadyUploadedError
 		if errors.As(j.Err, &au) {
 			l.FilePath = au.FilePath
-			if au.SameContent {
+			switch {
+			case !au.Earlier.IsZero():
+				l.URL, l.Reason = au.URL, "uploaded before, on "+au.Earlier.Format("2006-01-02 15:04")
+			case au.SameContent:
 				l.Reason = "the same bytes, uploaded before"
 			}
 		}

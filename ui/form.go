@@ -373,6 +373,18 @@ func (u *UI) askRetry(id uploader.JobID) {
 	var mu *uploader.MaybeUploadedError
 	var msg string
 	switch {
+	case errors.As(j.Err, &au) && !au.Earlier.IsZero():
+		d := dialog.NewConfirm("Upload again?", fmt.Sprintf("These bytes went up to %s on %s. Upload this file again anyway?",
+			au.FilePath, au.Earlier.Format("2 Jan 2006 at 15:04")), func(ok bool) {
+			if ok {
+				u.queue.Update(id, func(r *uploader.Request) { r.UploadAgain = true })
+				u.retry(id)
+			}
+		}, u.win)
+		d.SetConfirmText("Upload again")
+		d.SetDismissText("Keep it as it is")
+		u.show(d)
+		return
 	case errors.As(j.Err, &au) && au.SameContent:
 		u.showNotice(fmt.Sprintf("ImageKit already has this file, the same bytes, at %s: there is nothing to upload again.", au.FilePath))
 		return

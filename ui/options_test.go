@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 
 	"imagekit-uploader/preset"
@@ -299,4 +300,41 @@ func TestBatchEndNotifies(t *testing.T) {
 			return c[uploader.Done]+c[uploader.Failed] == 3 && !u.batch.busy
 		})
 	})
+}
+
+// TestBytesUploadedBeforeArePassedOver: a file whose bytes went up to the
+// folder before (from the command line too: one index) is not sent again;
+// Retry asks, and then sends it.
+func TestBytesUploadedBeforeArePassedOver(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.jpg")
+	os.WriteFile(a, []byte("the same photo"), 0o644)
+	drop(u, a)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the upload", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
+	onUI(func() { u.removeFinished() })
+	copyOf := filepath.Join(t.TempDir(), "copy.jpg")
+	os.WriteFile(copyOf, []byte("the same photo"), 0o644)
+	drop(u, copyOf)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the check", func() bool { return u.snaps[u.rows[0]].State == uploader.AlreadyUploaded })
+	if n := len(u.shared.demo.Requests()); n != 1 {
+		t.Fatalf("%d requests: the same bytes were sent again", n)
+	}
+	waitFor(t, "the row to say when", func() bool {
+		r := shownRows(u)["copy.jpg"]
+		return r != nil && strings.Contains(r.detail.Text, "Uploaded earlier")
+	})
+	onUI(func() {
+		u.askRetry(u.rows[0])
+		d, ok := u.dialog.(*dialog.ConfirmDialog)
+		if !ok {
+			t.Fatalf("Retry asked nothing: %T", u.dialog)
+		}
+		d.Confirm()
+	})
+	waitFor(t, "sent anyway", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
 }

@@ -20,6 +20,14 @@ const demoTag = "demo"
 // openJournal opens the journal of unfinished uploads, off the UI goroutine,
 // and offers again what it holds from last time.
 func (u *UI) openJournal() {
+	// Files whose bytes went up before (from here or the command line) are
+	// passed over; the index is opened before any file is queued.
+	if x, xerr := uploader.OpenUploadedIndex(u.cfg.IndexFile); xerr == nil {
+		u.shared.mu.Lock()
+		u.shared.index = x
+		u.shared.mu.Unlock()
+		u.queue.SetIndex(x)
+	}
 	jn, left, err := uploader.OpenJournal(filepath.Join(u.cfg.StorageDir, "journal.jsonl"))
 	if err == nil {
 		jn.OnError = func(err error) { runOnUI(func() { u.showNotice(err.Error()) }) }

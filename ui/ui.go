@@ -43,6 +43,9 @@ type Config struct {
 	StorageDir string
 	// PresetsFile holds the presets, shared with the command line; preset.DefaultPath() by default.
 	PresetsFile string
+	// IndexFile is the index of uploaded files, shared with the command
+	// line; uploader.DefaultIndexPath() by default.
+	IndexFile string
 }
 
 // UI is the main window and what it shows. Its state lives in two places,
@@ -80,7 +83,8 @@ type UI struct {
 type shared struct {
 	mu      sync.Mutex
 	account Account
-	journal *uploader.Journal // nil until opened, or when it could not be
+	journal *uploader.Journal       // nil until opened, or when it could not be
+	index   *uploader.UploadedIndex // what went up before; nil until opened
 	demo    *emulator.Server
 	demoKey *signer.Signer              // signs for the demo server only
 	signer  *signer.Signer              // the account's, kept across batches so tokens stay distinct
@@ -119,6 +123,13 @@ type screen struct {
 func New(a fyne.App, cfg Config) *UI {
 	if cfg.StorageDir == "" {
 		cfg.StorageDir = a.Storage().RootURI().Path()
+	}
+	if cfg.IndexFile == "" {
+		p, err := uploader.DefaultIndexPath()
+		if err != nil {
+			p = filepath.Join(cfg.StorageDir, "uploaded.jsonl")
+		}
+		cfg.IndexFile = p
 	}
 	if cfg.PresetsFile == "" {
 		p, err := preset.DefaultPath()
@@ -212,9 +223,10 @@ func (u *UI) Close() {
 		u.queue.Wait(ctx) // the uploads that end now still reach the history
 		cancel()
 		u.shared.mu.Lock()
-		demo := u.shared.demo
+		demo, index := u.shared.demo, u.shared.index
 		u.shared.demo = nil
 		u.shared.mu.Unlock()
+		index.Close()
 		if demo != nil {
 			demo.Close()
 		}

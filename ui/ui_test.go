@@ -46,6 +46,9 @@ func newTestUI(t testing.TB, cfg Config) *UI {
 	if cfg.PresetsFile == "" {
 		cfg.PresetsFile = filepath.Join(cfg.StorageDir, "presets.json")
 	}
+	if cfg.IndexFile == "" {
+		cfg.IndexFile = filepath.Join(cfg.StorageDir, "uploaded.jsonl")
+	}
 	cfg.Secrets = keystore.DefaultKeyStore
 	var u *UI
 	onUI(func() {

@@ -87,6 +87,9 @@ type Request struct {
 	// a file ImageKit already has is reported (AlreadyUploadedError) rather
 	// than stored again as a new version.
 	Resumed bool
+	// UploadAgain sends the file even where the index of uploaded files
+	// says its bytes are in that folder already.
+	UploadAgain bool
 	// StoredName, with unique names, is the name made here from the file's
 	// content (see ContentName); set on the first attempt.
 	StoredName string

@@ -93,16 +93,28 @@ type AlreadyUploadedError struct {
 	// SameContent: the name comes from the file's content (unique names
 	// made here), so what ImageKit has there is this very file.
 	SameContent bool
+	// Earlier, when set, is when these bytes went up to that folder before
+	// (the index of uploaded files), with the URL they got.
+	Earlier time.Time
+	URL     string
 }
 
 func (e *AlreadyUploadedError) Error() string {
+	if !e.Earlier.IsZero() {
+		return "uploaded before, on " + e.Earlier.Format("2 Jan 2006 15:04") + ", to " + e.FilePath + ": not sent again (upload it anyway with --skip-uploaded=false, or Retry in the window)"
+	}
 	if e.SameContent {
 		return "ImageKit already has this file, the same bytes, at " + e.FilePath + " (unique names are made from the content), so it was not stored again."
 	}
 	return "ImageKit already has " + e.FilePath + ": an earlier upload of it most likely finished with its answer lost, so it was not sent again. Retry to upload it as a new version."
 }
 
-func (e *AlreadyUploadedError) Unwrap() error { return e.Err }
+func (e *AlreadyUploadedError) Unwrap() error {
+	if e.Err == nil { // known from the index, not from an answer: no nil *APIError to find
+		return nil
+	}
+	return e.Err
+}
 
 // MaybeUploadedError is an upload that may have been stored although no
 // answer said so: its whole body was sent and no answer came back, or it was

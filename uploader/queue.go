@@ -45,8 +45,18 @@ type Queue struct {
 	pending []*job
 	running int
 	nextID  JobID
-	idle    chan struct{} // closed when nothing runs or waits; replaced when work starts
-	paused  bool          // no upload is started
+	idle    chan struct{}  // closed when nothing runs or waits; replaced when work starts
+	paused  bool           // no upload is started
+	index   *UploadedIndex // what went up before, or nil
+}
+
+// SetIndex makes the queue pass over files whose bytes went up to the same
+// account's folder before (AlreadyUploadedError with Earlier set), unless
+// the request says UploadAgain, and record each upload in x.
+func (q *Queue) SetIndex(x *UploadedIndex) {
+	q.mu.Lock()
+	q.index = x
+	q.mu.Unlock()
 }
 
 // errPaused stops an upload that Pause(true) sends back to wait its turn.
@@ -224,7 +234,7 @@ func (q *Queue) Update(id JobID, f func(*Request)) error {
 	if j == nil {
 		return fmt.Errorf("no job %d", id)
 	}
-	if j.State != Ready && j.State != Failed && j.State != Canceled {
+	if j.State != Ready && j.State != Failed && j.State != Canceled && j.State != AlreadyUploaded {
 		return fmt.Errorf("%s is %s; it can be changed only before it starts", j.Request.FileName, j.State)
 	}
 	f(&j.Request)
@@ -463,16 +473,22 @@ func (q *Queue) schedule() {
 		j := q.pending[0]
 		q.pending = q.pending[1:]
 		q.running++ // the slot is the job's from now on
-		sizes := q.sizes
+		sizes, index, client := q.sizes, q.index, q.client
 		req := j.Request
 		q.mu.Unlock()
 
 		size, err := precheck(req, sizes) // disk work, outside the lock
+		if err == nil && index != nil && !req.UploadAgain && client != nil {
+			err = earlier(index, client, req) // reads the file for its SHA-256 (once: kept)
+		}
 
 		q.mu.Lock()
 		if j.State != Queued || err != nil {
 			var snap []Job
-			if j.State == Queued { // not canceled meanwhile: the check failed
+			if au := new(AlreadyUploadedError); j.State == Queued && errors.As(err, &au) {
+				j.State, j.Err, j.Ended, j.Acked = AlreadyUploaded, err, time.Now(), size
+				snap = append(snap, j.Job)
+			} else if j.State == Queued { // not canceled meanwhile: the check failed
 				j.State, j.Err, j.Ended = Failed, err, time.Now()
 				snap = append(snap, j.Job)
 			}
@@ -526,6 +542,7 @@ func (q *Queue) idleIfDoneLocked() {
 // job's other runs.
 func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client *Client) {
 	res, err := client.Upload(ctx, req, func(a Attempt) { q.progress(j, run, a) })
+	record := func() {} // in the index of uploaded files, before the end is reported
 	q.mu.Lock()
 	j.cancel()
 	if errors.Is(err, errPaused) && j.State != Canceled {
@@ -547,6 +564,9 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 	switch {
 	case err == nil:
 		j.State, j.Result, j.Acked = Done, res, j.Request.Size
+		if q.index != nil {
+			record = func() { q.record(client, req, res.FilePath, res.URL) }
+		}
 	case errors.Is(err, context.Canceled):
 		j.State, j.Err = Canceled, nil
 		if errors.As(err, new(*MaybeUploadedError)) {
@@ -554,11 +574,15 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 		}
 	case errors.As(err, new(*AlreadyUploadedError)):
 		j.State, j.Err, j.Acked = AlreadyUploaded, err, j.Request.Size
+		if au := new(AlreadyUploadedError); q.index != nil && errors.As(err, &au) && au.SameContent {
+			record = func() { q.record(client, req, au.FilePath, "") }
+		}
 	default:
 		j.State, j.Err = Failed, err
 	}
 	snap := j.Job
 	q.mu.Unlock()
+	record()
 	// Report the end before the job stops counting as running, so that Wait
 	// never returns while a final state is still being recorded.
 	q.finish(snap)
@@ -634,4 +658,38 @@ func (q *Queue) finish(jobs ...Job) {
 		jn.ended(j)
 		q.changed(j.ID)
 	}
+}
+
+// earlier says, as an AlreadyUploadedError, that the index has r's bytes in
+// its account's folder; nil otherwise.
+func earlier(x *UploadedIndex, c *Client, r Request) error {
+	folder, err := destination(r.Fields.Folder, r.Rel)
+	if err != nil {
+		return nil // the check before says why
+	}
+	sum, err := c.sums.of(r.Path)
+	if err != nil {
+		return err
+	}
+	u, ok := x.Find(c.account(), folder, sum)
+	if !ok {
+		return nil
+	}
+	return &AlreadyUploadedError{FilePath: u.FilePath, URL: u.URL, Earlier: u.At, SameContent: true}
+}
+
+// record adds an upload to the index (outside the queue's lock: it syncs).
+func (q *Queue) record(c *Client, r Request, filePath, url string) {
+	q.mu.Lock()
+	x := q.index
+	q.mu.Unlock()
+	folder, err := destination(r.Fields.Folder, r.Rel)
+	if err != nil {
+		return
+	}
+	sum, err := c.sums.of(r.Path)
+	if err != nil {
+		return
+	}
+	x.add(Uploaded{SHA256: sum, Size: r.Size, Account: c.account(), Folder: folder, FilePath: filePath, URL: url, At: time.Now()})
 }

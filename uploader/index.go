@@ -1,0 +1,121 @@
+package uploader
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Uploaded is a file that went up: which bytes, to which account and
+// folder, where they are and when.
+type Uploaded struct {
+	SHA256   string    `json:"sha256"`
+	Size     int64     `json:"size"`
+	Account  string    `json:"account"` // the endpoint and the public key
+	Folder   string    `json:"folder"`
+	FilePath string    `json:"filePath"`
+	URL      string    `json:"url,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// UploadedIndex remembers every file uploaded, across runs, and across the
+// window and the command line (one file both append to): a file whose bytes
+// are already in a folder of the same account is not sent there again.
+type UploadedIndex struct {
+	mu sync.Mutex
+	f  *os.File
+	by map[indexKey]Uploaded
+}
+
+type indexKey struct{ account, folder, sum string }
+
+// maxIndexLine bounds a line read from the index; longer ones are passed over.
+const maxIndexLine = 64 << 10
+
+// DefaultIndexPath is uploaded.jsonl in the user's config folder.
+func DefaultIndexPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "imagekit-uploader", "uploaded.jsonl"), nil
+}
+
+// OpenUploadedIndex reads the index at path (none yet is fine) and opens it
+// to add to. Damaged lines are passed over.
+func OpenUploadedIndex(path string) (*UploadedIndex, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
+	}
+	x := &UploadedIndex{by: map[indexKey]Uploaded{}}
+	if f, err := os.Open(path); err == nil {
+		EachLine(f, maxIndexLine, func(line []byte) {
+			var u Uploaded
+			if json.Unmarshal(line, &u) == nil && u.SHA256 != "" {
+				x.by[indexKey{u.Account, u.Folder, u.SHA256}] = u
+			}
+		})
+		f.Close()
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
+	}
+	x.f = f
+	return x, nil
+}
+
+// Find returns the upload of these bytes to this account's folder, if any.
+func (x *UploadedIndex) Find(account, folder, sum string) (Uploaded, bool) {
+	if x == nil {
+		return Uploaded{}, false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	u, ok := x.by[indexKey{account, folder, sum}]
+	return u, ok
+}
+
+// add records an upload, on disk before it returns. Each record is one
+// append of one line, so the window and a command adding at once do not
+// mix their lines.
+func (x *UploadedIndex) add(u Uploaded) {
+	if x == nil || u.SHA256 == "" {
+		return
+	}
+	b, err := json.Marshal(u)
+	if err != nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.by[indexKey{u.Account, u.Folder, u.SHA256}] = u
+	if _, err := x.f.Write(append(b, '\n')); err == nil {
+		x.f.Sync()
+	}
+}
+
+// Close closes the index.
+func (x *UploadedIndex) Close() error {
+	if x == nil {
+		return nil
+	}
+	return x.f.Close()
+}
+
+// account names where a client uploads: its endpoint and public key.
+func (c *Client) account() string {
+	pk := ""
+	switch t := c.Tokens.(type) {
+	case LocalTokens:
+		if t.Signer != nil {
+			pk = t.PublicKey()
+		}
+	case RemoteTokens:
+		pk = t.PublicKey
+	}
+	return c.Endpoint + " " + pk
+}

@@ -1,0 +1,54 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestIndexSkipsWhatWentUpBefore: bytes uploaded to a folder before (in
+// another run: the index is read anew) are not sent there again, wherever
+// the file now lies and whatever its name; another folder, or UploadAgain,
+// sends them.
+func TestIndexSkipsWhatWentUpBefore(t *testing.T) {
+	srv := newTestServer(t)
+	indexPath := filepath.Join(t.TempDir(), "uploaded.jsonl")
+	run := func(path, folder string, again bool) Job {
+		x, err := OpenUploadedIndex(indexPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+		q.SetIndex(x)
+		items, _ := Collect([]string{path})
+		f := DefaultFields()
+		f.Folder = folder
+		ids, _ := q.Add(items, f)
+		q.Update(ids[0], func(r *Request) { r.UploadAgain = again })
+		q.Start()
+		runQueue(t, q)
+		return q.Jobs()[0]
+	}
+	a := writeFiles(t, t.TempDir(), 1, 4096)[0]
+	if j := run(a, "/x", false); j.State != Done {
+		t.Fatalf("first upload: %s %v", j.State, j.Err)
+	}
+	copyOf := filepath.Join(t.TempDir(), "renamed.bin")
+	b, _ := os.ReadFile(a)
+	os.WriteFile(copyOf, b, 0o644)
+	before := len(srv.Requests())
+	j := run(copyOf, "/x", false)
+	var au *AlreadyUploadedError
+	if j.State != AlreadyUploaded || !errors.As(j.Err, &au) || au.Earlier.IsZero() || au.URL == "" || len(srv.Requests()) != before {
+		t.Fatalf("the same bytes again: %s %v, %d requests", j.State, j.Err, len(srv.Requests())-before)
+	}
+	if j := run(copyOf, "/y", false); j.State != Done {
+		t.Errorf("another folder: %s %v", j.State, j.Err)
+	}
+	if j := run(copyOf, "/x", true); j.State != Done || len(srv.Requests()) != before+2 {
+		t.Errorf("UploadAgain: %s %v, %d requests", j.State, j.Err, len(srv.Requests())-before)
+	}
+}
