@@ -163,11 +163,7 @@ after -- every argument is a path.`)
 	if err != nil {
 		return err
 	}
-	tokens, err := f.tokenSource(ctx)
-	if err != nil {
-		return err
-	}
-	client, err := f.client(tokens, std)
+	client, err := f.client(ctx, std)
 	if err != nil {
 		return err
 	}
@@ -287,8 +283,12 @@ after -- every argument is a path.`)
 	return nil
 }
 
-// client is the upload client the flags ask for.
-func (f *uploadFlags) client(tokens uploader.TokenSource, std Stdio) (*uploader.Client, error) {
+// client is the upload client the flags ask for, with its tokens.
+func (f *uploadFlags) client(ctx context.Context, std Stdio) (*uploader.Client, error) {
+	tokens, err := f.tokenSource(ctx)
+	if err != nil {
+		return nil, err
+	}
 	client := uploader.NewClient(f.endpoint, tokens)
 	client.Retries = f.retries
 	client.Gate = uploader.NewGate() // a 429 that says when to come back holds every upload

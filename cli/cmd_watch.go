@@ -79,11 +79,7 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 	if err != nil {
 		return err
 	}
-	tokens, err := f.tokenSource(ctx)
-	if err != nil {
-		return err
-	}
-	client, err := f.client(tokens, std)
+	client, err := f.client(ctx, std)
 	if err != nil {
 		return err
 	}

@@ -56,11 +56,7 @@ func segment(r io.ReaderAt) []byte {
 // (0x0202) in EXIF's TIFF structure and returns those bytes, checked to lie
 // inside it.
 func thumbnailIn(b []byte) []byte {
-	t, ok := newTIFF(b)
-	if !ok {
-		return nil
-	}
-	ifd0, ok := t.u32(4)
+	t, ifd0, ok := firstIFD(b)
 	if !ok {
 		return nil
 	}
@@ -116,6 +112,17 @@ func newTIFF(b []byte) (tiff, bool) {
 	return tiff{}, false
 }
 
+// firstIFD reads the TIFF structure's header: its byte order and where
+// IFD0 is.
+func firstIFD(b []byte) (tiff, uint32, bool) {
+	t, ok := newTIFF(b)
+	if !ok {
+		return tiff{}, 0, false
+	}
+	ifd0, ok := t.u32(4)
+	return t, ifd0, ok
+}
+
 func (t tiff) u16(at uint32) (uint16, bool) {
 	if int64(at)+2 > int64(len(t.b)) {
 		return 0, false
@@ -147,11 +154,7 @@ func Tags(r io.ReaderAt) map[string]any {
 	if b == nil {
 		return nil
 	}
-	t, ok := newTIFF(b)
-	if !ok {
-		return nil
-	}
-	ifd0, ok := t.u32(4)
+	t, ifd0, ok := firstIFD(b)
 	if !ok {
 		return nil
 	}
