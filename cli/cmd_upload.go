@@ -41,7 +41,7 @@ type uploadFlags struct {
 	format                                                                  string
 	resultFormat                                                            *results.Format // format, parsed by validate
 	options                                                                 uploader.Options
-	maxFileSize, preset, limitRate, journal                                 string
+	maxFileSize, preset, limitRate, journal, jobKey                         string
 }
 
 // optBool is a boolean flag that can be left unset: --published,
@@ -183,13 +183,13 @@ after -- every argument is a path.`)
 		defer x.Close()
 		q.SetIndex(x)
 	}
-	jn, left, jpath, err := f.openJournal(paths, fields)
+	jn, left, jpath, err := f.openJournal("upload", paths, fields)
 	if err != nil {
 		return err
 	}
 	var done *doneList
 	if jn != nil {
-		if done, err = openDoneList(jpath + ".done"); err != nil {
+		if done, err = openDoneList(jpath+".done", f.jobKey); err != nil {
 			jn.Close()
 			return configError{err}
 		}
@@ -246,8 +246,8 @@ after -- every argument is a path.`)
 	}
 	added, _ := q.Add(items, fields)
 	f.uploadAgain(q, added)
-	if f.fileName != "" {
-		q.Update(q.Jobs()[0].ID, func(r *uploader.Request) { r.FileName = f.fileName })
+	if jobs := q.Jobs(); f.fileName != "" && len(jobs) > 0 { // none when an earlier run stored it
+		q.Update(jobs[0].ID, func(r *uploader.Request) { r.FileName = f.fileName })
 	}
 	start := time.Now()
 	var bars *progressBars

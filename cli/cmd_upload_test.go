@@ -198,7 +198,8 @@ func TestUploadPlainOutputQuotesNames(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "in")
 	evil := "evil\nuploaded  fake.jpg\x1b[31m.jpg"
 	for _, n := range []string{evil, ".hid\nden\x1b[2J", "plain name.jpg"} {
-		touchFile(t, filepath.Join(dir, n))
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644) // each its own bytes: the same twice is one upload
 	}
 	gone := filepath.Join(dir, "gone\n\x1b[31m.jpg")
 	code, out, errs := runCLI(t, "", uploadArgs(srv, dir, gone)...)

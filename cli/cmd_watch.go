@@ -91,14 +91,14 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 		defer x.Close()
 		q.SetIndex(x)
 	}
-	jn, left, jpath, err := f.openJournal([]string{root}, fields)
+	jn, left, jpath, err := f.openJournal("watch", []string{root}, fields)
 	if err != nil {
 		return err
 	}
 	var done *doneList
 	if jn != nil {
 		defer jn.Close()
-		if done, err = openDoneList(jpath + ".done"); err != nil {
+		if done, err = openDoneList(jpath+".done", f.jobKey); err != nil {
 			return configError{err}
 		}
 		defer done.close()

@@ -19,8 +19,9 @@ import (
 // a file in the user's cache folder named after the job (the endpoint,
 // the key, the fields and the paths), so the same command run again finds
 // what an earlier run left unfinished.
-func (f *uploadFlags) openJournal(paths []string, fields uploader.Fields) (*uploader.Journal, []uploader.Unfinished, string, error) {
+func (f *uploadFlags) openJournal(command string, paths []string, fields uploader.Fields) (*uploader.Journal, []uploader.Unfinished, string, error) {
 	path := f.journal
+	key := jobKey(command, f, paths, fields)
 	switch path {
 	case "none":
 		return nil, nil, "", nil
@@ -29,7 +30,7 @@ func (f *uploadFlags) openJournal(paths []string, fields uploader.Fields) (*uplo
 		if err != nil {
 			return nil, nil, "", configError{fmt.Errorf("no cache folder for the job's journal (%v); give one with --journal FILE, or --journal none", err)}
 		}
-		path = filepath.Join(dir, "imagekit-uploader", "jobs", jobKey(f, paths, fields)+".jsonl")
+		path = filepath.Join(dir, "imagekit-uploader", "jobs", key+".jsonl")
 	}
 	jn, left, err := uploader.OpenJournal(path)
 	switch {
@@ -38,12 +39,22 @@ func (f *uploadFlags) openJournal(paths []string, fields uploader.Fields) (*uplo
 	case err != nil:
 		return nil, nil, "", configError{fmt.Errorf("%w; give another place with --journal FILE, or --journal none", err)}
 	}
-	return jn, left, path, nil
+	// A journal given with --journal may hold another job's files (other
+	// paths, folder or options): those are not this job's to resume.
+	jn.SetTag(key)
+	mine := left[:0]
+	for _, u := range left {
+		if u.Tag == key {
+			mine = append(mine, u)
+		}
+	}
+	f.jobKey = key
+	return jn, mine, path, nil
 }
 
 // jobKey names a job: the same command in the same place names the same;
 // other paths, fields or options, another.
-func jobKey(f *uploadFlags, paths []string, fields uploader.Fields) string {
+func jobKey(command string, f *uploadFlags, paths []string, fields uploader.Fields) string {
 	h := sha256.New()
 	abs := make([]string, 0, len(paths))
 	for _, p := range paths {
@@ -54,7 +65,9 @@ func jobKey(f *uploadFlags, paths []string, fields uploader.Fields) string {
 	}
 	sort.Strings(abs)
 	fj, _ := json.Marshal(fields) // every field and option: other settings, another job
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", f.endpoint, f.publicKey, f.tokenEndpoint, fj)
+	// upload and watch store a folder's files at other paths; --file-name
+	// names the one file otherwise.
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", command, f.endpoint, f.publicKey, f.tokenEndpoint, f.fileName, fj)
 	h.Write([]byte(strings.Join(abs, "\x00")))
 	return hex.EncodeToString(h.Sum(nil))[:20]
 }
@@ -85,12 +98,14 @@ func plural(n int, one, many string) string {
 // and after a run that finished. A file changed since (size or time) is sent
 // again.
 type doneList struct {
-	f  *os.File
-	mu sync.Mutex
-	by map[string]doneFile
+	f   *os.File
+	mu  sync.Mutex
+	by  map[string]doneFile
+	job string
 }
 
 type doneFile struct {
+	Job      string `json:"job"` // the job that stored it: another job's are not this one's to pass over
 	Path     string `json:"path"`
 	Size     int64  `json:"size"`
 	ModTime  int64  `json:"mtime"` // Unix ns
@@ -98,12 +113,12 @@ type doneFile struct {
 	URL      string `json:"url,omitempty"`
 }
 
-func openDoneList(path string) (*doneList, error) {
-	d := &doneList{by: map[string]doneFile{}}
+func openDoneList(path, job string) (*doneList, error) {
+	d := &doneList{by: map[string]doneFile{}, job: job}
 	if f, err := os.Open(path); err == nil {
 		uploader.EachLine(f, 1<<20, func(line []byte) {
 			var r doneFile
-			if json.Unmarshal(line, &r) == nil && r.Path != "" {
+			if json.Unmarshal(line, &r) == nil && r.Path != "" && r.Job == job {
 				d.by[r.Path] = r
 			}
 		})
@@ -141,7 +156,7 @@ func (d *doneList) record(j uploader.Job) {
 	if d == nil {
 		return
 	}
-	r := doneFile{Path: j.Request.Path, Size: j.Request.Size}
+	r := doneFile{Job: d.job, Path: j.Request.Path, Size: j.Request.Size}
 	switch j.State {
 	case uploader.Done:
 		r.FilePath, r.URL = j.Result.FilePath, j.Result.URL

@@ -174,3 +174,33 @@ func TestSameCommandAgainSendsNothing(t *testing.T) {
 		t.Errorf("--skip-uploaded=false: exit %d, %d requests, want all 3 sent again", code, len(srv.Requests()))
 	}
 }
+
+// TestJobsDoNotShareTheirLists: a job is its command, paths, fields and
+// --file-name; another job's journal or list of stored files (even in the
+// same --journal file) does not make this one pass files over. Before, a
+// rerun of --file-name crashed, and --file-name second.jpg after first.jpg
+// stored nothing.
+func TestJobsDoNotShareTheirLists(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "y.jpg")
+	os.WriteFile(p, []byte("y"), 0o644)
+	for i, name := range []string{"first.jpg", "first.jpg", "second.jpg"} {
+		code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "--unique=false", "--skip-uploaded=false", "--file-name", name, p)...)
+		want := "uploaded"
+		if i == 1 {
+			want = "already-uploaded" // the same job again
+		}
+		if l := jsonLines(t, out)["y.jpg"]; code != 0 || l["status"] != want {
+			t.Fatalf("run %d (--file-name %s): exit %d, %v %s", i+1, name, code, l, errs)
+		}
+	}
+	jf := filepath.Join(t.TempDir(), "job.jsonl")
+	for _, folder := range []string{"/one", "/two"} {
+		code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "--journal", jf, "--folder", folder, p)...)
+		if l := jsonLines(t, out)["y.jpg"]; code != 0 || l["status"] != "uploaded" {
+			t.Fatalf("--folder %s with the same --journal: exit %d, %v %s", folder, code, l, errs)
+		}
+	}
+}
