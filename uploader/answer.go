@@ -211,8 +211,8 @@ func describeNonJSON(resp *http.Response, raw []byte) string {
 // retryAfter reads Retry-After (seconds or a date) or X-RateLimit-Reset (ms).
 func retryAfter(h http.Header) time.Duration {
 	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second
+		if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && s >= 0 {
+			return time.Duration(min(s, 3600)) * time.Second // an hour at most: beyond, Duration would overflow
 		}
 		if t, err := http.ParseTime(v); err == nil {
 			return max(time.Until(t), 0)
@@ -220,7 +220,7 @@ func retryAfter(h http.Header) time.Duration {
 	}
 	if v := h.Get("X-RateLimit-Reset"); v != "" {
 		if ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && ms > 0 {
-			return time.Duration(ms) * time.Millisecond
+			return time.Duration(min(ms, 3_600_000)) * time.Millisecond
 		}
 	}
 	return 0

@@ -185,6 +185,9 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
+			if sentWhole { // an earlier attempt may have stored it: say so, paused or canceled
+				return nil, &MaybeUploadedError{Reason: "stopped after the whole file had been sent", Err: context.Cause(ctx)}
+			}
 			return nil, context.Cause(ctx)
 		}
 	}

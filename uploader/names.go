@@ -55,6 +55,7 @@ type sums struct {
 
 type sumKey struct {
 	path string
+	file fileKey // the file itself: another written in its place has another
 	size int64
 	mod  time.Time
 }
@@ -66,7 +67,7 @@ func (s *sums) of(p string) (string, error) {
 	if err != nil {
 		return "", fileError(p, err)
 	}
-	k := sumKey{p, info.Size(), info.ModTime()}
+	k := sumKey{p, keyOf(p, info), info.Size(), info.ModTime()}
 	s.mu.Lock()
 	sum, ok := s.by[k]
 	s.mu.Unlock()

@@ -140,10 +140,15 @@ func (g *Gate) leave(err error) {
 	g.inflight--
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Retry > 0 && (ae.Status == http.StatusTooManyRequests || ae.Status == http.StatusServiceUnavailable) {
-		if until := time.Now().Add(min(ae.Retry, 5*time.Minute)); until.After(g.until) {
+		now := time.Now()
+		if now.After(g.until) {
+			// Once per closing: the other answers of the same burst (the
+			// rest of those sending) do not halve it again.
+			g.allowed = max(1, (g.inflight+1)/2) // half of those that were sending
+		}
+		if until := now.Add(min(ae.Retry, 5*time.Minute)); until.After(g.until) {
 			g.until = until
 		}
-		g.allowed = max(1, (g.inflight+1)/2) // half of those that were sending
 	} else if err == nil && g.allowed > 0 {
 		if g.allowed++; g.allowed > MaxConcurrency {
 			g.allowed = 0

@@ -148,3 +148,57 @@ func TestPauseAndPauseNow(t *testing.T) {
 		t.Fatalf("%d files stored, want 6", n)
 	}
 }
+
+// TestGateHalvesOncePerBurst: eight sending, all answered 429: half may
+// send, not one. Before, each answer of the burst halved it again.
+func TestGateHalvesOncePerBurst(t *testing.T) {
+	g := NewGate()
+	for range 8 {
+		g.enter(context.Background())
+	}
+	for range 8 {
+		g.leave(&APIError{Status: 429, Retry: 50 * time.Millisecond})
+	}
+	if n, _ := g.Allowed(); n != 4 {
+		t.Fatalf("%d allowed after a burst of 8 429s, want 4", n)
+	}
+}
+
+// TestHugeRetryAfterIsCapped: a Retry-After too large for a Duration is an
+// hour (the gate then holds at most 5 minutes), not a wrapped-around
+// negative or small wait.
+func TestHugeRetryAfterIsCapped(t *testing.T) {
+	for _, v := range []string{"18446744074", "9223372037", "99999999999999999"} {
+		h := http.Header{"Retry-After": {v}}
+		if d := retryAfter(h); d != time.Hour {
+			t.Errorf("Retry-After %s: %v", v, d)
+		}
+	}
+}
+
+// TestPauseNowInARetryWait: a file sent whole without an answer, paused
+// while it waits to retry, is resumed knowing it may be stored: it ends
+// AlreadyUploaded, not failed on "already exists".
+func TestPauseNowInARetryWait(t *testing.T) {
+	srv := newTestServer(t)
+	srv.Script(imagekittest.Fault{StoreThenDrop: true})
+	items, _ := Collect(writeFiles(t, t.TempDir(), 1, 2000))
+	c := newClient(t, srv)
+	c.BaseBackoff, c.MaxBackoff = 5*time.Second, 5*time.Second
+	q := NewQueue(context.Background(), c, 1, PlanFree)
+	f := DefaultFields()
+	f.UseUniqueFileName, f.OverwriteFile = false, false
+	q.Add(items, f)
+	q.Start()
+	waitFor(t, "the retry wait", func() bool { return q.Totals().Count[Retrying] == 1 })
+	q.Pause(true)
+	waitFor(t, "back in line", func() bool { return q.Totals().Count[Queued] == 1 })
+	q.Resume()
+	runQueue(t, q)
+	if j := q.Jobs()[0]; j.State != AlreadyUploaded {
+		t.Fatalf("%s %v, want AlreadyUploaded", j.State, j.Err)
+	}
+	if n := len(srv.Files()); n != 1 {
+		t.Fatalf("%d files stored", n)
+	}
+}
