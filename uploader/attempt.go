@@ -96,6 +96,13 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	res, err = readAnswer(resp, c.stallTimeout(), c.answerTimeout(), cancel)
 	if err == nil {
 		c.measureRate(b.size, b.doneAt().Sub(start))
+		if b.changedSince(r.Path) {
+			// Its size stayed, its bytes did not: what ImageKit stored may be
+			// part old, part new, and not what its name (made from the old
+			// bytes) says. Not a success, and not recorded as one.
+			return nil, &FileError{Path: r.Path, Err: ErrFileChanged,
+				Reason: "the file was written to while it was being uploaded: ImageKit stored what was sent, as " + res.FilePath + ", which may be part old, part new; upload it again when it is complete"}
+		}
 	}
 	var ae *APIError
 	if guard && errors.As(err, &ae) && alreadyExists(ae) {

@@ -38,6 +38,7 @@ type body struct {
 	r           io.Reader
 	limit       *RateLimit      // shared with the other uploads, or nil
 	ctx         context.Context // the attempt's, for waiting on limit
+	modTime     time.Time       // the file's when it was opened
 }
 
 // newBody opens path and lays out the body. fields are written in name order,
@@ -51,6 +52,10 @@ func newBody(path, fileName string, size int64, fields map[string]string, token 
 	if err != nil {
 		f.Close()
 		return nil, fileError(path, err)
+	}
+	var modTime time.Time
+	if info, err := f.Stat(); err == nil {
+		modTime = info.ModTime()
 	}
 	var head bytes.Buffer
 	mw := multipart.NewWriter(&head)
@@ -79,9 +84,17 @@ func newBody(path, fileName string, size int64, fields map[string]string, token 
 		file:        f,
 		size:        size,
 		contentType: mw.FormDataContentType(),
+		modTime:     modTime,
 	}
 	b.r = io.MultiReader(bytes.NewReader(b.head), &exactReader{b: b}, bytes.NewReader(b.tail))
 	return b, nil
+}
+
+// changedSince says whether the file was written to since it was opened:
+// then what was sent may be part old, part new, though its size is right.
+func (b *body) changedSince(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && !b.modTime.IsZero() && (!info.ModTime().Equal(b.modTime) || info.Size() != b.size)
 }
 
 // Len is the exact number of bytes Read will give.

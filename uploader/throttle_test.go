@@ -1,8 +1,11 @@
 package uploader
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"net/http"
+	"os"
 
 	"sync"
 	"testing"
@@ -200,5 +203,28 @@ func TestPauseNowInARetryWait(t *testing.T) {
 	}
 	if n := len(srv.Files()); n != 1 {
 		t.Fatalf("%d files stored", n)
+	}
+}
+
+// TestRewrittenWhileSentIsNotASuccess: a file rewritten in place (the same
+// size) while it is sent is not reported uploaded, nor recorded as such.
+// Before, it was stored part old, part new under the old bytes' name and
+// counted as done.
+func TestRewrittenWhileSentIsNotASuccess(t *testing.T) {
+	srv := newTestServer(t, imagekittest.WithReadRate(100_000))
+	p := writeFiles(t, t.TempDir(), 1, 200_000)[0]
+	items, _ := Collect([]string{p})
+	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+	q.Add(items, DefaultFields())
+	q.Start()
+	waitFor(t, "the upload under way", func() bool { return q.Totals().Count[Uploading] == 1 })
+	time.Sleep(300 * time.Millisecond)
+	f, _ := os.OpenFile(p, os.O_WRONLY, 0)
+	f.WriteAt(bytes.Repeat([]byte("B"), 200_000), 0)
+	f.Close()
+	runQueue(t, q)
+	j := q.Jobs()[0]
+	if j.State != Failed || !errors.Is(j.Err, ErrFileChanged) {
+		t.Fatalf("%s %v, want failed: the file changed", j.State, j.Err)
 	}
 }
