@@ -42,6 +42,7 @@ type uploadFlags struct {
 	resultFormat                                                            *results.Format // format, parsed by validate
 	options                                                                 uploader.Options
 	maxFileSize, preset, limitRate, journal, jobKey                         string
+	stderr                                                                  io.Writer // for notes while the run goes on
 }
 
 // optBool is a boolean flag that can be left unset: --published,
@@ -147,7 +148,7 @@ before anything went up, or the setup is at fault, no further file is
 started; uploads under way finish and are reported; the reason is said once,
 and the exit is 2 (1 if something went up). Flags may come before or after the paths;
 after -- every argument is a path.`)
-	var f uploadFlags
+	f := uploadFlags{stderr: std.Err}
 	f.register(fs)
 	paths, err := fs.parseInterleaved(args)
 	if err != nil {
@@ -189,7 +190,7 @@ after -- every argument is a path.`)
 	}
 	var done *doneList
 	if jn != nil {
-		if done, err = openDoneList(jpath+".done", f.jobKey); err != nil {
+		if done, err = openDoneList(jpath+".done", f.jobKey, std.Err); err != nil {
 			jn.Close()
 			return configError{err}
 		}
@@ -283,6 +284,10 @@ after -- every argument is a path.`)
 	return nil
 }
 
+// minRate is the lowest --limit-rate: 32 KB a second keeps 16 uploads'
+// 16 KB steps less than 10 s apart, far within the stall limit.
+const minRate = 32 << 10
+
 // client is the upload client the flags ask for, with its tokens.
 func (f *uploadFlags) client(ctx context.Context, std Stdio) (*uploader.Client, error) {
 	tokens, err := f.tokenSource(ctx)
@@ -296,6 +301,10 @@ func (f *uploadFlags) client(ctx context.Context, std Stdio) (*uploader.Client, 
 		rate, err := uploader.ParseSize(f.limitRate)
 		if err != nil {
 			return nil, usagef("--limit-rate: %v", err)
+		}
+		if rate < minRate {
+			// Slower, an upload's steps come so far apart that it looks stalled.
+			return nil, usagef("--limit-rate must be at least %s a second", uploader.FormatSize(minRate))
 		}
 		client.Limit = uploader.NewRateLimit(rate)
 	}

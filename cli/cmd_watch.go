@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -38,7 +39,7 @@ const watchRescan = 30 * time.Second
 
 func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 	fs := newFlags(std, "watch", "watch [flags] FOLDER", watchAbout)
-	var f uploadFlags
+	f := uploadFlags{stderr: std.Err}
 	f.register(fs)
 	var settle time.Duration
 	var moveDone string
@@ -74,6 +75,15 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 		if rel, err := filepath.Rel(root, moveDone); err == nil && !strings.HasPrefix(rel, "..") {
 			return usagef("--move-done %s is inside the folder watched: its files would be sent again", moveDone)
 		}
+		if err := os.MkdirAll(moveDone, 0o755); err != nil {
+			return configError{fmt.Errorf("--move-done: %w", err)}
+		}
+		if f, err := os.CreateTemp(moveDone, ".write-test-*"); err != nil {
+			return configError{fmt.Errorf("--move-done: files cannot be moved into %s: %w", moveDone, err)}
+		} else {
+			f.Close()
+			os.Remove(f.Name())
+		}
 	}
 	fields, limit, err := f.validate()
 	if err != nil {
@@ -98,7 +108,7 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 	var done *doneList
 	if jn != nil {
 		defer jn.Close()
-		if done, err = openDoneList(jpath+".done", f.jobKey); err != nil {
+		if done, err = openDoneList(jpath+".done", f.jobKey, std.Err); err != nil {
 			return configError{err}
 		}
 		defer done.close()
@@ -113,7 +123,12 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 	}
 	fmt.Fprintf(std.Err, "watching %s (Ctrl-C stops)\n", results.Printable(root))
 	err = w.run(ctx)
-	fmt.Fprintln(std.Err, "stopping: the uploads under way finish")
+	fmt.Fprintln(std.Err, "stopping: the uploads under way finish; those not started are left for next time (Ctrl-C again stops at once)")
+	for _, j := range q.Jobs() {
+		if j.State == uploader.Queued || j.State == uploader.Ready {
+			q.Cancel(j.ID)
+		}
+	}
 	q.Wait(context.Background())
 	return err
 }
@@ -154,7 +169,9 @@ func (w *watch) run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(watchTick)
 	defer tick.Stop()
-	w.scan(ctx, nw)
+	if err := w.scan(ctx, nw); err != nil {
+		return err
+	}
 	lastScan := time.Now()
 	dirty := false
 	for {
@@ -174,7 +191,9 @@ func (w *watch) run(ctx context.Context) error {
 			}
 		case <-tick.C:
 			if dirty || nw == nil && time.Since(lastScan) > watchTick*4 || time.Since(lastScan) > watchRescan {
-				w.scan(ctx, nw)
+				if err := w.scan(ctx, nw); err != nil {
+					return err
+				}
 				lastScan, dirty = time.Now(), false
 			}
 			w.settleAndSend()
@@ -211,11 +230,15 @@ func inProgress(name string) bool {
 	return strings.HasPrefix(n, "~$")
 }
 
-// scan lists the folder and notes each file's size and time.
-func (w *watch) scan(ctx context.Context, nw *fsnotify.Watcher) {
+// scan lists the folder and notes each file's size and time; an error
+// when the folder itself is gone.
+func (w *watch) scan(ctx context.Context, nw *fsnotify.Watcher) error {
 	addTree(nw, w.root)
 	items, _, err := uploader.CollectIn(ctx, w.root)
 	if err != nil && ctx.Err() == nil {
+		if _, serr := os.Stat(w.root); serr != nil {
+			return fmt.Errorf("the folder watched, %s, is gone (%v): stopped", results.Printable(w.root), serr)
+		}
 		fmt.Fprintf(w.std.Err, "note: %v\n", err)
 	}
 	now := time.Now()
@@ -244,6 +267,7 @@ func (w *watch) scan(ctx context.Context, nw *fsnotify.Watcher) {
 			delete(w.seen, p) // gone (moved away once done, or deleted)
 		}
 	}
+	return nil
 }
 
 // settleAndSend looks again at the files not yet sent, and queues those
@@ -280,6 +304,23 @@ func (w *watch) settleAndSend() {
 		w.moveAway(d.Path)
 	}
 	ids, _ := w.q.Add(ready, w.fields)
+	if len(ids) < len(ready) {
+		// A file changed again while its earlier upload runs: the queue
+		// still holds that one. Looked at again once it has ended.
+		added := map[string]bool{}
+		for _, id := range ids {
+			if j, ok := w.q.Job(id); ok {
+				added[j.Request.Path] = true
+			}
+		}
+		w.mu.Lock()
+		for _, it := range ready {
+			if s := w.seen[it.Path]; s != nil && !added[it.Path] {
+				s.queued = false
+			}
+		}
+		w.mu.Unlock()
+	}
 	w.f.uploadAgain(w.q, ids)
 	w.q.Start(ids...)
 }
@@ -309,9 +350,37 @@ func (w *watch) moveAway(p string) {
 			ext := filepath.Ext(to)
 			to = strings.TrimSuffix(to, ext) + time.Now().Format("-20060102-150405") + ext // never over an earlier one
 		}
-		err = os.Rename(p, to)
+		if err = os.Rename(p, to); err != nil {
+			err = moveAcross(p, to) // another file system: copy, then remove
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(w.std.Err, "note: %s was stored but could not be moved to %s: %v\n", results.Printable(p), results.Printable(to), err)
 	}
+}
+
+// moveAcross moves a file where a rename cannot (another file system): a
+// copy, synced, then the original removed.
+func moveAcross(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(to)
+		return err
+	}
+	return os.Remove(from)
 }

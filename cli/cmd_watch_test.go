@@ -84,3 +84,39 @@ func TestWatchUploadsEachFileOnceComplete(t *testing.T) {
 		t.Errorf("%d lines reported, want 3:\n%s", n, out.String())
 	}
 }
+
+// TestWatchSendsAFileChangedWhileItWentUp: a file written to again while
+// its upload runs fails that upload (its bytes changed), and is sent again,
+// whole, once it settles. Before, it was never looked at again.
+func TestWatchSendsAFileChangedWhileItWentUp(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	root := filepath.Join(t.TempDir(), "inbox")
+	os.MkdirAll(root, 0o755)
+	p := filepath.Join(root, "grows.bin")
+	os.WriteFile(p, bytes.Repeat([]byte("a"), 100_000), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs syncBuffer
+	exited := make(chan int)
+	args := append(uploadArgs(srv, "--json", "--unique=false", "--folder", "/in", "--settle", "300ms", "--limit-rate", "40KB"), root)
+	args[0] = "watch"
+	go func() { exited <- run(ctx, args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errs}) }()
+	time.Sleep(1200 * time.Millisecond) // settled, and under way at 40 KB/s
+	final := bytes.Repeat([]byte("b"), 100_000)
+	os.WriteFile(p, final, 0o644)
+	deadline := time.Now().Add(20 * time.Second)
+	want := sha256.Sum256(final)
+	for time.Now().Before(deadline) {
+		if fs := srv.Files(); len(fs) == 1 && fs[0].Versions[len(fs[0].Versions)-1].SHA256 == hex.EncodeToString(want[:]) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	<-exited
+	fs := srv.Files()
+	if len(fs) != 1 || fs[0].Versions[len(fs[0].Versions)-1].SHA256 != hex.EncodeToString(want[:]) {
+		t.Fatalf("stored %+v; want the final bytes\n%s\n%s", fs, out.String(), errs.String())
+	}
+}

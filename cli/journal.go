@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -42,6 +43,12 @@ func (f *uploadFlags) openJournal(command string, paths []string, fields uploade
 	// A journal given with --journal may hold another job's files (other
 	// paths, folder or options): those are not this job's to resume.
 	jn.SetTag(key)
+	var once sync.Once
+	jn.OnError = func(err error) { // said once: the run goes on, but a crash now could not be resumed cleanly
+		once.Do(func() {
+			fmt.Fprintf(f.stderr, "note: %v: if this run stops, running it again may send some files again\n", err)
+		})
+	}
 	mine := left[:0]
 	for _, u := range left {
 		if u.Tag == key {
@@ -98,10 +105,12 @@ func plural(n int, one, many string) string {
 // and after a run that finished. A file changed since (size or time) is sent
 // again.
 type doneList struct {
-	f   *os.File
-	mu  sync.Mutex
-	by  map[string]doneFile
-	job string
+	f      *os.File
+	mu     sync.Mutex
+	by     map[string]doneFile
+	job    string
+	stderr io.Writer
+	failed bool // said so once
 }
 
 type doneFile struct {
@@ -113,8 +122,8 @@ type doneFile struct {
 	URL      string `json:"url,omitempty"`
 }
 
-func openDoneList(path, job string) (*doneList, error) {
-	d := &doneList{by: map[string]doneFile{}, job: job}
+func openDoneList(path, job string, stderr io.Writer) (*doneList, error) {
+	d := &doneList{by: map[string]doneFile{}, job: job, stderr: stderr}
 	if f, err := os.Open(path); err == nil {
 		uploader.EachLine(f, 1<<20, func(line []byte) {
 			var r doneFile
@@ -176,8 +185,13 @@ func (d *doneList) record(j uploader.Job) {
 	b, _ := json.Marshal(r)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, err := d.f.Write(append(b, '\n')); err == nil {
-		d.f.Sync()
+	_, err = d.f.Write(append(b, '\n'))
+	if err == nil {
+		err = d.f.Sync()
+	}
+	if err != nil && !d.failed {
+		d.failed = true
+		fmt.Fprintf(d.stderr, "note: the list of stored files cannot be written (%v): running this again may send them again\n", err)
 	}
 }
 

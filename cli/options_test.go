@@ -176,8 +176,10 @@ func TestLimitRate(t *testing.T) {
 	if err := os.WriteFile(p, make([]byte, 6<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--limit-rate", "fast"), p)...); code != 2 || !strings.Contains(errs, "--limit-rate") {
-		t.Fatalf("a bad rate: exit %d: %s", code, errs)
+	for _, bad := range []string{"fast", "1B", "10KB"} {
+		if code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--limit-rate", bad), p)...); code != 2 || !strings.Contains(errs, "--limit-rate") {
+			t.Fatalf("rate %s: exit %d: %s", bad, code, errs)
+		}
 	}
 	start := time.Now()
 	code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--limit-rate", "1MB", "--plan", "pro"), p)...)

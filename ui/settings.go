@@ -313,6 +313,10 @@ func (s *settingsDialog) onSave() {
 	if acct.Endpoint == "" {
 		acct.Endpoint = uploader.DefaultEndpoint
 	}
+	if rate > 0 && rate < 32<<10 {
+		s.showProblem(errors.New("upload speed: at least 32 KB a second (slower, uploads would look stalled)"))
+		return
+	}
 	if err := acct.check(); err != nil {
 		s.showProblem(err)
 		return

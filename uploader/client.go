@@ -132,7 +132,7 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 		}
 		c.mu.Unlock()
 	}()
-	if err := c.storedName(&r); err != nil {
+	if err := c.storedName(ctx, &r); err != nil {
 		return nil, err
 	}
 	skewRetried, tokenRetried := false, false

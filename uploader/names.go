@@ -1,6 +1,7 @@
 package uploader
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -32,16 +33,28 @@ func ContentName(fileName, sum string) string {
 	return strings.TrimSuffix(fileName, ext) + "_" + sum[:contentHexDigits] + ext
 }
 
-// HashFile streams the file's bytes through SHA-256 and returns the sum in hex.
-func HashFile(p string) (string, error) {
+// HashFile streams the file's bytes through SHA-256 and returns the sum in
+// hex; it stops when ctx ends (a 2 GB video takes seconds).
+func HashFile(ctx context.Context, p string) (string, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return "", fileError(p, err)
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, f, make([]byte, 1<<20)); err != nil {
-		return "", fileError(p, err)
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", context.Cause(ctx)
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fileError(p, err)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -62,7 +75,7 @@ type sumKey struct {
 
 // of returns the file's SHA-256 in hex, computing it when the file is new
 // or changed.
-func (s *sums) of(p string) (string, error) {
+func (s *sums) of(ctx context.Context, p string) (string, error) {
 	info, err := os.Stat(p)
 	if err != nil {
 		return "", fileError(p, err)
@@ -74,7 +87,7 @@ func (s *sums) of(p string) (string, error) {
 	if ok {
 		return sum, nil
 	}
-	if sum, err = HashFile(p); err != nil {
+	if sum, err = HashFile(ctx, p); err != nil {
 		return "", err
 	}
 	s.mu.Lock()
@@ -87,11 +100,11 @@ func (s *sums) of(p string) (string, error) {
 }
 
 // storedName sets r.StoredName where ImageKit is to make a unique name.
-func (c *Client) storedName(r *Request) error {
+func (c *Client) storedName(ctx context.Context, r *Request) error {
 	if !r.Fields.UseUniqueFileName || r.StoredName != "" {
 		return nil
 	}
-	sum, err := c.sums.of(r.Path)
+	sum, err := c.sums.of(ctx, r.Path)
 	if err != nil {
 		return err
 	}

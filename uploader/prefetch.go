@@ -42,7 +42,7 @@ func (c *Client) prefetch(r Request) {
 	}
 	if r.Fields.UseUniqueFileName && r.StoredName == "" {
 		go func() { // the name comes from the content: read it first, off the caller's goroutine
-			if c.storedName(&r) == nil {
+			if c.storedName(context.Background(), &r) == nil {
 				c.prefetch(r)
 			}
 		}()

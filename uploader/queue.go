@@ -479,7 +479,7 @@ func (q *Queue) schedule() {
 
 		size, err := precheck(req, sizes) // disk work, outside the lock
 		if err == nil && index != nil && !req.UploadAgain && client != nil {
-			err = earlier(index, client, req) // reads the file for its SHA-256 (once: kept)
+			err = earlier(q.ctx, index, client, req) // reads the file for its SHA-256 (once: kept)
 		}
 
 		q.mu.Lock()
@@ -662,12 +662,12 @@ func (q *Queue) finish(jobs ...Job) {
 
 // earlier says, as an AlreadyUploadedError, that the index has r's bytes in
 // its account's folder; nil otherwise.
-func earlier(x *UploadedIndex, c *Client, r Request) error {
+func earlier(ctx context.Context, x *UploadedIndex, c *Client, r Request) error {
 	folder, err := destination(r.Fields.Folder, r.Rel)
 	if err != nil {
 		return nil // the check before says why
 	}
-	sum, err := c.sums.of(r.Path)
+	sum, err := c.sums.of(ctx, r.Path)
 	if err != nil {
 		return err
 	}
@@ -687,7 +687,7 @@ func (q *Queue) record(c *Client, r Request, filePath, url string) {
 	if err != nil {
 		return
 	}
-	sum, err := c.sums.of(r.Path)
+	sum, err := c.sums.of(q.ctx, r.Path)
 	if err != nil {
 		return
 	}
