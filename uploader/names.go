@@ -59,11 +59,14 @@ func HashFile(ctx context.Context, p string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// sums remembers files' SHA-256 by path, size and modification time, so a
-// file is read once for its name however often it is tried.
+// sums remembers files' SHA-256 by path, the file itself, size and
+// modification time, so a file is read once for its name however often it
+// is tried, and once when two ask at the same time (a token fetched ahead
+// and the upload).
 type sums struct {
-	mu sync.Mutex
-	by map[sumKey]string
+	mu      sync.Mutex
+	by      map[sumKey]string
+	reading map[sumKey]chan struct{} // closed when the sum is known (or failed)
 }
 
 type sumKey struct {
@@ -81,22 +84,40 @@ func (s *sums) of(ctx context.Context, p string) (string, error) {
 		return "", fileError(p, err)
 	}
 	k := sumKey{p, keyOf(p, info), info.Size(), info.ModTime()}
-	s.mu.Lock()
-	sum, ok := s.by[k]
-	s.mu.Unlock()
-	if ok {
-		return sum, nil
+	for {
+		s.mu.Lock()
+		if sum, ok := s.by[k]; ok {
+			s.mu.Unlock()
+			return sum, nil
+		}
+		wait, busy := s.reading[k]
+		if !busy {
+			if s.reading == nil {
+				s.reading = map[sumKey]chan struct{}{}
+			}
+			done := make(chan struct{})
+			s.reading[k] = done
+			s.mu.Unlock()
+			sum, err := HashFile(ctx, p)
+			s.mu.Lock()
+			delete(s.reading, k)
+			if err == nil {
+				if s.by == nil || len(s.by) > 100_000 {
+					s.by = map[sumKey]string{}
+				}
+				s.by[k] = sum
+			}
+			s.mu.Unlock()
+			close(done)
+			return sum, err
+		}
+		s.mu.Unlock()
+		select { // another reads it: wait for its sum, then look again
+		case <-wait:
+		case <-ctx.Done():
+			return "", context.Cause(ctx)
+		}
 	}
-	if sum, err = HashFile(ctx, p); err != nil {
-		return "", err
-	}
-	s.mu.Lock()
-	if s.by == nil || len(s.by) > 100_000 {
-		s.by = map[sumKey]string{}
-	}
-	s.by[k] = sum
-	s.mu.Unlock()
-	return sum, nil
 }
 
 // storedName sets r.StoredName where ImageKit is to make a unique name.
