@@ -270,8 +270,12 @@ after -- every argument is a path.`)
 	t := q.Totals()
 	elapsed := time.Since(start)
 	failed := t.Count[uploader.Failed] + t.Count[uploader.Canceled]
-	fmt.Fprintf(std.Err, "%d uploaded, %d failed, %d skipped in %s (%s/s)\n",
-		t.Count[uploader.Done], failed, len(skipped), elapsed.Round(time.Millisecond),
+	already := ""
+	if n := t.Count[uploader.AlreadyUploaded] + len(earlier); n > 0 {
+		already = fmt.Sprintf(", %d already uploaded", n)
+	}
+	fmt.Fprintf(std.Err, "%d uploaded%s, %d failed, %d skipped in %s (%s/s)\n",
+		t.Count[uploader.Done], already, failed, len(skipped), elapsed.Round(time.Millisecond),
 		uploader.FormatSize(int64(float64(t.Acked)/max(elapsed.Seconds(), 1e-3))))
 	switch {
 	case failed > 0:

@@ -34,7 +34,8 @@ env -i LANG=C HOME="$work/home" IMAGEKIT_PRIVATE_KEY=private_demo_imagekit_uploa
   >"$work/ts.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do grep -q 'listening on' "$work/ts.log" && break; sleep 0.1; done
 auth=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$work/ts.log")
-check "upload with tokens from the token server" sh -c "env -i LANG=C HOME='$work/home' IMAGEKIT_TOKEN_ENDPOINT_SECRET=smoke-secret-0123456789 '$bin' upload --json --endpoint '$url' --token-endpoint '$auth' --public-key public_demo_imagekit_uploader --folder /smoke '$work/a.txt' | grep -q '\"status\":\"uploaded\"'"
+printf 'another file: the same bytes twice would be one upload\n' >"$work/b.txt"
+check "upload with tokens from the token server" sh -c "env -i LANG=C HOME='$work/home' IMAGEKIT_TOKEN_ENDPOINT_SECRET=smoke-secret-0123456789 '$bin' upload --json --endpoint '$url' --token-endpoint '$auth' --public-key public_demo_imagekit_uploader --folder /smoke '$work/b.txt' | grep -q '\"status\":\"uploaded\"'"
 check "nothing from Fyne in any output" sh -c "! grep -qi fyne '$work/emulator.log' '$work/ts.log'"
 
 echo "cli smoke: $passed passed, $failed failed"
