@@ -165,24 +165,33 @@ func TestSettingsProxy(t *testing.T) {
 	}
 }
 
+// saveSettings opens Settings with an account's keys, lets fill set the
+// rest (and try saving on its own), then saves and waits until it is.
+func saveSettings(t *testing.T, u *UI, publicKey string, fill func(s *settingsDialog)) {
+	t.Helper()
+	onUI(func() {
+		u.showSettings(false)
+		s := u.settings
+		s.publicKey.SetText(publicKey)
+		s.privateKey.SetText("private_" + strings.TrimPrefix(publicKey, "public_"))
+		fill(s)
+		test.Tap(s.save)
+	})
+	waitFor(t, "the account saved", func() bool { return u.shared.account.PublicKey == publicKey })
+}
+
 // TestSettingsLargestFile: an account's own size limit replaces the plan's
 // in the check before sending, and survives a restart.
 func TestSettingsLargestFile(t *testing.T) {
 	u := newTestUI(t, Config{Demo: true})
-	onUI(func() {
-		u.showSettings(false)
-		s := u.settings
-		s.publicKey.SetText("public_big")
-		s.privateKey.SetText("private_big")
+	saveSettings(t, u, "public_big", func(s *settingsDialog) {
 		s.maxFileSize.SetText("lots")
 		test.Tap(s.save)
 		if !strings.Contains(s.problem.Text, "largest file") {
 			t.Errorf("a wrong size: %q", s.problem.Text)
 		}
 		s.maxFileSize.SetText("1KB")
-		test.Tap(s.save)
 	})
-	waitFor(t, "the account saved", func() bool { return u.shared.account.PublicKey == "public_big" })
 	if got := loadAccount(u.app.Preferences()).MaxFileSize; got != 1024 {
 		t.Fatalf("largest file after a restart: %d", got)
 	}
@@ -204,15 +213,7 @@ func TestSettingsLargestFile(t *testing.T) {
 // client the window makes, and survives a restart.
 func TestSettingsUploadSpeed(t *testing.T) {
 	u := newTestUI(t, Config{Demo: true})
-	onUI(func() {
-		u.showSettings(false)
-		s := u.settings
-		s.publicKey.SetText("public_speed")
-		s.privateKey.SetText("private_speed")
-		s.limitRate.SetText("2MB")
-		test.Tap(s.save)
-	})
-	waitFor(t, "the account saved", func() bool { return u.shared.account.PublicKey == "public_speed" })
+	saveSettings(t, u, "public_speed", func(s *settingsDialog) { s.limitRate.SetText("2MB") })
 	if got := u.limit.Rate(); got != 2<<20 {
 		t.Fatalf("rate now %d, want 2 MB", got)
 	}
