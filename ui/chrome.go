@@ -26,10 +26,13 @@ func (u *UI) toolbar() fyne.CanvasObject {
 			fyne.NewMenuItem("Pause now: stop them too, and send them again later", func() { u.setPaused(true, true) }),
 		), u.pauseBtn)
 	}
+	u.watchBtn = widget.NewButtonWithIcon("", theme.VisibilityIcon(), u.editWatchedFolders)
+	u.watchBtn.Importance = widget.LowImportance
+	u.watchBtn.Hide()
 	var copyAll *widget.Button
 	copyAll = widget.NewButtonWithIcon("Copy all as…", theme.ContentCopyIcon(), func() { u.showMenuBelow(u.copyMenu(u.finishedRows), copyAll) })
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { u.showSettings(false) })
-	return container.NewPadded(container.NewHBox(add, addFolder, widget.NewSeparator(), u.pauseBtn, cancelAll, retry, clear, copyAll, layout.NewSpacer(), settings))
+	return container.NewPadded(container.NewHBox(add, addFolder, widget.NewSeparator(), u.pauseBtn, cancelAll, retry, clear, copyAll, layout.NewSpacer(), u.watchBtn, settings))
 }
 
 // demoBanner says plainly that nothing leaves this computer in demo mode.

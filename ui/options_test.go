@@ -338,3 +338,26 @@ func TestBytesUploadedBeforeArePassedOver(t *testing.T) {
 	})
 	waitFor(t, "sent anyway", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
 }
+
+// TestWatchedFolderInTheWindow: a folder watched from the window uploads
+// a file that comes into it once it stops changing, with its row; the
+// toolbar says it is watching; the list survives in the preferences.
+func TestWatchedFolderInTheWindow(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	dir := t.TempDir()
+	onUI(func() { u.setWatchedFolders([]watchedFolder{{Path: dir}}) })
+	waitFor(t, "the toolbar to say so", func() bool { return u.watchBtn.Visible() && u.watchBtn.Text == "Watching 1 folder" })
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sub", "new.jpg"), []byte("a new photo"), 0o644)
+	waitFor(t, "its row, uploaded", func() bool {
+		return len(u.rows) == 1 && u.snaps[u.rows[0]].State == uploader.Done
+	})
+	if fp := u.snaps[u.rows[0]].Result.FilePath; !strings.HasPrefix(fp, "/sub/new_") {
+		t.Errorf("stored at %s, want under /sub", fp)
+	}
+	if got := u.watchedFolders(); len(got) != 1 || got[0].Path != dir {
+		t.Errorf("watched folders kept as %v", got)
+	}
+	onUI(func() { u.setWatchedFolders(nil) })
+	waitFor(t, "the toolbar to stop saying so", func() bool { return !u.watchBtn.Visible() })
+}

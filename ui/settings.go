@@ -118,6 +118,7 @@ func (u *UI) showSettings(first bool) {
 		widget.NewFormItem("Upload speed", s.limitRate),
 		widget.NewFormItem("Proxy", container.NewVBox(s.proxyMode, s.proxyURL)),
 		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
+		widget.NewFormItem("Watch folders", container.NewHBox(widget.NewButton("Choose…", u.editWatchedFolders))),
 	)
 	form.Items[1].HintText = "Saved only in the OS keyring, never in a file."
 	form.Items[6].HintText = "ImageKit's, or a local server such as http://127.0.0.1:8087/api/v2/files/upload"

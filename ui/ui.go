@@ -103,15 +103,17 @@ type screen struct {
 	dialog   dialog.Dialog
 	settings *settingsDialog // the one open, or nil
 
-	jobs     *jobsView
-	form     *uploadForm
-	histView *historyView
-	footer   *widget.Label
-	notice   *widget.Label
-	banner   *fyne.Container
-	tabs     *container.AppTabs
-	pauseBtn *widget.Button
-	batch    struct {
+	jobs      *jobsView
+	form      *uploadForm
+	histView  *historyView
+	footer    *widget.Label
+	notice    *widget.Label
+	banner    *fyne.Container
+	tabs      *container.AppTabs
+	pauseBtn  *widget.Button
+	watchBtn  *widget.Button     // "Watching N folders"; hidden when none
+	stopWatch context.CancelFunc // the watchers running, or nil
+	batch     struct {
 		busy  bool
 		start uploader.Totals // when the batch began
 	}
@@ -197,6 +199,7 @@ func New(a fyne.App, cfg Config) *UI {
 	if len(cfg.Paths) > 0 {
 		u.AddPaths(cfg.Paths)
 	}
+	u.startWatching()
 	if firstRun {
 		u.showSettings(true)
 	}
@@ -212,6 +215,9 @@ func (u *UI) Window() fyne.Window { return u.win }
 // offered again next time rather than recorded as canceled.
 func (u *UI) Close() {
 	u.closeOnce.Do(func() {
+		if u.stopWatch != nil {
+			u.stopWatch()
+		}
 		close(u.stopTicker)
 		<-u.tickDone
 		<-u.journalReady
