@@ -343,6 +343,9 @@ func detailText(j uploader.Job, size, url string) string {
 	case uploader.Ready:
 		return size + " · ready"
 	case uploader.Queued:
+		if j.Read > 0 && j.Read < j.Request.Size {
+			return fmt.Sprintf("%s · reading it to check it (%d%%)", size, j.Read*100/j.Request.Size)
+		}
 		return size + " · waiting for a free slot"
 	case uploader.Uploading:
 		s := fmt.Sprintf("%s of %s", uploader.FormatSize(j.Acked), size)

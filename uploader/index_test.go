@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"imagekit-uploader/uploader/imagekittest"
 )
 
 // TestIndexSkipsWhatWentUpBefore: bytes uploaded to a folder before (in
@@ -51,4 +53,19 @@ func TestIndexSkipsWhatWentUpBefore(t *testing.T) {
 	if j := run(copyOf, "/x", true); j.State != Done || len(srv.Requests()) != before+2 {
 		t.Errorf("UploadAgain: %s %v, %d requests", j.State, j.Err, len(srv.Requests())-before)
 	}
+}
+
+// TestFilesAreReadAhead: the files waiting in line are read for their
+// SHA-256 while the first uploads, and say how far the reading has got.
+func TestFilesAreReadAhead(t *testing.T) {
+	srv := newTestServer(t, imagekittest.WithReadRate(200_000))
+	items, _ := Collect(writeFiles(t, t.TempDir(), 3, 400_000))
+	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+	q.Add(items, DefaultFields()) // unique names: made from the content
+	q.Start()
+	waitFor(t, "the others read while the first goes up", func() bool {
+		jobs := q.Jobs()
+		return jobs[0].State == Uploading && jobs[1].State == Queued && jobs[1].Read == 400_000 && jobs[2].Read == 400_000
+	})
+	runQueue(t, q)
 }

@@ -46,6 +46,10 @@ type Job struct {
 	Err     error
 	Started time.Time
 	Ended   time.Time
+	// Read is how much of the file has been read for its SHA-256 (its
+	// unique name, and whether it went up before), while it waits; the
+	// reading runs ahead of the uploads.
+	Read int64
 
 	journalRun string // names this run of the job in the journal
 }

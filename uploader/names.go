@@ -35,7 +35,10 @@ func ContentName(fileName, sum string) string {
 
 // HashFile streams the file's bytes through SHA-256 and returns the sum in
 // hex; it stops when ctx ends (a 2 GB video takes seconds).
-func HashFile(ctx context.Context, p string) (string, error) {
+func HashFile(ctx context.Context, p string) (string, error) { return hashFile(ctx, p, nil) }
+
+// hashFile is HashFile, telling read how far it has got, now and then.
+func hashFile(ctx context.Context, p string, read func(int64)) (string, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return "", fileError(p, err)
@@ -43,12 +46,18 @@ func HashFile(ctx context.Context, p string) (string, error) {
 	defer f.Close()
 	h := sha256.New()
 	buf := make([]byte, 1<<20)
+	var done, told int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return "", context.Cause(ctx)
 		}
 		n, err := f.Read(buf)
 		h.Write(buf[:n])
+		done += int64(n)
+		if read != nil && (done-told >= 8<<20 || err == io.EOF) {
+			read(done)
+			told = done
+		}
 		if err == io.EOF {
 			break
 		}
@@ -64,9 +73,9 @@ func HashFile(ctx context.Context, p string) (string, error) {
 // is tried, and once when two ask at the same time (a token fetched ahead
 // and the upload).
 type sums struct {
-	mu      sync.Mutex
-	by      map[sumKey]string
-	reading map[sumKey]chan struct{} // closed when the sum is known (or failed)
+	mu   sync.Mutex
+	by   map[sumKey]string
+	busy map[sumKey]chan struct{} // closed when the sum is known (or failed)
 }
 
 type sumKey struct {
@@ -78,7 +87,22 @@ type sumKey struct {
 
 // of returns the file's SHA-256 in hex, computing it when the file is new
 // or changed.
-func (s *sums) of(ctx context.Context, p string) (string, error) {
+func (s *sums) of(ctx context.Context, p string) (string, error) { return s.reading(ctx, p, nil) }
+
+// cached says whether the file's sum is known, without reading it.
+func (s *sums) cached(p string) bool {
+	info, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.by[sumKey{p, keyOf(p, info), info.Size(), info.ModTime()}]
+	return ok
+}
+
+// reading is of, telling read how far the reading has got.
+func (s *sums) reading(ctx context.Context, p string, read func(int64)) (string, error) {
 	info, err := os.Stat(p)
 	if err != nil {
 		return "", fileError(p, err)
@@ -90,17 +114,17 @@ func (s *sums) of(ctx context.Context, p string) (string, error) {
 			s.mu.Unlock()
 			return sum, nil
 		}
-		wait, busy := s.reading[k]
+		wait, busy := s.busy[k]
 		if !busy {
-			if s.reading == nil {
-				s.reading = map[sumKey]chan struct{}{}
+			if s.busy == nil {
+				s.busy = map[sumKey]chan struct{}{}
 			}
 			done := make(chan struct{})
-			s.reading[k] = done
+			s.busy[k] = done
 			s.mu.Unlock()
-			sum, err := HashFile(ctx, p)
+			sum, err := hashFile(ctx, p, read)
 			s.mu.Lock()
-			delete(s.reading, k)
+			delete(s.busy, k)
 			if err == nil {
 				if s.by == nil || len(s.by) > 100_000 {
 					s.by = map[sumKey]string{}

@@ -48,6 +48,7 @@ type Queue struct {
 	idle    chan struct{}  // closed when nothing runs or waits; replaced when work starts
 	paused  bool           // no upload is started
 	index   *UploadedIndex // what went up before, or nil
+	hashing bool           // hashAhead is at work
 }
 
 // SetIndex makes the queue pass over files whose bytes went up to the same
@@ -99,6 +100,7 @@ func (q *Queue) Paused() bool {
 
 type job struct {
 	Job
+	read        bool // its SHA-256 was read ahead (or could not be)
 	key         fileKey
 	run         int // counts the job's runs (Start, each Retry): reports carry the run they belong to
 	cancel      context.CancelFunc
@@ -261,6 +263,7 @@ func (q *Queue) Start(ids ...JobID) {
 	jn.added(queued) // a run of its own, with the fields it is sent with
 	q.changed(changed...)
 	go q.schedule() // pre-checks touch the disk: never on the caller's (the window's) goroutine
+	go q.hashAhead()
 }
 
 // Retry queues a Failed, Canceled or AlreadyUploaded job again; the last is
@@ -692,4 +695,49 @@ func (q *Queue) record(c *Client, r Request, filePath, url string) {
 		return
 	}
 	x.add(Uploaded{SHA256: sum, Size: r.Size, Account: c.account(), Folder: folder, FilePath: filePath, URL: url, At: time.Now()})
+}
+
+// hashAhead reads, ahead of the uploads and one file at a time, the SHA-256
+// of the files waiting in line that need it (a unique name made from the
+// content, or a look in the index of uploaded files), so that a slot that
+// frees finds it ready; each job's Read says how far it has got.
+func (q *Queue) hashAhead() {
+	q.mu.Lock()
+	if q.hashing {
+		q.mu.Unlock()
+		return
+	}
+	q.hashing = true
+	q.mu.Unlock()
+	defer func() {
+		q.mu.Lock()
+		q.hashing = false
+		q.mu.Unlock()
+	}()
+	for q.ctx.Err() == nil {
+		q.mu.Lock()
+		var next *job
+		for _, j := range q.pending {
+			if !j.read && (j.Request.Fields.UseUniqueFileName || q.index != nil && !j.Request.UploadAgain) {
+				next = j
+				break
+			}
+		}
+		client := q.client
+		if next != nil {
+			next.read = true
+		}
+		q.mu.Unlock()
+		if next == nil || client == nil {
+			return
+		}
+		client.sums.reading(q.ctx, next.Request.Path, func(n int64) {
+			q.mu.Lock()
+			if next.State == Queued {
+				next.Read = n
+			}
+			q.mu.Unlock()
+			q.changed(next.ID)
+		})
+	}
 }
