@@ -361,3 +361,31 @@ func TestWatchedFolderInTheWindow(t *testing.T) {
 	onUI(func() { u.setWatchedFolders(nil) })
 	waitFor(t, "the toolbar to stop saying so", func() bool { return !u.watchBtn.Visible() })
 }
+
+// TestPassedOverFilesCanGoAsNewVersions: when a batch ends with files
+// passed over as uploaded before, the window asks what to do; as new
+// versions, each goes to the earlier file's path as its next version.
+func TestPassedOverFilesCanGoAsNewVersions(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	a := filepath.Join(t.TempDir(), "a.jpg")
+	os.WriteFile(a, []byte("the same photo"), 0o644)
+	drop(u, a)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the upload", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
+	first := u.snaps[u.rows[0]].Result.FilePath
+	onUI(func() { u.removeFinished() })
+	copyOf := filepath.Join(t.TempDir(), "copy.jpg")
+	os.WriteFile(copyOf, []byte("the same photo"), 0o644)
+	drop(u, copyOf)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { u.dialog = nil; test.Tap(u.form.button) })
+	waitFor(t, "the question, once the batch ended", func() bool {
+		return u.snaps[u.rows[0]].State == uploader.AlreadyUploaded && u.dialog != nil
+	})
+	onUI(func() { u.uploadPassedOver([]uploader.JobID{u.rows[0]}, true) })
+	waitFor(t, "sent as a new version", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
+	if r := u.snaps[u.rows[0]].Result; r.FilePath != first || r.Version() != "Version 2" {
+		t.Fatalf("stored at %s as %q, want %s as Version 2", r.FilePath, r.Version(), first)
+	}
+}

@@ -1,8 +1,13 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	"path"
 	"time"
 
 	"imagekit-uploader/uploader"
@@ -24,6 +29,11 @@ func (u *UI) onJobFinish(j uploader.Job) {
 		return
 	}
 	e := entryOf(j, u.demoOn())
+	if au := new(uploader.AlreadyUploadedError); errors.As(j.Err, &au) && !au.Earlier.IsZero() {
+		u.shared.mu.Lock()
+		u.shared.passedOver = append(u.shared.passedOver, j.ID) // for the batch's choice, when it ends
+		u.shared.mu.Unlock()
+	}
 	if j.State == uploader.AlreadyUploaded && e.FilePath != "" {
 		// Known when this computer recorded the earlier upload's answer.
 		e.URL = u.history.urlOf(e.FilePath)
@@ -131,4 +141,57 @@ func (u *UI) batchEnded(t uploader.Totals) {
 		text += fmt.Sprintf(", %d failed: see the list to retry %s", failed, plural(failed, "it", "them"))
 	}
 	u.app.SendNotification(fyne.NewNotification(title, text))
+	u.shared.mu.Lock()
+	passed := u.shared.passedOver
+	u.shared.passedOver = nil
+	u.shared.mu.Unlock()
+	if len(passed) > 0 {
+		u.askAboutPassedOver(passed)
+	}
+}
+
+// uploadPassedOver sends files passed over as uploaded before: anyway, or
+// as new versions of the earlier files (at their paths).
+func (u *UI) uploadPassedOver(ids []uploader.JobID, newVersions bool) {
+	for _, id := range ids {
+		j, ok := u.queue.Job(id)
+		var au *uploader.AlreadyUploadedError
+		if !ok || !errors.As(j.Err, &au) {
+			continue
+		}
+		u.queue.Update(id, func(r *uploader.Request) {
+			r.UploadAgain = true
+			if newVersions { // at the earlier file's path, as its next version
+				r.FileName, r.Rel = path.Base(au.FilePath), ""
+				r.Fields.Folder = path.Dir(au.FilePath)
+				r.Fields.UseUniqueFileName, r.Fields.OverwriteFile = false, true
+				r.StoredName = ""
+			}
+		})
+	}
+	u.retry(ids...)
+}
+
+// askAboutPassedOver offers, once a batch has ended, what to do with its
+// files whose bytes went up to the same folder before: keep them passed
+// over (the default), upload them anyway, or upload them as new versions of
+// the earlier files.
+func (u *UI) askAboutPassedOver(ids []uploader.JobID) {
+	n := len(ids)
+	msg := widget.NewLabel(fmt.Sprintf("%d %s of this batch went up before: the same bytes, to the same folder. %s passed over.",
+		n, plural(n, "file", "files"), plural(n, "It was", "They were")))
+	msg.Wrapping = fyne.TextWrapWord
+	var d dialog.Dialog
+	act := func(newVersions bool) {
+		d.Hide()
+		u.uploadPassedOver(ids, newVersions)
+	}
+	keep := widget.NewButton("Keep them passed over", func() { d.Hide() })
+	keep.Importance = widget.HighImportance
+	d = dialog.NewCustomWithoutButtons("Uploaded before", container.NewVBox(msg, container.NewHBox(
+		keep,
+		widget.NewButton("Upload them anyway", func() { act(false) }),
+		widget.NewButton("As new versions of the earlier files", func() { act(true) }),
+	)), u.win)
+	u.show(d)
 }

@@ -90,6 +90,9 @@ type shared struct {
 	signer  *signer.Signer              // the account's, kept across batches so tokens stay distinct
 	changed map[uploader.JobID]struct{} // jobs the queue said changed since the last tick
 	earlier map[uploader.JobID]string   // for jobs ImageKit already had: the URL, where the history knew it
+	// passedOver are the jobs of the batch under way whose bytes went up
+	// before: what to do with them is asked when it ends.
+	passedOver []uploader.JobID
 }
 
 // screen is owned by the UI goroutine: only code that runs there (event
