@@ -49,6 +49,7 @@ type Queue struct {
 	paused  bool           // no upload is started
 	index   *UploadedIndex // what went up before, or nil
 	hashing bool           // hashAhead is at work
+	toRead  []*job         // queued jobs hashAhead has not looked at, in order
 }
 
 // SetIndex makes the queue pass over files whose bytes went up to the same
@@ -308,6 +309,7 @@ func (q *Queue) enqueueLocked(j *job) {
 	j.run++
 	j.journalRun = newRun() // so the end of an earlier run can never end this one
 	q.pending = append(q.pending, j)
+	q.toRead = append(q.toRead, j)
 	q.busyLocked()
 }
 
@@ -717,11 +719,15 @@ func (q *Queue) hashAhead() {
 	for q.ctx.Err() == nil {
 		q.mu.Lock()
 		var next *job
-		for _, j := range q.pending {
-			if !j.read && (j.Request.Fields.UseUniqueFileName || q.index != nil && !j.Request.UploadAgain) {
+		for next == nil && len(q.toRead) > 0 { // each queued job looked at once: a long line costs no more
+			j := q.toRead[0]
+			q.toRead = q.toRead[1:]
+			if j.State == Queued && !j.read && (j.Request.Fields.UseUniqueFileName || q.index != nil && !j.Request.UploadAgain) {
 				next = j
-				break
 			}
+		}
+		if len(q.toRead) == 0 {
+			q.toRead = nil // let the array go
 		}
 		client := q.client
 		if next != nil {
