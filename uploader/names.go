@@ -89,18 +89,6 @@ type sumKey struct {
 // or changed.
 func (s *sums) of(ctx context.Context, p string) (string, error) { return s.reading(ctx, p, nil) }
 
-// cached says whether the file's sum is known, without reading it.
-func (s *sums) cached(p string) bool {
-	info, err := os.Stat(p)
-	if err != nil {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.by[sumKey{p, keyOf(p, info), info.Size(), info.ModTime()}]
-	return ok
-}
-
 // reading is of, telling read how far the reading has got.
 func (s *sums) reading(ctx context.Context, p string, read func(int64)) (string, error) {
 	info, err := os.Stat(p)
