@@ -1,6 +1,7 @@
 package uploader
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -25,9 +26,12 @@ type Uploaded struct {
 // window and the command line (one file both append to): a file whose bytes
 // are already in a folder of the same account is not sent there again.
 type UploadedIndex struct {
-	mu sync.Mutex
-	f  *os.File
-	by map[indexKey]Uploaded
+	mu     sync.Mutex
+	f      *os.File
+	path   string
+	by     map[indexKey]Uploaded
+	offset int64 // how much of the file has been read: what others append after is read on the next Find
+	torn   bool  // the file ends inside a line (a crash mid-write): the next record starts a new one
 }
 
 type indexKey struct{ account, folder, sum string }
@@ -50,22 +54,36 @@ func OpenUploadedIndex(path string) (*UploadedIndex, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
 	}
-	x := &UploadedIndex{by: map[indexKey]Uploaded{}}
-	if f, err := os.Open(path); err == nil {
-		EachLine(f, maxIndexLine, func(line []byte) {
-			var u Uploaded
-			if json.Unmarshal(line, &u) == nil && u.SHA256 != "" {
-				x.by[indexKey{u.Account, u.Folder, u.SHA256}] = u
-			}
-		})
-		f.Close()
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	x := &UploadedIndex{by: map[indexKey]Uploaded{}, path: path}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
 	}
 	x.f = f
+	x.readNew()
 	return x, nil
+}
+
+// readNew reads the whole lines added since the last read: by this
+// process or another (the window and a command at once). The caller holds
+// mu, or has the index to itself.
+func (x *UploadedIndex) readNew() {
+	info, err := x.f.Stat()
+	if err != nil || info.Size() <= x.offset {
+		return
+	}
+	buf := make([]byte, info.Size()-x.offset)
+	n, _ := x.f.ReadAt(buf, x.offset)
+	buf = buf[:n]
+	end := bytes.LastIndexByte(buf, '\n') + 1 // whole lines only; a torn end waits
+	EachLine(bytes.NewReader(buf[:end]), maxIndexLine, func(line []byte) {
+		var u Uploaded
+		if json.Unmarshal(line, &u) == nil && u.SHA256 != "" {
+			x.by[indexKey{u.Account, u.Folder, u.SHA256}] = u
+		}
+	})
+	x.offset += int64(end)
+	x.torn = end < len(buf)
 }
 
 // Find returns the upload of these bytes to this account's folder, if any.
@@ -75,6 +93,7 @@ func (x *UploadedIndex) Find(account, folder, sum string) (Uploaded, bool) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.readNew()
 	u, ok := x.by[indexKey{account, folder, sum}]
 	return u, ok
 }
@@ -92,9 +111,15 @@ func (x *UploadedIndex) add(u Uploaded) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.readNew()
 	x.by[indexKey{u.Account, u.Folder, u.SHA256}] = u
-	if _, err := x.f.Write(append(b, '\n')); err == nil {
+	line := append(b, '\n')
+	if x.torn {
+		line = append([]byte{'\n'}, line...) // after a torn line, a line of its own
+	}
+	if _, err := x.f.Write(line); err == nil {
 		x.f.Sync()
+		x.torn = false
 	}
 }
 

@@ -69,3 +69,30 @@ func TestFilesAreReadAhead(t *testing.T) {
 	})
 	runQueue(t, q)
 }
+
+// TestIndexAfterATornLineAndAnotherWriter: after a crash left half a line,
+// the next record starts a line of its own; and what another process
+// appends is seen by an index already open.
+func TestIndexAfterATornLineAndAnotherWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "uploaded.jsonl")
+	os.WriteFile(path, []byte(`{"sha256":"aaa","account":"a","folder":"/"}`+"\n"+`{"sha256":"bb`), 0o600)
+	x, err := OpenUploadedIndex(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	x.add(Uploaded{SHA256: "ccc", Account: "a", Folder: "/"})
+	other, _ := OpenUploadedIndex(path) // another process, say
+	defer other.Close()
+	other.add(Uploaded{SHA256: "ddd", Account: "a", Folder: "/"})
+	again, _ := OpenUploadedIndex(path)
+	defer again.Close()
+	for _, sum := range []string{"aaa", "ccc", "ddd"} {
+		if _, ok := again.Find("a", "/", sum); !ok {
+			t.Errorf("%s lost on reopening", sum)
+		}
+	}
+	if _, ok := x.Find("a", "/", "ddd"); !ok {
+		t.Error("the open index does not see what another wrote")
+	}
+}

@@ -89,6 +89,7 @@ func (q *Queue) Resume() {
 	q.mu.Lock()
 	q.paused = false
 	q.mu.Unlock()
+	go q.hashAhead()
 	q.schedule()
 }
 
@@ -307,7 +308,8 @@ func (q *Queue) enqueueLocked(j *job) {
 	j.State, j.Err, j.Result, j.Acked, j.Attempt, j.Speed, j.ETA = Queued, nil, nil, 0, 0, 0, 0
 	j.Ended, j.RetryAt = time.Time{}, time.Time{}
 	j.run++
-	j.journalRun = newRun() // so the end of an earlier run can never end this one
+	j.journalRun = newRun()   // so the end of an earlier run can never end this one
+	j.read, j.Read = false, 0 // read again, ahead, if it must be
 	q.pending = append(q.pending, j)
 	q.toRead = append(q.toRead, j)
 	q.busyLocked()
@@ -711,15 +713,10 @@ func (q *Queue) hashAhead() {
 	}
 	q.hashing = true
 	q.mu.Unlock()
-	defer func() {
-		q.mu.Lock()
-		q.hashing = false
-		q.mu.Unlock()
-	}()
 	for q.ctx.Err() == nil {
 		q.mu.Lock()
 		var next *job
-		for next == nil && len(q.toRead) > 0 { // each queued job looked at once: a long line costs no more
+		for next == nil && len(q.toRead) > 0 && !q.paused { // each queued job looked at once: a long line costs no more
 			j := q.toRead[0]
 			q.toRead = q.toRead[1:]
 			if j.State == Queued && !j.read && (j.Request.Fields.UseUniqueFileName || q.index != nil && !j.Request.UploadAgain) {
@@ -730,20 +727,40 @@ func (q *Queue) hashAhead() {
 			q.toRead = nil // let the array go
 		}
 		client := q.client
-		if next != nil {
-			next.read = true
-		}
-		q.mu.Unlock()
 		if next == nil || client == nil {
+			q.hashing = false // in the same hold as the decision: a Start now starts another reader
+			q.mu.Unlock()
 			return
 		}
-		client.sums.reading(q.ctx, next.Request.Path, func(n int64) {
+		next.read = true
+		q.mu.Unlock()
+		// Read while the job waits, and only then: paused or canceled, the
+		// reading stops (the sum is read again when it is needed).
+		ctx, cancel := context.WithCancel(q.ctx)
+		client.sums.reading(ctx, next.Request.Path, func(n int64) {
 			q.mu.Lock()
-			if next.State == Queued {
+			waiting := next.State == Queued && !q.paused
+			if waiting {
 				next.Read = n
 			}
 			q.mu.Unlock()
+			if !waiting {
+				cancel()
+				return
+			}
 			q.changed(next.ID)
 		})
+		if ctx.Err() != nil && q.ctx.Err() == nil { // stopped by a pause: read it once resumed
+			q.mu.Lock()
+			if next.State == Queued {
+				next.read = false
+				q.toRead = append([]*job{next}, q.toRead...)
+			}
+			q.mu.Unlock()
+		}
+		cancel()
 	}
+	q.mu.Lock()
+	q.hashing = false
+	q.mu.Unlock()
 }
