@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -357,6 +358,25 @@ func TestWatchedFolderInTheWindow(t *testing.T) {
 	}
 	if got := u.watchedFolders(); len(got) != 1 || got[0].Path != dir {
 		t.Errorf("watched folders kept as %v", got)
+	}
+	// A file of the person's own, dropped and left Ready, is not started by
+	// the watcher; a watched file rewritten after its upload goes again.
+	mine := filepath.Join(t.TempDir(), "mine.jpg")
+	os.WriteFile(mine, []byte("mine, not to go yet"), 0o644)
+	drop(u, mine)
+	waitFor(t, "its row", func() bool { return len(u.rows) == 2 })
+	os.WriteFile(filepath.Join(dir, "sub", "new.jpg"), []byte("the photo, edited"), 0o644)
+	waitFor(t, "the edited photo uploaded", func() bool { return len(u.shared.demo.Requests()) == 2 })
+	time.Sleep(500 * time.Millisecond)
+	if s := u.queue.Totals().Count[uploader.Ready]; s != 1 || len(u.shared.demo.Requests()) != 2 {
+		t.Errorf("%d ready, %d requests: the dropped file was started, or the edit sent twice", s, len(u.shared.demo.Requests()))
+	}
+	// Watched again (a restart, say): what went up is not listed again.
+	rows := len(u.rows)
+	onUI(func() { u.setWatchedFolders([]watchedFolder{{Path: dir}}) })
+	time.Sleep(3 * time.Second)
+	if len(u.rows) != rows || len(u.shared.demo.Requests()) != 2 {
+		t.Errorf("watched again: %d rows (were %d), %d requests", len(u.rows), rows, len(u.shared.demo.Requests()))
 	}
 	onUI(func() { u.setWatchedFolders(nil) })
 	waitFor(t, "the toolbar to stop saying so", func() bool { return !u.watchBtn.Visible() })

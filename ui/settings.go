@@ -382,5 +382,8 @@ func (u *UI) applyAccount(acct Account, newKey bool) {
 	u.queue.SetPlan(acct.Plan)
 	u.queue.SetMaxFileSize(acct.MaxFileSize)
 	u.limit.Set(acct.LimitRate) // the uploads under way too
+	if u.stopWatch != nil {
+		u.startWatching() // the watched folders go to this account now (the demo may have ended)
+	}
 	u.form.refreshState()
 }

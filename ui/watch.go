@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -96,6 +97,17 @@ func (u *UI) runWatchers(ctx context.Context, list []watchedFolder, formFields u
 			continue
 		}
 		w := &watcher.Watcher{Root: wf.Path, Settle: watchSettle, Queue: u.queue, Fields: fields,
+			// What went up before (an earlier start of the window, the
+			// command line) is passed over quietly, not listed again.
+			Pass: func(ready []uploader.Item) (send []uploader.Item, passed []string) {
+				for _, it := range ready {
+					if u.queue.UploadedBefore(ctx, it, fields) {
+						continue
+					}
+					send = append(send, it)
+				}
+				return send, nil
+			},
 			Added: func(ids []uploader.JobID) {
 				jobs := make([]uploader.Job, 0, len(ids))
 				for _, id := range ids {
@@ -178,7 +190,8 @@ func (u *UI) editWatchedFolders() {
 			}
 			p := filepath.Clean(l.Path())
 			for _, wf := range list {
-				if wf.Path == p {
+				if inside(p, wf.Path) || inside(wf.Path, p) {
+					u.showNotice(fmt.Sprintf("%s is watched already, or holds (or is in) %s: one of them is enough.", p, wf.Path))
 					return
 				}
 			}
@@ -198,4 +211,10 @@ func (u *UI) editWatchedFolders() {
 	}, u.win)
 	d.Resize(fyne.NewSize(640, 360))
 	u.show(d)
+}
+
+// inside says whether p is dir or lies below it.
+func inside(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

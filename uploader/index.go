@@ -2,6 +2,7 @@ package uploader
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -143,4 +144,17 @@ func (c *Client) account() string {
 		pk = t.PublicKey
 	}
 	return c.Endpoint + " " + pk
+}
+
+// UploadedBefore says whether the index has these bytes in the folder an
+// item goes to with fields, for the queue's account: a watcher passes such
+// files over quietly. It reads the file for its SHA-256 (once: kept).
+func (q *Queue) UploadedBefore(ctx context.Context, it Item, f Fields) bool {
+	q.mu.Lock()
+	x, c := q.index, q.client
+	q.mu.Unlock()
+	if x == nil || c == nil {
+		return false
+	}
+	return earlier(ctx, x, c, Request{Path: it.Path, Rel: it.Rel, Fields: f}) != nil
 }

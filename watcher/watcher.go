@@ -225,21 +225,46 @@ func (w *Watcher) settleAndSend() {
 	}
 	ids, _ := w.Queue.Add(ready, w.Fields)
 	if len(ids) < len(ready) {
-		// A file changed again while its earlier upload runs: the queue
-		// still holds that one. Looked at again once it has ended.
 		added := map[string]bool{}
 		for _, id := range ids {
 			if j, ok := w.Queue.Job(id); ok {
 				added[j.Request.Path] = true
 			}
 		}
+		listed := map[string]uploader.Job{}
+		for _, j := range w.Queue.Jobs() {
+			listed[j.Request.Path] = j
+		}
+		ended := map[uploader.JobID]bool{}
+		var again []uploader.Item
 		w.mu.Lock()
 		for _, it := range ready {
-			if s := w.seen[it.Path]; s != nil && !added[it.Path] {
-				s.queued = false
+			if added[it.Path] {
+				continue
+			}
+			switch j, ok := listed[it.Path]; {
+			case ok && j.State.Finished():
+				// Changed after its upload ended (kept in the list: the
+				// window's rows): its ended job goes, a new one comes.
+				ended[j.ID] = true
+				again = append(again, it)
+			case ok:
+				// Changed again while its earlier upload runs: looked at
+				// again once that has ended.
+				if s := w.seen[it.Path]; s != nil {
+					s.queued = false
+				}
 			}
 		}
 		w.mu.Unlock()
+		if len(again) > 0 {
+			w.Queue.Remove(func(j uploader.Job) bool { return ended[j.ID] })
+			more, _ := w.Queue.Add(again, w.Fields)
+			ids = append(ids, more...)
+		}
+	}
+	if len(ids) == 0 {
+		return // nothing new: Start with no ids would start every file in the list
 	}
 	if w.Added != nil {
 		w.Added(ids)
