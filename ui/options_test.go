@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -260,15 +259,7 @@ func TestPresetKeepsWhatNoWidgetShows(t *testing.T) {
 // sends them all.
 func TestPauseInTheWindow(t *testing.T) {
 	u := newTestUI(t, Config{Demo: true, DemoThrottle: 40_000})
-	dir := t.TempDir()
-	var paths []string
-	for i := range 4 {
-		p := filepath.Join(dir, fmt.Sprintf("f%d.jpg", i))
-		os.WriteFile(p, make([]byte, 30_000+i), 0o644)
-		paths = append(paths, p)
-	}
-	drop(u, paths...)
-	waitFor(t, "4 rows", func() bool { return len(u.rows) == 4 })
+	dropSized(t, u, 4, 30_000)
 	onUI(func() { test.Tap(u.form.button) })
 	waitFor(t, "uploads under way", func() bool { return u.queue.Totals().Count[uploader.Uploading] > 0 })
 	onUI(func() { u.setPaused(true, true) })

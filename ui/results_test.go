@@ -28,15 +28,7 @@ import (
 // UI tick, so nothing was recorded while the window was busy.
 func TestHistoryRecordedWhileTheWindowIsBusy(t *testing.T) {
 	u := newTestUI(t, Config{Demo: true, DemoThrottle: 50_000})
-	dir := t.TempDir()
-	var paths []string
-	for i := range 5 {
-		p := filepath.Join(dir, fmt.Sprintf("f%d.jpg", i))
-		os.WriteFile(p, make([]byte, 20_000+i), 0o644)
-		paths = append(paths, p)
-	}
-	drop(u, paths...)
-	waitFor(t, "5 rows", func() bool { return len(u.rows) == 5 })
+	dropSized(t, u, 5, 20_000)
 	onUI(func() { test.Tap(u.form.button) })
 	waitUntil(t, "the uploads to start", func() bool { return u.queue.Totals().Count[uploader.Ready] == 0 })
 	uiMu.Lock() // the window is busy from here on: no UI work runs
@@ -290,4 +282,19 @@ func buttonIn(t *testing.T, u *UI, text string) *widget.Button {
 	}
 	t.Fatalf("no %q button", text)
 	return nil
+}
+
+// dropSized drops n files of about size bytes (each its own: size+i), and
+// waits for their rows.
+func dropSized(t *testing.T, u *UI, n, size int) {
+	t.Helper()
+	dir := t.TempDir()
+	var paths []string
+	for i := range n {
+		p := filepath.Join(dir, fmt.Sprintf("f%d.jpg", i))
+		os.WriteFile(p, make([]byte, size+i), 0o644)
+		paths = append(paths, p)
+	}
+	drop(u, paths...)
+	waitFor(t, fmt.Sprintf("%d rows", n), func() bool { return len(u.rows) == n })
 }
