@@ -115,7 +115,7 @@ func readAnswer(resp *http.Response, stall, total time.Duration, abort context.C
 	}
 	if resp.StatusCode == http.StatusOK {
 		var res Result
-		if err := json.Unmarshal(raw, &res); err != nil || res.FileID == "" || res.Name == "" || res.URL == "" {
+		if err := decodeResult(raw, &res); err != nil || res.FileID == "" || res.Name == "" || res.URL == "" {
 			// It said it stored the file, in words we cannot read: the
 			// upload may have happened, exactly as if the answer were lost.
 			return nil, &NetworkError{Err: errors.New("the server answered success but not with ImageKit's answer (fileId, name and url): " + describeNonJSON(resp, raw)), BodySent: true}
@@ -134,6 +134,18 @@ func readAnswer(resp *http.Response, stall, total time.Duration, abort context.C
 		ae.Message = describeNonJSON(resp, raw)
 	}
 	return nil, ae
+}
+
+// decodeResult reads a success answer. A value of an odd type in one of
+// its fields ("tags": ["a", 1]) leaves that field empty: the file was
+// stored, and fileId, name and url say so; only JSON that is not an object
+// is an error.
+func decodeResult(raw []byte, res *Result) error {
+	err := json.Unmarshal(raw, res)
+	if te := new(json.UnmarshalTypeError); errors.As(err, &te) && te.Field != "" {
+		return nil // Unmarshal went on past it and filled the rest
+	}
+	return err
 }
 
 // maxAnswer is the most of an answer read: ImageKit's are a few KiB.

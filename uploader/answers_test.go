@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -662,5 +664,46 @@ func TestTokenEndpointWithAShortMaxExpire(t *testing.T) {
 	}
 	if n := refused.Load(); n > 4 {
 		t.Fatalf("%d tokens refused for 6 files: the limit was not learned", n)
+	}
+}
+
+// TestOddTypesInAnAnswerStillMeanStored: a success answer with a value of
+// an odd type in a field that does not say where the file is ("tags":
+// ["a", 1], "versionInfo": "v2") is an upload; before, it was "may already
+// be uploaded".
+func TestOddTypesInAnAnswerStillMeanStored(t *testing.T) {
+	for _, body := range []string{
+		`{"fileId":"x","name":"a.jpg","url":"https://x/a.jpg","tags":["a",1]}`,
+		`{"fileId":"x","name":"a.jpg","url":"https://x/a.jpg","versionInfo":"v2","size":"big"}`,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			io.WriteString(w, body)
+		}))
+		res, err := uploadOne(t, plainClient(srv.URL), DefaultFields())
+		srv.Close()
+		if err != nil || res == nil || res.URL != "https://x/a.jpg" {
+			t.Errorf("%s: %v, %v", body, res, err)
+		}
+	}
+}
+
+// TestNamesThatAreNotUTF8: a file whose name is not valid UTF-8 goes up,
+// its stray bytes sent as '_' in the form and the token alike; before, the
+// token's JSON turned them into U+FFFD and the server refused the
+// mismatch ("fileName differs").
+func TestNamesThatAreNotUTF8(t *testing.T) {
+	srv := newTestServer(t)
+	p := filepath.Join(t.TempDir(), "caf\xe9.jpg")
+	if err := os.WriteFile(p, []byte("photo"), 0o644); err != nil {
+		t.Skip("this file system takes no such names")
+	}
+	for _, unique := range []bool{false, true} {
+		f := DefaultFields()
+		f.UseUniqueFileName = unique
+		res, err := newClient(t, srv).Upload(context.Background(), Request{Path: p, FileName: filepath.Base(p), Size: 5, Fields: f, UploadAgain: true}, nil)
+		if err != nil || !strings.HasPrefix(res.Name, "caf_") {
+			t.Errorf("unique %v: %v, %v", unique, res, err)
+		}
 	}
 }

@@ -155,6 +155,14 @@ func firstFields(r Request) (map[string]string, error) {
 		return nil, err
 	}
 	fields := r.Fields.form(r.FileName, folder)
+	defer func() {
+		// The token is JSON, which carries only valid UTF-8 (it would turn a
+		// stray byte into U+FFFD and the field would differ from the form):
+		// such bytes are sent as '_', as ImageKit writes odd characters.
+		for k, v := range fields {
+			fields[k] = strings.ToValidUTF8(v, "_")
+		}
+	}()
 	switch {
 	case r.StoredName != "": // a unique name made here: a repeat is refused, and known to be ours
 		fields["fileName"], fields["useUniqueFileName"], fields["overwriteFile"] = r.StoredName, "false", "false"
