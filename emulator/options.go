@@ -26,7 +26,6 @@ var coordinatesRule = regexp.MustCompile(`^\d+,\d+,\d+,\d+$`)
 type options struct {
 	customMetadata map[string]any
 	extensions     []map[string]any
-	responseFields []string
 }
 
 // readOptions checks the fields ImageKit takes as JSON, lists, coordinates
@@ -88,7 +87,6 @@ func readOptions(fields map[string]string) (options, error) {
 			if !slices.Contains(responseFieldNames, f) {
 				return o, badRequest("Invalid responseFields: %q is not a field the answer can hold.", f)
 			}
-			o.responseFields = append(o.responseFields, f)
 		}
 	}
 	if v, ok := fields["customCoordinates"]; ok && !coordinatesRule.MatchString(v) {
