@@ -33,8 +33,11 @@ type Policy struct {
 	// FolderPrefix, when set, is a folder every signed upload must go into
 	// or below; a payload without a folder is refused.
 	FolderPrefix string
-	// RequireUnique refuses a payload whose useUniqueFileName is not "true"
-	// (missing means ImageKit's default, true), so no caller can overwrite a file.
+	// RequireUnique refuses a payload that could replace a file already
+	// there: one with useUniqueFileName "false" (missing means ImageKit's
+	// default, true) signs only with overwriteFile "false" (missing means
+	// true), which makes ImageKit refuse a name that is taken. The
+	// uploader's names made from the content are sent that way.
 	RequireUnique bool
 	// MaxExpire is the longest lifetime a caller may ask for; signer.MaxLifetime when 0.
 	MaxExpire time.Duration
@@ -72,8 +75,8 @@ func (p Policy) Check(fields map[string]string, expire time.Duration) error {
 	if p.FolderPrefix != "" && !underFolder(fields["folder"], p.FolderPrefix) {
 		return &PolicyError{Rule: "folder-prefix", Reason: fmt.Sprintf("folder must be %s or a folder inside it", p.FolderPrefix)}
 	}
-	if v, ok := fields["useUniqueFileName"]; p.RequireUnique && ok && v != "true" {
-		return &PolicyError{Rule: "require-unique", Reason: `useUniqueFileName must be "true" here`}
+	if v, ok := fields["useUniqueFileName"]; p.RequireUnique && ok && v != "true" && fields["overwriteFile"] != "false" {
+		return &PolicyError{Rule: "require-unique", Reason: `no upload may replace a file here: send useUniqueFileName "true", or overwriteFile "false"`}
 	}
 	return nil
 }

@@ -42,6 +42,10 @@ func TestPolicyRefusesWhatItDoesNotAllow(t *testing.T) {
 		{"another folder", `{"fileName":"a.jpg","folder":"/website/"}`, 60, 403, "folder-prefix"},
 		{"climbing out", `{"fileName":"a.jpg","folder":"/web/../private/"}`, 60, 403, "folder-prefix"},
 		{"overwrite", `{"fileName":"a.jpg","folder":"/web/","useUniqueFileName":"false","overwriteFile":"true"}`, 60, 403, "require-unique"},
+		{"overwrite by default", `{"fileName":"a.jpg","folder":"/web/","useUniqueFileName":"false"}`, 60, 403, "require-unique"},
+		// A fixed name that cannot replace what is there (the uploader's
+		// names made from the content) overwrites nothing either.
+		{"fixed name, no overwrite", `{"fileName":"a_0123456789ab.jpg","folder":"/web/","useUniqueFileName":"false","overwriteFile":"false"}`, 60, 200, ""},
 		{"paid extension", `{"fileName":"a.jpg","folder":"/web/","extensions":"[{\"name\":\"remove-bg\"}]"}`, 60, 403, "allow-fields"},
 		{"webhook", `{"fileName":"a.jpg","folder":"/web/","webhookUrl":"https://x.example/"}`, 60, 403, "allow-fields"},
 		{"an hour", `{"fileName":"a.jpg","folder":"/web/"}`, 3600, 403, "max-expire"},

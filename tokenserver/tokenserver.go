@@ -43,12 +43,6 @@ type TokenHandler struct {
 	limit   limiter
 }
 
-type authRequest struct {
-	UploadPayload map[string]json.RawMessage `json:"uploadPayload"`
-	Expire        json.RawMessage            `json:"expire"`
-	PublicKey     json.RawMessage            `json:"publicKey"`
-}
-
 func (h *TokenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status, msg := h.serve(w, r)
 	if h.Log != nil {
@@ -124,17 +118,32 @@ func (h *TokenHandler) serve(w http.ResponseWriter, r *http.Request) (int, strin
 // parseAuth reads the request strictly: one JSON object with exactly the
 // known members, no null, an integer expire, string fields, nothing after.
 func parseAuth(body []byte) (fields map[string]string, expire time.Duration, publicKey string, err error) {
-	var req authRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	// encoding/json matches member names in any letter case and keeps the
+	// last of two: read the members by hand, so that each is known exactly
+	// and given once.
+	top, err := strictObject(body)
+	if err != nil {
 		return nil, 0, "", errors.New("the body is not the expected JSON: " + err.Error())
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, 0, "", errors.New("the body has more after its JSON object")
+	var req struct{ UploadPayload, Expire, PublicKey json.RawMessage }
+	for name, raw := range top {
+		switch name {
+		case "uploadPayload":
+			req.UploadPayload = raw
+		case "expire":
+			req.Expire = raw
+		case "publicKey":
+			req.PublicKey = raw
+		default:
+			return nil, 0, "", fmt.Errorf("the body is not the expected JSON: unknown member %q (the members are uploadPayload, expire and publicKey, as written)", name)
+		}
 	}
-	if req.UploadPayload == nil {
+	if len(req.UploadPayload) == 0 || string(req.UploadPayload) == "null" {
 		return nil, 0, "", errors.New("uploadPayload is required: an object of the upload's fields")
+	}
+	payload, err := strictObject(req.UploadPayload)
+	if err != nil {
+		return nil, 0, "", errors.New("uploadPayload must be an object of the upload's fields: " + err.Error())
 	}
 	if len(req.Expire) == 0 || string(req.Expire) == "null" {
 		return nil, 0, "", errors.New("expire is required (seconds, 1 to 3600)")
@@ -146,14 +155,14 @@ func parseAuth(body []byte) (fields map[string]string, expire time.Duration, pub
 	if err := json.Unmarshal(req.PublicKey, &publicKey); err != nil || publicKey == "" {
 		return nil, 0, "", errors.New("publicKey is required, as a string")
 	}
-	fields = make(map[string]string, len(req.UploadPayload))
-	names := make([]string, 0, len(req.UploadPayload))
-	for k := range req.UploadPayload {
+	fields = make(map[string]string, len(payload))
+	names := make([]string, 0, len(payload))
+	for k := range payload {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		raw := req.UploadPayload[k]
+		raw := payload[k]
 		var s string
 		if string(raw) == "null" || json.Unmarshal(raw, &s) != nil {
 			return nil, 0, "", fmt.Errorf("uploadPayload.%s must be a string (booleans as \"true\"/\"false\", lists comma-joined)", k)
@@ -198,4 +207,36 @@ func fail(w http.ResponseWriter, status int, msg string) (int, string) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"message": msg})
 	return status, msg
+}
+
+// strictObject reads one JSON object, and nothing after it, into its
+// members, refusing a member named twice.
+func strictObject(data []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, errors.New("want a JSON object")
+	}
+	members := map[string]json.RawMessage{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+		if _, twice := members[name]; twice {
+			return nil, fmt.Errorf("the member %q is given twice", name)
+		}
+		members[name] = raw
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("the body has more after its JSON object")
+	}
+	return members, nil
 }

@@ -101,6 +101,11 @@ func TestTokenEndpointRefusals(t *testing.T) {
 		{"file field", "Bearer " + bearer, good(`{"file":"x"}`, "60"), 400},
 		{"token field", "Bearer " + bearer, good(`{"token":"x"}`, "60"), 400},
 		{"unknown publicKey", "Bearer " + bearer, `{"uploadPayload": {}, "expire": 60, "publicKey": "other"}`, 403},
+		// encoding/json matches member names in any case: the README
+		// promises that unknown members are refused.
+		{"member in capitals", "Bearer " + bearer, `{"UPLOADPAYLOAD": {}, "expire": 60, "publicKey": "` + testPublic + `"}`, 400},
+		{"member in mixed case", "Bearer " + bearer, `{"uploadPayload": {}, "Expire": 60, "publicKey": "` + testPublic + `"}`, 400},
+		{"member twice", "Bearer " + bearer, `{"uploadPayload": {}, "expire": 60, "expire": 60, "publicKey": "` + testPublic + `"}`, 400},
 		{"body over 1 MiB", "Bearer " + bearer, good(`{"description":"`+strings.Repeat("x", MaxAuthBody)+`"}`, "60"), 413},
 	}
 	for _, c := range cases {
