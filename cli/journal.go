@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"imagekit-uploader/results"
 	"imagekit-uploader/uploader"
 )
 
@@ -24,7 +25,7 @@ func (f *uploadFlags) openJournal(command string, paths []string, fields uploade
 	path := f.journal
 	key := jobKey(command, f, paths, fields)
 	switch path {
-	case "none":
+	case "none", os.DevNull: // /dev/null: the usual "keep nothing"
 		return nil, nil, "", nil
 	case "":
 		dir, err := os.UserCacheDir()
@@ -33,8 +34,19 @@ func (f *uploadFlags) openJournal(command string, paths []string, fields uploade
 		}
 		path = filepath.Join(dir, "imagekit-uploader", "jobs", key+".jsonl")
 	}
-	jn, left, err := uploader.OpenJournal(path)
+	// The done list lives beside the journal: both must be this program's
+	// before either is touched.
+	err := uploader.CheckOwnFile(path+".done", "a list of a job's uploads", isDoneLine)
+	var jn *uploader.Journal
+	var left []uploader.Unfinished
+	if err == nil {
+		jn, left, err = uploader.OpenJournal(path)
+	}
+	var notOurs *uploader.NotOursError
 	switch {
+	case errors.As(err, &notOurs):
+		return nil, nil, "", usagef("--journal: %s is not %s (it is %s), so it was left as it is: give a new file's path, or --journal none",
+			results.Printable(notOurs.Path), notOurs.What, notOurs.Is)
 	case errors.Is(err, uploader.ErrJournalInUse):
 		return nil, nil, "", configError{fmt.Errorf("this job is running already, in another process (its journal is %s); wait for it, or give this one --journal none", path)}
 	case err != nil:
@@ -120,6 +132,12 @@ type doneFile struct {
 	ModTime  int64  `json:"mtime"` // Unix ns
 	FilePath string `json:"filePath"`
 	URL      string `json:"url,omitempty"`
+}
+
+// isDoneLine says whether line is a record of a done list.
+func isDoneLine(line []byte) bool {
+	var r doneFile
+	return json.Unmarshal(line, &r) == nil && r.Job != "" && r.Path != ""
 }
 
 func openDoneList(path, job string, stderr io.Writer) (*doneList, error) {

@@ -69,7 +69,18 @@ const maxJournalLine = 1 << 20
 
 // OpenJournal opens (or creates) the journal at path and returns the files
 // it holds unfinished, in the order they were added.
+//
+// A file already at path that is not a journal (a text file, a device, a
+// link, a folder) is refused and left as it is, and so is one at the lock's
+// path (path + ".lock"): the journal is rewritten at open and removed when
+// its work is done, so it must be this program's own.
 func OpenJournal(path string) (*Journal, []Unfinished, error) {
+	if err := CheckOwnFile(path, "a journal of unfinished uploads", isJournalLine); err != nil {
+		return nil, nil, err
+	}
+	if err := CheckOwnFile(path+".lock", "a journal's lock", nil); err != nil {
+		return nil, nil, err
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, fmt.Errorf("the journal of unfinished uploads cannot be written: %w", err)
 	}
@@ -84,6 +95,67 @@ func OpenJournal(path string) (*Journal, []Unfinished, error) {
 	}
 	jn.lock = lock
 	return jn, left, nil
+}
+
+// NotOursError is a file the program was pointed at to write its own
+// records in, which already holds something else: it is left untouched.
+type NotOursError struct {
+	Path string
+	What string // what the program keeps there: "a journal of unfinished uploads"
+	Is   string // what is there instead
+}
+
+func (e *NotOursError) Error() string {
+	return fmt.Sprintf("%s is not %s (it is %s): it was left as it is; give a new file's path, or none", e.Path, e.What, e.Is)
+}
+
+// CheckOwnFile says whether path, where the program is about to keep a file
+// of its own (what), is free for it: missing, empty, or a regular file whose
+// first line the program wrote (isOurs; nil: only an empty file is). It
+// never opens anything but a regular file, so a pipe or a device cannot
+// block it.
+func CheckOwnFile(path, what string, isOurs func(line []byte) bool) error {
+	info, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("%s cannot be read: %w", path, err)
+	case info.Mode()&os.ModeSymlink != 0:
+		return &NotOursError{Path: path, What: what, Is: "a link"}
+	case info.IsDir():
+		return &NotOursError{Path: path, What: what, Is: "a folder"}
+	case !info.Mode().IsRegular():
+		return &NotOursError{Path: path, What: what, Is: "a device, a pipe or a socket"}
+	case info.Size() == 0:
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s cannot be read: %w", path, err)
+	}
+	defer f.Close()
+	first, err := bufio.NewReaderSize(io.LimitReader(f, maxJournalLine), 64<<10).ReadSlice('\n')
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return fmt.Errorf("%s cannot be read: %w", path, err)
+	}
+	if isOurs == nil || !isOurs(first) {
+		return &NotOursError{Path: path, What: what, Is: "another file, with other content"}
+	}
+	return nil
+}
+
+// isJournalLine says whether line is a journal's record.
+func isJournalLine(line []byte) bool {
+	var r journalRecord
+	if json.Unmarshal(line, &r) != nil {
+		return false
+	}
+	switch r.Op {
+	case "add", "send", "end":
+		return r.Path != "" || len(r.Raw) > 0
+	}
+	return false
 }
 
 func openLocked(path string) (*Journal, []Unfinished, error) {
