@@ -77,7 +77,7 @@ func (f *uploadFlags) register(fs *flagSet) {
 	fs.StringVar(&f.plan, "plan", "free", "your ImageKit plan, for the size check before sending: free, lite or pro")
 	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
 	fs.StringVar(&f.limitRate, "limit-rate", "", "send at most this many bytes a second in all, e.g. 2MB (default: no limit)")
-	fs.BoolVar(&f.skipUploaded, "skip-uploaded", true, "pass over files whose bytes went up to that folder before (from this computer, window or command); false: upload them anyway")
+	fs.BoolVar(&f.skipUploaded, "skip-uploaded", true, "pass over files whose bytes went up to that folder before (from this computer, window or command, this job included); false: upload them anyway")
 	fs.StringVar(&f.journal, "journal", "", "keep the journal of this job in FILE, or none (default: one per job in your cache folder, so running the same command again resumes it)")
 	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
@@ -145,8 +145,10 @@ The options that ImageKit takes as JSON (--custom-metadata, --extensions,
 --transformation) are sent exactly as typed, after a check of their shape.
 If the credentials are refused (or a policy or quota refuses the uploads)
 before anything went up, or the setup is at fault, no further file is
-started; uploads under way finish and are reported; the reason is said once,
-and the exit is 2 (1 if something went up). Flags may come before or after the paths;
+started; uploads under way finish and are reported; each file not started
+has a line ("not sent: ..."); the reason is said once, and the exit is 2
+(1 if something went up). A token endpoint's refusal of one file alone (too
+large for its --max-expire) is that file's failure. Flags may come before or after the paths;
 after -- every argument is a path.`)
 	f := uploadFlags{stderr: std.Err}
 	f.register(fs)
@@ -197,20 +199,23 @@ after -- every argument is a path.`)
 		defer done.close()
 		defer closeJournal(jn, jpath, q)
 		q.SetJournal(jn)
-		// Files of an earlier run of this job that did not finish: those
-		// that began are sent so that a copy already there is found, not
-		// stored again. Listed again below, they are not doubled.
+		// A file stored just before a crash can be both on the done list
+		// and unfinished in the journal: the done list has the last word.
+		left = done.settle(left, jn)
 		if len(left) > 0 {
 			fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), "file", "files"))
 		}
-		q.Restore(left)
 	}
 	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }}
 	for _, s := range skipped {
 		out.skip(s)
 	}
-	// Files an earlier run of this job stored, unchanged since: not sent again.
-	items, earlier := done.filter(items)
+	// Files an earlier run of this job stored, unchanged since: not sent
+	// again, unless --skip-uploaded=false says to.
+	var earlier []doneFile
+	if f.skipUploaded {
+		items, earlier = done.filter(items)
+	}
 	for _, d := range earlier {
 		out.write(results.Line{Path: d.Path, Status: "already-uploaded", FilePath: d.FilePath, URL: d.URL, Reason: "uploaded by an earlier run of this job"},
 			fmt.Sprintf("already   %s: uploaded by an earlier run of this job, to %s", results.Printable(d.Path), results.Printable(d.FilePath)))
@@ -226,15 +231,18 @@ after -- every argument is a path.`)
 	q.OnFinish = func(j uploader.Job) {
 		done.record(j) // before the journal ends the file: a crash between them loses nothing
 		stop.Lock()
-		stop.uploaded = stop.uploaded || j.State == uploader.Done || j.State == uploader.AlreadyUploaded
+		// Only an answer from ImageKit proves the credentials: a file found
+		// in the index of uploads went nowhere.
+		stop.uploaded = stop.uploaded || j.State == uploader.Done || j.State == uploader.AlreadyUploaded && !fromIndex(j.Err)
 		first := false
 		if err := refusal(j.Err); err != nil && !stop.uploaded && stop.err == nil {
 			stop.err, first = err, true
 		}
-		stopping := stop.err != nil
+		stopErr := stop.err
 		stop.Unlock()
-		if stopping && j.State == uploader.Canceled && j.Err == nil {
-			return // not started because of the stop: said once, below
+		if stopErr != nil && j.State == uploader.Canceled && j.Err == nil {
+			out.notSent(j, stopErr) // every path given has its line
+			return
 		}
 		out.finished(j)
 		if first {
@@ -245,6 +253,11 @@ after -- every argument is a path.`)
 			}
 		}
 	}
+	// Files of an earlier run of this job that did not finish: those that
+	// began are sent so that a copy already there is found, not stored
+	// again. Listed again below, they are not doubled. Restored once
+	// OnFinish is set: one that fails at once (gone since) has its line.
+	q.Restore(left)
 	added, _ := q.Add(items, fields)
 	f.uploadAgain(q, added)
 	if jobs := q.Jobs(); f.fileName != "" && len(jobs) > 0 { // none when an earlier run stored it
@@ -288,6 +301,10 @@ after -- every argument is a path.`)
 	return nil
 }
 
+// clock is the time of day for the folder's date placeholders (tests
+// move it past midnight).
+var clock = time.Now
+
 // minRate is the lowest --limit-rate: 32 KB a second keeps 16 uploads'
 // 16 KB steps less than 10 s apart, far within the stall limit.
 const minRate = 32 << 10
@@ -325,7 +342,7 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Limit, error) {
 	if err := uploader.CheckEndpoint(f.endpoint); err != nil {
 		return fields, uploader.Limit{}, usageError{err.Error()}
 	}
-	folder, err := uploader.ExpandFolder(f.folder, time.Now())
+	folder, err := uploader.ExpandFolder(f.folder, clock())
 	if err == nil {
 		folder, err = uploader.CleanFolder(folder)
 	}
@@ -456,7 +473,8 @@ func refusal(err error) error {
 		return configError{fmt.Errorf("%w: check %s (or %s)", te, EnvTokenEndpointSecret, EnvTokenServerSecret)}
 	case errors.As(err, &te) && te.Status == http.StatusForbidden && strings.Contains(te.Message, "publicKey"):
 		return configError{fmt.Errorf("%w: check --public-key (or %s)", te, keystore.EnvPublicKey)}
-	case errors.As(err, &te) && te.Status == http.StatusForbidden && strings.Contains(te.Message, "(policy:"):
+	case errors.As(err, &te) && te.Status == http.StatusForbidden && strings.Contains(te.Message, "(policy:") &&
+		!strings.Contains(te.Message, "(policy: max-expire)"): // a token's lifetime grows with the file's size: that file's failure alone
 		return configError{fmt.Errorf("%w: the endpoint's policy allows none of these uploads; check --folder and the options with its owner", te)}
 	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
 		return configError{fmt.Errorf("ImageKit refused the key (%d %s): check --public-key and the private key ('imagekit-uploader key status')", ae.Status, ae.Message)}
@@ -492,6 +510,20 @@ func (r *uploadReport) write(l results.Line, text string) {
 		}
 		fmt.Fprintln(r.w, text)
 	})
+}
+
+// notSent reports a file not started because of err, which stopped the run.
+func (r *uploadReport) notSent(j uploader.Job, err error) {
+	msg := "not sent: " + err.Error()
+	r.write(results.Line{Path: j.Request.Path, Status: "failed", Error: &results.Error{Kind: "canceled", Message: msg}},
+		fmt.Sprintf("failed    %s: %s", results.Printable(j.Request.Path), results.Printable(msg)))
+}
+
+// fromIndex says whether err is a file passed over because the index of
+// uploads has its bytes: no request was sent for it.
+func fromIndex(err error) bool {
+	var au *uploader.AlreadyUploadedError
+	return errors.As(err, &au) && !au.Earlier.IsZero()
 }
 
 func (r *uploadReport) skip(s uploader.Skip) {

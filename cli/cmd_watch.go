@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"imagekit-uploader/results"
@@ -61,17 +60,8 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 		if moveDone, err = filepath.Abs(moveDone); err != nil {
 			return usagef("--move-done: %v", err)
 		}
-		if rel, err := filepath.Rel(root, moveDone); err == nil && !strings.HasPrefix(rel, "..") {
-			return usagef("--move-done %s is inside the folder watched: its files would be sent again", moveDone)
-		}
-		if err := os.MkdirAll(moveDone, 0o755); err != nil {
-			return configError{fmt.Errorf("--move-done: %w", err)}
-		}
-		if f, err := os.CreateTemp(moveDone, ".write-test-*"); err != nil {
-			return configError{fmt.Errorf("--move-done: files cannot be moved into %s: %w", moveDone, err)}
-		} else {
-			f.Close()
-			os.Remove(f.Name())
+		if err := watcher.CheckMoveDone(root, moveDone); err != nil {
+			return usagef("--move-done: %v", err)
 		}
 	}
 	fields, limit, err := f.validate()
@@ -104,8 +94,13 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 		q.SetJournal(jn)
 	}
 	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }}
-	w := &watcher.Watcher{Root: root, Settle: settle, MoveDone: moveDone, Queue: q, Fields: fields, Forget: true,
-		Pass: func(ready []uploader.Item) ([]uploader.Item, []string) {
+	watched := fields
+	watched.Folder = f.folder // its date placeholders filled in as each file goes: a watch goes on past midnight
+	w := &watcher.Watcher{Root: root, Settle: settle, MoveDone: moveDone, Queue: q, Fields: watched, Forget: true,
+		Pass: func(ready []uploader.Item, _ uploader.Fields) ([]uploader.Item, []string) {
+			if !f.skipUploaded {
+				return ready, nil
+			}
 			send, earlier := done.filter(ready)
 			passed := make([]string, len(earlier))
 			for i, d := range earlier {
@@ -121,6 +116,7 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 		out.finished(j)
 		w.Ended(j)
 	}
+	left = done.settle(left, jn)
 	if len(left) > 0 {
 		fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), "file", "files"))
 		q.Start(q.Restore(left)...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -113,8 +114,9 @@ func TestJSONFailuresHaveAKind(t *testing.T) {
 // TestRefusalLetsUploadsUnderWayFinish: a refusal (a quota 403 here) while
 // another file is already going up stops only what waits. The file under
 // way is stored and reported, and as something went up the exit is 1, with
-// the refusal said once. (Before, the run was canceled and the stored
-// file's line was never printed.)
+// the refusal said once; each file not sent has its line saying why.
+// (Before, the run was canceled and the stored file's line was never
+// printed; later, the files not sent had no line.)
 func TestRefusalLetsUploadsUnderWayFinish(t *testing.T) {
 	t.Setenv(keystore.EnvPrivateKey, "")
 	var stored atomic.Int32
@@ -141,8 +143,13 @@ func TestRefusalLetsUploadsUnderWayFinish(t *testing.T) {
 	if code != 1 || lines["a.jpg"]["status"] != "uploaded" || lines["b.jpg"]["status"] != "failed" || !strings.Contains(errs, "quota") {
 		t.Fatalf("exit %d, %q %q", code, out, errs)
 	}
-	if stored.Load() != 1 || lines["c.jpg"] != nil || lines["d.jpg"] != nil {
+	if stored.Load() != 1 {
 		t.Fatalf("%d stored; the waiting files were started after the refusal: %v", stored.Load(), lines)
+	}
+	for _, n := range []string{"c.jpg", "d.jpg"} {
+		if e, _ := lines[n]["error"].(map[string]any); lines[n]["status"] != "failed" || !strings.HasPrefix(fmt.Sprint(e["message"]), "not sent: ") {
+			t.Errorf("%s: %v; want a line saying it was not sent", n, lines[n])
+		}
 	}
 }
 

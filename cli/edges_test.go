@@ -1,12 +1,21 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"imagekit-uploader/signer"
+	"imagekit-uploader/tokenserver"
+	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -74,5 +83,246 @@ func TestJournalNeverDestroysTheFileGiven(t *testing.T) {
 	}
 	if _, err := os.Lstat(os.DevNull + ".done"); err == nil {
 		t.Fatal("/dev/null.done was made")
+	}
+}
+
+// TestOneFileRefusedByTheEndpointIsThatFilesFailure: a token endpoint that
+// will not sign one file (too large for its --max-expire) refuses that file,
+// and the others go up; every path has a line. Before, the one refusal
+// stopped the run: exit 2, one line, the small files never sent nor
+// mentioned. The endpoint's --require-unique signs the tool's own names made
+// from the content (before, it refused them).
+func TestOneFileRefusedByTheEndpointIsThatFilesFailure(t *testing.T) {
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	ep := httptest.NewServer(&tokenserver.TokenHandler{Signer: s, Clients: tokenserver.Clients{"team": "secret"},
+		Policy: tokenserver.Policy{RequireUnique: true, MaxExpire: 200 * time.Second}})
+	defer ep.Close()
+	t.Setenv(EnvTokenEndpointSecret, "secret")
+	dir := filepath.Join(t.TempDir(), "batch")
+	os.MkdirAll(dir, 0o755)
+	big, err := os.Create(filepath.Join(dir, "big.mov"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big.Truncate(45 << 20)
+	big.Close()
+	for i := range 5 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("small-%d.jpg", i)), []byte(fmt.Sprintf("small photo %d", i)), 0o644)
+	}
+	code, out, errs := runCLI(t, "", "upload", "--json", "--plan", "pro", "--journal", "none", "--endpoint", srv.UploadURL,
+		"--token-endpoint", ep.URL, "--public-key", imagekittest.DemoPublicKey, dir)
+	lines := jsonLines(t, out)
+	if code != 1 || len(lines) != 6 {
+		t.Fatalf("exit %d, %d lines; want 1 and 6\n%s%s", code, len(lines), out, errs)
+	}
+	for name, l := range lines {
+		want := "uploaded"
+		if name == "big.mov" {
+			want = "failed"
+		}
+		if l["status"] != want {
+			t.Errorf("%s: %v, want %s", name, l, want)
+		}
+	}
+	if n := len(srv.Files()); n != 5 {
+		t.Errorf("%d files stored, want the 5 small ones", n)
+	}
+}
+
+// TestSkipUploadedFalseSendsAgain: --skip-uploaded=false sends a file
+// again even where this very job stored it before. Before, the job's own
+// list of stored files passed it over; only --journal none sent it.
+func TestSkipUploadedFalseSendsAgain(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "a.jpg")
+	os.WriteFile(p, []byte("a photo"), 0o644)
+	args := uploadArgs(srv, "--json", "--unique=false", "--folder", "/again", "--journal", filepath.Join(t.TempDir(), "job.jsonl"), p)
+	if code, out, errs := runCLI(t, "", args...); code != 0 {
+		t.Fatalf("first: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, "", append(args, "--skip-uploaded=false")...)
+	if code != 0 || jsonLines(t, out)["a.jpg"]["status"] != "uploaded" {
+		t.Fatalf("again: exit %d\n%s%s", code, out, errs)
+	}
+	if f := srv.Files(); len(f) != 1 || len(f[0].Versions) != 2 {
+		t.Fatalf("stored %+v; want one file in two versions", f)
+	}
+}
+
+// TestWrongKeyWithAFileUploadedBefore: a file found in the index of
+// uploads proves nothing of the key, so a refused key still stops the run
+// at once, exit 2. Before, the file found made the run go on: every file
+// sent and refused, exit 1.
+func TestWrongKeyWithAFileUploadedBefore(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "batch")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "a-first.jpg"), []byte("uploaded before"), 0o644)
+	if code, out, errs := runCLI(t, "", uploadArgs(srv, "--journal", "none", "--folder", "/wk", dir)...); code != 0 {
+		t.Fatalf("first: exit %d\n%s%s", code, out, errs)
+	}
+	for i := range 11 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("b-%02d.jpg", i)), []byte(fmt.Sprintf("new %d", i)), 0o644)
+	}
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "private_wrong") // the right public key, the wrong private one
+	before := len(srv.Requests())
+	code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "--journal", "none", "--folder", "/wk", "--concurrency", "1", dir)...)
+	if code != 2 {
+		t.Errorf("exit %d, want 2\n%s%s", code, out, errs)
+	}
+	if n := len(srv.Requests()) - before; n > 2 {
+		t.Errorf("%d refused requests sent, want the first (and one under way)", n)
+	}
+	if n := len(jsonLines(t, out)); n != 12 {
+		t.Errorf("%d lines for 12 paths\n%s", n, out)
+	}
+}
+
+// TestResumeReportsEachFileOnce: a file on the job's list of stored files
+// and still unfinished in its journal (the process died between the two
+// notes) is reported once; a journal's file that is gone since has its line.
+// Before, the first was reported twice, and the second had no line at all
+// while the summary counted it failed.
+func TestResumeReportsEachFileOnce(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "shoot")
+	os.MkdirAll(dir, 0o755)
+	a, gone := filepath.Join(dir, "a.jpg"), filepath.Join(dir, "gone.jpg")
+	os.WriteFile(a, []byte("a photo"), 0o644)
+	jpath := filepath.Join(t.TempDir(), "job.jsonl")
+	args := uploadArgs(srv, "--json", "--folder", "/resume", "--journal", jpath, dir)
+	if code, out, errs := runCLI(t, "", args...); code != 0 {
+		t.Fatalf("first: exit %d\n%s%s", code, out, errs)
+	}
+	b, _ := os.ReadFile(jpath + ".done")
+	var rec struct{ Job string }
+	json.NewDecoder(bytes.NewReader(b)).Decode(&rec)
+	fields := uploader.DefaultFields()
+	fields.Folder = "/resume/"
+	var journal []byte
+	for _, p := range []string{a, gone} {
+		line, _ := json.Marshal(map[string]any{"op": "add", "path": p, "rel": "shoot", "fileName": filepath.Base(p), "fields": fields, "started": true, "tag": rec.Job})
+		journal = append(append(journal, line...), '\n')
+	}
+	os.WriteFile(jpath, journal, 0o600)
+
+	code, out, errs := runCLI(t, "", args...)
+	if strings.Count(out, "a.jpg") != 1 || strings.Count(out, "gone.jpg") != 1 {
+		t.Fatalf("exit %d; want a line each for a.jpg and gone.jpg\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "1 already uploaded, 1 failed") {
+		t.Errorf("summary: %s", errs)
+	}
+}
+
+// TestWatchResumedFileReportedOnce: a file a watch was sending when it
+// stopped is sent on restart and reported once, though the restart's first
+// listing of the folder finds it too. Before, it was reported twice: the
+// list of stored files was never updated while the watch ran.
+func TestWatchResumedFileReportedOnce(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	root := filepath.Join(t.TempDir(), "inbox")
+	os.MkdirAll(root, 0o755)
+	os.WriteFile(filepath.Join(root, "a.jpg"), []byte("a photo"), 0o644)
+	jpath := filepath.Join(t.TempDir(), "watch.jsonl")
+	args := uploadArgs(srv, "--json", "--folder", "/w", "--settle", "100ms", "--journal", jpath, root)
+	args[0] = "watch"
+	watch := func(until func(out string) bool) string {
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errs syncBuffer
+		exited := make(chan int)
+		go func() { exited <- run(ctx, args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errs}) }()
+		deadline := time.Now().Add(15 * time.Second)
+		for !until(out.String()) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		if code := <-exited; code != 0 {
+			t.Fatalf("watch exited %d: %s", code, errs.String())
+		}
+		return out.String()
+	}
+	watch(func(out string) bool { return strings.Contains(out, "a.jpg") })
+
+	// b.jpg was queued when the watch stopped: its journal says so.
+	b := filepath.Join(root, "b.jpg")
+	os.WriteFile(b, []byte("b photo"), 0o644)
+	done, _ := os.ReadFile(jpath + ".done")
+	var rec struct{ Job string }
+	json.NewDecoder(bytes.NewReader(done)).Decode(&rec)
+	fields := uploader.DefaultFields()
+	fields.Folder = "/w/"
+	line, _ := json.Marshal(map[string]any{"op": "add", "path": b, "fileName": "b.jpg", "fields": fields, "tag": rec.Job})
+	os.WriteFile(jpath, append(line, '\n'), 0o600)
+
+	var reported time.Time
+	out := watch(func(out string) bool {
+		if reported.IsZero() && strings.Contains(out, "b.jpg") {
+			reported = time.Now()
+		}
+		// Time for several listings of the folder after it ended.
+		return !reported.IsZero() && time.Since(reported) > 2*time.Second
+	})
+	if n := strings.Count(out, "b.jpg"); n != 1 {
+		t.Fatalf("b.jpg reported %d times:\n%s", n, out)
+	}
+	if strings.Contains(out, "a.jpg") {
+		t.Fatalf("a.jpg reported again:\n%s", out)
+	}
+}
+
+// TestRerunAfterMidnightFinishesWhereItStarted: a job whose folder has
+// date placeholders, run again on the next day, is the same job: what it
+// stored is not sent again, and what it left unfinished goes to the folder
+// of the day it started. Before, the date was part of the job's identity:
+// the second day uploaded everything again, to its own folder.
+func TestRerunAfterMidnightFinishesWhereItStarted(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	defer func(saved func() time.Time) { clock = saved }(clock)
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "shoot")
+	os.MkdirAll(dir, 0o755)
+	for _, n := range []string{"a.jpg", "b.jpg"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("photo "+n), 0o644)
+	}
+	jpath := filepath.Join(t.TempDir(), "job.jsonl")
+	args := uploadArgs(srv, "--json", "--folder", "/d/{yyyy}{mm}{dd}", "--journal", jpath, dir)
+	clock = func() time.Time { return time.Date(2026, 12, 4, 23, 59, 0, 0, time.Local) }
+	if code, out, errs := runCLI(t, "", args...); code != 0 {
+		t.Fatalf("first: exit %d\n%s%s", code, out, errs)
+	}
+	// The run was killed as it was about to send c.jpg: its journal says so.
+	c := filepath.Join(dir, "c.jpg")
+	os.WriteFile(c, []byte("photo c.jpg"), 0o644)
+	done, _ := os.ReadFile(jpath + ".done")
+	var rec struct{ Job string }
+	json.NewDecoder(bytes.NewReader(done)).Decode(&rec) // the first line
+	fields := uploader.DefaultFields()
+	fields.Folder = "/d/20261204/"
+	line, _ := json.Marshal(map[string]any{"op": "add", "path": c, "rel": "shoot", "fileName": "c.jpg", "fields": fields, "tag": rec.Job})
+	os.WriteFile(jpath, append(line, '\n'), 0o600)
+
+	clock = func() time.Time { return time.Date(2026, 12, 5, 0, 1, 0, 0, time.Local) }
+	code, out, errs := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("the next day: exit %d\n%s%s", code, out, errs)
+	}
+	var paths []string
+	for _, f := range srv.Files() {
+		paths = append(paths, f.Path)
+	}
+	if len(paths) != 3 || strings.Contains(strings.Join(paths, " "), "20261205") {
+		t.Fatalf("stored %v; want a, b and c, each once, all in the first day's folder\n%s%s", paths, out, errs)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"imagekit-uploader/results"
 	"imagekit-uploader/uploader"
@@ -83,6 +84,15 @@ func jobKey(command string, f *uploadFlags, paths []string, fields uploader.Fiel
 		abs = append(abs, p)
 	}
 	sort.Strings(abs)
+	// The folder as given, not as filled in today: a job resumed after
+	// midnight is the same job, and finishes where it started (the journal
+	// keeps each file's folder). The placeholders are filled with one fixed
+	// date here, so that "in" and "/in/" still name one folder.
+	if folder, err := uploader.ExpandFolder(f.folder, time.Time{}); err == nil {
+		if folder, err = uploader.CleanFolder(folder); err == nil {
+			fields.Folder = folder
+		}
+	}
 	fj, _ := json.Marshal(fields) // every field and option: other settings, another job
 	// upload and watch store a folder's files at other paths; --file-name
 	// names the one file otherwise.
@@ -162,20 +172,54 @@ func openDoneList(path, job string, stderr io.Writer) (*doneList, error) {
 // filter takes out of items the files stored by an earlier run and
 // unchanged since.
 func (d *doneList) filter(items []uploader.Item) (left []uploader.Item, earlier []doneFile) {
-	if d == nil || len(d.by) == 0 {
+	if d == nil {
 		return items, nil
 	}
 	for _, it := range items {
-		r, ok := d.by[it.Path]
-		if ok && it.Err == nil {
-			if info, err := os.Stat(it.Path); err == nil && info.Size() == r.Size && info.ModTime().UnixNano() == r.ModTime {
-				earlier = append(earlier, r)
-				continue
-			}
+		if it.Err == nil && d.unchanged(it.Path) {
+			d.mu.Lock()
+			earlier = append(earlier, d.by[it.Path])
+			d.mu.Unlock()
+			continue
 		}
 		left = append(left, it)
 	}
 	return left, earlier
+}
+
+// settle takes out of the files a journal left unfinished those the done
+// list says are stored and unchanged (the process died between noting one
+// and ending it in the journal), and ends them in the journal: each is
+// reported once, as stored by an earlier run.
+func (d *doneList) settle(left []uploader.Unfinished, jn *uploader.Journal) []uploader.Unfinished {
+	if d == nil || len(d.by) == 0 {
+		return left
+	}
+	var keep, stored []uploader.Unfinished
+	for _, u := range left {
+		if d.unchanged(u.Path) {
+			stored = append(stored, u)
+			continue
+		}
+		keep = append(keep, u)
+	}
+	if len(stored) > 0 {
+		jn.Forget(stored)
+	}
+	return keep
+}
+
+// unchanged says whether the file at p is on the list, the same size and
+// time as when it was stored.
+func (d *doneList) unchanged(p string) bool {
+	d.mu.Lock()
+	r, ok := d.by[p]
+	d.mu.Unlock()
+	if !ok {
+		return false
+	}
+	info, err := os.Stat(p)
+	return err == nil && info.Size() == r.Size && info.ModTime().UnixNano() == r.ModTime
 }
 
 // record notes a file stored (or found there), on disk before it returns.
@@ -203,6 +247,7 @@ func (d *doneList) record(j uploader.Job) {
 	b, _ := json.Marshal(r)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.by[r.Path] = r // a watch that runs on passes it over from now on
 	_, err = d.f.Write(append(b, '\n'))
 	if err == nil {
 		err = d.f.Sync()

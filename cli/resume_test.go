@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -187,11 +188,13 @@ func TestJobsDoNotShareTheirLists(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "y.jpg")
 	os.WriteFile(p, []byte("y"), 0o644)
 	for i, name := range []string{"first.jpg", "first.jpg", "second.jpg"} {
-		code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "--unique=false", "--skip-uploaded=false", "--file-name", name, p)...)
+		flags := []string{"--json", "--unique=false", "--skip-uploaded=false", "--file-name", name, p}
 		want := "uploaded"
 		if i == 1 {
-			want = "already-uploaded" // the same job again
+			want = "already-uploaded"          // the same job again
+			flags = slices.Delete(flags, 2, 3) // --skip-uploaded=false would send it again
 		}
+		code, out, errs := runCLI(t, "", uploadArgs(srv, flags...)...)
 		if l := jsonLines(t, out)["y.jpg"]; code != 0 || l["status"] != want {
 			t.Fatalf("run %d (--file-name %s): exit %d, %v %s", i+1, name, code, l, errs)
 		}

@@ -61,6 +61,7 @@ func (u *UI) startWatching() {
 	ctx, cancel := context.WithCancel(context.Background())
 	u.stopWatch = cancel
 	formFields := u.form.fields()
+	formFields.Folder = u.form.folder.Text // as typed: the watcher fills in the date of each file's day
 	u.withClient(func(ok bool) {
 		if !ok || ctx.Err() != nil {
 			return
@@ -87,10 +88,7 @@ func (u *UI) runWatchers(ctx context.Context, list []watchedFolder, formFields u
 				notice(fmt.Sprintf("Not watching %s: its preset %q is gone.", wf.Path, wf.Preset))
 				continue
 			}
-			fields = p.Apply(uploader.DefaultFields())
-			if folder, err := formFolder(fields.Folder); err == nil {
-				fields.Folder = folder
-			}
+			fields = p.Apply(uploader.DefaultFields()) // its folder's date placeholders are filled in by the watcher, file by file
 		}
 		if info, err := os.Stat(wf.Path); err != nil || !info.IsDir() {
 			notice(fmt.Sprintf("Not watching %s: it is not a folder here.", wf.Path))
@@ -99,7 +97,7 @@ func (u *UI) runWatchers(ctx context.Context, list []watchedFolder, formFields u
 		w := &watcher.Watcher{Root: wf.Path, Settle: watchSettle, Queue: u.queue, Fields: fields,
 			// What went up before (an earlier start of the window, the
 			// command line) is passed over quietly, not listed again.
-			Pass: func(ready []uploader.Item) (send []uploader.Item, passed []string) {
+			Pass: func(ready []uploader.Item, fields uploader.Fields) (send []uploader.Item, passed []string) {
 				for _, it := range ready {
 					if u.queue.UploadedBefore(ctx, it, fields) {
 						continue

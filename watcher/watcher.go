@@ -33,12 +33,16 @@ const Rescan = 30 * time.Second
 type Watcher struct {
 	Root     string
 	Settle   time.Duration // how long a file's size and time must hold
-	MoveDone string        // where stored files go, or ""
+	MoveDone string        // where stored files go, or ""; never inside Root (CheckMoveDone)
 	Queue    *uploader.Queue
-	Fields   uploader.Fields
+	// Fields are the uploads' fields. Date placeholders in the folder
+	// ({yyyy}, {mm}, {dd}) are filled in as each file is queued, so a watch
+	// that runs past midnight moves on to the new date.
+	Fields uploader.Fields
 	// Pass, when set, takes out of the files ready to go those not to send
-	// (stored by an earlier run, unchanged), and returns the rest.
-	Pass func(ready []uploader.Item) (send []uploader.Item, passed []string)
+	// (stored by an earlier run, unchanged), and returns the rest; fields
+	// are those the files would go up with.
+	Pass func(ready []uploader.Item, fields uploader.Fields) (send []uploader.Item, passed []string)
 	// Added, when set, is told of the jobs made, before they start.
 	Added func(ids []uploader.JobID)
 	// Forget removes each finished job from the queue (the command line's;
@@ -135,8 +139,22 @@ func addTree(nw *fsnotify.Watcher, dir string) {
 	})
 }
 
+// FieldsAt are the uploads' fields for a file queued at t: the folder's
+// date placeholders filled in with t's date.
+func (w *Watcher) FieldsAt(t time.Time) uploader.Fields {
+	f := w.Fields
+	if folder, err := uploader.ExpandFolder(f.Folder, t); err == nil {
+		if folder, err = uploader.CleanFolder(folder); err == nil {
+			f.Folder = folder
+		}
+	}
+	return f
+}
+
 // InProgress says whether a name is one that programs give a file while
-// they write it, before renaming it.
+// they write it, before renaming it. Safari's downloads are folders of this
+// kind (photo.jpg.download/), and what is inside them waits too (see
+// inPartial).
 func InProgress(name string) bool {
 	n := strings.ToLower(name)
 	for _, s := range []string{".part", ".crdownload", ".tmp", ".download", ".partial", "~"} {
@@ -145,6 +163,21 @@ func InProgress(name string) bool {
 		}
 	}
 	return strings.HasPrefix(n, "~$")
+}
+
+// inPartial says whether the file at p, or a folder it is in below Root,
+// has a name of a thing still being written.
+func (w *Watcher) inPartial(p string) bool {
+	rel, err := filepath.Rel(w.Root, p)
+	if err != nil {
+		return InProgress(filepath.Base(p))
+	}
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		if InProgress(part) {
+			return true
+		}
+	}
+	return false
 }
 
 // scan lists the folder and notes each file's size and time; an error
@@ -163,7 +196,7 @@ func (w *Watcher) scan(ctx context.Context, nw *fsnotify.Watcher) error {
 	defer w.mu.Unlock()
 	present := map[string]bool{}
 	for _, it := range items {
-		if it.Err != nil || InProgress(filepath.Base(it.Path)) {
+		if it.Err != nil || w.inPartial(it.Path) {
 			continue
 		}
 		present[it.Path] = true
@@ -216,14 +249,15 @@ func (w *Watcher) settleAndSend() {
 	if len(ready) == 0 {
 		return
 	}
+	fields := w.FieldsAt(now)
 	if w.Pass != nil {
 		var passed []string
-		ready, passed = w.Pass(ready) // stored by an earlier run, unchanged since
+		ready, passed = w.Pass(ready, fields) // stored by an earlier run, unchanged since
 		for _, p := range passed {
 			w.moveAway(p)
 		}
 	}
-	ids, _ := w.Queue.Add(ready, w.Fields)
+	ids, _ := w.Queue.Add(ready, fields)
 	if len(ids) < len(ready) {
 		added := map[string]bool{}
 		for _, id := range ids {
@@ -259,7 +293,7 @@ func (w *Watcher) settleAndSend() {
 		w.mu.Unlock()
 		if len(again) > 0 {
 			w.Queue.Remove(func(j uploader.Job) bool { return ended[j.ID] })
-			more, _ := w.Queue.Add(again, w.Fields)
+			more, _ := w.Queue.Add(again, fields)
 			ids = append(ids, more...)
 		}
 	}
@@ -288,31 +322,116 @@ func (w *Watcher) moveAway(p string) {
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return
 	}
-	to := filepath.Join(w.MoveDone, rel)
-	err = os.MkdirAll(filepath.Dir(to), 0o755)
-	if err == nil {
-		if _, lerr := os.Lstat(to); lerr == nil {
-			ext := filepath.Ext(to)
-			to = strings.TrimSuffix(to, ext) + time.Now().Format("-20060102-150405") + ext // never over an earlier one
-		}
-		if err = os.Rename(p, to); err != nil {
-			err = moveAcross(p, to) // another file system: copy, then remove
-		}
-	}
+	to, err := Move(p, filepath.Join(w.MoveDone, rel))
 	if err != nil {
-		w.note("%s was stored but could not be moved to %s: %v", results.Printable(p), results.Printable(to), err)
+		w.note("%s was stored but could not be moved to %s: %v", results.Printable(p), results.Printable(filepath.Dir(to)), err)
 	}
 }
 
-// moveAcross moves a file where a rename cannot (another file system): a
-// copy, synced, then the original removed.
-func moveAcross(from, to string) error {
+// CheckMoveDone says why files stored from root cannot be moved into dir,
+// or nil: dir must not be root or inside it, once links are followed (or
+// each stored file would come back to be sent again, and again), and must
+// take files. It makes dir when missing.
+func CheckMoveDone(root, dir string) error {
+	r, d := resolve(root), resolve(dir)
+	if rel, err := filepath.Rel(r, d); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%s is inside the folder watched: its files would be sent again", results.Printable(dir))
+	}
+	if rel, err := filepath.Rel(d, r); err == nil && rel == "." {
+		return fmt.Errorf("%s is the folder watched", results.Printable(dir))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("files cannot be moved into %s: %w", results.Printable(dir), err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// resolve is p with every link followed, as far as p exists: a folder
+// still to be made is judged by the place it will be made in.
+func resolve(p string) string {
+	p = filepath.Clean(p)
+	var rest []string
+	for {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(append([]string{r}, rest...)...)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return filepath.Join(append([]string{p}, rest...)...)
+		}
+		rest = append([]string{filepath.Base(p)}, rest...)
+		p = parent
+	}
+}
+
+// Move moves the file at from to to, or, when something is there already,
+// beside it under a name of its own (name-20260102-150405[-N].ext): it
+// never replaces a file. Onto another file system it copies, keeping the
+// mode, the times and, where it may, the owner, then removes the original.
+// It returns where the file went.
+func Move(from, to string) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return to, err
+	}
+	// The name is taken first, by making a file there that nobody else
+	// can have made (O_EXCL); the rename then replaces only that file.
+	to, err := claim(to)
+	if err != nil {
+		return to, err
+	}
+	if err := os.Rename(from, to); err == nil {
+		return to, nil
+	}
+	if err := copyAcross(from, to); err != nil {
+		os.Remove(to)
+		return to, err
+	}
+	return to, os.Remove(from)
+}
+
+// claim makes an empty file at to, or at the first free name beside it.
+func claim(to string) (string, error) {
+	ext := filepath.Ext(to)
+	base := strings.TrimSuffix(to, ext)
+	stamp := time.Now().Format("-20060102-150405")
+	for i := 0; ; i++ {
+		name := to
+		switch {
+		case i == 1:
+			name = base + stamp + ext
+		case i > 1:
+			name = fmt.Sprintf("%s%s-%d%s", base, stamp, i, ext)
+		}
+		f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+			return name, nil
+		}
+		if !os.IsExist(err) || i >= 1000 {
+			return name, err
+		}
+	}
+}
+
+// copyAcross copies from into to (claimed, empty), synced, with from's
+// mode, times and owner.
+func copyAcross(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	info, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_TRUNC, 0)
 	if err != nil {
 		return err
 	}
@@ -324,8 +443,11 @@ func moveAcross(from, to string) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(to)
 		return err
 	}
-	return os.Remove(from)
+	keepOwner(to, info) // before the mode: a change of owner may clear set-id bits
+	if err := os.Chmod(to, info.Mode().Perm()); err != nil {
+		return err
+	}
+	return os.Chtimes(to, accessTime(info), info.ModTime())
 }
