@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
+	"time"
 )
 
 // Format is upload --format: each result line written by a Go
@@ -15,7 +18,12 @@ import (
 // {{.error.message}}, ...), followed by a newline, as go list -f does; a
 // line that comes out empty is left out.
 type Format struct {
-	t *template.Template
+	t  *template.Template
+	mu sync.Mutex // one line at a time: the steps are counted per line
+	// steps counts the guarded steps of the line being written (each
+	// {{range}} started, each {{template}} called): at maxSteps it stops.
+	steps    int
+	deadline time.Time
 	// keys named in the template under the answer's free-form maps
 	// ({{.customMetadata.brand}}): "" on a line whose answer lacks them.
 	keys map[string][]string
@@ -105,6 +113,70 @@ func rangeOverNumber(n parse.Node) (found string) {
 	return found
 }
 
+// Bounds on one line's run: text/template cannot be interrupted, so the
+// template is made to count its own work. Each {{range}} checks that it
+// goes over a list or a map (never a number: Go would count up to it) and
+// each {{range}} start and {{template}} call is a step; past maxSteps or
+// maxLineTime the line fails. Only ranges nested in a loop or templates
+// that call each other come near these; a line of ordinary work takes a
+// few dozen steps.
+const (
+	maxSteps    = 100_000
+	maxLineTime = 2 * time.Second
+)
+
+// guard rewrites a parsed tree so that every {{range}} pipeline ends in
+// rangeOnly and every {{template}} call's pipeline in step.
+func guard(tree *parse.Tree) {
+	call := func(pos parse.Pos, name string) *parse.CommandNode {
+		id := parse.NewIdentifier(name).SetTree(tree).SetPos(pos)
+		return &parse.CommandNode{NodeType: parse.NodeCommand, Pos: pos, Args: []parse.Node{id}}
+	}
+	walk(tree.Root, func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.RangeNode:
+			n.Pipe.Cmds = append(n.Pipe.Cmds, call(n.Pos, "rangeOnly"))
+		case *parse.TemplateNode:
+			if n.Pipe == nil { // {{template "x"}}: dot is nil, as before
+				n.Pipe = &parse.PipeNode{NodeType: parse.NodePipe, Pos: n.Pos, Line: n.Line, Cmds: []*parse.CommandNode{call(n.Pos, "stepNil")}}
+				return
+			}
+			n.Pipe.Cmds = append(n.Pipe.Cmds, call(n.Pos, "step"))
+		}
+	})
+}
+
+// step counts one step of the line being written.
+func (f *Format) step() error {
+	f.steps++
+	if f.steps > maxSteps || f.steps%1024 == 0 && time.Now().After(f.deadline) {
+		return errors.New("the template does too much work for one line (ranges inside ranges, or templates that call each other)")
+	}
+	return nil
+}
+
+// guardFuncs are the functions guard's rewrite calls.
+func (f *Format) guardFuncs() template.FuncMap {
+	return template.FuncMap{
+		"rangeOnly": func(v any) (any, error) {
+			if err := f.step(); err != nil {
+				return nil, err
+			}
+			switch reflect.ValueOf(v).Kind() {
+			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+				reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+				reflect.Float32, reflect.Float64:
+				return nil, fmt.Errorf("{{range}} over %v: range goes over lists and maps (.tags, .AITags), not numbers", v)
+			}
+			return v, nil
+		},
+		"step": func(v any) (any, error) { return v, f.step() },
+		"stepNil": func() (any, error) {
+			return nil, f.step()
+		},
+	}
+}
+
 // funcs are what templates get besides Go's own (html, urlquery, printf...).
 var funcs = template.FuncMap{
 	// index is Go's, but a key a free-form map lacks gives "", as
@@ -154,16 +226,18 @@ const maxFormatted = 1 << 20
 // with a text is refused before anything is sent. Bounds ({{slice .fileId
 // 0 8}}) depend on the real values, so they are left to each line.
 func ParseFormat(text string) (*Format, error) {
-	t, err := template.New("format").Funcs(funcs).Option("missingkey=error").Parse(text)
+	f := &Format{keys: map[string][]string{}}
+	t, err := template.New("format").Funcs(funcs).Funcs(f.guardFuncs()).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, err
 	}
-	f := &Format{t: t, keys: map[string][]string{}}
+	f.t = t
 	for _, d := range t.Templates() { // with those it {{define}}s
 		namedKeys(d.Root, f.keys)
 		if what := rangeOverNumber(d.Root); what != "" {
 			return nil, fmt.Errorf("{{range %s}}: range goes over lists and maps (.tags, .AITags), not numbers", what)
 		}
+		guard(d.Tree) // what the reading cannot see is bounded as it runs
 	}
 	for _, l := range []Line{
 		{Path: "a.jpg", Status: "uploaded", FileID: "id", Name: "a.jpg", FilePath: "/a.jpg", URL: "https://ik.imagekit.io/a.jpg", Size: 1, VersionInfo: &VersionInfo{ID: "v", Name: "Version 1"}},
@@ -218,7 +292,11 @@ func (f *Format) Line(l Line) ([]byte, error) {
 		}
 	}
 	out := &limitedBuffer{max: maxFormatted}
-	if err := f.t.Execute(out, fields); err != nil {
+	f.mu.Lock()
+	f.steps, f.deadline = 0, time.Now().Add(maxLineTime)
+	err := f.t.Execute(out, fields)
+	f.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	if out.Len() == 0 {

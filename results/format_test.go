@@ -2,8 +2,10 @@ package results
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"imagekit-uploader/uploader"
 )
@@ -45,6 +47,45 @@ func TestTemplatesThatWouldNotEnd(t *testing.T) {
 	}
 	if _, err := ParseFormat(`{{range .AITags}}{{.name}}{{end}}{{range $k, $v := .customMetadata}}{{$k}}{{end}}`); err != nil {
 		t.Errorf("ranges over lists and maps: %v", err)
+	}
+}
+
+// TestTemplatesThatWouldNotEndAtRunTime: what the reading cannot see is
+// bounded as the template runs: a {{range}} over a number reached through
+// {{with}} or a {{template}}, and templates that call each other until the
+// work doubles past any end. Each is an error, as on a real line. Before,
+// the trial at parse time spun for minutes, past SIGTERM.
+func TestTemplatesThatWouldNotEndAtRunTime(t *testing.T) {
+	var doubling strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&doubling, `{{define "t%d"}}{{template "t%d" .}}{{template "t%d" .}}{{end}}`, i, i+1, i+1)
+	}
+	doubling.WriteString(`{{define "t60"}}{{.name}}{{end}}{{template "t0" .}}`)
+	for name, text := range map[string]string{
+		"range over dot":      `{{with 100000000000}}{{range .}}{{end}}{{end}}`,
+		"range in a template": `{{define "n"}}{{range .}}{{end}}{{end}}{{template "n" 100000000000}}`,
+		"doubling templates":  doubling.String(),
+	} {
+		done := make(chan error, 1)
+		go func() { _, err := ParseFormat(text); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%s: accepted", name)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%s: still running after a minute", name)
+		}
+	}
+	// A line the trial passes, but whose real values would not end: its own
+	// error, not a hang.
+	f, err := ParseFormat(`{{range .tags}}{{template "x" $}}{{end}}{{define "x"}}{{range .tags}}{{template "y" $}}{{end}}{{end}}{{define "y"}}{{range .tags}}{{template "z" $}}{{end}}{{end}}{{define "z"}}{{range .tags}}{{range .tags}}{{range .tags}}{{range .tags}}{{end}}{{end}}{{end}}{{end}}{{end}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := make([]string, 30)
+	if _, err := f.Line(Line{Status: "uploaded", Tags: tags}); err == nil {
+		t.Fatal("30^7 steps taken")
 	}
 }
 
