@@ -46,7 +46,7 @@ history show them:
   --key-file FILE   reads key pairs, one a line: PUBLIC PRIVATE or PUBLIC=PRIVATE;
                     blank lines and # comments are skipped; - reads stdin`)
 	listen := fs.String("listen", "127.0.0.1:8087", "address to listen on")
-	dir := fs.String("dir", "", "keep uploaded files in this directory (default: a temporary one, removed on exit)")
+	dir := fs.String("dir", "", "keep uploaded files in this directory, and find them there when started again (default: a temporary one, removed on exit)")
 	var keyFlags keyArgs
 	fs.Var(&keyFlags, "key", "accept this public key, its private key taken from $"+keystore.EnvPrivateKey+" (repeatable; default: the demo pair)")
 	keyFile := fs.String("key-file", "", "accept the key pairs in this file (- for stdin), one a line: PUBLIC PRIVATE")

@@ -232,6 +232,7 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 func (s *Server) Close() {
 	s.http.Close()
 	<-s.done
+	s.store.close()
 	if s.tempDir {
 		os.RemoveAll(s.Dir)
 	}
@@ -241,6 +242,7 @@ func (s *Server) Close() {
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	<-s.done
+	s.store.close()
 	if s.tempDir {
 		os.RemoveAll(s.Dir)
 	}

@@ -297,3 +297,41 @@ func handToken(t *testing.T, claims jwt.MapClaims) string {
 	}
 	return s
 }
+
+// TestDirKeepsTheLibraryAcrossARestart: a server started again on the same
+// directory has the files it stored, with their versions, privacy and
+// tags: URLs answer, and the same upload is a new version, not Version 1.
+// Before, it came back empty: URLs answered 404.
+func TestDirKeepsTheLibraryAcrossARestart(t *testing.T) {
+	dir := t.TempDir()
+	s, sg := newServer(t, WithDir(dir))
+	fields := map[string]string{"fileName": "logo.txt", "useUniqueFileName": "false", "tags": "a,b", "folder": "/brand"}
+	first := send(t, s, sg, upload{fields: fields, file: []byte("version 1")})
+	secret := send(t, s, sg, upload{fields: map[string]string{"fileName": "secret.txt", "isPrivateFile": "true"}, file: []byte("private")})
+	if first.status != 200 || secret.status != 200 {
+		t.Fatalf("uploads: %d %d", first.status, secret.status)
+	}
+	s.Close()
+
+	s, _ = newServer(t, WithDir(dir))
+	files := map[string]StoredFile{}
+	for _, f := range s.Files() {
+		files[f.Path] = f
+	}
+	logo, ok := files["/brand/logo.txt"]
+	if len(files) != 2 || !ok || len(logo.Versions) != 1 || logo.FileID != first.body["fileId"] || strings.Join(logo.Tags, ",") != "a,b" {
+		t.Fatalf("after the restart: %+v", files)
+	}
+	for _, f := range files {
+		if (f.Path == "/brand/logo.txt") == f.Private {
+			t.Errorf("%s private: %v", f.Path, f.Private)
+		}
+	}
+	if status, got := get(t, s.URL+"/files/brand/logo.txt"); status != 200 || string(got) != "version 1" {
+		t.Fatalf("the URL after the restart: %d %q", status, got)
+	}
+	again := send(t, s, sg, upload{fields: fields, file: []byte("version 2")})
+	if vi, _ := again.body["versionInfo"].(map[string]any); again.status != 200 || vi["name"] != "Version 2" || again.body["fileId"] != first.body["fileId"] {
+		t.Fatalf("the same upload after the restart: %d %v", again.status, again.body)
+	}
+}

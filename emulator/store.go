@@ -1,8 +1,10 @@
 package emulator
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,18 +45,73 @@ type Version struct {
 	blob        string // where the bytes are
 }
 
-// store keeps files on disk and their index in memory.
+// store keeps files on disk and their index in memory, and in library.jsonl
+// beside the bytes: one line a change, the whole file as it is after it, so
+// a server started again on the same directory has the same library.
 type store struct {
 	dir string
 	mu  sync.Mutex
 	by  map[string]*StoredFile // by path
+	log *os.File               // library.jsonl, appended to
 }
+
+// libraryFile is the store's index on disk, in its directory.
+const libraryFile = "library.jsonl"
 
 func newStore(dir string) (*store, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create the storage directory: %w", err)
 	}
-	return &store{dir: dir, by: make(map[string]*StoredFile)}, nil
+	s := &store{dir: dir, by: make(map[string]*StoredFile)}
+	path := filepath.Join(dir, libraryFile)
+	if f, err := os.Open(path); err == nil {
+		lines := bufio.NewScanner(f)
+		lines.Buffer(nil, 64<<20) // a file's line grows with its versions: 100 at most
+		for lines.Scan() {
+			var sf StoredFile
+			if json.Unmarshal(lines.Bytes(), &sf) != nil || sf.Path == "" || len(sf.Versions) == 0 {
+				continue // a line torn by a crash
+			}
+			for i := range sf.Versions {
+				sf.Versions[i].blob = filepath.Join(dir, "blobs", sf.Versions[i].ID)
+			}
+			s.by[sf.Path] = &sf
+		}
+		err = lines.Err()
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the library in %s: %w", dir, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write the library in %s: %w", dir, err)
+	}
+	s.log = f
+	return s, nil
+}
+
+// close lets go of the library's file.
+func (s *store) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.log != nil {
+		s.log.Close()
+		s.log = nil
+	}
+}
+
+// note writes f as it is now to the library's file; called with s.mu held.
+func (s *store) note(f *StoredFile) error {
+	if s.log == nil {
+		return nil
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	_, err = s.log.Write(append(b, '\n'))
+	return err
 }
 
 func newID() string {
@@ -120,6 +177,9 @@ func (s *store) place(path, blob string, v Version, mode placeMode, private bool
 	}
 	if k.customMetadata && meta.CustomMetadata == nil {
 		f.CustomMetadata = old.CustomMetadata
+	}
+	if err := s.note(f); err != nil {
+		return StoredFile{}, Version{}, fmt.Errorf("the library cannot be written: %w", err)
 	}
 	return *f, v, nil
 }
