@@ -44,6 +44,9 @@ type Result struct {
 	IsPublished       json.RawMessage `json:"isPublished,omitempty"`
 	RequestID         string          `json:"-"`
 	Raw               json.RawMessage `json:"-"` // the whole answer
+	// SentSHA256 is the SHA-256 (hex) of the bytes sent, read as they
+	// went: what ImageKit stored, whatever the file holds now.
+	SentSHA256 string `json:"-"`
 }
 
 // AITag is a tag an auto-tagging extension gave the file.

@@ -39,6 +39,9 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 		return nil, err
 	}
 	defer b.Close()
+	if r.StoredName != "" {
+		b.want = r.sum
+	}
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	b.limit, b.ctx = c.Limit, actx
@@ -81,6 +84,10 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 		if se := setupProblem(err, "the upload server"); se != nil {
 			return nil, se
 		}
+		if errors.Is(err, ErrContentChanged) {
+			c.sums.forget(r.Path) // its next upload reads it again, for a name of its own
+			return nil, &FileError{Path: r.Path, Reason: ErrContentChanged.Error(), Err: ErrContentChanged}
+		}
 		if errors.Is(err, ErrFileChanged) {
 			return nil, &FileError{Path: r.Path, Reason: ErrFileChanged.Error(), Err: ErrFileChanged}
 		}
@@ -95,6 +102,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	progress(Attempt{N: n, Acked: b.size})
 	res, err = readAnswer(resp, c.stallTimeout(), c.answerTimeout(), cancel)
 	if err == nil {
+		res.SentSHA256 = b.sentSum()
 		c.measureRate(b.size, b.doneAt().Sub(start))
 		if b.changedSince(r.Path) {
 			// Its size stayed, its bytes did not: what ImageKit stored may be
@@ -111,7 +119,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 			// A new version was asked for: the file there may be the old one.
 			return nil, &MaybeUploadedError{Reason: "ImageKit has a file at " + where + ", but it may be the earlier version: an attempt of this upload ended without an answer", Err: ae}
 		}
-		return nil, &AlreadyUploadedError{FilePath: where, Err: ae, SameContent: r.StoredName != ""}
+		return nil, &AlreadyUploadedError{FilePath: where, Err: ae, SameContent: r.StoredName != "", sum: r.sum}
 	}
 	return res, err
 }

@@ -3,8 +3,11 @@ package uploader
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -21,6 +24,11 @@ import (
 
 // ErrFileChanged means the file's size changed while it was being sent.
 var ErrFileChanged = errors.New("the file changed while it was being uploaded; upload it again when it is complete")
+
+// ErrContentChanged means the bytes sent are not those the file's name was
+// made from (it was rewritten, at the same size, after it was read for its
+// name). The request is cut before its end, so nothing is stored.
+var ErrContentChanged = errors.New("the file changed after it was read for its name (same size, other bytes), so it was not stored under a name that is not its own; upload it again and it is named from what it holds now")
 
 // body is one attempt's multipart/form-data request body, streamed from the
 // file: the fields and the file part's header, the file's bytes, the closing
@@ -39,7 +47,13 @@ type body struct {
 	limit       *RateLimit      // shared with the other uploads, or nil
 	ctx         context.Context // the attempt's, for waiting on limit
 	modTime     time.Time       // the file's when it was opened
+	hash        hash.Hash       // of the file bytes sent
+	want        string          // the SHA-256 (hex) they must have, or "" for any
 }
+
+// sentSum is the SHA-256 (hex) of the file bytes the transport took: the
+// bytes ImageKit has, once the whole body went.
+func (b *body) sentSum() string { return hex.EncodeToString(b.hash.Sum(nil)) }
 
 // newBody opens path and lays out the body. fields are written in name order,
 // then the token, then the file.
@@ -85,6 +99,7 @@ func newBody(path, fileName string, size int64, fields map[string]string, token 
 		size:        size,
 		contentType: mw.FormDataContentType(),
 		modTime:     modTime,
+		hash:        sha256.New(),
 	}
 	b.r = io.MultiReader(bytes.NewReader(b.head), &exactReader{b: b}, bytes.NewReader(b.tail))
 	return b, nil
@@ -168,12 +183,18 @@ func (e *exactReader) Read(p []byte) (int, error) {
 		if n, _ := e.b.file.Read(one[:]); n > 0 {
 			return 0, ErrFileChanged
 		}
+		// What went is what the name says, or the body ends here, before
+		// its closing boundary, and the server stores nothing.
+		if e.b.want != "" && e.b.sentSum() != e.b.want {
+			return 0, ErrContentChanged
+		}
 		return 0, io.EOF
 	}
 	if int64(len(p)) > left {
 		p = p[:left]
 	}
 	n, err := e.b.file.Read(p)
+	e.b.hash.Write(p[:n])
 	e.read += int64(n)
 	e.b.sent.Store(e.read)
 	if errors.Is(err, io.EOF) {

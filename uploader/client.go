@@ -93,6 +93,7 @@ type Request struct {
 	// StoredName, with unique names, is the name made here from the file's
 	// content (see ContentName); set on the first attempt.
 	StoredName string
+	sum        string // the SHA-256 (hex) StoredName was made from: what is sent must have it
 }
 
 // Attempt tells an upload's observer what is happening.

@@ -97,6 +97,7 @@ type AlreadyUploadedError struct {
 	// (the index of uploaded files), with the URL they got.
 	Earlier time.Time
 	URL     string
+	sum     string // with SameContent: the SHA-256 the name was made from
 }
 
 func (e *AlreadyUploadedError) Error() string {

@@ -141,6 +141,17 @@ func (c *Client) storedName(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	r.StoredName = ContentName(r.FileName, sum)
+	r.StoredName, r.sum = ContentName(r.FileName, sum), sum
 	return nil
+}
+
+// forget drops what is known of the file at p: it is read again next time.
+func (s *sums) forget(p string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.by {
+		if k.path == p {
+			delete(s.by, k)
+		}
+	}
 }

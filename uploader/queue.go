@@ -572,7 +572,7 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 	case err == nil:
 		j.State, j.Result, j.Acked = Done, res, j.Request.Size
 		if q.index != nil {
-			record = func() { q.record(client, req, res.FilePath, res.URL) }
+			record = func() { q.record(client, req, res.SentSHA256, res.FilePath, res.URL) }
 		}
 	case errors.Is(err, context.Canceled):
 		j.State, j.Err = Canceled, nil
@@ -582,7 +582,7 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 	case errors.As(err, new(*AlreadyUploadedError)):
 		j.State, j.Err, j.Acked = AlreadyUploaded, err, j.Request.Size
 		if au := new(AlreadyUploadedError); q.index != nil && errors.As(err, &au) && au.SameContent {
-			record = func() { q.record(client, req, au.FilePath, "") }
+			record = func() { q.record(client, req, au.sum, au.FilePath, "") }
 		}
 	default:
 		j.State, j.Err = Failed, err
@@ -685,17 +685,16 @@ func earlier(ctx context.Context, x *UploadedIndex, c *Client, r Request) error 
 	return &AlreadyUploadedError{FilePath: u.FilePath, URL: u.URL, Earlier: u.At, SameContent: true}
 }
 
-// record adds an upload to the index (outside the queue's lock: it syncs).
-func (q *Queue) record(c *Client, r Request, filePath, url string) {
+// record adds an upload of the bytes whose SHA-256 is sum to the index
+// (outside the queue's lock: it syncs). The sum is of what was sent (or
+// what the name that ImageKit has was made from), never of the file as it
+// is now: it may have changed since.
+func (q *Queue) record(c *Client, r Request, sum, filePath, url string) {
 	q.mu.Lock()
 	x := q.index
 	q.mu.Unlock()
 	folder, err := destination(r.Fields.Folder, r.Rel)
-	if err != nil {
-		return
-	}
-	sum, err := c.sums.of(q.ctx, r.Path)
-	if err != nil {
+	if err != nil || sum == "" {
 		return
 	}
 	x.add(Uploaded{SHA256: sum, Size: r.Size, Account: c.account(), Folder: folder, FilePath: filePath, URL: url, At: time.Now()})
