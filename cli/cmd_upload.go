@@ -36,7 +36,7 @@ func bearerSecret() string {
 
 type uploadFlags struct {
 	endpoint, publicKey, folder, tags, fileName, plan, tokenEndpoint, proxy string
-	unique, overwrite, private, asJSON, skipUploaded                        bool
+	unique, overwrite, private, asJSON, skipUploaded, sendDoubtful          bool
 	concurrency, retries                                                    int
 	format                                                                  string
 	resultFormat                                                            *results.Format // format, parsed by validate
@@ -78,6 +78,7 @@ func (f *uploadFlags) register(fs *flagSet) {
 	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
 	fs.StringVar(&f.limitRate, "limit-rate", "", "send at most this many bytes a second in all, e.g. 2MB (default: no limit)")
 	fs.BoolVar(&f.skipUploaded, "skip-uploaded", true, "pass over files whose bytes went up to that folder before (from this computer, window or command, this job included); false: upload them anyway")
+	fs.BoolVar(&f.sendDoubtful, "send-doubtful", false, "send the files an earlier run of this job left \"may already be uploaded\" as asked (a new version where a file is there); check the media library first. Without it they stay in doubt, never stored twice")
 	fs.StringVar(&f.journal, "journal", "", "keep the journal of this job in FILE, or none (default: one per job in your cache folder, so running the same command again resumes it)")
 	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
 	fs.IntVar(&f.retries, "retries", uploader.DefaultRetries, "retries per file for network errors, 429 and 5xx")
@@ -280,6 +281,7 @@ after -- every argument is a path.`)
 	if stop.err != nil {
 		fmt.Fprintln(std.Err, "imagekit-uploader:", stop.err)
 	}
+	doubtNote(std.Err, q)
 	t := q.Totals()
 	elapsed := time.Since(start)
 	failed := t.Count[uploader.Failed] + t.Count[uploader.Canceled]
@@ -299,6 +301,20 @@ after -- every argument is a path.`)
 		return errors.New("nothing was uploaded: the paths given hold no files to upload")
 	}
 	return nil
+}
+
+// doubtNote says, after a run, how to settle the files left in doubt.
+func doubtNote(w io.Writer, q *uploader.Queue) {
+	n := 0
+	for _, j := range q.Jobs() {
+		if uploader.InDoubt(j) {
+			n++
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "note: %d %s may already be uploaded, with the answer lost. Check the media library: running this again keeps %s in doubt, never stored twice; add --send-doubtful to send %s again as asked (a new version where a file is there).\n",
+			n, plural(n, "file", "files"), plural(n, "it", "them"), plural(n, "it", "them"))
+	}
 }
 
 // clock is the time of day for the folder's date placeholders (tests

@@ -130,5 +130,6 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 		}
 	}
 	q.Wait(context.Background())
+	doubtNote(std.Err, q)
 	return err
 }

@@ -326,3 +326,74 @@ func TestRerunAfterMidnightFinishesWhereItStarted(t *testing.T) {
 		t.Fatalf("stored %v; want a, b and c, each once, all in the first day's folder\n%s%s", paths, out, errs)
 	}
 }
+
+// TestNewVersionInDoubtStaysInDoubt: with new versions asked for, a file
+// whose answer was lost stays "may already be uploaded" run after run,
+// never stored a second time, until the person says to send it
+// (--send-doubtful). Before, the first rerun reported the doubt, closed the
+// job and removed its journal, and the second stored Version 2.
+func TestNewVersionInDoubtStaysInDoubt(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	srv.Script(imagekittest.Fault{StoreThenDrop: true})
+	p := filepath.Join(t.TempDir(), "logo.png")
+	os.WriteFile(p, []byte("the new logo"), 0o644)
+	args := uploadArgs(srv, "--json", "--unique=false", "--folder", "/brand", "--journal", filepath.Join(t.TempDir(), "job.jsonl"), p)
+	for run := 1; run <= 3; run++ {
+		code, out, errs := runCLI(t, "", args...)
+		l := jsonLines(t, out)["logo.png"]
+		if e, _ := l["error"].(map[string]any); code != 1 || e["mayBeUploaded"] != true {
+			t.Fatalf("run %d: exit %d, %v\n%s", run, code, l, errs)
+		}
+		if run > 1 && !strings.Contains(errs, "--send-doubtful") {
+			t.Errorf("run %d does not say how to settle the doubt: %s", run, errs)
+		}
+		if f := srv.Files(); len(f) != 1 || len(f[0].Versions) != 1 {
+			t.Fatalf("after run %d: %+v; want one version", run, f)
+		}
+	}
+	code, out, errs := runCLI(t, "", append(args, "--send-doubtful")...)
+	if l := jsonLines(t, out)["logo.png"]; code != 0 || l["status"] != "uploaded" {
+		t.Fatalf("--send-doubtful: exit %d, %v\n%s", code, l, errs)
+	}
+	if f := srv.Files(); len(f[0].Versions) != 2 {
+		t.Fatalf("--send-doubtful: %d versions, want 2", len(f[0].Versions))
+	}
+	// Settled: the same command now passes it over as stored.
+	if code, out, _ := runCLI(t, "", args...); code != 0 || jsonLines(t, out)["logo.png"]["status"] != "already-uploaded" {
+		t.Fatalf("after it was settled: exit %d\n%s", code, out)
+	}
+}
+
+// TestSameBytesWithOtherSettingsAreNotDone: the same bytes sent again to
+// the same folder as a private file, or with other tags, are not the upload
+// asked for: the command says what it did not do, exit 1, with or without
+// --skip-uploaded=false. Before, they were "already-uploaded", exit 0,
+// and the file stayed public.
+func TestSameBytesWithOtherSettingsAreNotDone(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "plan.pdf")
+	os.WriteFile(p, []byte("the floor plan "+t.Name()), 0o644)
+	base := []string{"--json", "--journal", "none", "--folder", "/docs"}
+	if code, out, errs := runCLI(t, "", uploadArgs(srv, append(base, p)...)...); code != 0 {
+		t.Fatalf("first: exit %d\n%s%s", code, out, errs)
+	}
+	for _, extra := range [][]string{{"--private"}, {"--tags", "confidential"}, {"--private", "--skip-uploaded=false"}} {
+		code, out, errs := runCLI(t, "", uploadArgs(srv, append(append(base, extra...), p)...)...)
+		l := jsonLines(t, out)["plan.pdf"]
+		e, _ := l["error"].(map[string]any)
+		if code != 1 || l["status"] != "failed" || !strings.Contains(fmt.Sprint(e["message"]), "not applied") {
+			t.Errorf("%v: exit %d, %v\n%s", extra, code, l, errs)
+		}
+	}
+	if f := srv.Files(); len(f) != 1 || f[0].Private || len(f[0].Tags) != 0 {
+		t.Fatalf("the library: %+v", f)
+	}
+	// The same settings again: uploaded before, exit 0.
+	if code, out, _ := runCLI(t, "", uploadArgs(srv, append(base, p)...)...); code != 0 || jsonLines(t, out)["plan.pdf"]["status"] != "already-uploaded" {
+		t.Fatalf("the same upload again: exit %d\n%s", code, out)
+	}
+}

@@ -65,6 +65,9 @@ func (f *uploadFlags) openJournal(command string, paths []string, fields uploade
 	mine := left[:0]
 	for _, u := range left {
 		if u.Tag == key {
+			if f.sendDoubtful {
+				u.Started = false // the person checked: sent as asked, a new version where one is there
+			}
 			mine = append(mine, u)
 		}
 	}
@@ -104,10 +107,13 @@ func jobKey(command string, f *uploadFlags, paths []string, fields uploader.Fiel
 // closeJournal closes the journal, and removes it when every file of the
 // job has finished (uploaded, found there, failed or canceled: each has its
 // end in it), as there is nothing left to resume.
+//
+// A file that ended "may already be uploaded" keeps it: its doubt stays
+// until it is settled (--send-doubtful), so a rerun never stores it twice.
 func closeJournal(jn *uploader.Journal, path string, q *uploader.Queue) {
 	jn.Close()
 	for _, j := range q.Jobs() {
-		if !j.State.Finished() {
+		if !j.State.Finished() || uploader.InDoubt(j) {
 			return
 		}
 	}

@@ -120,7 +120,7 @@ func FromJob(j uploader.Job) Line {
 			case !au.Earlier.IsZero():
 				l.URL, l.Reason = au.URL, "uploaded before, on "+au.Earlier.Format("2006-01-02 15:04")
 			case au.SameContent:
-				l.Reason = "the same bytes, uploaded before"
+				l.Reason = "the same bytes, uploaded before: it keeps the settings of that upload"
 			}
 		}
 		return l

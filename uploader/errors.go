@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"imagekit-uploader/signer"
@@ -105,7 +106,7 @@ func (e *AlreadyUploadedError) Error() string {
 		return "uploaded before, on " + e.Earlier.Format("2 Jan 2006 15:04") + ", to " + e.FilePath + ": not sent again (upload it anyway with --skip-uploaded=false, or Retry in the window)"
 	}
 	if e.SameContent {
-		return "ImageKit already has this file, the same bytes, at " + e.FilePath + " (unique names are made from the content), so it was not stored again."
+		return "ImageKit already has this file, the same bytes, at " + e.FilePath + " (unique names are made from the content), so it was not stored again; it keeps the privacy, tags and metadata it was first uploaded with."
 	}
 	return "ImageKit already has " + e.FilePath + ": an earlier upload of it most likely finished with its answer lost, so it was not sent again. Retry to upload it as a new version."
 }
@@ -129,6 +130,32 @@ type MaybeUploadedError struct {
 
 func (e *MaybeUploadedError) Error() string {
 	return "may already be uploaded: " + e.Reason + ". Check the media library before uploading it again."
+}
+
+// NotAppliedError means the same bytes are already in the folder, stored
+// by an upload with other settings (private, tags, metadata, ...): this
+// upload was not made, and the file there was left as it is. With names made
+// from the content the same bytes have one name in a folder, and ImageKit
+// is asked never to overwrite it.
+type NotAppliedError struct {
+	FilePath string
+	URL      string
+	Earlier  time.Time // when the file there was uploaded, if known
+	Differ   []string  // the fields whose values differ: isPrivateFile, tags, ...
+}
+
+func (e *NotAppliedError) Error() string {
+	when := ""
+	if !e.Earlier.IsZero() {
+		when = ", on " + e.Earlier.Format("2 Jan 2006 15:04")
+	}
+	return "not uploaded: the same bytes are already at " + e.FilePath + " (uploaded" + when + " with other " + strings.Join(e.Differ, ", ") +
+		"), and that file was left as it is: this upload's " + strings.Join(e.Differ, ", ") + " were not applied. Change them in the media library, or upload with unique names off (--unique=false) to make a new version with them."
+}
+
+// InDoubt says whether j ended as "may already be uploaded".
+func InDoubt(j Job) bool {
+	return j.State.Finished() && errors.As(j.Err, new(*MaybeUploadedError))
 }
 
 // sentNoAnswer is the MaybeUploadedError of a body sent whole with no answer.

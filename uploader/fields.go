@@ -54,6 +54,36 @@ func (f Fields) form(fileName, folder string) map[string]string {
 	return m
 }
 
+// resultFields are the upload fields that make the stored file what it is
+// (who may see it, its tags and metadata, what is done to it), as opposed to
+// where it goes and how a name is chosen: the same bytes uploaded with
+// others are not the upload asked for.
+var resultFields = []string{"isPrivateFile", "tags", "description", "customMetadata", "extensions", "transformation", "customCoordinates", "isPublished"}
+
+// Settings are f's result fields as sent: empty for ImageKit's defaults.
+func (f Fields) Settings() map[string]string {
+	form := f.form("", "")
+	out := map[string]string{}
+	for _, k := range resultFields {
+		if v, ok := form[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// SettingsDiffer names the result fields whose values differ between two
+// uploads' Settings, in a fixed order.
+func SettingsDiffer(had, want map[string]string) []string {
+	var names []string
+	for _, k := range resultFields {
+		if had[k] != want[k] {
+			names = append(names, k)
+		}
+	}
+	return names
+}
+
 // ParseTags splits "summer, dress,,sale" into [summer dress sale].
 func ParseTags(s string) []string {
 	var tags []string

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,9 @@ type Uploaded struct {
 	FilePath string    `json:"filePath"`
 	URL      string    `json:"url,omitempty"`
 	At       time.Time `json:"at"`
+	// Settings are the upload's result fields (Fields.Settings); nil in
+	// records from before they were kept.
+	Settings map[string]string `json:"settings"`
 }
 
 // UploadedIndex remembers every file uploaded, across runs, and across the
@@ -156,5 +160,7 @@ func (q *Queue) UploadedBefore(ctx context.Context, it Item, f Fields) bool {
 	if x == nil || c == nil {
 		return false
 	}
-	return earlier(ctx, x, c, Request{Path: it.Path, Rel: it.Rel, Fields: f}) != nil
+	// With other settings it is not the upload asked for: it goes, and its
+	// row says why it was not made.
+	return errors.As(earlier(ctx, x, c, Request{Path: it.Path, Rel: it.Rel, Fields: f}), new(*AlreadyUploadedError))
 }

@@ -331,7 +331,14 @@ func (jn *Journal) sending(j Job) {
 	jn.write([]journalRecord{{Op: "send", Run: j.journalRun, Unfinished: Unfinished{Path: j.Request.Path}}})
 }
 
+// ended closes the file's run, unless it ended in doubt (the server may
+// have stored it, with the answer lost): that file stays unfinished and
+// started, so the next run sends it in a way that cannot store it twice,
+// until a person or an answer settles it.
 func (jn *Journal) ended(j Job) {
+	if InDoubt(j) {
+		return
+	}
 	jn.write([]journalRecord{{Op: "end", Run: j.journalRun, Unfinished: Unfinished{Path: j.Request.Path}}})
 }
 

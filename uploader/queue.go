@@ -549,7 +549,8 @@ func (q *Queue) idleIfDoneLocked() {
 // job's other runs.
 func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client *Client) {
 	res, err := client.Upload(ctx, req, func(a Attempt) { q.progress(j, run, a) })
-	record := func() {} // in the index of uploaded files, before the end is reported
+	err = q.applied(client, req, err) // reads the index: before the lock
+	record := func() {}               // in the index of uploaded files, before the end is reported
 	q.mu.Lock()
 	j.cancel()
 	if errors.Is(err, errPaused) && j.State != Canceled {
@@ -682,7 +683,47 @@ func earlier(ctx context.Context, x *UploadedIndex, c *Client, r Request) error 
 	if !ok {
 		return nil
 	}
+	if err := notApplied(u, r); err != nil {
+		return err
+	}
 	return &AlreadyUploadedError{FilePath: u.FilePath, URL: u.URL, Earlier: u.At, SameContent: true}
+}
+
+// applied turns an upload's "ImageKit already has these bytes there" into
+// a NotAppliedError where the index knows that file was uploaded with other
+// settings than req asks for (--skip-uploaded=false comes here too); err
+// otherwise.
+func (q *Queue) applied(c *Client, req Request, err error) error {
+	au := new(AlreadyUploadedError)
+	if !errors.As(err, &au) || !au.SameContent {
+		return err
+	}
+	q.mu.Lock()
+	x := q.index
+	q.mu.Unlock()
+	folder, ferr := destination(req.Fields.Folder, req.Rel)
+	if x == nil || ferr != nil {
+		return err
+	}
+	if u, ok := x.Find(c.account(), folder, au.sum); ok {
+		if na := notApplied(u, req); na != nil {
+			return na
+		}
+	}
+	return err
+}
+
+// notApplied says, as a NotAppliedError, that the upload u recorded was
+// made with other settings than r asks for; nil when they are the same (or
+// u is from before settings were recorded).
+func notApplied(u Uploaded, r Request) error {
+	if u.Settings == nil {
+		return nil
+	}
+	if differ := SettingsDiffer(u.Settings, r.Fields.Settings()); len(differ) > 0 {
+		return &NotAppliedError{FilePath: u.FilePath, URL: u.URL, Earlier: u.At, Differ: differ}
+	}
+	return nil
 }
 
 // record adds an upload of the bytes whose SHA-256 is sum to the index
@@ -697,7 +738,7 @@ func (q *Queue) record(c *Client, r Request, sum, filePath, url string) {
 	if err != nil || sum == "" {
 		return
 	}
-	x.add(Uploaded{SHA256: sum, Size: r.Size, Account: c.account(), Folder: folder, FilePath: filePath, URL: url, At: time.Now()})
+	x.add(Uploaded{SHA256: sum, Size: r.Size, Account: c.account(), Folder: folder, FilePath: filePath, URL: url, At: time.Now(), Settings: r.Fields.Settings()})
 }
 
 // hashAhead reads, ahead of the uploads and one file at a time, the SHA-256
