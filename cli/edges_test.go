@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,13 +31,16 @@ func TestJournalNeverDestroysTheFileGiven(t *testing.T) {
 
 	notes := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notes, []byte("call the printer on monday\n"), 0o644)
+	given := []string{notes}
 	fifo := filepath.Join(dir, "pipe")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
+	if err := mkfifo(fifo); err == nil {
+		given = append(given, fifo)
 	}
 	link := filepath.Join(dir, "link.jsonl")
-	os.Symlink(notes, link)
-	for _, p := range []string{notes, fifo, link} {
+	if err := os.Symlink(notes, link); err == nil {
+		given = append(given, link)
+	}
+	for _, p := range given {
 		code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--journal", p), photo)...)
 		if code != 2 || !strings.Contains(errs, "not a journal") {
 			t.Errorf("--journal %s: exit %d, stderr %q; want 2 and why", filepath.Base(p), code, errs)
@@ -47,10 +49,10 @@ func TestJournalNeverDestroysTheFileGiven(t *testing.T) {
 	if b, _ := os.ReadFile(notes); string(b) != "call the printer on monday\n" {
 		t.Fatalf("the notes are now %q", b)
 	}
-	if info, err := os.Lstat(fifo); err != nil || info.Mode()&os.ModeNamedPipe == 0 {
+	if info, err := os.Lstat(fifo); len(given) > 1 && (err != nil || info.Mode()&os.ModeNamedPipe == 0) {
 		t.Fatalf("the pipe is gone or changed: %v %v", info, err)
 	}
-	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+	if info, err := os.Lstat(link); len(given) > 2 && (err != nil || info.Mode()&os.ModeSymlink == 0) {
 		t.Fatalf("the link is gone or changed: %v %v", info, err)
 	}
 	for _, p := range []string{notes + ".lock", notes + ".done", fifo + ".lock", link + ".done"} {
@@ -76,10 +78,10 @@ func TestJournalNeverDestroysTheFileGiven(t *testing.T) {
 	// /dev/null is the usual "keep nothing": no journal, and it stays.
 	code, out, errs := runCLI(t, "", append(uploadArgs(srv, "--journal", os.DevNull), photo)...)
 	if code != 0 {
-		t.Fatalf("--journal /dev/null: exit %d\n%s%s", code, out, errs)
+		t.Fatalf("--journal %s: exit %d\n%s%s", os.DevNull, code, out, errs)
 	}
-	if info, err := os.Lstat(os.DevNull); err != nil || info.Mode()&os.ModeCharDevice == 0 {
-		t.Fatalf("/dev/null is no longer a device: %v %v", info, err)
+	if info, err := os.Stat(os.DevNull); err != nil || info.Mode().IsRegular() {
+		t.Fatalf("%s is no longer a device: %v %v", os.DevNull, info, err)
 	}
 	if _, err := os.Lstat(os.DevNull + ".done"); err == nil {
 		t.Fatal("/dev/null.done was made")

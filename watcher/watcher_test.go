@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -71,8 +70,7 @@ func TestCopyKeepsModeAndTimes(t *testing.T) {
 		t.Skipf("no /dev/shm here: %v", err)
 	}
 	defer os.RemoveAll(other)
-	var a, b syscall.Stat_t
-	if syscall.Stat(other, &a) != nil || syscall.Stat(filepath.Dir(from), &b) != nil || a.Dev == b.Dev {
+	if sameDevice(other, filepath.Dir(from)) {
 		t.Skip("/dev/shm is on the same file system here")
 	}
 	moved, err := Move(from, filepath.Join(other, "old.jpg"))
