@@ -198,7 +198,7 @@ after -- every argument is a path.`)
 			return configError{err}
 		}
 		defer done.close()
-		defer closeJournal(jn, jpath, q)
+		defer closeJournal(jn, jpath)
 		q.SetJournal(jn)
 		// A file stored just before a crash can be both on the done list
 		// and unfinished in the journal: the done list has the last word.

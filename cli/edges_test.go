@@ -64,6 +64,22 @@ func TestJournalNeverDestroysTheFileGiven(t *testing.T) {
 		t.Fatalf("%d files stored with a journal refused", len(srv.Files()))
 	}
 
+	// JSON lines of the person's own whose first line looks like a record
+	// (a JSON Patch: op "add", a path), or a line without its newline.
+	patch := filepath.Join(dir, "patch.jsonl")
+	os.WriteFile(patch, []byte(`{"op":"add","path":"/a","value":1}`+"\n"+`{"op":"replace","path":"/c","value":"precious"}`+"\n"), 0o644)
+	oneLine := filepath.Join(dir, "note")
+	os.WriteFile(oneLine, []byte("no newline at the end"), 0o644)
+	for _, p := range []string{patch, oneLine} {
+		before, _ := os.ReadFile(p)
+		if code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--journal", p), photo)...); code != 2 || !strings.Contains(errs, "not a journal") {
+			t.Errorf("--journal %s: exit %d, stderr %q", filepath.Base(p), code, errs)
+		}
+		if after, _ := os.ReadFile(p); !bytes.Equal(before, after) {
+			t.Errorf("%s is now %q", filepath.Base(p), after)
+		}
+	}
+
 	// A file beside the journal, of the same name as its done list, is the
 	// person's too.
 	mine := filepath.Join(dir, "job.jsonl")
@@ -397,5 +413,54 @@ func TestSameBytesWithOtherSettingsAreNotDone(t *testing.T) {
 	// The same settings again: uploaded before, exit 0.
 	if code, out, _ := runCLI(t, "", uploadArgs(srv, append(base, p)...)...); code != 0 || jsonLines(t, out)["plan.pdf"]["status"] != "already-uploaded" {
 		t.Fatalf("the same upload again: exit %d\n%s", code, out)
+	}
+}
+
+// TestSharedJournalKeepsAnotherJobsDoubt: a --journal FILE shared by two
+// jobs is removed only when nothing in it is left unfinished. Before, the
+// second job's clean end removed it with the first job's file in doubt, and
+// the first job's rerun stored Version 2.
+func TestSharedJournalKeepsAnotherJobsDoubt(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	srv.Script(imagekittest.Fault{StoreThenDrop: true})
+	dir := t.TempDir()
+	logo, other := filepath.Join(dir, "logo.png"), filepath.Join(dir, "other.png")
+	os.WriteFile(logo, []byte("the logo"), 0o644)
+	os.WriteFile(other, []byte("another file"), 0o644)
+	jpath := filepath.Join(t.TempDir(), "shared.jsonl")
+	a := uploadArgs(srv, "--json", "--unique=false", "--folder", "/brand", "--journal", jpath, logo)
+	if code, _, errs := runCLI(t, "", a...); code != 1 {
+		t.Fatalf("A: exit %d: %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", uploadArgs(srv, "--folder", "/x", "--journal", jpath, other)...); code != 0 {
+		t.Fatalf("B: exit %d: %s", code, errs)
+	}
+	code, out, _ := runCLI(t, "", a...)
+	if e, _ := jsonLines(t, out)["logo.png"]["error"].(map[string]any); code != 1 || e["mayBeUploaded"] != true {
+		t.Fatalf("A again: exit %d\n%s", code, out)
+	}
+	for _, f := range srv.Files() {
+		if len(f.Versions) != 1 {
+			t.Fatalf("%s stored %d times", f.Path, len(f.Versions))
+		}
+	}
+}
+
+// TestPlaceholderFolderIsNotALiteralOne: a job whose folder has date
+// placeholders is not the job of a folder that happens to read like a
+// filled-in date. Before, /0001/01/01 and /{yyyy}/{mm}/{dd} were one job,
+// and the second passed every file over.
+func TestPlaceholderFolderIsNotALiteralOne(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "a.jpg")
+	os.WriteFile(p, []byte("a photo "+t.Name()), 0o644)
+	for _, folder := range []string{"/0001/01/01", "/{yyyy}/{mm}/{dd}"} {
+		if code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "--folder", folder, p)...); code != 0 || jsonLines(t, out)["a.jpg"]["status"] != "uploaded" {
+			t.Fatalf("--folder %s: exit %d\n%s%s", folder, code, out, errs)
+		}
 	}
 }

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"imagekit-uploader/results"
 	"imagekit-uploader/uploader"
@@ -89,12 +89,13 @@ func jobKey(command string, f *uploadFlags, paths []string, fields uploader.Fiel
 	sort.Strings(abs)
 	// The folder as given, not as filled in today: a job resumed after
 	// midnight is the same job, and finishes where it started (the journal
-	// keeps each file's folder). The placeholders are filled with one fixed
-	// date here, so that "in" and "/in/" still name one folder.
-	if folder, err := uploader.ExpandFolder(f.folder, time.Time{}); err == nil {
-		if folder, err = uploader.CleanFolder(folder); err == nil {
-			fields.Folder = folder
-		}
+	// keeps each file's folder). A folder with placeholders is named by its
+	// text (braces are in no real folder's name); one without, cleaned, so
+	// that "in" and "/in/" name one folder.
+	if strings.Contains(f.folder, "{") {
+		fields.Folder = path.Clean("/" + f.folder)
+	} else if folder, err := uploader.CleanFolder(f.folder); err == nil {
+		fields.Folder = folder
 	}
 	fj, _ := json.Marshal(fields) // every field and option: other settings, another job
 	// upload and watch store a folder's files at other paths; --file-name
@@ -108,14 +109,14 @@ func jobKey(command string, f *uploadFlags, paths []string, fields uploader.Fiel
 // job has finished (uploaded, found there, failed or canceled: each has its
 // end in it), as there is nothing left to resume.
 //
-// A file that ended "may already be uploaded" keeps it: its doubt stays
-// until it is settled (--send-doubtful), so a rerun never stores it twice.
-func closeJournal(jn *uploader.Journal, path string, q *uploader.Queue) {
+// What the journal holds decides, not this run's jobs: a file that ended
+// "may already be uploaded" keeps it (its doubt stays until it is settled,
+// with --send-doubtful, so a rerun never stores it twice), and so does
+// another job's unfinished work in a --journal FILE they share.
+func closeJournal(jn *uploader.Journal, path string) {
 	jn.Close()
-	for _, j := range q.Jobs() {
-		if !j.State.Finished() || uploader.InDoubt(j) {
-			return
-		}
+	if left, err := uploader.ReadJournal(path); err != nil || len(left) > 0 {
+		return
 	}
 	os.Remove(path)
 	os.Remove(path + ".lock")
@@ -153,7 +154,8 @@ type doneFile struct {
 // isDoneLine says whether line is a record of a done list.
 func isDoneLine(line []byte) bool {
 	var r doneFile
-	return json.Unmarshal(line, &r) == nil && r.Job != "" && r.Path != ""
+	return uploader.OnlyMembers(line, "job", "path", "size", "mtime", "filePath", "url") &&
+		json.Unmarshal(line, &r) == nil && r.Job != "" && r.Path != ""
 }
 
 func openDoneList(path, job string, stderr io.Writer) (*doneList, error) {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"unicode/utf8"
 )
@@ -110,10 +111,10 @@ func (e *NotOursError) Error() string {
 }
 
 // CheckOwnFile says whether path, where the program is about to keep a file
-// of its own (what), is free for it: missing, empty, or a regular file whose
-// first line the program wrote (isOurs; nil: only an empty file is). It
-// never opens anything but a regular file, so a pipe or a device cannot
-// block it.
+// of its own (what), is free for it: missing, empty, or a regular file each
+// of whose lines the program wrote (isOurs; nil: only an empty file is; a
+// last line cut short by a crash is passed over). It never opens anything
+// but a regular file, so a pipe or a device cannot block it.
 func CheckOwnFile(path, what string, isOurs func(line []byte) bool) error {
 	info, err := os.Lstat(path)
 	switch {
@@ -135,20 +136,47 @@ func CheckOwnFile(path, what string, isOurs func(line []byte) bool) error {
 		return fmt.Errorf("%s cannot be read: %w", path, err)
 	}
 	defer f.Close()
-	first, err := bufio.NewReaderSize(io.LimitReader(f, maxJournalLine), 64<<10).ReadSlice('\n')
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	// Every whole line must be the program's; a last line cut short (no
+	// newline: a crash mid-write) is passed over after one that is.
+	n, bad, lastBad := 0, false, false
+	err = EachLine(f, maxJournalLine, func(line []byte) {
+		bad = bad || lastBad
+		n++
+		lastBad = isOurs == nil || !isOurs(line)
+	})
+	if err != nil {
 		return fmt.Errorf("%s cannot be read: %w", path, err)
 	}
-	if isOurs == nil || !isOurs(first) {
+	end := make([]byte, 1)
+	torn := false
+	if _, err := f.ReadAt(end, info.Size()-1); err == nil {
+		torn = end[0] != '\n'
+	}
+	if isOurs == nil || bad || n == 0 || lastBad && !(torn && n > 1) {
 		return &NotOursError{Path: path, What: what, Is: "another file, with other content"}
 	}
 	return nil
 }
 
+// OnlyMembers says whether line is a JSON object whose every member is one
+// of names: a record of the program's, not another's that looks alike.
+func OnlyMembers(line []byte, names ...string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(line, &m) != nil {
+		return false
+	}
+	for k := range m {
+		if !slices.Contains(names, k) {
+			return false
+		}
+	}
+	return true
+}
+
 // isJournalLine says whether line is a journal's record.
 func isJournalLine(line []byte) bool {
 	var r journalRecord
-	if json.Unmarshal(line, &r) != nil {
+	if !OnlyMembers(line, "op", "run", "path", "rel", "fileName", "fields", "started", "tag", "raw") || json.Unmarshal(line, &r) != nil {
 		return false
 	}
 	switch r.Op {
