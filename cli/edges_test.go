@@ -410,9 +410,22 @@ func TestSameBytesWithOtherSettingsAreNotDone(t *testing.T) {
 	if f := srv.Files(); len(f) != 1 || f[0].Private || len(f[0].Tags) != 0 {
 		t.Fatalf("the library: %+v", f)
 	}
-	// The same settings again: uploaded before, exit 0.
-	if code, out, _ := runCLI(t, "", uploadArgs(srv, append(base, p)...)...); code != 0 || jsonLines(t, out)["plan.pdf"]["status"] != "already-uploaded" {
-		t.Fatalf("the same upload again: exit %d\n%s", code, out)
+	// The same settings again: uploaded before, exit 0; so are settings
+	// that mean the same, written otherwise.
+	tagged := filepath.Join(t.TempDir(), "tagged.pdf")
+	os.WriteFile(tagged, []byte("tagged "+t.Name()), 0o644)
+	meta := []string{"--tags", "a,b", "--custom-metadata", `{"x":1,"y":"z"}`}
+	if code, out, errs := runCLI(t, "", uploadArgs(srv, append(append(base, meta...), tagged)...)...); code != 0 {
+		t.Fatalf("tagged: exit %d\n%s%s", code, out, errs)
+	}
+	for _, again := range [][]string{
+		{p},
+		{"--tags", "b,a,a", "--custom-metadata", `{ "y": "z", "x": 1 }`, tagged},
+	} {
+		code, out, _ := runCLI(t, "", uploadArgs(srv, append(base, again...)...)...)
+		if l := jsonLines(t, out)[filepath.Base(again[len(again)-1])]; code != 0 || l["status"] != "already-uploaded" {
+			t.Fatalf("%v: exit %d\n%s", again, code, out)
+		}
 	}
 }
 
@@ -462,5 +475,50 @@ func TestPlaceholderFolderIsNotALiteralOne(t *testing.T) {
 		if code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "--folder", folder, p)...); code != 0 || jsonLines(t, out)["a.jpg"]["status"] != "uploaded" {
 			t.Fatalf("--folder %s: exit %d\n%s%s", folder, code, out, errs)
 		}
+	}
+}
+
+// TestBytesReplacedAtTheirPathGoAgain: bytes uploaded to a path that a
+// later upload gave other bytes are no longer there, so sending them again
+// is not passed over. Before, the index still said "already uploaded" and
+// ImageKit kept serving the later bytes.
+func TestBytesReplacedAtTheirPathGoAgain(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "logo.png")
+	args := uploadArgs(srv, "--json", "--unique=false", "--journal", "none", "--folder", "/brand-"+strings.ToLower(t.Name()), p)
+	for i, content := range []string{"logo version A", "logo version B!", "logo version A"} {
+		os.WriteFile(p, []byte(content), 0o644)
+		if code, out, errs := runCLI(t, "", args...); code != 0 || jsonLines(t, out)["logo.png"]["status"] != "uploaded" {
+			t.Fatalf("upload %d: exit %d\n%s%s", i+1, code, out, errs)
+		}
+	}
+	if f := srv.Files(); len(f) != 1 || len(f[0].Versions) != 3 {
+		t.Fatalf("%+v; want one file in three versions", f)
+	}
+}
+
+// TestTokenEndpointTooShortForAnyUploadStopsTheRun: a token endpoint whose
+// --max-expire is below what any upload is given refuses every file: that
+// is its setup, said once, exit 2, and each file has a line. Before, each
+// file failed on its own, exit 1, without saying what to change.
+func TestTokenEndpointTooShortForAnyUploadStopsTheRun(t *testing.T) {
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	ep := httptest.NewServer(&tokenserver.TokenHandler{Signer: s, Clients: tokenserver.Clients{"team": "secret"},
+		Policy: tokenserver.Policy{MaxExpire: 60 * time.Second}})
+	defer ep.Close()
+	t.Setenv(EnvTokenEndpointSecret, "secret")
+	dir := filepath.Join(t.TempDir(), "batch")
+	os.MkdirAll(dir, 0o755)
+	for i := range 4 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("p%d.jpg", i)), []byte(fmt.Sprintf("photo %d", i)), 0o644)
+	}
+	code, out, errs := runCLI(t, "", "upload", "--json", "--concurrency", "1", "--journal", "none", "--endpoint", srv.UploadURL,
+		"--token-endpoint", ep.URL, "--public-key", imagekittest.DemoPublicKey, dir)
+	if code != 2 || !strings.Contains(errs, "--max-expire to 180") || len(jsonLines(t, out)) != 4 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 }

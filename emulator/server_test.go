@@ -12,6 +12,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -333,5 +335,25 @@ func TestDirKeepsTheLibraryAcrossARestart(t *testing.T) {
 	again := send(t, s, sg, upload{fields: fields, file: []byte("version 2")})
 	if vi, _ := again.body["versionInfo"].(map[string]any); again.status != 200 || vi["name"] != "Version 2" || again.body["fileId"] != first.body["fileId"] {
 		t.Fatalf("the same upload after the restart: %d %v", again.status, again.body)
+	}
+	// A second server on the same directory is refused while this one runs.
+	if other, err := Listen("127.0.0.1:0", WithDir(dir)); err == nil {
+		other.Close()
+		t.Fatal("a second server took the same directory")
+	}
+	s.Close()
+
+	// A last line torn by a crash costs that line, never the next one.
+	lib, _ := os.OpenFile(filepath.Join(dir, libraryFile), os.O_APPEND|os.O_WRONLY, 0)
+	lib.WriteString(`{"FileID":"torn","Path":"/x`)
+	lib.Close()
+	s, _ = newServer(t, WithDir(dir))
+	if a := send(t, s, sg, upload{fields: map[string]string{"fileName": "after.txt", "useUniqueFileName": "false"}, file: []byte("after")}); a.status != 200 {
+		t.Fatalf("after the torn line: %d", a.status)
+	}
+	s.Close()
+	s, _ = newServer(t, WithDir(dir))
+	if status, _ := get(t, s.URL+"/files/after.txt"); status != 200 {
+		t.Fatalf("the upload after a torn line is lost: %d", status)
 	}
 }

@@ -83,9 +83,21 @@ func newStore(dir string) (*store, error) {
 			return nil, fmt.Errorf("cannot read the library in %s: %w", dir, err)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("cannot write the library in %s: %w", dir, err)
+	}
+	if err := lockLibrary(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another emulator keeps its library in %s (%v): give this one another --dir", dir, err)
+	}
+	// A last line torn by a crash: the next record starts a line of its
+	// own, or it would be glued to the torn one and lost with it.
+	if info, err := f.Stat(); err == nil && info.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, info.Size()-1); err == nil && last[0] != '\n' {
+			f.Write([]byte{'\n'})
+		}
 	}
 	s.log = f
 	return s, nil

@@ -106,8 +106,6 @@ func rangeOverNumber(n parse.Node) (found string) {
 			if numberFields[a.Ident[len(a.Ident)-1]] {
 				found = a.String()
 			}
-		case *parse.VariableNode, *parse.ChainNode, *parse.PipeNode:
-			found = a.String() // cannot tell what it holds: better refused
 		}
 	})
 	return found
@@ -171,10 +169,32 @@ func (f *Format) guardFuncs() template.FuncMap {
 			return v, nil
 		},
 		"step": func(v any) (any, error) { return v, f.step() },
+		// Go's own text makers, bounded: a value kept in a variable is
+		// never written out until the end, so it is bounded where it is
+		// made ({{$a = print $a $a}} in a range doubles each time).
+		"print":    bounded(fmt.Sprint),
+		"println":  bounded(fmt.Sprintln),
+		"printf":   func(format string, args ...any) (string, error) { return checkLen(fmt.Sprintf(format, args...)) },
+		"html":     bounded(template.HTMLEscaper),
+		"js":       bounded(template.JSEscaper),
+		"urlquery": bounded(template.URLQueryEscaper),
 		"stepNil": func() (any, error) {
 			return nil, f.step()
 		},
 	}
+}
+
+// bounded is a text maker that fails past maxFormatted.
+func bounded(make func(...any) string) func(...any) (string, error) {
+	return func(args ...any) (string, error) { return checkLen(make(args...)) }
+}
+
+// checkLen refuses a text longer than a line may be.
+func checkLen(s string) (string, error) {
+	if len(s) > maxFormatted {
+		return "", errors.New("a text in the template is over 1 MiB")
+	}
+	return s, nil
 }
 
 // funcs are what templates get besides Go's own (html, urlquery, printf...).

@@ -77,6 +77,25 @@ func TestTemplatesThatWouldNotEndAtRunTime(t *testing.T) {
 			t.Fatalf("%s: still running after a minute", name)
 		}
 	}
+	// Texts kept in variables grow where they are made: each maker is
+	// bounded. Before, these ran the process out of memory.
+	for _, text := range []string{
+		`{{$a := printf "%1000000d" 1}}{{$a = print $a $a $a $a $a $a $a $a $a $a}}{{$a = print $a $a $a $a $a $a $a $a $a $a}}{{len $a}}`,
+		`{{$a := "xxxxxxxxxxxxxxxx"}}{{range .tags}}{{$a = print $a $a}}{{$a = printf "%s%s" $a $a}}{{end}}{{len $a}}`,
+	} {
+		f, err := ParseFormat(text)
+		if err == nil {
+			_, err = f.Line(Line{Status: "uploaded", Tags: make([]string, 28)})
+		}
+		if err == nil || !strings.Contains(err.Error(), "1 MiB") {
+			t.Errorf("%.40s…: %v", text, err)
+		}
+	}
+	// A range over a list a variable holds is fine.
+	if _, err := ParseFormat(`{{range $.tags}}{{.}}{{end}}{{$t := .tags}}{{range $t}}{{.}}{{end}}`); err != nil {
+		t.Errorf("range over $.tags: %v", err)
+	}
+
 	// A line the trial passes, but whose real values would not end: its own
 	// error, not a hang.
 	f, err := ParseFormat(`{{range .tags}}{{template "x" $}}{{end}}{{define "x"}}{{range .tags}}{{template "y" $}}{{end}}{{end}}{{define "y"}}{{range .tags}}{{template "z" $}}{{end}}{{end}}{{define "z"}}{{range .tags}}{{range .tags}}{{range .tags}}{{range .tags}}{{end}}{{end}}{{end}}{{end}}{{end}}`)

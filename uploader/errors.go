@@ -142,6 +142,7 @@ type NotAppliedError struct {
 	URL      string
 	Earlier  time.Time // when the file there was uploaded, if known
 	Differ   []string  // the fields whose values differ: isPrivateFile, tags, ...
+	Unique   bool      // the upload asked for names made from the content
 }
 
 func (e *NotAppliedError) Error() string {
@@ -150,7 +151,15 @@ func (e *NotAppliedError) Error() string {
 		when = ", on " + e.Earlier.Format("2 Jan 2006 15:04")
 	}
 	return "not uploaded: the same bytes are already at " + e.FilePath + " (uploaded" + when + " with other " + strings.Join(e.Differ, ", ") +
-		"), and that file was left as it is: this upload's " + strings.Join(e.Differ, ", ") + " were not applied. Change them in the media library, or upload with unique names off (--unique=false) to make a new version with them."
+		"), and that file was left as it is: this upload's " + strings.Join(e.Differ, ", ") + " were not applied. " + e.how()
+}
+
+// how says how to get the settings asked for.
+func (e *NotAppliedError) how() string {
+	if e.Unique { // the same bytes have one name in a folder: only a new version can carry them
+		return "Change them in the media library, or upload with unique names off (--unique=false) to make a new version with them."
+	}
+	return "Change them in the media library, or send it anyway (--skip-uploaded=false) to make a new version with them."
 }
 
 // InDoubt says whether j ended as "may already be uploaded".

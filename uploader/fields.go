@@ -1,9 +1,11 @@
 package uploader
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,14 +62,33 @@ func (f Fields) form(fileName, folder string) map[string]string {
 // others are not the upload asked for.
 var resultFields = []string{"isPrivateFile", "tags", "description", "customMetadata", "extensions", "transformation", "customCoordinates", "isPublished"}
 
-// Settings are f's result fields as sent: empty for ImageKit's defaults.
+// Settings are f's result fields as sent, in a form where two that mean
+// the same are equal: tags as a sorted set, JSON with its keys in order and
+// no spaces. Empty for ImageKit's defaults.
 func (f Fields) Settings() map[string]string {
 	form := f.form("", "")
 	out := map[string]string{}
 	for _, k := range resultFields {
-		if v, ok := form[k]; ok {
-			out[k] = v
+		v, ok := form[k]
+		if !ok {
+			continue
 		}
+		switch k {
+		case "tags":
+			tags := slices.Clone(f.Tags)
+			slices.Sort(tags)
+			v = strings.Join(slices.Compact(tags), ",")
+		case "customMetadata", "extensions", "transformation":
+			d := json.NewDecoder(strings.NewReader(v))
+			d.UseNumber()
+			var x any
+			if d.Decode(&x) == nil {
+				if b, err := json.Marshal(x); err == nil {
+					v = string(b)
+				}
+			}
+		}
+		out[k] = v
 	}
 	return out
 }

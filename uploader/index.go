@@ -35,11 +35,28 @@ type UploadedIndex struct {
 	f      *os.File
 	path   string
 	by     map[indexKey]Uploaded
-	offset int64 // how much of the file has been read: what others append after is read on the next Find
-	torn   bool  // the file ends inside a line (a crash mid-write): the next record starts a new one
+	atPath map[pathKey]indexKey // which bytes each path has, as far as known
+	offset int64                // how much of the file has been read: what others append after is read on the next Find
+	torn   bool                 // the file ends inside a line (a crash mid-write): the next record starts a new one
 }
 
 type indexKey struct{ account, folder, sum string }
+
+type pathKey struct{ account, filePath string }
+
+// put notes u. Bytes that a later upload replaced at their path (a new
+// version) are no longer there: their record goes. The caller holds mu.
+func (x *UploadedIndex) put(u Uploaded) {
+	k := indexKey{u.Account, u.Folder, u.SHA256}
+	if u.FilePath != "" {
+		pk := pathKey{u.Account, u.FilePath}
+		if old, ok := x.atPath[pk]; ok && old != k && x.by[old].FilePath == u.FilePath {
+			delete(x.by, old)
+		}
+		x.atPath[pk] = k
+	}
+	x.by[k] = u
+}
 
 // maxIndexLine bounds a line read from the index; longer ones are passed over.
 const maxIndexLine = 64 << 10
@@ -59,7 +76,7 @@ func OpenUploadedIndex(path string) (*UploadedIndex, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
 	}
-	x := &UploadedIndex{by: map[indexKey]Uploaded{}, path: path}
+	x := &UploadedIndex{by: map[indexKey]Uploaded{}, atPath: map[pathKey]indexKey{}, path: path}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
@@ -84,7 +101,7 @@ func (x *UploadedIndex) readNew() {
 	EachLine(bytes.NewReader(buf[:end]), maxIndexLine, func(line []byte) {
 		var u Uploaded
 		if json.Unmarshal(line, &u) == nil && u.SHA256 != "" {
-			x.by[indexKey{u.Account, u.Folder, u.SHA256}] = u
+			x.put(u)
 		}
 	})
 	x.offset += int64(end)
@@ -117,7 +134,7 @@ func (x *UploadedIndex) add(u Uploaded) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.readNew()
-	x.by[indexKey{u.Account, u.Folder, u.SHA256}] = u
+	x.put(u)
 	line := append(b, '\n')
 	if x.torn {
 		line = append([]byte{'\n'}, line...) // after a torn line, a line of its own

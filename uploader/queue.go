@@ -721,7 +721,7 @@ func notApplied(u Uploaded, r Request) error {
 		return nil
 	}
 	if differ := SettingsDiffer(u.Settings, r.Fields.Settings()); len(differ) > 0 {
-		return &NotAppliedError{FilePath: u.FilePath, URL: u.URL, Earlier: u.At, Differ: differ}
+		return &NotAppliedError{FilePath: u.FilePath, URL: u.URL, Earlier: u.At, Differ: differ, Unique: r.Fields.UseUniqueFileName}
 	}
 	return nil
 }

@@ -90,6 +90,13 @@ func (r RemoteTokens) Token(ctx context.Context, fields map[string]string, valid
 	if errors.As(err, &te) && te.Status == http.StatusForbidden {
 		if m := atMostRE.FindStringSubmatch(te.Message); m != nil {
 			most, _ := strconv.Atoi(m[1])
+			if time.Duration(most)*time.Second-time.Minute < minValid {
+				// Shorter than any upload is given: no file can have a
+				// token, so it is the setup's, said once.
+				return "", &SetupError{Err: err, Reason: fmt.Sprintf(
+					"the token endpoint signs tokens of at most %d seconds, and every upload asks for at least %d (ImageKit's clock may differ by a minute): raise its --max-expire to %d or more",
+					most, int((minValid+time.Minute)/time.Second), int((minValid+time.Minute)/time.Second))}
+			}
 			maxExpire.Store(r.URL, most) // shorter tokens from now on
 			if most < expire && time.Duration(most)*time.Second-time.Minute >= valid {
 				return r.ask(ctx, fields, most) // and this one again, if that is long enough

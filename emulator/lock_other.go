@@ -1,0 +1,9 @@
+//go:build !unix
+
+package emulator
+
+import "os"
+
+// lockLibrary does nothing where there is no flock: one server a directory
+// is the operator's to keep.
+func lockLibrary(*os.File) error { return nil }
