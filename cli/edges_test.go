@@ -220,17 +220,7 @@ func TestResumeReportsEachFileOnce(t *testing.T) {
 	if code, out, errs := runCLI(t, "", args...); code != 0 {
 		t.Fatalf("first: exit %d\n%s%s", code, out, errs)
 	}
-	b, _ := os.ReadFile(jpath + ".done")
-	var rec struct{ Job string }
-	json.NewDecoder(bytes.NewReader(b)).Decode(&rec)
-	fields := uploader.DefaultFields()
-	fields.Folder = "/resume/"
-	var journal []byte
-	for _, p := range []string{a, gone} {
-		line, _ := json.Marshal(map[string]any{"op": "add", "path": p, "rel": "shoot", "fileName": filepath.Base(p), "fields": fields, "started": true, "tag": rec.Job})
-		journal = append(append(journal, line...), '\n')
-	}
-	os.WriteFile(jpath, journal, 0o600)
+	leaveJournal(t, jpath, "/resume/", "shoot", true, a, gone)
 
 	code, out, errs := runCLI(t, "", args...)
 	if strings.Count(out, "a.jpg") != 1 || strings.Count(out, "gone.jpg") != 1 {
@@ -275,13 +265,7 @@ func TestWatchResumedFileReportedOnce(t *testing.T) {
 	// b.jpg was queued when the watch stopped: its journal says so.
 	b := filepath.Join(root, "b.jpg")
 	os.WriteFile(b, []byte("b photo"), 0o644)
-	done, _ := os.ReadFile(jpath + ".done")
-	var rec struct{ Job string }
-	json.NewDecoder(bytes.NewReader(done)).Decode(&rec)
-	fields := uploader.DefaultFields()
-	fields.Folder = "/w/"
-	line, _ := json.Marshal(map[string]any{"op": "add", "path": b, "fileName": "b.jpg", "fields": fields, "tag": rec.Job})
-	os.WriteFile(jpath, append(line, '\n'), 0o600)
+	leaveJournal(t, jpath, "/w/", "", false, b)
 
 	var reported time.Time
 	out := watch(func(out string) bool {
@@ -323,13 +307,7 @@ func TestRerunAfterMidnightFinishesWhereItStarted(t *testing.T) {
 	// The run was killed as it was about to send c.jpg: its journal says so.
 	c := filepath.Join(dir, "c.jpg")
 	os.WriteFile(c, []byte("photo c.jpg"), 0o644)
-	done, _ := os.ReadFile(jpath + ".done")
-	var rec struct{ Job string }
-	json.NewDecoder(bytes.NewReader(done)).Decode(&rec) // the first line
-	fields := uploader.DefaultFields()
-	fields.Folder = "/d/20261204/"
-	line, _ := json.Marshal(map[string]any{"op": "add", "path": c, "rel": "shoot", "fileName": "c.jpg", "fields": fields, "tag": rec.Job})
-	os.WriteFile(jpath, append(line, '\n'), 0o600)
+	leaveJournal(t, jpath, "/d/20261204/", "shoot", false, c)
 
 	clock = func() time.Time { return time.Date(2026, 12, 5, 0, 1, 0, 0, time.Local) }
 	code, out, errs := runCLI(t, "", args...)
@@ -521,4 +499,25 @@ func TestTokenEndpointTooShortForAnyUploadStopsTheRun(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "--max-expire to 180") || len(jsonLines(t, out)) != 4 {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
+}
+
+// leaveJournal writes, at jpath, the journal a run killed mid-way would
+// leave: an "add" record for each path (to folder, under rel; begun to send
+// or not), of the job whose list of stored files is beside it.
+func leaveJournal(t *testing.T, jpath, folder, rel string, started bool, paths ...string) {
+	t.Helper()
+	b, _ := os.ReadFile(jpath + ".done")
+	var rec struct{ Job string }
+	json.NewDecoder(bytes.NewReader(b)).Decode(&rec) // its first line
+	if rec.Job == "" {
+		t.Fatal("no job in the list of stored files")
+	}
+	fields := uploader.DefaultFields()
+	fields.Folder = folder
+	var journal []byte
+	for _, p := range paths {
+		line, _ := json.Marshal(map[string]any{"op": "add", "path": p, "rel": rel, "fileName": filepath.Base(p), "fields": fields, "started": started, "tag": rec.Job})
+		journal = append(append(journal, line...), '\n')
+	}
+	os.WriteFile(jpath, journal, 0o600)
 }
