@@ -18,12 +18,16 @@ size and time the same for --settle (2s). Subfolders keep their structure
 under --folder. It runs until stopped (Ctrl-C), and a restart picks up where
 it left off: the files it stored, unchanged since, are not sent again, and
 those it was sending are sent so that a copy already there is found.
-Files being written by browsers and editors (.part, .crdownload, .tmp, ~$...)
-and hidden files wait until they are renamed.
+Files being written by browsers and editors (.part, .crdownload, .tmp, ~$...,
+and what is inside Safari's .download folders) and hidden files wait until
+they are renamed. A folder with {yyyy}, {mm} and {dd} takes the date each
+file goes up on.
 
 It takes upload's flags (or --preset NAME); one line per file, as upload
 prints them. --move-done DIR moves each file, once stored, into DIR (with
-its subfolders), leaving FOLDER for what is still to go.`
+its subfolders), leaving FOLDER for what is still to go; DIR must be outside
+FOLDER (links followed), and a file already there of the same name is never
+replaced: the newcomer gets a dated name beside it.`
 
 func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 	fs := newFlags(std, "watch", "watch [flags] FOLDER", watchAbout)
