@@ -148,9 +148,15 @@ func parseAuth(body []byte) (fields map[string]string, expire time.Duration, pub
 	if len(req.Expire) == 0 || string(req.Expire) == "null" {
 		return nil, 0, "", errors.New("expire is required (seconds, 1 to 3600)")
 	}
+	most := int64(signer.MaxLifetime / time.Second)
 	n, err := strconv.ParseInt(string(req.Expire), 10, 64) // a JSON string ("400") or a fraction does not parse
-	if err != nil || n < 1 || n > int64(signer.MaxLifetime/time.Second) {
-		return nil, 0, "", errors.New("expire must be a whole number of seconds from 1 to 3600, not a string")
+	switch {
+	case err == nil && (n < 1 || n > most):
+		return nil, 0, "", fmt.Errorf("expire must be from 1 to %d seconds; %d was sent", most, n)
+	case err != nil && req.Expire[0] == '"':
+		return nil, 0, "", fmt.Errorf("expire must be a number of seconds, not a string (%s was sent)", req.Expire)
+	case err != nil:
+		return nil, 0, "", fmt.Errorf("expire must be a whole number of seconds from 1 to %d (%.20s was sent)", most, req.Expire)
 	}
 	if err := json.Unmarshal(req.PublicKey, &publicKey); err != nil || publicKey == "" {
 		return nil, 0, "", errors.New("publicKey is required, as a string")

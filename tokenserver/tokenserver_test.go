@@ -93,6 +93,8 @@ func TestTokenEndpointRefusals(t *testing.T) {
 		{"basic auth", "Basic " + bearer, good(`{"fileName":"a"}`, "60"), 401},
 		{"bad JSON", "Bearer " + bearer, `{"uploadPayload":`, 400},
 		{"expire 0", "Bearer " + bearer, good(`{"fileName":"a"}`, "0"), 400},
+		{"expire -3", "Bearer " + bearer, good(`{"fileName":"a"}`, "-3"), 400},
+		{"expire a string", "Bearer " + bearer, good(`{"fileName":"a"}`, `"400"`), 400},
 		{"expire 3601", "Bearer " + bearer, good(`{"fileName":"a"}`, "3601"), 400},
 		{"expire fractional", "Bearer " + bearer, good(`{"fileName":"a"}`, "1.5"), 400},
 		{"expire missing", "Bearer " + bearer, `{"uploadPayload": {}, "publicKey": "` + testPublic + `"}`, 400},
@@ -114,8 +116,15 @@ func TestTokenEndpointRefusals(t *testing.T) {
 			if resp.StatusCode != c.status {
 				t.Fatalf("status %d, want %d (%v)", resp.StatusCode, c.status, m)
 			}
-			if msg, _ := m["message"].(string); msg == "" {
+			msg, _ := m["message"].(string)
+			if msg == "" {
 				t.Fatalf("no message in %v", m)
+			}
+			// An expire refused says what was wrong with what was sent.
+			if strings.HasPrefix(c.name, "expire ") && c.name != "expire missing" {
+				if strings.Contains(c.body, `"400"`) != strings.Contains(msg, "not a string") || !strings.Contains(msg, "sent") {
+					t.Fatalf("message %q for %s", msg, c.name)
+				}
 			}
 			if _, has := m["token"]; has {
 				t.Fatal("a refused request got a token")
