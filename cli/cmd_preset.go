@@ -86,6 +86,9 @@ func cmdPreset(ctx context.Context, args []string, std Stdio) error {
 		if len(rest) != 0 {
 			return usagef("preset list takes no arguments")
 		}
+		if len(all) == 0 { // said on stderr: stdout stays a list a script can read
+			fmt.Fprintln(std.Err, "no presets yet: save one with 'imagekit-uploader preset save NAME [upload flags]'")
+		}
 		for _, name := range preset.Names(all) {
 			fmt.Fprintf(std.Out, "%s\t%s\n", results.Printable(name), strings.Join(presetArgs(all[name]), " "))
 		}

@@ -23,6 +23,10 @@ func TestPresetRoundTrip(t *testing.T) {
 	srv := imagekittest.NewServer()
 	defer srv.Close()
 
+	// None yet: said on stderr (before, nothing at all); stdout stays empty.
+	if code, out, errs := runCLI(t, "", "preset", "list"); code != 0 || out != "" || !strings.Contains(errs, "preset save") {
+		t.Fatalf("list of none: exit %d, %q %q", code, out, errs)
+	}
 	code, _, errs := runCLI(t, "", "preset", "save", "Summer shoot", "--folder", "/shoots/{yyyy}/{mm}",
 		"--tags", "summer,dress", "--unique=false", "--custom-metadata", `{"brand": "acme"}`, "--overwrite-tags=false")
 	if code != 0 {
