@@ -123,10 +123,11 @@ func TestKeyCommands(t *testing.T) {
 	if code, out, _ := runCLI(t, "", "key", "status", "--public-key", pk); code != 1 || !strings.Contains(out, "No private key") {
 		t.Fatalf("status before set: %d %q", code, out)
 	}
-	if code, _, errs := runCLI(t, "public_oops\n", "key", "set", "--public-key", pk); code != 1 || !strings.Contains(errs, "public key") {
+	// Bad input is exit 2, as everywhere (before, these were 1).
+	if code, _, errs := runCLI(t, "public_oops\n", "key", "set", "--public-key", pk); code != 2 || !strings.Contains(errs, "public key") {
 		t.Fatalf("a public key pasted as private: %d %q", code, errs)
 	}
-	if code, _, errs := runCLI(t, "", "key", "set", "--public-key", pk); code != 1 || !strings.Contains(errs, "nothing saved") {
+	if code, _, errs := runCLI(t, "", "key", "set", "--public-key", pk); code != 2 || !strings.Contains(errs, "nothing saved") {
 		t.Fatalf("empty stdin: %d %q", code, errs)
 	}
 	const priv = "private_cli_secret_value"

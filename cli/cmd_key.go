@@ -82,12 +82,12 @@ func keySet(ctx context.Context, pk string, std Stdio) error {
 		return err
 	}
 	switch {
-	case secret == "":
-		return errors.New("no private key was given on standard input; nothing saved")
+	case secret == "": // bad input, exit 2
+		return usageError{"no private key was given on standard input; nothing saved"}
 	case strings.HasPrefix(secret, "public_"):
-		return errors.New("that is a public key; paste the private key (it starts with private_) from the ImageKit dashboard's Developer options")
+		return usageError{"that is a public key; paste the private key (it starts with private_) from the ImageKit dashboard's Developer options"}
 	case secret == pk:
-		return errors.New("the private key is the same as the public key; nothing saved")
+		return usageError{"the private key is the same as the public key; nothing saved"}
 	}
 	if err := keyStore.Save(ctx, pk, secret); err != nil {
 		return keyError(err)
