@@ -184,10 +184,8 @@ func (d *doneList) filter(items []uploader.Item) (left []uploader.Item, earlier 
 		return items, nil
 	}
 	for _, it := range items {
-		if it.Err == nil && d.unchanged(it.Path) {
-			d.mu.Lock()
-			earlier = append(earlier, d.by[it.Path])
-			d.mu.Unlock()
+		if r, ok := d.stored(it.Path); ok && it.Err == nil {
+			earlier = append(earlier, r)
 			continue
 		}
 		left = append(left, it)
@@ -205,7 +203,7 @@ func (d *doneList) settle(left []uploader.Unfinished, jn *uploader.Journal) []up
 	}
 	var keep, stored []uploader.Unfinished
 	for _, u := range left {
-		if d.unchanged(u.Path) {
+		if _, ok := d.stored(u.Path); ok {
 			stored = append(stored, u)
 			continue
 		}
@@ -217,17 +215,17 @@ func (d *doneList) settle(left []uploader.Unfinished, jn *uploader.Journal) []up
 	return keep
 }
 
-// unchanged says whether the file at p is on the list, the same size and
-// time as when it was stored.
-func (d *doneList) unchanged(p string) bool {
+// stored returns the list's record of the file at p when the file is the
+// same size and time as when it was stored.
+func (d *doneList) stored(p string) (doneFile, bool) {
 	d.mu.Lock()
 	r, ok := d.by[p]
 	d.mu.Unlock()
 	if !ok {
-		return false
+		return r, false
 	}
 	info, err := os.Stat(p)
-	return err == nil && info.Size() == r.Size && info.ModTime().UnixNano() == r.ModTime
+	return r, err == nil && info.Size() == r.Size && info.ModTime().UnixNano() == r.ModTime
 }
 
 // record notes a file stored (or found there), on disk before it returns.

@@ -168,7 +168,8 @@ func (f *Format) guardFuncs() template.FuncMap {
 			}
 			return v, nil
 		},
-		"step": func(v any) (any, error) { return v, f.step() },
+		"step":    func(v any) (any, error) { return v, f.step() },
+		"stepNil": func() (any, error) { return nil, f.step() },
 		// Go's own text makers, bounded: a value kept in a variable is
 		// never written out until the end, so it is bounded where it is
 		// made ({{$a = print $a $a}} in a range doubles each time).
@@ -178,15 +179,12 @@ func (f *Format) guardFuncs() template.FuncMap {
 		"html":     bounded(template.HTMLEscaper),
 		"js":       bounded(template.JSEscaper),
 		"urlquery": bounded(template.URLQueryEscaper),
-		"stepNil": func() (any, error) {
-			return nil, f.step()
-		},
 	}
 }
 
 // bounded is a text maker that fails past maxFormatted.
-func bounded(make func(...any) string) func(...any) (string, error) {
-	return func(args ...any) (string, error) { return checkLen(make(args...)) }
+func bounded(text func(...any) string) func(...any) (string, error) {
+	return func(args ...any) (string, error) { return checkLen(text(args...)) }
 }
 
 // checkLen refuses a text longer than a line may be.

@@ -104,20 +104,16 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	if err == nil {
 		res.SentSHA256 = b.sentSum()
 		c.measureRate(b.size, b.doneAt().Sub(start))
-		if b.want != "" && b.changedSince(r.Path) {
-			// What was sent was checked against the name made from it (the
-			// body ends early otherwise): ImageKit has the file as it was
-			// read. It changed since: not a success, so that the next run
-			// sends what it holds now.
-			return nil, &FileError{Path: r.Path, Err: ErrFileChanged,
-				Reason: "the file was written to after it was read: ImageKit stored it as it was read, whole, as " + res.FilePath + "; upload it again to send what it holds now"}
-		}
 		if b.changedSince(r.Path) {
-			// Its size stayed, its bytes did not: what ImageKit stored may be
-			// part old, part new, and not what its name (made from the old
-			// bytes) says. Not a success, and not recorded as one.
-			return nil, &FileError{Path: r.Path, Err: ErrFileChanged,
-				Reason: "the file was written to while it was being uploaded: ImageKit stored what was sent, as " + res.FilePath + ", which may be part old, part new; upload it again when it is complete"}
+			// Not a success, and not recorded as one: the next run sends
+			// what the file holds now.
+			reason := "the file was written to while it was being uploaded: ImageKit stored what was sent, as " + res.FilePath + ", which may be part old, part new; upload it again when it is complete"
+			if b.want != "" {
+				// What was sent was checked against the name made from it
+				// (the body ends early otherwise): it is the file as read.
+				reason = "the file was written to after it was read: ImageKit stored it as it was read, whole, as " + res.FilePath + "; upload it again to send what it holds now"
+			}
+			return nil, &FileError{Path: r.Path, Err: ErrFileChanged, Reason: reason}
 		}
 	}
 	var ae *APIError

@@ -335,10 +335,7 @@ func (w *Watcher) moveAway(p string) {
 func CheckMoveDone(root, dir string) error {
 	r, d := resolve(root), resolve(dir)
 	if rel, err := filepath.Rel(r, d); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return fmt.Errorf("%s is inside the folder watched: its files would be sent again", results.Printable(dir))
-	}
-	if rel, err := filepath.Rel(d, r); err == nil && rel == "." {
-		return fmt.Errorf("%s is the folder watched", results.Printable(dir))
+		return fmt.Errorf("%s is the folder watched or inside it: its files would be sent again", results.Printable(dir))
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
