@@ -48,7 +48,6 @@ type Client struct {
 	rate     float64                // bytes a second one upload moved, smoothed over recent large files; 0 until measured
 	ahead    map[string]*prefetched // tokens asked for ahead of their uploads, by their fields
 	sums     sums                   // files' SHA-256, for unique names
-	begun    map[string]int         // uploads under way, by path: no token is fetched ahead for them
 	answered atomic.Int64           // when an answer last came (Unix ns): its connection is kept for the next upload
 }
 
@@ -120,19 +119,6 @@ func (c *Client) Upload(ctx context.Context, r Request, progress func(Attempt)) 
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.begun == nil {
-		c.begun = map[string]int{}
-	}
-	c.begun[r.Path]++
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		if c.begun[r.Path]--; c.begun[r.Path] <= 0 {
-			delete(c.begun, r.Path)
-		}
-		c.mu.Unlock()
-	}()
 	if err := c.storedName(ctx, &r); err != nil {
 		return nil, err
 	}

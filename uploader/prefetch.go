@@ -34,24 +34,20 @@ type prefetched struct {
 
 // prefetch asks, in the background, for the token the first attempt of r
 // will need, when the tokens come from a token endpoint (signing here costs
-// nothing).
-func (c *Client) prefetch(r Request) {
+// nothing). waiting says whether r's upload is still to begin: once it has,
+// it asks for its own token, and one asked here would be wasted. It is asked
+// under c.mu, so an upload that begins after it answered finds the token.
+func (c *Client) prefetch(r Request, waiting func() bool) {
 	rt, remote := c.Tokens.(RemoteTokens)
-	if !remote {
+	if !remote || !waiting() {
 		return
 	}
 	if r.Fields.UseUniqueFileName && r.StoredName == "" {
 		go func() { // the name comes from the content: read it first, off the caller's goroutine
 			if c.storedName(context.Background(), &r) == nil {
-				c.prefetch(r)
+				c.prefetch(r, waiting)
 			}
 		}()
-		return
-	}
-	c.mu.Lock()
-	begun := c.begun[r.Path] > 0
-	c.mu.Unlock()
-	if begun { // its upload asks for its own token: one asked here would be wasted
 		return
 	}
 	fields, err := firstFields(r)
@@ -72,7 +68,7 @@ func (c *Client) prefetch(r Request) {
 			delete(c.ahead, k)
 		}
 	}
-	if _, asked := c.ahead[key]; asked || c.begun[r.Path] > 0 {
+	if _, asked := c.ahead[key]; asked || !waiting() {
 		c.mu.Unlock()
 		return
 	}

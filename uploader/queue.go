@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -104,7 +105,8 @@ type job struct {
 	Job
 	read        bool // its SHA-256 was read ahead (or could not be)
 	key         fileKey
-	run         int // counts the job's runs (Start, each Retry): reports carry the run they belong to
+	run         int          // counts the job's runs (Start, each Retry): reports carry the run they belong to
+	starts      atomic.Int32 // counts its uploads begun: a token asked for ahead of one is wasted once it began
 	cancel      context.CancelFunc
 	cancelCause context.CancelCauseFunc // the same, with a reason: errPaused
 	lastAt      time.Time
@@ -511,6 +513,7 @@ func (q *Queue) schedule() {
 		j.cancel, j.cancelCause = func() { cancel(context.Canceled) }, cancel
 		j.State, j.Started, j.Attempt = Uploading, time.Now(), 1
 		j.lastAt, j.lastSnt = time.Now(), 0
+		j.starts.Add(1)
 		req, client, run := j.Request, q.client, j.run
 		q.mu.Unlock()
 		q.changed(j.ID)
@@ -523,15 +526,20 @@ func (q *Queue) schedule() {
 // run at once, so that their token endpoint's round trip overlaps the
 // uploads under way.
 func (q *Queue) prefetchNext() {
+	type next struct {
+		r       Request
+		waiting func() bool
+	}
 	q.mu.Lock()
-	next := make([]Request, 0, q.limit)
+	nexts := make([]next, 0, q.limit)
 	for _, j := range q.pending[:min(q.limit, len(q.pending))] {
-		next = append(next, j.Request)
+		starts := j.starts.Load()
+		nexts = append(nexts, next{j.Request, func() bool { return j.starts.Load() == starts }})
 	}
 	client := q.client
 	q.mu.Unlock()
-	for _, r := range next {
-		client.prefetch(r)
+	for _, n := range nexts {
+		client.prefetch(n.r, n.waiting)
 	}
 }
 
