@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"imagekit-uploader/signer"
-	"imagekit-uploader/tokenserver"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -317,23 +314,6 @@ func TestPreChecks(t *testing.T) {
 	var ce *CheckError
 	if j := q2.Jobs()[0]; j.State != Failed || !errors.As(j.Err, &ce) || ce.Field != "tags" || len(srv.Requests()) != 0 {
 		t.Fatalf("tags with %%: %s %v, %d requests", j.State, j.Err, len(srv.Requests()))
-	}
-}
-
-func TestRemoteTokens(t *testing.T) {
-	srv := newTestServer(t)
-	s, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
-	ts := httptest.NewServer(&tokenserver.TokenHandler{Signer: s, Clients: tokenserver.Clients{"default": "team"}})
-	defer ts.Close()
-	p := writeFiles(t, t.TempDir(), 1, 100)[0]
-	for _, c := range []struct {
-		secret, want string
-	}{{"team", ""}, {"wrong", "bearer secret"}} {
-		cl := &Client{Endpoint: srv.UploadURL, Tokens: RemoteTokens{URL: ts.URL, Secret: c.secret, PublicKey: imagekittest.DemoPublicKey}}
-		res, err := cl.Upload(context.Background(), Request{Path: p, FileName: "r.bin", Size: 100, Fields: DefaultFields()}, nil)
-		if c.want == "" && (err != nil || res.FileID == "") || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
-			t.Errorf("secret %q: %v, %v", c.secret, res, err)
-		}
 	}
 }
 
