@@ -12,6 +12,7 @@ import (
 
 	"imagekit-uploader/preset"
 	"imagekit-uploader/results"
+	"imagekit-uploader/uploader"
 )
 
 const presetAbout = `Named sets of upload settings: a folder, tags and any of ImageKit's
@@ -149,15 +150,15 @@ func presetFlags(p preset.Preset) [][2]string {
 		}
 		return strconv.FormatBool(*v)
 	}
-	return [][2]string{
+	flags := [][2]string{
 		{"folder", p.Folder}, {"tags", p.Tags}, {"unique", b(p.UseUniqueFileName)},
 		{"overwrite", b(p.OverwriteFile)}, {"private", b(p.IsPrivateFile)},
-		{"description", p.Description}, {"custom-metadata", p.CustomMetadata}, {"extensions", p.Extensions},
-		{"transformation", p.Transformation}, {"checks", p.Checks}, {"webhook-url", p.WebhookURL},
-		{"custom-coordinates", p.CustomCoordinates}, {"response-fields", p.ResponseFields},
-		{"overwrite-tags", b(p.OverwriteTags)}, {"overwrite-ai-tags", b(p.OverwriteAITags)},
-		{"overwrite-custom-metadata", b(p.OverwriteCustomMetadata)}, {"published", b(p.IsPublished)},
 	}
+	for _, op := range uploader.OptionTable {
+		v, _ := op.Get(p.Options)
+		flags = append(flags, [2]string{op.Flag, v})
+	}
+	return flags
 }
 
 // presetArgs is the preset as upload flags, quoted for a shell.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,28 +44,6 @@ type uploadFlags struct {
 	stderr                                                                  io.Writer // for notes while the run goes on
 }
 
-// optBool is a boolean flag that can be left unset: --published,
-// --published=false, or not given (nothing sent; ImageKit's default).
-type optBool struct{ p **bool }
-
-func (o optBool) String() string {
-	if o.p == nil || *o.p == nil {
-		return ""
-	}
-	return strconv.FormatBool(**o.p)
-}
-
-func (o optBool) Set(s string) error {
-	v, err := strconv.ParseBool(s)
-	if err != nil {
-		return fmt.Errorf("%q: use true or false", s)
-	}
-	*o.p = &v
-	return nil
-}
-
-func (o optBool) IsBoolFlag() bool { return true }
-
 // register adds every upload flag to fs (upload and watch take the same).
 func (f *uploadFlags) register(fs *flagSet) {
 	fs.StringVar(&f.endpoint, "endpoint", uploader.DefaultEndpoint, "upload URL (plain http only to localhost)")
@@ -100,19 +77,34 @@ func settingFlags(fs *flagSet, f *uploadFlags) {
 
 // optionFlags adds a flag for each of ImageKit's further upload options.
 func optionFlags(fs *flagSet, o *uploader.Options) {
-	fs.StringVar(&o.Description, "description", "", "the files' description")
-	fs.StringVar(&o.CustomMetadata, "custom-metadata", "", `custom metadata, a JSON object: '{"brand":"acme","price":129}' (the fields must exist in the account)`)
-	fs.StringVar(&o.Extensions, "extensions", "", `extensions to run, a JSON array: '[{"name":"google-auto-tagging","maxTags":5,"minConfidence":95}]'; also aws-auto-tagging, remove-bg, ai-auto-description`)
-	fs.StringVar(&o.Transformation, "transformation", "", `transformations, a JSON object: '{"pre":"w-2560,q-80","post":[{"type":"transformation","value":"w-400"}]}'`)
-	fs.StringVar(&o.Checks, "checks", "", `checks the server makes before storing: '"file.size" < "10mb"'`)
-	fs.StringVar(&o.WebhookURL, "webhook-url", "", "http(s) URL that gets the extensions' final status")
-	fs.StringVar(&o.CustomCoordinates, "custom-coordinates", "", "area of interest: x,y,width,height")
-	fs.StringVar(&o.ResponseFields, "response-fields", "", "more fields in each answer, comma-separated: "+strings.Join(uploader.ResponseFieldNames, ","))
-	fs.Var(optBool{&o.OverwriteTags}, "overwrite-tags", "=false: a new version keeps the file's tags (default: ImageKit's, true)")
-	fs.Var(optBool{&o.OverwriteAITags}, "overwrite-ai-tags", "=false: a new version keeps the file's AI tags (default: ImageKit's, true)")
-	fs.Var(optBool{&o.OverwriteCustomMetadata}, "overwrite-custom-metadata", "=false: a new version keeps the file's custom metadata (default: ImageKit's, true)")
-	fs.Var(optBool{&o.IsPublished}, "published", "=false: upload as drafts (enterprise plans; default: ImageKit's, true)")
+	for _, op := range uploader.OptionTable {
+		if text := op.Text(o); text != nil {
+			fs.StringVar(text, op.Flag, "", op.Usage)
+		} else {
+			fs.Var(optBool{op, o}, op.Flag, op.Usage)
+		}
+	}
 }
+
+// optBool is the flag of a true/false option, which can be left unset:
+// --published, --published=false, or not given (nothing sent; ImageKit's
+// default).
+type optBool struct {
+	op uploader.Option
+	o  *uploader.Options
+}
+
+func (f optBool) String() string {
+	if f.o == nil {
+		return ""
+	}
+	v, _ := f.op.Get(*f.o)
+	return v
+}
+
+func (f optBool) Set(s string) error { return f.op.Set(f.o, s) }
+
+func (f optBool) IsBoolFlag() bool { return true }
 
 func cmdUpload(ctx context.Context, args []string, std Stdio) error {
 	fs := newFlags(std, "upload", "upload [flags] PATH...", `
@@ -417,19 +409,14 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Limit, error) {
 func settingError(err error) error {
 	var ce *uploader.CheckError
 	if errors.As(err, &ce) {
-		if name, ok := optionFlag[ce.Field]; ok {
-			return usagef("--%s: %s", name, ce.Reason)
+		if ce.Field == "folder" || ce.Field == "tags" {
+			return usagef("--%s: %s", ce.Field, ce.Reason)
+		}
+		if op, ok := uploader.LookupOption(ce.Field); ok {
+			return usagef("--%s: %s", op.Flag, ce.Reason)
 		}
 	}
 	return usageError{err.Error()}
-}
-
-// optionFlag names the flag of each setting's field.
-var optionFlag = map[string]string{
-	"folder": "folder", "tags": "tags",
-	"description": "description", "customMetadata": "custom-metadata", "extensions": "extensions",
-	"transformation": "transformation", "checks": "checks", "webhookUrl": "webhook-url",
-	"customCoordinates": "custom-coordinates", "responseFields": "response-fields",
 }
 
 // tokenSource signs here with the private key, or asks the token endpoint.

@@ -47,24 +47,7 @@ func (p Preset) Apply(f uploader.Fields) uploader.Fields {
 			*b.to = *b.from
 		}
 	}
-	o := &f.Options
-	for _, s := range []struct{ from, to *string }{
-		{&p.Description, &o.Description}, {&p.CustomMetadata, &o.CustomMetadata}, {&p.Extensions, &o.Extensions},
-		{&p.Transformation, &o.Transformation}, {&p.Checks, &o.Checks}, {&p.WebhookURL, &o.WebhookURL},
-		{&p.CustomCoordinates, &o.CustomCoordinates}, {&p.ResponseFields, &o.ResponseFields},
-	} {
-		if *s.from != "" {
-			*s.to = *s.from
-		}
-	}
-	for _, b := range []struct{ from, to **bool }{
-		{&p.OverwriteTags, &o.OverwriteTags}, {&p.OverwriteAITags, &o.OverwriteAITags},
-		{&p.OverwriteCustomMetadata, &o.OverwriteCustomMetadata}, {&p.IsPublished, &o.IsPublished},
-	} {
-		if *b.from != nil {
-			*b.to = *b.from
-		}
-	}
+	f.Options = f.Options.Over(p.Options)
 	return f
 }
 

@@ -12,17 +12,26 @@ import (
 	"time"
 
 	"imagekit-uploader/signer"
+	"imagekit-uploader/uploader"
 )
 
 // DefaultAllowFields are the fields an ordinary upload sends: what a token
-// endpoint signs unless told otherwise. The fields that cost money or reach
-// other machines (extensions, webhookUrl, transformation, checks) are left
-// out: a web client's bearer is in effect public, so they are signed only
-// where the endpoint's operator names them.
-var DefaultAllowFields = []string{
-	"fileName", "useUniqueFileName", "tags", "folder", "isPrivateFile", "overwriteFile",
-	"description", "customMetadata", "customCoordinates", "responseFields",
-	"overwriteTags", "overwriteAITags", "overwriteCustomMetadata",
+// endpoint signs unless told otherwise. The options that cost money or reach
+// other machines (ReachingFields, such as extensions) are left out: a web
+// client's bearer is in effect public, so they are signed only where the
+// endpoint's operator names them.
+var DefaultAllowFields, ReachingFields = allowFields()
+
+func allowFields() (allowed, reaching []string) {
+	allowed = []string{"fileName", "useUniqueFileName", "tags", "folder", "isPrivateFile", "overwriteFile"}
+	for _, op := range uploader.OptionTable {
+		if op.Reaches {
+			reaching = append(reaching, op.Key)
+		} else {
+			allowed = append(allowed, op.Key)
+		}
+	}
+	return allowed, reaching
 }
 
 // Policy is what a token endpoint signs. Its zero value signs the default

@@ -30,6 +30,11 @@ var (
 	wholeNumber = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
 )
 
+// widgetShown are the options shown by widgets of their own, besides
+// moreOptions.texts.
+var widgetShown = map[string]bool{"description": true, "customMetadata": true, "extensions": true, "transformation": true,
+	"overwriteTags": true, "overwriteAITags": true, "overwriteCustomMetadata": true, "isPublished": true}
+
 // metaTypes are the kinds of custom metadata value the form offers.
 var metaTypes = []string{"Text", "Number", "Yes/No", "Date", "List"}
 
@@ -48,15 +53,14 @@ type moreOptions struct {
 	bgColor     *widget.Entry
 	aiDescribe  *widget.Check
 	pre, post   *widget.Entry
-	checks      *widget.Entry
-	webhook     *widget.Entry
+	texts       map[string]*widget.Entry // the options shown as one line of text each, by key
 	keep        *widget.Check
 	published   *widget.Check
 	object      fyne.CanvasObject
 	loading     bool // set while widgets are filled from saved options: no saving back
 	// What a preset (or the command line) set that no widget shows: kept
 	// as it was, so applying and saving it again loses nothing.
-	extra     uploader.Options // customCoordinates, responseFields
+	extra     uploader.Options // such as customCoordinates and responseFields
 	bgRest    map[string]any   // remove-bg's options besides the shadow and the colour
 	overwrite [3]*bool         // overwriteTags, overwriteAITags, overwriteCustomMetadata as set, until Keep is changed here
 }
@@ -116,8 +120,15 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	m.post.SetMinRowsVisible(2)
 	m.post.Validator = func(s string) error { _, err := postLines(s); return err }
 	m.post.OnChanged = func(string) { changed() }
-	m.checks = entry(`"file.size" < "10mb"`, nil)
-	m.webhook = entry("https://cms.example.com/imagekit", nil)
+	text := func(key, placeholder string) *widget.Entry {
+		op, _ := uploader.LookupOption(key)
+		e := entry(placeholder, func(s string) error { return op.Check(strings.TrimSpace(s)) })
+		m.texts[key] = e
+		return e
+	}
+	m.texts = map[string]*widget.Entry{}
+	checks := text("checks", `"file.size" < "10mb"`)
+	webhook := text("webhookUrl", "https://cms.example.com/imagekit")
 	m.keep = widget.NewCheck("Keep the existing tags and metadata", func(bool) {
 		if !m.loading {
 			m.overwrite = [3]*bool{} // a person's choice now: all three
@@ -137,9 +148,9 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 		field("Transform on upload", m.pre, hint("Changes what is stored, e.g. w-2560,q-80.")),
 		field("Derived versions", m.post,
 			hint("One per line: a transformation (w-400), thumbnail w-150, gif-to-video, abs hls sr-240_360_480.")),
-		field("Checks", m.checks,
+		field("Checks", checks,
 			hint(`The server refuses files that fail them: "file.size" < "10mb" AND "mediaMetadata.width" >= 1200.`)),
-		field("Webhook URL", m.webhook, hint("Gets the extensions' final status.")),
+		field("Webhook URL", webhook, hint("Gets the extensions' final status.")),
 		widget.NewSeparator(),
 		m.keep,
 		hint("A new version without tags removes the file's tags and coordinates (ImageKit's rule); this keeps tags, AI tags and custom metadata."),
@@ -381,9 +392,11 @@ func (m *moreOptions) options() (uploader.Options, error) {
 		b, _ := json.Marshal(t)
 		o.Transformation = string(b)
 	}
-	o.Checks = strings.TrimSpace(m.checks.Text)
-	o.WebhookURL = strings.TrimSpace(m.webhook.Text)
-	o.CustomCoordinates, o.ResponseFields = m.extra.CustomCoordinates, m.extra.ResponseFields
+	for key, e := range m.texts {
+		op, _ := uploader.LookupOption(key)
+		op.Set(&o, strings.TrimSpace(e.Text))
+	}
+	o = o.Over(m.extra)
 	switch {
 	case m.overwrite != [3]*bool{}:
 		o.OverwriteTags, o.OverwriteAITags, o.OverwriteCustomMetadata = m.overwrite[0], m.overwrite[1], m.overwrite[2]
@@ -526,9 +539,15 @@ func (m *moreOptions) set(o uploader.Options) {
 		}
 	}
 	m.post.SetText(strings.Join(lines, "\n"))
-	m.checks.SetText(o.Checks)
-	m.webhook.SetText(o.WebhookURL)
-	m.extra = uploader.Options{CustomCoordinates: o.CustomCoordinates, ResponseFields: o.ResponseFields}
+	m.extra = uploader.Options{}
+	for _, op := range uploader.OptionTable {
+		v, _ := op.Get(o)
+		if e, shown := m.texts[op.Key]; shown {
+			e.SetText(v)
+		} else if !widgetShown[op.Key] {
+			op.Set(&m.extra, v)
+		}
+	}
 	m.overwrite = [3]*bool{o.OverwriteTags, o.OverwriteAITags, o.OverwriteCustomMetadata}
 	m.keep.SetChecked(o.OverwriteTags != nil && !*o.OverwriteTags)
 	m.published.SetChecked(o.IsPublished == nil || *o.IsPublished)

@@ -37,8 +37,8 @@ func TestMoreOptionsRoundTrip(t *testing.T) {
 		m.bgColor.SetText("ffffff")
 		m.pre.SetText("w-2560,q-80")
 		m.post.SetText("w-400\nthumbnail w-150\nabs hls sr-240_360")
-		m.checks.SetText(`"file.size" < "10mb"`)
-		m.webhook.SetText("https://cms.example.com/hook")
+		m.texts["checks"].SetText(`"file.size" < "10mb"`)
+		m.texts["webhookUrl"].SetText("https://cms.example.com/hook")
 		m.keep.SetChecked(true)
 		m.published.SetChecked(false)
 	})
@@ -95,7 +95,7 @@ func TestBadMoreOptionTurnsUploadOff(t *testing.T) {
 		func(m *moreOptions) { m.addRow("price", "Number", "Inf") },
 		func(m *moreOptions) { m.google.SetChecked(true); m.maxTags.SetText("05") },
 		func(m *moreOptions) { m.post.SetText("resize to 400") },
-		func(m *moreOptions) { m.webhook.SetText("cms.example.com") },
+		func(m *moreOptions) { m.texts["webhookUrl"].SetText("cms.example.com") },
 		func(m *moreOptions) { m.google.SetChecked(true); m.minConf.SetText("101") },
 		func(m *moreOptions) { m.removeBg.SetChecked(true); m.bgColor.SetText("white") },
 	} {

@@ -39,23 +39,124 @@ var ResponseFieldNames = []string{"tags", "customCoordinates", "isPrivateFile", 
 // ExtensionNames are the extensions ImageKit runs on upload.
 var ExtensionNames = []string{"google-auto-tagging", "aws-auto-tagging", "remove-bg", "ai-auto-description"}
 
-// put adds the options that are set to an upload's fields.
-func (o Options) put(m map[string]string) {
-	for name, v := range map[string]string{
-		"description": o.Description, "customMetadata": o.CustomMetadata, "extensions": o.Extensions,
-		"transformation": o.Transformation, "checks": o.Checks, "webhookUrl": o.WebhookURL,
-		"customCoordinates": o.CustomCoordinates, "responseFields": o.ResponseFields,
-	} {
-		if v != "" {
-			m[name] = v
+// An Option is one of ImageKit's upload options, described once: the form
+// encoding, Check, presets, the command line's flags, the window and the
+// token server's allow-list all come from OptionTable. Adding an option is
+// a field of Options, an entry here, and, if the window shows it, a widget.
+type Option struct {
+	Key     string // ImageKit's field: in the form, the token, presets and the window's saved options
+	Flag    string // the command line's flag, without its dashes
+	Usage   string // what it does, for the flag's help
+	Reaches bool   // ImageKit fetches, calls or runs something on another machine for it: a token endpoint signs it only when told
+	check   func(string) error
+	text    func(*Options) *string // a text option; "" is not sent
+	boolean func(*Options) **bool  // a true/false option; nil is not sent (ImageKit's default, true)
+}
+
+// OptionTable is every option of Options, in the order flags and help list them.
+var OptionTable = []Option{
+	{Key: "description", Flag: "description", Usage: "the files' description",
+		check: checkText, text: func(o *Options) *string { return &o.Description }},
+	{Key: "customMetadata", Flag: "custom-metadata", Usage: `custom metadata, a JSON object: '{"brand":"acme","price":129}' (the fields must exist in the account)`,
+		check: checkCustomMetadata, text: func(o *Options) *string { return &o.CustomMetadata }},
+	{Key: "extensions", Flag: "extensions", Reaches: true, Usage: `extensions to run, a JSON array: '[{"name":"google-auto-tagging","maxTags":5,"minConfidence":95}]'; also aws-auto-tagging, remove-bg, ai-auto-description`,
+		check: checkExtensions, text: func(o *Options) *string { return &o.Extensions }},
+	{Key: "transformation", Flag: "transformation", Reaches: true, Usage: `transformations, a JSON object: '{"pre":"w-2560,q-80","post":[{"type":"transformation","value":"w-400"}]}'`,
+		check: checkTransformation, text: func(o *Options) *string { return &o.Transformation }},
+	{Key: "checks", Flag: "checks", Reaches: true, Usage: `checks the server makes before storing: '"file.size" < "10mb"'`,
+		check: checkChecks, text: func(o *Options) *string { return &o.Checks }},
+	{Key: "webhookUrl", Flag: "webhook-url", Reaches: true, Usage: "http(s) URL that gets the extensions' final status",
+		check: checkWebhook, text: func(o *Options) *string { return &o.WebhookURL }},
+	{Key: "customCoordinates", Flag: "custom-coordinates", Usage: "area of interest: x,y,width,height",
+		check: checkCoordinates, text: func(o *Options) *string { return &o.CustomCoordinates }},
+	{Key: "responseFields", Flag: "response-fields", Usage: "more fields in each answer, comma-separated: " + strings.Join(ResponseFieldNames, ","),
+		check: checkResponseFields, text: func(o *Options) *string { return &o.ResponseFields }},
+	{Key: "overwriteTags", Flag: "overwrite-tags", Usage: "=false: a new version keeps the file's tags (default: ImageKit's, true)",
+		boolean: func(o *Options) **bool { return &o.OverwriteTags }},
+	{Key: "overwriteAITags", Flag: "overwrite-ai-tags", Usage: "=false: a new version keeps the file's AI tags (default: ImageKit's, true)",
+		boolean: func(o *Options) **bool { return &o.OverwriteAITags }},
+	{Key: "overwriteCustomMetadata", Flag: "overwrite-custom-metadata", Usage: "=false: a new version keeps the file's custom metadata (default: ImageKit's, true)",
+		boolean: func(o *Options) **bool { return &o.OverwriteCustomMetadata }},
+	{Key: "isPublished", Flag: "published", Usage: "=false: upload as drafts (enterprise plans; default: ImageKit's, true)",
+		boolean: func(o *Options) **bool { return &o.IsPublished }},
+}
+
+// LookupOption is the option whose Key is key.
+func LookupOption(key string) (Option, bool) {
+	for _, op := range OptionTable {
+		if op.Key == key {
+			return op, true
 		}
 	}
-	for name, v := range map[string]*bool{
-		"overwriteTags": o.OverwriteTags, "overwriteAITags": o.OverwriteAITags,
-		"overwriteCustomMetadata": o.OverwriteCustomMetadata, "isPublished": o.IsPublished,
-	} {
-		if v != nil {
-			m[name] = strconv.FormatBool(*v)
+	return Option{}, false
+}
+
+// IsBool says whether the option is true or false, not a text.
+func (op Option) IsBool() bool { return op.boolean != nil }
+
+// Check says why ImageKit would refuse v for this option, or nil; "" is
+// not sent, so never refused.
+func (op Option) Check(v string) error {
+	if v == "" || op.check == nil {
+		return nil
+	}
+	return op.check(v)
+}
+
+// Text is where o keeps a text option; nil for a true/false one.
+func (op Option) Text(o *Options) *string {
+	if op.text == nil {
+		return nil
+	}
+	return op.text(o)
+}
+
+// Get is the option's value in o as it is sent, and whether it is set.
+func (op Option) Get(o Options) (string, bool) {
+	if op.boolean != nil {
+		if b := *op.boolean(&o); b != nil {
+			return strconv.FormatBool(*b), true
+		}
+		return "", false
+	}
+	v := *op.text(&o)
+	return v, v != ""
+}
+
+// Set sets the option in o to v, as it would be sent; "" unsets it. A
+// true/false option takes what strconv.ParseBool takes.
+func (op Option) Set(o *Options, v string) error {
+	if op.boolean == nil {
+		*op.text(o) = v
+		return nil
+	}
+	if v == "" {
+		*op.boolean(o) = nil
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("%q: use true or false", v)
+	}
+	*op.boolean(o) = &b
+	return nil
+}
+
+// Over lays the options set in top over o: what top leaves unset stays.
+func (o Options) Over(top Options) Options {
+	for _, op := range OptionTable {
+		if v, set := op.Get(top); set {
+			op.Set(&o, v)
+		}
+	}
+	return o
+}
+
+// put adds the options that are set to an upload's fields.
+func (o Options) put(m map[string]string) {
+	for _, op := range OptionTable {
+		if v, set := op.Get(o); set {
+			m[op.Key] = v
 		}
 	}
 }
@@ -63,24 +164,10 @@ func (o Options) put(m map[string]string) {
 // Check says why ImageKit would refuse these options, or nil: the first
 // problem, as a *CheckError naming the field.
 func (o Options) Check() error {
-	for _, c := range []struct {
-		field, value string
-		check        func(string) error
-	}{
-		{"description", o.Description, checkText},
-		{"customMetadata", o.CustomMetadata, checkCustomMetadata},
-		{"extensions", o.Extensions, checkExtensions},
-		{"transformation", o.Transformation, checkTransformation},
-		{"checks", o.Checks, checkChecks},
-		{"webhookUrl", o.WebhookURL, checkWebhook},
-		{"customCoordinates", o.CustomCoordinates, checkCoordinates},
-		{"responseFields", o.ResponseFields, checkResponseFields},
-	} {
-		if c.value == "" {
-			continue
-		}
-		if err := c.check(c.value); err != nil {
-			return &CheckError{Field: c.field, Reason: err.Error()}
+	for _, op := range OptionTable {
+		v, _ := op.Get(o)
+		if err := op.Check(v); err != nil {
+			return &CheckError{Field: op.Key, Reason: err.Error()}
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +218,66 @@ func TestItemsWithoutKeysAreEachListed(t *testing.T) {
 	added, dups := q.Add([]Item{{Path: "/a.jpg"}, {Path: "/b.jpg"}, {Path: "/a.jpg"}}, DefaultFields())
 	if len(added) != 2 || dups != 1 {
 		t.Fatalf("added %d, %d duplicates; want 2 and 1", len(added), dups)
+	}
+}
+
+// TestOptionTableCoversOptions: every field of Options has one entry in
+// OptionTable, under its JSON name, with a flag, and what Set puts in Get
+// gives back: the form, presets, flags and the window all go by the table,
+// so a field left out of it would be silently never sent.
+func TestOptionTableCoversOptions(t *testing.T) {
+	typ := reflect.TypeFor[Options]()
+	if typ.NumField() != len(OptionTable) {
+		t.Fatalf("Options has %d fields, the table %d entries", typ.NumField(), len(OptionTable))
+	}
+	keys, flags := map[string]bool{}, map[string]bool{}
+	for i := range typ.NumField() {
+		sf := typ.Field(i)
+		key, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		op, ok := LookupOption(key)
+		if !ok {
+			t.Errorf("%s (%q) is not in OptionTable", sf.Name, key)
+			continue
+		}
+		if keys[key] || flags[op.Flag] || op.Flag == "" {
+			t.Errorf("%s: key or flag %q given twice or empty", key, op.Flag)
+		}
+		keys[key], flags[op.Flag] = true, true
+		value := "x"
+		if op.IsBool() != (sf.Type.Kind() == reflect.Pointer) {
+			t.Errorf("%s: the table says bool %v for a %s", key, op.IsBool(), sf.Type)
+		}
+		if op.IsBool() {
+			value = "false"
+		}
+		var o Options
+		if err := op.Set(&o, value); err != nil {
+			t.Fatal(err)
+		}
+		if reflect.ValueOf(o).Field(i).IsZero() {
+			t.Errorf("%s: Set did not set the field %s", key, sf.Name)
+		}
+		if got, set := op.Get(o); !set || got != value {
+			t.Errorf("%s: Get after Set %q gave %q, %v", key, value, got, set)
+		}
+		m := map[string]string{}
+		o.put(m)
+		if len(m) != 1 || m[key] != value {
+			t.Errorf("%s: sent as %v", key, m)
+		}
+		if op.Set(&o, ""); !reflect.ValueOf(o).IsZero() {
+			t.Errorf("%s: Set \"\" left %+v", key, o)
+		}
+	}
+}
+
+// TestOptionsOver: a layer's set options replace, its unset ones leave.
+func TestOptionsOver(t *testing.T) {
+	no := false
+	base := Options{Description: "base", Checks: `"file.size" < "1mb"`, IsPublished: &no}
+	got := base.Over(Options{Description: "top", ResponseFields: "tags"})
+	want := Options{Description: "top", Checks: base.Checks, ResponseFields: "tags", IsPublished: &no}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }
