@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -466,22 +465,21 @@ type uploadReport struct {
 // escape: the credentials refused (by ImageKit, or by the token endpoint),
 // or a setup fault. It is nil for any other failure.
 func refusal(err error) error {
-	var ae *uploader.APIError
-	var te *uploader.TokenEndpointError
-	var se *uploader.SetupError
-	switch {
-	case errors.As(err, &se):
-		return configError{se}
-	case errors.As(err, &te) && te.Status == http.StatusUnauthorized:
-		return configError{fmt.Errorf("%w: check %s (or %s)", te, EnvTokenEndpointSecret, EnvTokenServerSecret)}
-	case errors.As(err, &te) && te.Status == http.StatusForbidden && strings.Contains(te.Message, "publicKey"):
-		return configError{fmt.Errorf("%w: check --public-key (or %s)", te, keystore.EnvPublicKey)}
-	case errors.As(err, &te) && te.Status == http.StatusForbidden && strings.Contains(te.Message, "(policy:") &&
-		!strings.Contains(te.Message, "(policy: max-expire)"): // a token's lifetime grows with the file's size: that file's failure alone
-		return configError{fmt.Errorf("%w: the endpoint's policy allows none of these uploads; check --folder and the options with its owner", te)}
-	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
+	x := uploader.Explain(err)
+	switch x.Refused {
+	case uploader.RefusedSetup:
+		return configError{x.Cause}
+	case uploader.RefusedSecret:
+		return configError{fmt.Errorf("%w: check %s (or %s)", x.Cause, EnvTokenEndpointSecret, EnvTokenServerSecret)}
+	case uploader.RefusedPublicKey:
+		return configError{fmt.Errorf("%w: check --public-key (or %s)", x.Cause, keystore.EnvPublicKey)}
+	case uploader.RefusedPolicy:
+		return configError{fmt.Errorf("%w: the endpoint's policy allows none of these uploads; check --folder and the options with its owner", x.Cause)}
+	case uploader.RefusedKey:
+		ae := x.Cause.(*uploader.APIError)
 		return configError{fmt.Errorf("ImageKit refused the key (%d %s): check --public-key and the private key ('imagekit-uploader key status')", ae.Status, ae.Message)}
-	case errors.As(err, &ae) && ae.Status == http.StatusForbidden: // the key, a disabled account, or a quota
+	case uploader.RefusedAccount:
+		ae := x.Cause.(*uploader.APIError)
 		return configError{fmt.Errorf("ImageKit refused this account's uploads (%d %s): check the key ('imagekit-uploader key status'), and the account's plan and quota", ae.Status, ae.Message)}
 	}
 	return nil
@@ -522,6 +520,19 @@ func (r *uploadReport) notSent(j uploader.Job, err error) {
 		fmt.Sprintf("failed    %s: %s", results.Printable(j.Request.Path), results.Printable(msg)))
 }
 
+// advice is what the command line adds to the engine's words about err:
+// the flag that does what they say.
+func advice(err error) string {
+	var na *uploader.NotAppliedError
+	switch {
+	case errors.As(err, &na) && na.Unique:
+		return " (here: --unique=false)"
+	case errors.As(err, &na):
+		return " (here: --skip-uploaded=false)"
+	}
+	return ""
+}
+
 // fromIndex says whether err is a file passed over because the index of
 // uploads has its bytes: no request was sent for it.
 func fromIndex(err error) bool {
@@ -546,7 +557,7 @@ func (r *uploadReport) finished(j uploader.Job) {
 	case "already-uploaded":
 		text = fmt.Sprintf("already   %s: ImageKit has it at %s (%s); not stored again", p(l.Path), p(l.FilePath), p(l.Reason))
 	default:
-		text = fmt.Sprintf("failed    %s: %s", p(l.Path), p(l.Error.Message))
+		text = fmt.Sprintf("failed    %s: %s", p(l.Path), p(l.Error.Message)+advice(j.Err))
 		if l.Error.RequestID != "" {
 			text += " (request id " + p(l.Error.RequestID) + ")"
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -520,4 +521,18 @@ func leaveJournal(t *testing.T, jpath, folder, rel string, started bool, paths .
 		journal = append(append(journal, line...), '\n')
 	}
 	os.WriteFile(jpath, journal, 0o600)
+}
+
+// TestAdviceNamesTheFlag: the engine says what to do in words; the command
+// line's failed line adds the flag that does it.
+func TestAdviceNamesTheFlag(t *testing.T) {
+	for unique, want := range map[bool]string{true: "--unique=false", false: "--skip-uploaded=false"} {
+		err := fmt.Errorf("job: %w", &uploader.NotAppliedError{FilePath: "/docs/plan.pdf", Differ: []string{"isPrivateFile"}, Unique: unique})
+		if got := advice(err); !strings.Contains(got, want) || strings.Contains(err.Error(), "--") {
+			t.Errorf("unique %v: %q after %q", unique, got, err)
+		}
+	}
+	if got := advice(errors.New("network: EOF")); got != "" {
+		t.Errorf("advice for a network error: %q", got)
+	}
 }

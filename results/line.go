@@ -61,24 +61,6 @@ type Error struct {
 	MayBeUploaded bool   `json:"mayBeUploaded,omitempty"`
 }
 
-// Kind sorts an upload's error for scripts.
-func Kind(err error) string {
-	switch {
-	case errors.As(err, new(*uploader.CheckError)):
-		return "check"
-	case errors.As(err, new(*uploader.FileError)):
-		return "file"
-	case errors.As(err, new(*uploader.SetupError)), errors.As(err, new(*uploader.TokenEndpointError)):
-		return "config"
-	case errors.As(err, new(*uploader.APIError)):
-		if ae := new(uploader.APIError); errors.As(err, &ae) && ae.KeyRejected() {
-			return "config"
-		}
-		return "server"
-	}
-	return "network"
-}
-
 // Printable returns s as it is when it prints as plain text, or quoted (as
 // in Go) when it holds a control character, an escape sequence or invalid
 // UTF-8: a file name must not forge a line or reach the terminal as a command.
@@ -105,13 +87,13 @@ func FromJob(j uploader.Job) Line {
 	switch j.State {
 	case uploader.Done:
 		res := j.Result
-		return Line{Path: path, Status: "uploaded", FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size,
+		return Line{Path: path, Status: uploader.Status(j), FileID: res.FileID, Name: res.Name, FilePath: res.FilePath, URL: res.URL, Size: res.Size,
 			VersionInfo: res.VersionInfo, Tags: res.Tags, AITags: Answered(res.AITags), Description: Answered(res.Description),
 			ExtensionStatus: Answered(res.ExtensionStatus), CustomMetadata: Answered(res.CustomMetadata),
 			CustomCoordinates: Answered(res.CustomCoordinates), EmbeddedMetadata: Answered(res.EmbeddedMetadata),
 			IsPublished: Answered(res.IsPublished)}
 	case uploader.AlreadyUploaded:
-		l := Line{Path: path, Status: "already-uploaded"}
+		l := Line{Path: path, Status: uploader.Status(j)}
 		l.Reason = "from an upload whose answer was lost"
 		var au *uploader.AlreadyUploadedError
 		if errors.As(j.Err, &au) {
@@ -125,17 +107,7 @@ func FromJob(j uploader.Job) Line {
 		}
 		return l
 	}
-	e := &Error{Kind: "canceled", Message: "canceled"}
-	if j.Err != nil {
-		e.Kind, e.Message = Kind(j.Err), j.Err.Error()
-		e.MayBeUploaded = errors.As(j.Err, new(*uploader.MaybeUploadedError))
-	}
-	var ae *uploader.APIError
-	if errors.As(j.Err, &ae) && !e.MayBeUploaded {
-		e.Status, e.Message, e.RequestID = ae.Status, ae.Message, ae.RequestID
-		if ae.KeyRejected() {
-			e.Message = "key rejected: " + ae.Message
-		}
-	}
-	return Line{Path: path, Status: "failed", Error: e}
+	x := uploader.Explain(j.Err)
+	e := &Error{Kind: x.Kind, Status: x.Status, Message: x.Message, RequestID: x.RequestID, MayBeUploaded: x.MayBeUploaded}
+	return Line{Path: path, Status: uploader.Status(j), Error: e}
 }

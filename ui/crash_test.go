@@ -110,7 +110,7 @@ func TestKilledMidBatchThenResumed(t *testing.T) {
 	// Every file is in the history: uploaded, or found already there.
 	recorded := map[string]bool{}
 	for _, e := range u.history.search("") {
-		if e.Status == "uploaded" || e.Status == statusEarlier {
+		if e.Status == "uploaded" || e.Status == "already-uploaded" {
 			recorded[filepath.Base(e.File)] = true
 		}
 	}

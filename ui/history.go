@@ -32,10 +32,10 @@ type Entry struct {
 }
 
 func entryOf(j uploader.Job, demo bool) Entry {
-	e := Entry{Time: j.Ended, File: j.Request.Path, Size: j.Request.Size, Demo: demo}
+	e := Entry{Time: j.Ended, File: j.Request.Path, Size: j.Request.Size, Demo: demo, Status: uploader.Status(j)}
 	if j.Result != nil {
 		r := j.Result
-		e.Status, e.Name, e.FilePath, e.URL, e.FileID, e.Version, e.Size = "uploaded", r.Name, r.FilePath, r.URL, r.FileID, r.Version(), r.Size
+		e.Name, e.FilePath, e.URL, e.FileID, e.Version, e.Size = r.Name, r.FilePath, r.URL, r.FileID, r.Version(), r.Size
 		return e
 	}
 	if j.State == uploader.AlreadyUploaded {
@@ -43,26 +43,21 @@ func entryOf(j uploader.Job, demo bool) Entry {
 		if errors.As(j.Err, &au) {
 			e.FilePath = au.FilePath
 		}
-		e.Status = statusEarlier
 		return e
 	}
-	e.Status = "failed"
 	if j.Err != nil {
 		e.Error = j.Err.Error()
 		if len(e.Error) > 4000 { // one line of the file stays readable, whatever a server said
 			e.Error = strings.ToValidUTF8(e.Error[:4000], "") + "…"
 		}
 	}
-	var ae *uploader.APIError
-	if errors.As(j.Err, &ae) {
-		e.RequestID = ae.RequestID
-	}
+	e.RequestID = uploader.Explain(j.Err).RequestID
 	return e
 }
 
-// statusEarlier marks a file ImageKit already had from an upload whose
-// answer was lost.
-const statusEarlier = "already uploaded"
+// statusEarlierV1 is how histories written before the status words were
+// shared wrote "already-uploaded".
+const statusEarlierV1 = "already uploaded"
 
 // history is an append-only JSON-lines file in the app's storage: it never
 // holds a key or a token.
@@ -92,6 +87,9 @@ func (h *history) load() error {
 	err = uploader.EachLine(f, 1<<20, func(line []byte) {
 		var e Entry
 		if json.Unmarshal(line, &e) == nil { // a torn or damaged line (a crash mid-write) is passed over
+			if e.Status == statusEarlierV1 {
+				e.Status = "already-uploaded"
+			}
 			loaded = append(loaded, e)
 		}
 	})

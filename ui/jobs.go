@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -394,27 +393,23 @@ func detailText(j uploader.Job, size, url string) string {
 // explain words an upload's error for the row: the server's own message,
 // with what a person can do.
 func explain(err error) string {
-	var ae *uploader.APIError
-	var ce *uploader.CheckError
-	var te *uploader.TokenEndpointError
-	var mu *uploader.MaybeUploadedError
-	switch {
-	case err == nil:
+	if err == nil {
 		return "failed"
-	case errors.As(err, &mu): // before the cause it wraps: the doubt is the news
-		return sentence(mu.Error())
-	case errors.As(err, &te) && te.Status == http.StatusUnauthorized:
-		return sentence(te.Error()) + ". Check it in Settings."
-	case errors.As(err, &ae) && ae.KeyRejected():
-		return "Key rejected: " + ae.Message + " Check the keys in Settings." + requestID(ae)
-	case errors.As(err, &ae):
-		return fmt.Sprintf("%d: %s%s", ae.Status, ae.Message, requestID(ae))
-	case errors.As(err, &ce):
-		return "Not sent: " + ce.Reason
-	case errors.As(err, &te):
-		return sentence(te.Error())
 	}
-	return sentence(err.Error())
+	x := uploader.Explain(err)
+	switch {
+	case x.MayBeUploaded:
+		return sentence(x.Message)
+	case x.Refused == uploader.RefusedSecret:
+		return sentence(x.Message) + ". Check it in Settings."
+	case x.KeyRejected:
+		return sentence(x.Message) + " Check the keys in Settings." + requestID(x)
+	case x.Kind == "server":
+		return fmt.Sprintf("%d: %s%s", x.Status, x.Message, requestID(x))
+	case x.Kind == "check":
+		return "Not sent: " + x.Message
+	}
+	return sentence(x.Message)
 }
 
 // sentence starts s with a capital letter, for a row of its own.
@@ -423,20 +418,19 @@ func sentence(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-func requestID(ae *uploader.APIError) string {
-	if ae.RequestID == "" {
+func requestID(x uploader.Explanation) string {
+	if x.RequestID == "" {
 		return ""
 	}
-	return " (request id " + ae.RequestID + ")"
+	return " (request id " + x.RequestID + ")"
 }
 
 func shortError(err error) string {
-	var ae *uploader.APIError
-	if errors.As(err, &ae) {
-		return fmt.Sprintf("%d %s", ae.Status, ae.Message)
-	}
 	if err == nil {
 		return ""
+	}
+	if x := uploader.Explain(err); x.Kind == "server" {
+		return fmt.Sprintf("%d %s", x.Status, x.Message)
 	}
 	return err.Error()
 }

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/keystore"
+	"imagekit-uploader/results"
 
 	"fyne.io/fyne/v2/test"
 
@@ -269,6 +270,32 @@ func TestHistorySurvivesALongLine(t *testing.T) {
 	again := newHistory(dir)
 	if err := again.load(); err != nil || len(again.search("uploaded")) != 1 || len(again.all) != 2 {
 		t.Fatalf("after a restart: %d entries, %v", len(again.all), err)
+	}
+}
+
+// TestHistorySaysWhatJSONSays: the history's status words are the
+// command line's --json words, for histories written before too (they said
+// "already uploaded" where --json said "already-uploaded").
+func TestHistorySaysWhatJSONSays(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "history.jsonl"), []byte(`{"time":"2026-01-02T03:04:05Z","file":"/old.jpg","status":"already uploaded"}`+"\n"), 0o600)
+	h := newHistory(dir)
+	if err := h.load(); err != nil || len(h.all) != 1 || h.all[0].Status != "already-uploaded" {
+		t.Fatalf("an old line: %+v, %v", h.all, err)
+	}
+	for _, j := range []uploader.Job{
+		{State: uploader.Done, Result: &uploader.Result{Name: "a.jpg", URL: "https://ik.imagekit.io/x/a.jpg"}},
+		{State: uploader.AlreadyUploaded, Err: &uploader.AlreadyUploadedError{FilePath: "/a.jpg", SameContent: true}},
+		{State: uploader.Failed, Err: &uploader.APIError{Status: 500, Message: "busy", RequestID: "r1"}},
+		{State: uploader.Canceled},
+	} {
+		e, l := entryOf(j, false), results.FromJob(j)
+		if e.Status != l.Status {
+			t.Errorf("%s: history %q, --json %q", j.State, e.Status, l.Status)
+		}
+		if l.Error != nil && e.RequestID != l.Error.RequestID {
+			t.Errorf("%s: request id %q in the history, %q in --json", j.State, e.RequestID, l.Error.RequestID)
+		}
 	}
 }
 

@@ -103,12 +103,12 @@ type AlreadyUploadedError struct {
 
 func (e *AlreadyUploadedError) Error() string {
 	if !e.Earlier.IsZero() {
-		return "uploaded before, on " + e.Earlier.Format("2 Jan 2006 15:04") + ", to " + e.FilePath + ": not sent again (upload it anyway with --skip-uploaded=false, or Retry in the window)"
+		return "uploaded before, on " + e.Earlier.Format("2 Jan 2006 15:04") + ", to " + e.FilePath + ": not sent again"
 	}
 	if e.SameContent {
 		return "ImageKit already has this file, the same bytes, at " + e.FilePath + " (unique names are made from the content), so it was not stored again; it keeps the privacy, tags and metadata it was first uploaded with."
 	}
-	return "ImageKit already has " + e.FilePath + ": an earlier upload of it most likely finished with its answer lost, so it was not sent again. Retry to upload it as a new version."
+	return "ImageKit already has " + e.FilePath + ": an earlier upload of it most likely finished with its answer lost, so it was not sent again; sending it again makes a new version."
 }
 
 func (e *AlreadyUploadedError) Unwrap() error {
@@ -157,9 +157,9 @@ func (e *NotAppliedError) Error() string {
 // how says how to get the settings asked for.
 func (e *NotAppliedError) how() string {
 	if e.Unique { // the same bytes have one name in a folder: only a new version can carry them
-		return "Change them in the media library, or upload with unique names off (--unique=false) to make a new version with them."
+		return "Change them in the media library, or upload it with unique names off to make a new version with them."
 	}
-	return "Change them in the media library, or send it anyway (--skip-uploaded=false) to make a new version with them."
+	return "Change them in the media library, or send it again anyway to make a new version with them."
 }
 
 // InDoubt says whether j ended as "may already be uploaded".
