@@ -158,10 +158,20 @@ after -- every argument is a path.`)
 	if err != nil {
 		return err
 	}
-	client, err := f.client(ctx, std)
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	run, err := f.session(ctx, qctx, std, limit)
 	if err != nil {
 		return err
 	}
+	var journalPath string // removed once the session closed it, when nothing is left in it
+	defer func() {
+		run.Close(context.Background())
+		if journalPath != "" {
+			removeFinishedJournal(journalPath)
+		}
+	}()
+	q := run.Queue
 
 	items, skipped, err := uploader.CollectContext(ctx, paths)
 	if err != nil {
@@ -169,14 +179,6 @@ after -- every argument is a path.`)
 	}
 	if f.fileName != "" && len(items) != 1 {
 		return usagef("--file-name names one file, but %d files were given", len(items))
-	}
-	qctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	q := uploader.NewQueue(qctx, client, f.concurrency, limit.Plan)
-	q.SetMaxFileSize(limit.MaxFileSize)
-	if x := f.openIndex(std); x != nil {
-		defer x.Close()
-		q.SetIndex(x)
 	}
 	jn, left, jpath, err := f.openJournal("upload", paths, fields)
 	if err != nil {
@@ -189,8 +191,8 @@ after -- every argument is a path.`)
 			return configError{err}
 		}
 		defer done.close()
-		defer closeJournal(jn, jpath)
-		q.SetJournal(jn)
+		run.UseJournal(jn)
+		journalPath = jpath
 		// A file stored just before a crash can be both on the done list
 		// and unfinished in the journal: the done list has the last word.
 		left = done.settle(left, jn)
@@ -220,8 +222,8 @@ after -- every argument is a path.`)
 		err      error
 		uploaded bool
 	}
-	q.OnFinish = func(j uploader.Job) {
-		done.record(j) // before the journal ends the file: a crash between them loses nothing
+	run.OnFinish(done.record) // before the journal ends the file: a crash between them loses nothing
+	run.OnFinish(func(j uploader.Job) {
 		stop.Lock()
 		// Only an answer from ImageKit proves the credentials: a file found
 		// in the index of uploads went nowhere.
@@ -244,7 +246,7 @@ after -- every argument is a path.`)
 				}
 			}
 		}
-	}
+	})
 	// Files of an earlier run of this job that did not finish: those that
 	// began are sent so that a copy already there is found, not stored
 	// again. Listed again below, they are not doubled. Restored once
@@ -316,31 +318,30 @@ var clock = time.Now
 // 16 KB steps less than 10 s apart, far within the stall limit.
 const minRate = 32 << 10
 
-// client is the upload client the flags ask for, with its tokens.
-func (f *uploadFlags) client(ctx context.Context, std Stdio) (*uploader.Client, error) {
+// session starts the run the flags ask for: its client and tokens, its
+// limits, and the index of uploads. It uploads until ctx ends.
+func (f *uploadFlags) session(ctx, qctx context.Context, std Stdio, limit uploader.Limit) (*uploader.Session, error) {
 	tokens, err := f.tokenSource(ctx)
 	if err != nil {
 		return nil, err
 	}
-	client := uploader.NewClient(f.endpoint, tokens)
-	client.Retries = f.retries
-	client.Gate = uploader.NewGate() // a 429 that says when to come back holds every upload
+	set := uploader.Settings{Endpoint: f.endpoint, Tokens: tokens, Proxy: f.proxy, Retries: f.retries,
+		Concurrency: f.concurrency, Limit: limit, Notice: func(s string) { fmt.Fprintln(std.Err, "note:", s) }}
 	if f.limitRate != "" {
-		rate, err := uploader.ParseSize(f.limitRate)
-		if err != nil {
+		if set.LimitRate, err = uploader.ParseSize(f.limitRate); err != nil {
 			return nil, usagef("--limit-rate: %v", err)
 		}
-		if rate < minRate {
+		if set.LimitRate < minRate {
 			// Slower, an upload's steps come so far apart that it looks stalled.
 			return nil, usagef("--limit-rate must be at least %s a second", uploader.FormatSize(minRate))
 		}
-		client.Limit = uploader.NewRateLimit(rate)
 	}
-	client.Notice = func(s string) { fmt.Fprintln(std.Err, "note:", s) }
-	if err := client.UseProxy(f.proxy); err != nil {
-		return nil, usagef("--proxy: %v", err)
+	s, err := uploader.NewSession(qctx, set)
+	if err != nil {
+		return nil, usagef("--proxy: %v", errors.Unwrap(err))
 	}
-	return client, nil
+	s.UseIndex(f.openIndex(std))
+	return s, nil
 }
 
 // validate turns the flags into upload fields, or a usage error (exit 2).

@@ -72,30 +72,25 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 	if err != nil {
 		return err
 	}
-	client, err := f.client(ctx, std)
+	qctx, cancel := context.WithCancel(context.Background()) // uploads under way finish after Ctrl-C
+	defer cancel()
+	run, err := f.session(ctx, qctx, std, limit)
 	if err != nil {
 		return err
 	}
-	qctx, cancel := context.WithCancel(context.Background()) // uploads under way finish after Ctrl-C
-	defer cancel()
-	q := uploader.NewQueue(qctx, client, f.concurrency, limit.Plan)
-	q.SetMaxFileSize(limit.MaxFileSize)
-	if x := f.openIndex(std); x != nil {
-		defer x.Close()
-		q.SetIndex(x)
-	}
+	defer run.Close(context.Background())
+	q := run.Queue
 	jn, left, jpath, err := f.openJournal("watch", []string{root}, fields)
 	if err != nil {
 		return err
 	}
 	var done *doneList
 	if jn != nil {
-		defer jn.Close()
+		run.UseJournal(jn)
 		if done, err = openDoneList(jpath+".done", f.jobKey, std.Err); err != nil {
 			return configError{err}
 		}
 		defer done.close()
-		q.SetJournal(jn)
 	}
 	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }}
 	watched := fields
@@ -115,11 +110,9 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 		Added: func(ids []uploader.JobID) { f.uploadAgain(q, ids) },
 		Note:  func(s string) { fmt.Fprintln(std.Err, "note:", s) },
 	}
-	q.OnFinish = func(j uploader.Job) {
-		done.record(j) // before the journal ends the file
-		out.finished(j)
-		w.Ended(j)
-	}
+	run.OnFinish(done.record) // before the journal ends the file
+	run.OnFinish(out.finished)
+	run.OnFinish(w.Ended)
 	left = done.settle(left, jn)
 	if len(left) > 0 {
 		fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), "file", "files"))

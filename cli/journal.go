@@ -105,7 +105,7 @@ func jobKey(command string, f *uploadFlags, paths []string, fields uploader.Fiel
 	return hex.EncodeToString(h.Sum(nil))[:20]
 }
 
-// closeJournal closes the journal, and removes it when every file of the
+// removeFinishedJournal removes a closed journal when every file of the
 // job has finished (uploaded, found there, failed or canceled: each has its
 // end in it), as there is nothing left to resume.
 //
@@ -113,8 +113,7 @@ func jobKey(command string, f *uploadFlags, paths []string, fields uploader.Fiel
 // "may already be uploaded" keeps it (its doubt stays until it is settled,
 // with --send-doubtful, so a rerun never stores it twice), and so does
 // another job's unfinished work in a --journal FILE they share.
-func closeJournal(jn *uploader.Journal, path string) {
-	jn.Close()
+func removeFinishedJournal(path string) {
 	if left, err := uploader.ReadJournal(path); err != nil || len(left) > 0 {
 		return
 	}

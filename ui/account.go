@@ -142,3 +142,9 @@ func (s secrets) tokenSource(ctx context.Context, acct Account, cached *signer.S
 	}
 	return uploader.LocalTokens{Signer: sg}, sg, nil
 }
+
+// settings are what a session uploads with for the account, signed by tokens.
+func (a Account) settings(tokens uploader.TokenSource, notice func(string)) uploader.Settings {
+	return uploader.Settings{Endpoint: a.Endpoint, Tokens: tokens, Proxy: a.Proxy, Retries: uploader.DefaultRetries,
+		Concurrency: a.Concurrency, Limit: uploader.Limit{Plan: a.Plan, MaxFileSize: a.MaxFileSize}, LimitRate: a.LimitRate, Notice: notice}
+}

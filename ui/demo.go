@@ -20,7 +20,7 @@ func (u *UI) startDemo() {
 	sg, _ := signer.New(emulator.DemoPublicKey, emulator.DemoPrivateKey)
 	u.shared.mu.Lock()
 	u.shared.demo, u.shared.demoKey = srv, sg
-	u.shared.journal.SetTag(demoTag) // the demo's files are never offered to an account
+	u.session.Journal().SetTag(demoTag) // the demo's files are never offered to an account
 	u.shared.mu.Unlock()
 	u.banner.Show()
 	if u.form != nil {
@@ -35,12 +35,12 @@ func (u *UI) demoOn() bool {
 	return u.shared.demo != nil
 }
 
-// demoClient is the upload client for the demo server, when it runs.
-func (u *UI) demoClient() (*uploader.Client, bool) {
+// demoTokens signs for the demo server, when it runs: its address and tokens.
+func (u *UI) demoTokens() (endpoint string, tokens uploader.TokenSource, ok bool) {
 	u.shared.mu.Lock()
 	defer u.shared.mu.Unlock()
 	if u.shared.demo == nil {
-		return nil, false
+		return "", nil, false
 	}
-	return uploader.NewClient(u.shared.demo.UploadURL, uploader.LocalTokens{Signer: u.shared.demoKey}), true
+	return u.shared.demo.UploadURL, uploader.LocalTokens{Signer: u.shared.demoKey}, true
 }

@@ -341,25 +341,22 @@ func (f *uploadForm) upload() {
 	})
 }
 
-// withClient sets the queue up with the current account's client (reading
-// the key from the keyring off the UI goroutine), then calls then on the UI
-// goroutine: ok is false when that failed, after saying why.
+// withClient sets the session up with the current account (reading the
+// key from the keyring off the UI goroutine), then calls then on the UI
+// goroutine: ok is false when that failed, after saying why. The session
+// keeps its client while the account is the same.
 func (u *UI) withClient(then func(ok bool)) {
 	go func() {
-		client, err := u.client()
+		set, err := u.uploadSettings()
+		if err == nil {
+			err = u.session.Apply(set)
+		}
 		runOnUI(func() {
 			if err != nil {
 				u.showError("Cannot upload", err)
 				then(false)
 				return
 			}
-			u.shared.mu.Lock()
-			acct := u.shared.account
-			u.shared.mu.Unlock()
-			u.queue.SetClient(client)
-			u.queue.SetConcurrency(acct.Concurrency)
-			u.queue.SetPlan(acct.Plan)
-			u.queue.SetMaxFileSize(acct.MaxFileSize)
 			then(true)
 		})
 	}()
@@ -426,32 +423,29 @@ func (u *UI) retry(ids ...uploader.JobID) {
 	})
 }
 
-// client builds the upload client for the current account (or the demo).
-func (u *UI) client() (*uploader.Client, error) {
+// uploadSettings are what the session uploads with for the current account (or
+// the demo): the keyring is read, so call it off the UI goroutine.
+func (u *UI) uploadSettings() (uploader.Settings, error) {
 	u.shared.mu.Lock()
 	acct, cached := u.shared.account, u.shared.signer
 	u.shared.mu.Unlock()
 	notice := func(s string) { runOnUI(func() { u.showNotice(s) }) }
-	if c, ok := u.demoClient(); ok {
-		c.Notice, c.Gate, c.Limit = notice, u.gate, u.limit
-		return c, nil
+	if endpoint, tokens, ok := u.demoTokens(); ok {
+		set := acct.settings(tokens, notice)
+		set.Endpoint, set.Proxy = endpoint, uploader.ProxyNone
+		return set, nil
 	}
 	if err := acct.check(); err != nil {
-		return nil, err
+		return uploader.Settings{}, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	ts, sg, err := u.secrets.tokenSource(ctx, acct, cached)
 	if err != nil {
-		return nil, err
+		return uploader.Settings{}, err
 	}
 	u.shared.mu.Lock()
 	u.shared.signer = sg
 	u.shared.mu.Unlock()
-	c := uploader.NewClient(acct.Endpoint, ts)
-	c.Notice, c.Gate, c.Limit = notice, u.gate, u.limit
-	if err := c.UseProxy(acct.Proxy); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return acct.settings(ts, notice), nil
 }

@@ -400,3 +400,22 @@ func TestPassedOverFilesCanGoAsNewVersions(t *testing.T) {
 		t.Fatalf("stored at %s as %q, want %s as Version 2", r.FilePath, r.Version(), first)
 	}
 }
+
+// TestRetryKeepsTheClient: Upload and Retry with the same account keep the
+// session's one client, and with it what it knows of the files (their
+// SHA-256: a large file that failed is not read again to be retried) and
+// the tokens fetched ahead. Before, each made a new client.
+func TestRetryKeepsTheClient(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	u.shared.demo.Script(imagekittest.Fault{Status: 400, Message: "Your request contains invalid parameters."})
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the failure", func() bool { return u.snaps[u.rows[0]].State == uploader.Failed })
+	first := u.session.Client()
+	onUI(func() { u.askRetry(u.rows[0]) })
+	waitFor(t, "the retry", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
+	if u.session.Client() != first {
+		t.Fatal("Retry made a new client: what the last one knew of the file is lost")
+	}
+}

@@ -23,21 +23,17 @@ func (u *UI) openJournal() {
 	// Files whose bytes went up before (from here or the command line) are
 	// passed over; the index is opened before any file is queued.
 	if x, xerr := uploader.OpenUploadedIndex(u.cfg.IndexFile); xerr == nil {
-		u.shared.mu.Lock()
-		u.shared.index = x
-		u.shared.mu.Unlock()
-		u.queue.SetIndex(x)
+		u.session.UseIndex(x)
 	}
 	jn, left, err := uploader.OpenJournal(filepath.Join(u.cfg.StorageDir, "journal.jsonl"))
 	if err == nil {
 		jn.OnError = func(err error) { runOnUI(func() { u.showNotice(err.Error()) }) }
-		u.shared.mu.Lock()
+		u.shared.mu.Lock() // held so that the demo cannot start or end between
 		if u.shared.demo != nil {
 			jn.SetTag(demoTag)
 		}
-		u.shared.journal = jn
+		u.session.UseJournal(jn)
 		u.shared.mu.Unlock()
-		u.queue.SetJournal(jn)
 	}
 	close(u.journalReady)
 	runOnUI(func() {
@@ -77,11 +73,7 @@ func (u *UI) offerPending(left []uploader.Unfinished) {
 }
 
 // journal is the journal of unfinished uploads, or nil.
-func (u *UI) journal() *uploader.Journal {
-	u.shared.mu.Lock()
-	defer u.shared.mu.Unlock()
-	return u.shared.journal
-}
+func (u *UI) journal() *uploader.Journal { return u.session.Journal() }
 
 // askPending asks whether to list the files again. Closing the question
 // (Esc) leaves them for next time; only "Forget them" forgets.

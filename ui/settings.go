@@ -365,7 +365,7 @@ func (u *UI) applyAccount(acct Account, newKey bool) {
 	demo := u.shared.demo
 	if acct.configured() {
 		u.shared.demo, u.shared.demoKey = nil, nil
-		u.shared.journal.SetTag("")
+		u.session.Journal().SetTag("")
 	}
 	u.shared.mu.Unlock()
 	if demo != nil && acct.configured() {
@@ -378,10 +378,8 @@ func (u *UI) applyAccount(acct Account, newKey bool) {
 		u.banner.Hide()
 		go demo.Close()
 	}
-	u.queue.SetConcurrency(acct.Concurrency)
-	u.queue.SetPlan(acct.Plan)
-	u.queue.SetMaxFileSize(acct.MaxFileSize)
-	u.limit.Set(acct.LimitRate) // the uploads under way too
+	set := acct.settings(nil, nil)
+	u.session.SetLimits(set.Concurrency, set.Limit, set.LimitRate) // the rate of the uploads under way too; the client is made again on the next Upload
 	if u.stopWatch != nil {
 		u.startWatching() // the watched folders go to this account now (the demo may have ended)
 	}

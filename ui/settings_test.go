@@ -214,15 +214,19 @@ func TestSettingsLargestFile(t *testing.T) {
 func TestSettingsUploadSpeed(t *testing.T) {
 	u := newTestUI(t, Config{Demo: true})
 	saveSettings(t, u, "public_speed", func(s *settingsDialog) { s.limitRate.SetText("2MB") })
-	if got := u.limit.Rate(); got != 2<<20 {
+	if got := u.session.Rate(); got != 2<<20 {
 		t.Fatalf("rate now %d, want 2 MB", got)
 	}
 	if got := loadAccount(u.app.Preferences()).LimitRate; got != 2<<20 {
 		t.Fatalf("rate after a restart: %d", got)
 	}
 	onUI(func() { u.startDemo() })
-	c, err := u.client()
-	if err != nil || c.Limit != u.limit || c.Gate != u.gate {
-		t.Fatalf("the demo's client: %v, shares the limit %v and the gate %v", err, c.Limit == u.limit, c.Gate == u.gate)
+	before := u.session.Client()
+	set, err := u.uploadSettings()
+	if err == nil {
+		err = u.session.Apply(set)
+	}
+	if c := u.session.Client(); err != nil || c == before || c.Limit == nil || c.Limit.Rate() != 2<<20 || c.Gate == nil || c.Gate != before.Gate {
+		t.Fatalf("the demo's client: %v, a new one %v, the limit %v, the same gate %v", err, c != before, c.Limit, c.Gate == before.Gate)
 	}
 }

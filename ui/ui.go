@@ -56,7 +56,8 @@ type UI struct {
 	open    func(*url.URL) error // the system's opener: app.OpenURL
 	win     fyne.Window
 	cfg     Config
-	queue   *uploader.Queue
+	session *uploader.Session // owns the run: queue, client, journal, index
+	queue   *uploader.Queue   // the session's
 	cancel  context.CancelFunc
 	secrets secrets
 	history *history
@@ -64,10 +65,6 @@ type UI struct {
 	// files are added to the queue only after, so each is in it.
 	journalReady chan struct{}
 	thumbs       *thumbnails
-	// One back-off and one byte rate for every upload of the window, across
-	// the clients each batch makes.
-	gate  *uploader.Gate
-	limit *uploader.RateLimit
 
 	shared shared
 	screen
@@ -83,8 +80,6 @@ type UI struct {
 type shared struct {
 	mu      sync.Mutex
 	account Account
-	journal *uploader.Journal       // nil until opened, or when it could not be
-	index   *uploader.UploadedIndex // what went up before; nil until opened
 	demo    *emulator.Server
 	demoKey *signer.Signer              // signs for the demo server only
 	signer  *signer.Signer              // the account's, kept across batches so tokens stay distinct
@@ -163,13 +158,15 @@ func New(a fyne.App, cfg Config) *UI {
 		tickDone:   make(chan struct{}),
 	}
 	u.history = newHistory(cfg.StorageDir)
-	u.gate, u.limit = uploader.NewGate(), uploader.NewRateLimit(u.shared.account.LimitRate)
 	ctx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
-	u.queue = uploader.NewQueue(ctx, uploader.NewClient(u.shared.account.Endpoint, nil), u.shared.account.Concurrency, u.shared.account.Plan)
-	u.queue.SetMaxFileSize(u.shared.account.MaxFileSize)
+	// No way to sign yet: the keyring is read when a batch is sent.
+	unsigned := u.shared.account.settings(nil, nil)
+	unsigned.Proxy = uploader.ProxyNone
+	u.session, _ = uploader.NewSession(ctx, unsigned) // no proxy to read: no error
+	u.queue = u.session.Queue
 	u.queue.OnChange = u.onJobChange
-	u.queue.OnFinish = u.onJobFinish
+	u.session.OnFinish(u.onJobFinish)
 	u.thumbs = newThumbnails(func(uploader.JobID) { u.redraw.Store(true) }) // drawn on the next tick
 
 	u.win = a.NewWindow("ImageKit Uploader")
@@ -229,13 +226,12 @@ func (u *UI) Close() {
 		}
 		u.cancel()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		u.queue.Wait(ctx) // the uploads that end now still reach the history
+		u.session.Close(ctx) // the uploads that end now still reach the history
 		cancel()
 		u.shared.mu.Lock()
-		demo, index := u.shared.demo, u.shared.index
+		demo := u.shared.demo
 		u.shared.demo = nil
 		u.shared.mu.Unlock()
-		index.Close()
 		if demo != nil {
 			demo.Close()
 		}

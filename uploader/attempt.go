@@ -85,7 +85,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 			return nil, se
 		}
 		if errors.Is(err, ErrContentChanged) {
-			c.sums.forget(r.Path) // its next upload reads it again, for a name of its own
+			c.hashes().forget(r.Path) // its next upload reads it again, for a name of its own
 			return nil, &FileError{Path: r.Path, Reason: ErrContentChanged.Error(), Err: ErrContentChanged}
 		}
 		if errors.Is(err, ErrFileChanged) {

@@ -47,7 +47,7 @@ type Client struct {
 	mu       sync.Mutex
 	rate     float64                // bytes a second one upload moved, smoothed over recent large files; 0 until measured
 	ahead    map[string]*prefetched // tokens asked for ahead of their uploads, by their fields
-	sums     sums                   // files' SHA-256, for unique names
+	sums     *sums                  // files' SHA-256, for unique names: see hashes
 	answered atomic.Int64           // when an answer last came (Unix ns): its connection is kept for the next upload
 }
 
@@ -67,6 +67,36 @@ const (
 	// assumedRate is the speed token lifetimes assume until one was measured.
 	assumedRate = 1 << 20
 )
+
+// hashes is the client's record of files' SHA-256, shared with the client
+// it took over from (see Session.Apply).
+func (c *Client) hashes() *sums {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sums == nil {
+		c.sums = &sums{}
+	}
+	return c.sums
+}
+
+// takeOver gives c what prev learnt that stays true whatever the account:
+// the files' SHA-256, and the speed measured (when the server is the same).
+// Tokens fetched ahead are prev's account's: they stay behind.
+func (c *Client) takeOver(prev *Client) {
+	if prev == nil {
+		return
+	}
+	sums := prev.hashes()
+	prev.mu.Lock()
+	rate, endpoint := prev.rate, prev.Endpoint
+	prev.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sums = sums
+	if endpoint == c.Endpoint {
+		c.rate = rate
+	}
+}
 
 // NewClient returns a client with the default retries, backoff and transport.
 func NewClient(endpoint string, tokens TokenSource) *Client {

@@ -33,12 +33,12 @@ func ContentName(fileName, sum string) string {
 	return strings.TrimSuffix(fileName, ext) + "_" + sum[:contentHexDigits] + ext
 }
 
-// HashFile streams the file's bytes through SHA-256 and returns the sum in
-// hex; it stops when ctx ends (a 2 GB video takes seconds).
-func HashFile(ctx context.Context, p string) (string, error) { return hashFile(ctx, p, nil) }
+// hashFile streams the file's bytes through SHA-256 and returns the sum in
+// hex, telling read how far it has got, now and then; it stops when ctx
+// ends (a 2 GB video takes seconds). Tests count the reads through it.
+var hashFile = readSHA256
 
-// hashFile is HashFile, telling read how far it has got, now and then.
-func hashFile(ctx context.Context, p string, read func(int64)) (string, error) {
+func readSHA256(ctx context.Context, p string, read func(int64)) (string, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return "", fileError(p, err)
@@ -137,7 +137,7 @@ func (c *Client) storedName(ctx context.Context, r *Request) error {
 	if !r.Fields.UseUniqueFileName || r.StoredName != "" {
 		return nil
 	}
-	sum, err := c.sums.of(ctx, r.Path)
+	sum, err := c.hashes().of(ctx, r.Path)
 	if err != nil {
 		return err
 	}

@@ -683,7 +683,7 @@ func earlier(ctx context.Context, x *UploadedIndex, c *Client, r Request) error 
 	if err != nil {
 		return nil // the check before says why
 	}
-	sum, err := c.sums.of(ctx, r.Path)
+	sum, err := c.hashes().of(ctx, r.Path)
 	if err != nil {
 		return err
 	}
@@ -785,7 +785,7 @@ func (q *Queue) hashAhead() {
 		// Read while the job waits, and only then: paused or canceled, the
 		// reading stops (the sum is read again when it is needed).
 		ctx, cancel := context.WithCancel(q.ctx)
-		client.sums.reading(ctx, next.Request.Path, func(n int64) {
+		client.hashes().reading(ctx, next.Request.Path, func(n int64) {
 			q.mu.Lock()
 			waiting := next.State == Queued && !q.paused
 			if waiting {
