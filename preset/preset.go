@@ -17,6 +17,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"imagekit-uploader/internal/filelock"
 	"imagekit-uploader/uploader"
 )
 
@@ -237,11 +238,14 @@ func (f File) change(edit func(map[string]Preset) error) error {
 	}
 	// One change at a time, across processes (the window and a script):
 	// each reads what the last one wrote.
-	unlock, err := uploader.LockFileWait(path+".lock", 10*time.Second)
-	if err != nil {
-		return &FileError{f.Path, fmt.Errorf("cannot save the presets: another process is saving them (%v)", err)}
+	lock, err := filelock.Wait(path+".lock", 10*time.Second)
+	if errors.Is(err, filelock.ErrLocked) {
+		return &FileError{f.Path, errors.New("cannot save the presets: another process has been saving them for 10 seconds; try again")}
 	}
-	defer unlock()
+	if err != nil {
+		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}
+	}
+	defer lock.Unlock()
 	all, err := File{Path: path}.Load()
 	if err != nil {
 		return err
@@ -253,21 +257,7 @@ func (f File) change(edit func(map[string]Preset) error) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".presets-*.json")
-	if err != nil {
-		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}
-	}
-	defer os.Remove(tmp.Name()) // gone after the rename; cleans up after a failure
-	_, err = tmp.Write(append(b, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
+	err = filelock.Replace(path, append(b, '\n'))
 	if err != nil {
 		return &FileError{f.Path, fmt.Errorf("cannot save the presets: %w", err)}
 	}

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sync"
 	"unicode/utf8"
+
+	"imagekit-uploader/internal/filelock"
 )
 
 // Journal records a queue's work on disk as it happens, so that after a crash
@@ -28,8 +30,8 @@ import (
 // time may hold it open: a second gets ErrJournalInUse.
 type Journal struct {
 	path string
-	lock *os.File   // held (locked) while the journal is open
-	mu   sync.Mutex // one record at a time in the file
+	lock *filelock.Lock // held while the journal is open
+	mu   sync.Mutex     // one record at a time in the file
 	f    *os.File
 	tag  string
 	// OnError, when set, is told when a record could not be written: the
@@ -85,13 +87,16 @@ func OpenJournal(path string) (*Journal, []Unfinished, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, fmt.Errorf("the journal of unfinished uploads cannot be written: %w", err)
 	}
-	lock, err := lockFile(path + ".lock")
+	lock, err := filelock.TryLock(path + ".lock")
+	if errors.Is(err, filelock.ErrLocked) {
+		return nil, nil, ErrJournalInUse
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("the journal of unfinished uploads cannot be locked: %w", err)
 	}
 	jn, left, err := openLocked(path)
 	if err != nil {
-		unlockFile(lock)
+		lock.Unlock()
 		return nil, nil, err
 	}
 	jn.lock = lock
@@ -195,7 +200,7 @@ func openLocked(path string) (*Journal, []Unfinished, error) {
 	for _, u := range left {
 		recs = append(recs, journalRecord{Op: "add", Unfinished: u}) // no run: the next end of the file ends it
 	}
-	if err := writeFileAtomic(path, encodeRecords(recs)); err != nil {
+	if err := filelock.Replace(path, encodeRecords(recs)); err != nil {
 		return nil, nil, fmt.Errorf("the journal of unfinished uploads cannot be written: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
@@ -319,7 +324,7 @@ func (jn *Journal) Close() error {
 	}
 	err := jn.f.Close()
 	jn.f = nil
-	unlockFile(jn.lock)
+	jn.lock.Unlock()
 	return err
 }
 
@@ -423,38 +428,4 @@ func (r *journalRecord) restoreRaw() {
 			*s = string(b)
 		}
 	}
-}
-
-// writeFileAtomic replaces path with data: a new file under a unique name,
-// synced, then renamed over the old one, so a crash leaves one or the other
-// whole, and two writers never share a temporary file.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // gone after the rename; left only on failure
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil { // the rename itself survives a power cut
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -1,6 +1,6 @@
 //go:build windows
 
-package uploader
+package filelock
 
 import (
 	"errors"
@@ -10,26 +10,25 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// lockFile takes an exclusive lock on path, or says another process has it.
-// The system drops the lock when the process ends, crash or not.
-func lockFile(path string) (*os.File, error) {
+// lock takes an exclusive lock on path, or says ErrLocked.
+func lock(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("the journal's lock cannot be opened: %w", err)
+		return nil, fmt.Errorf("the lock file cannot be opened: %w", err)
 	}
 	ol := new(windows.Overlapped)
 	err = windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
 	if err != nil {
 		f.Close()
 		if errors.Is(err, windows.ERROR_LOCK_VIOLATION) {
-			return nil, ErrJournalInUse
+			return nil, ErrLocked
 		}
-		return nil, fmt.Errorf("the journal cannot be locked: %w", err)
+		return nil, fmt.Errorf("the file cannot be locked: %w", err)
 	}
 	return f, nil
 }
 
-func unlockFile(f *os.File) {
+func unlock(f *os.File) {
 	if f != nil {
 		windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
 		f.Close()
