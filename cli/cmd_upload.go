@@ -565,3 +565,6 @@ func (r *uploadReport) finished(j uploader.Job) {
 	}
 	r.write(l, text)
 }
+
+// plural is results.Plural: "1 file", "2 files".
+var plural = results.Plural

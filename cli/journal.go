@@ -121,13 +121,6 @@ func removeFinishedJournal(path string) {
 	os.Remove(path + ".lock")
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // doneList is the files a job has stored, kept beside its journal, so that
 // the same command run again sends only what is not there yet: after a crash,
 // and after a run that finished. A file changed since (size or time) is sent

@@ -61,6 +61,14 @@ type Error struct {
 	MayBeUploaded bool   `json:"mayBeUploaded,omitempty"`
 }
 
+// Plural is one when n is 1, else many: "1 file", "2 files".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // Printable returns s as it is when it prints as plain text, or quoted (as
 // in Go) when it holds a control character, an escape sequence or invalid
 // UTF-8: a file name must not forge a line or reach the terminal as a command.

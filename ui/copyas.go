@@ -149,3 +149,6 @@ func (u *UI) editCopyTemplates() {
 	d.Resize(fyne.NewSize(720, 520))
 	u.show(d)
 }
+
+// plural is results.Plural: "1 file", "2 files".
+var plural = results.Plural

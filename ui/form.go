@@ -240,13 +240,6 @@ func (f *uploadForm) refreshState() {
 	setHidden(f.reason, reason == "")
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // selectJob shows the selected file's name for editing while it is Ready.
 func (f *uploadForm) selectJob(id uploader.JobID) {
 	f.u.selected = id

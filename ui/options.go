@@ -25,7 +25,6 @@ const (
 )
 
 var (
-	hexColour   = regexp.MustCompile(`^[0-9A-Fa-f]{6}$`)
 	jsonNumber  = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
 	wholeNumber = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
 )
@@ -108,7 +107,7 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	m.removeBg = check("Remove background")
 	m.bgShadow = check("with a shadow")
 	m.bgColor = entry("background: transparent, or FFFFFF", func(s string) error {
-		if s != "" && !hexColour.MatchString(s) {
+		if s != "" && !uploader.IsHexColour(s) {
 			return errors.New("six hex digits, such as FFFFFF")
 		}
 		return nil
@@ -357,7 +356,7 @@ func (m *moreOptions) options() (uploader.Options, error) {
 			opts["add_shadow"] = true
 		}
 		if c := strings.TrimSpace(m.bgColor.Text); c != "" {
-			if !hexColour.MatchString(c) {
+			if !uploader.IsHexColour(c) {
 				return o, errors.New("background colour: six hex digits, such as FFFFFF")
 			}
 			opts["bg_color"] = strings.ToUpper(c)

@@ -307,6 +307,10 @@ func wholeIn(obj map[string]any, key string, lo, hi int64) error {
 
 var hexColour = regexp.MustCompile(`^[0-9A-Fa-f]{6}$`)
 
+// IsHexColour says whether s is a colour as remove-bg takes it: six hex
+// digits, such as FFFFFF.
+func IsHexColour(s string) bool { return hexColour.MatchString(s) }
+
 func checkRemoveBg(v any) error {
 	opts, ok := v.(map[string]any)
 	if !ok {

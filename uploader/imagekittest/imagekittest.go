@@ -28,11 +28,9 @@ func NewServer(opts ...Option) *Server { return emulator.NewServer(opts...) }
 // Options, as in package emulator.
 var (
 	WithKey         = emulator.WithKey
-	WithDir         = emulator.WithDir
 	WithMaxFileSize = emulator.WithMaxFileSize
 	WithClockOffset = emulator.WithClockOffset
 	WithReadRate    = emulator.WithReadRate
-	WithLog         = emulator.WithLog
 	WithWatch       = emulator.WithWatch
 	WithFaultMix    = emulator.WithFaultMix
 )
