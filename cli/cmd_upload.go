@@ -211,8 +211,11 @@ after -- every argument is a path.`)
 		items, earlier = done.filter(items)
 	}
 	for _, d := range earlier {
-		out.write(results.Line{Path: d.Path, Status: "already-uploaded", FilePath: d.FilePath, URL: d.URL, Reason: "uploaded by an earlier run of this job"},
-			fmt.Sprintf("already   %s: uploaded by an earlier run of this job, to %s", results.Printable(d.Path), results.Printable(d.FilePath)))
+		text := fmt.Sprintf("already   %s: uploaded by an earlier run of this job, to %s", results.Printable(d.Path), results.Printable(d.FilePath))
+		if d.URL != "" {
+			text = fmt.Sprintf("already   %s -> %s (uploaded by an earlier run of this job)", results.Printable(d.Path), results.Printable(d.URL))
+		}
+		out.write(results.Line{Path: d.Path, Status: "already-uploaded", FilePath: d.FilePath, URL: d.URL, Reason: "uploaded by an earlier run of this job"}, text)
 	}
 	// Credentials refused before anything went up, or a setup fault: no
 	// waiting file can succeed, so they are not started, and the command says
@@ -557,6 +560,9 @@ func (r *uploadReport) finished(j uploader.Job) {
 		}
 	case "already-uploaded":
 		text = fmt.Sprintf("already   %s: ImageKit has it at %s (%s); not stored again", p(l.Path), p(l.FilePath), p(l.Reason))
+		if l.URL != "" {
+			text = fmt.Sprintf("already   %s -> %s (%s); not stored again", p(l.Path), p(l.URL), p(l.Reason))
+		}
 	default:
 		text = fmt.Sprintf("failed    %s: %s", p(l.Path), p(l.Error.Message)+advice(j.Err))
 		if l.Error.RequestID != "" {

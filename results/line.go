@@ -105,10 +105,10 @@ func FromJob(j uploader.Job) Line {
 		l.Reason = "from an upload whose answer was lost"
 		var au *uploader.AlreadyUploadedError
 		if errors.As(j.Err, &au) {
-			l.FilePath = au.FilePath
+			l.FilePath, l.URL = au.FilePath, au.URL
 			switch {
 			case !au.Earlier.IsZero():
-				l.URL, l.Reason = au.URL, "uploaded before, on "+au.Earlier.Format("2006-01-02 15:04")
+				l.Reason = "uploaded before, on " + au.Earlier.Format("2006-01-02 15:04")
 			case au.SameContent:
 				l.Reason = "the same bytes, uploaded before: it keeps the settings of that upload"
 			}

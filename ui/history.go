@@ -41,7 +41,7 @@ func entryOf(j uploader.Job, demo bool) Entry {
 	if j.State == uploader.AlreadyUploaded {
 		var au *uploader.AlreadyUploadedError
 		if errors.As(j.Err, &au) {
-			e.FilePath = au.FilePath
+			e.FilePath, e.URL = au.FilePath, au.URL // the URL where this computer recorded it
 		}
 		return e
 	}
@@ -129,19 +129,6 @@ func (h *history) add(es ...Entry) error {
 		err = cerr
 	}
 	return err
-}
-
-// urlOf returns the URL of the newest upload recorded at filePath, or "".
-func (h *history) urlOf(filePath string) string {
-	<-h.loaded
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for i := len(h.all) - 1; i >= 0; i-- {
-		if e := h.all[i]; e.FilePath == filePath && e.URL != "" {
-			return e.URL
-		}
-	}
-	return ""
 }
 
 // search returns the entries matching every word of q, newest first; while

@@ -174,15 +174,14 @@ func (r *jobRow) withURL(f func(string)) {
 }
 
 // urlOf is a finished job's URL: its answer's, or for a file ImageKit had
-// already, the one the history knew; "" when there is none.
+// already, the one the index of uploads knew; "" when there is none.
 func (u *UI) urlOf(j uploader.Job) string {
+	var au *uploader.AlreadyUploadedError
 	switch {
 	case j.Result != nil:
 		return j.Result.URL
-	case j.State == uploader.AlreadyUploaded:
-		u.shared.mu.Lock()
-		defer u.shared.mu.Unlock()
-		return u.shared.earlier[j.ID]
+	case j.State == uploader.AlreadyUploaded && errors.As(j.Err, &au):
+		return au.URL
 	}
 	return ""
 }

@@ -34,13 +34,6 @@ func (u *UI) onJobFinish(j uploader.Job) {
 		u.shared.passedOver = append(u.shared.passedOver, j.ID) // for the batch's choice, when it ends
 		u.shared.mu.Unlock()
 	}
-	if j.State == uploader.AlreadyUploaded && e.FilePath != "" {
-		// Known when this computer recorded the earlier upload's answer.
-		e.URL = u.history.urlOf(e.FilePath)
-		u.shared.mu.Lock()
-		u.shared.earlier[j.ID] = e.URL
-		u.shared.mu.Unlock()
-	}
 	if err := u.history.add(e); err != nil {
 		runOnUI(func() { u.showNotice("The history could not be saved: " + err.Error()) })
 	}

@@ -84,7 +84,6 @@ type shared struct {
 	demoKey *signer.Signer              // signs for the demo server only
 	signer  *signer.Signer              // the account's, kept across batches so tokens stay distinct
 	changed map[uploader.JobID]struct{} // jobs the queue said changed since the last tick
-	earlier map[uploader.JobID]string   // for jobs ImageKit already had: the URL, where the history knew it
 	// passedOver are the jobs of the batch under way whose bytes went up
 	// before: what to do with them is asked when it ends.
 	passedOver []uploader.JobID
@@ -147,7 +146,6 @@ func New(a fyne.App, cfg Config) *UI {
 		shared: shared{
 			account: loadAccount(a.Preferences()),
 			changed: map[uploader.JobID]struct{}{},
-			earlier: map[uploader.JobID]string{},
 		},
 		screen: screen{
 			index: map[uploader.JobID]int{},

@@ -120,6 +120,22 @@ func (x *UploadedIndex) Find(account, folder, sum string) (Uploaded, bool) {
 	return u, ok
 }
 
+// At returns the newest upload recorded at filePath in this account, if any.
+func (x *UploadedIndex) At(account, filePath string) (Uploaded, bool) {
+	if x == nil {
+		return Uploaded{}, false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.readNew()
+	k, ok := x.atPath[pathKey{account, filePath}]
+	if !ok {
+		return Uploaded{}, false
+	}
+	u, ok := x.by[k]
+	return u, ok && u.FilePath == filePath
+}
+
 // add records an upload, on disk before it returns. Each record is one
 // append of one line, so the window and a command adding at once do not
 // mix their lines.

@@ -96,3 +96,44 @@ func TestIndexAfterATornLineAndAnotherWriter(t *testing.T) {
 		t.Error("the open index does not see what another wrote")
 	}
 }
+
+// TestAlreadyThereHasItsURL: a file ImageKit already has at its path (a
+// resumed upload refused with overwriteFile=false) carries the URL that
+// this computer recorded for that path. Before, only the window's history
+// knew it, and --json had none.
+func TestAlreadyThereHasItsURL(t *testing.T) {
+	srv := newTestServer(t)
+	x, err := OpenUploadedIndex(filepath.Join(t.TempDir(), "uploaded.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+	q.SetIndex(x)
+	f := DefaultFields()
+	f.Folder, f.UseUniqueFileName = "/brand", false
+	dir := t.TempDir()
+	logo := filepath.Join(dir, "logo.png")
+	os.WriteFile(logo, []byte("the first logo"), 0o644)
+	items, _ := Collect([]string{logo})
+	ids, _ := q.Add(items, f)
+	q.Start(ids...)
+	runQueue(t, q)
+	first, _ := q.Job(ids[0])
+	if first.State != Done {
+		t.Fatalf("first: %s %v", first.State, first.Err)
+	}
+	// Another logo.png, left started by a crash: ImageKit has one there.
+	other := filepath.Join(t.TempDir(), "logo.png")
+	os.WriteFile(other, []byte("another logo"), 0o644)
+	keep := f
+	keep.OverwriteFile = false // never a new version: a file there is the one
+	ids = q.Restore([]Unfinished{{Path: other, FileName: "logo.png", Fields: keep, Started: true}})
+	q.Start(ids...)
+	runQueue(t, q)
+	j, _ := q.Job(ids[0])
+	var au *AlreadyUploadedError
+	if j.State != AlreadyUploaded || !errors.As(j.Err, &au) || au.URL != first.Result.URL {
+		t.Fatalf("resumed: %s %v (%T), want the URL %q", j.State, j.Err, j.Err, first.Result.URL)
+	}
+}

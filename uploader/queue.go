@@ -703,14 +703,22 @@ func earlier(ctx context.Context, x *UploadedIndex, c *Client, r Request) error 
 // otherwise.
 func (q *Queue) applied(c *Client, req Request, err error) error {
 	au := new(AlreadyUploadedError)
-	if !errors.As(err, &au) || !au.SameContent {
+	if !errors.As(err, &au) {
 		return err
 	}
 	q.mu.Lock()
 	x := q.index
 	q.mu.Unlock()
+	if x == nil {
+		return err
+	}
+	if au.URL == "" { // the URL it got, where this computer recorded it
+		if u, ok := x.At(c.account(), au.FilePath); ok {
+			au.URL = u.URL
+		}
+	}
 	folder, ferr := destination(req.Fields.Folder, req.Rel)
-	if x == nil || ferr != nil {
+	if !au.SameContent || ferr != nil {
 		return err
 	}
 	if u, ok := x.Find(c.account(), folder, au.sum); ok {
