@@ -306,9 +306,15 @@ func (q *Queue) RetryFailed() (left int) {
 	return left
 }
 
+// waitAgain puts j back in the waiting state, with nothing of its last
+// run's attempts, answer or end left. The caller holds q.mu.
+func (j *job) waitAgain() {
+	j.State, j.Err, j.Result, j.Ended, j.RetryAt = Queued, nil, nil, time.Time{}, time.Time{}
+	j.Acked, j.Attempt, j.Speed, j.ETA = 0, 0, 0, 0
+}
+
 func (q *Queue) enqueueLocked(j *job) {
-	j.State, j.Err, j.Result, j.Acked, j.Attempt, j.Speed, j.ETA = Queued, nil, nil, 0, 0, 0, 0
-	j.Ended, j.RetryAt = time.Time{}, time.Time{}
+	j.waitAgain()
 	j.run++
 	j.journalRun = newRun()   // so the end of an earlier run can never end this one
 	j.read, j.Read = false, 0 // read again, ahead, if it must be
@@ -565,7 +571,7 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 		// Paused now: back in line, first, to start over. A file sent whole
 		// may be stored already: guarded as after a crash.
 		j.run++
-		j.State, j.Err, j.Acked, j.Attempt, j.Speed, j.ETA, j.RetryAt = Queued, nil, 0, 0, 0, 0, time.Time{}
+		j.waitAgain()
 		if errors.As(err, new(*MaybeUploadedError)) {
 			j.Request.Resumed = true
 		}
