@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,7 @@ type config struct {
 	stall, idle time.Duration
 	requestLog  int
 	sweepEvery  time.Duration
+	libraryRate int // library API calls a second; 0 is no limit
 }
 
 // maxConns is how many connections the server serves at once.
@@ -162,6 +164,8 @@ type Server struct {
 	script    []Fault
 	leaks     int
 	rnd       *faultRand
+	libWindow time.Time // the second the library API's calls are counted in
+	libCalls  int
 }
 
 // NewServer starts a server on a random loopback port, keeping a record of
@@ -318,6 +322,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == UploadPath:
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, http.StatusMethodNotAllowed, "Uploads are sent with POST.", "")
+	case r.URL.Path == LibraryPath || strings.HasPrefix(r.URL.Path, LibraryPath+"/"):
+		s.library(w, r)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		s.serveFile(w, r)
 	default:

@@ -33,4 +33,5 @@ var (
 	WithReadRate    = emulator.WithReadRate
 	WithWatch       = emulator.WithWatch
 	WithFaultMix    = emulator.WithFaultMix
+	WithLibraryRate = emulator.WithLibraryRate
 )
