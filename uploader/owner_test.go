@@ -33,8 +33,8 @@ func TestSlowReorderingConsumerSeesFinalStates(t *testing.T) {
 		go func() { // a consumer on another goroutine: notices reach it in any order
 			defer wg.Done()
 			time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond)
+			mu.Lock() // a read and its keeping are one step, as on a UI goroutine
 			j, _ := q.Job(id)
-			mu.Lock()
 			last[id] = j
 			mu.Unlock()
 		}()
