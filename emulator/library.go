@@ -62,7 +62,9 @@ func (s *Server) library(w http.ResponseWriter, r *http.Request) {
 		}
 		out := make([]map[string]any, 0, len(f.Versions))
 		for i := range f.Versions {
-			out = append(out, s.fileObject(f, i))
+			v := s.fileObject(f, i)
+			v["createdAt"] = f.Versions[i].Created.UTC().Format(time.RFC3339Nano) // a version's own
+			out = append(out, v)
 		}
 		writeJSON(w, out)
 	default:

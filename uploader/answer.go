@@ -47,6 +47,10 @@ type Result struct {
 	// SentSHA256 is the SHA-256 (hex) of the bytes sent, read as they
 	// went: what ImageKit stored, whatever the file holds now.
 	SentSHA256 string `json:"-"`
+	// FoundInLibrary says the answer was lost and this was read from the
+	// library instead: the version the upload made, found by its path,
+	// size and time.
+	FoundInLibrary bool `json:"-"`
 }
 
 // AITag is a tag an auto-tagging extension gave the file.

@@ -116,6 +116,9 @@ type Request struct {
 	// a file ImageKit already has is reported (AlreadyUploadedError) rather
 	// than stored again as a new version.
 	Resumed bool
+	// SentAt, for a resumed file, is when an earlier run began to send it:
+	// a version ImageKit made since may be that upload.
+	SentAt time.Time
 	// UploadAgain sends the file even where the index of uploaded files
 	// says its bytes are in that folder already.
 	UploadAgain bool

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"imagekit-uploader/internal/filelock"
@@ -51,6 +52,10 @@ type Unfinished struct {
 	// Started says an attempt began: the server may have the file, with its
 	// answer lost.
 	Started bool `json:"started,omitempty"`
+	// SentAt is when the first attempt of the run that left it started
+	// began to send (zero in journals from before it was kept): a version
+	// ImageKit made before then is not this upload.
+	SentAt time.Time `json:"sentAt,omitzero"`
 	// Tag is what the journal was tagged with when the file was queued
 	// (SetTag): the window marks its demo's files, so they never go to a
 	// real account.
@@ -181,7 +186,7 @@ func OnlyMembers(line []byte, names ...string) bool {
 // isJournalLine says whether line is a journal's record.
 func isJournalLine(line []byte) bool {
 	var r journalRecord
-	if !OnlyMembers(line, "op", "run", "path", "rel", "fileName", "fields", "started", "tag", "raw") || json.Unmarshal(line, &r) != nil {
+	if !OnlyMembers(line, "op", "run", "path", "rel", "fileName", "fields", "started", "sentAt", "tag", "raw") || json.Unmarshal(line, &r) != nil {
 		return false
 	}
 	switch r.Op {
@@ -246,9 +251,15 @@ func ReadJournal(path string) ([]Unfinished, error) {
 			// A run that began sending and never ended leaves the file in
 			// doubt for the runs after it, until one ends.
 			r.Started = r.Started || (o != nil && o.Started)
+			if o != nil && o.Started && r.SentAt.IsZero() {
+				r.SentAt = o.SentAt
+			}
 			files[r.Path] = &open{Unfinished: r.Unfinished, run: r.Run}
 		case "send":
 			if o != nil && o.run == r.Run {
+				if !o.Started || o.SentAt.IsZero() {
+					o.SentAt = r.SentAt
+				}
 				o.Started = true
 			}
 		case "end": // of this run; without a run (Forget), of any
@@ -355,13 +366,13 @@ func (jn *Journal) added(jobs []Job) {
 	for _, j := range jobs {
 		r := j.Request
 		recs = append(recs, journalRecord{Op: "add", Run: j.journalRun,
-			Unfinished: Unfinished{Path: r.Path, Rel: r.Rel, FileName: r.FileName, Fields: r.Fields, Started: r.Resumed, Tag: tag}})
+			Unfinished: Unfinished{Path: r.Path, Rel: r.Rel, FileName: r.FileName, Fields: r.Fields, Started: r.Resumed, SentAt: r.SentAt, Tag: tag}})
 	}
 	jn.write(recs)
 }
 
 func (jn *Journal) sending(j Job) {
-	jn.write([]journalRecord{{Op: "send", Run: j.journalRun, Unfinished: Unfinished{Path: j.Request.Path}}})
+	jn.write([]journalRecord{{Op: "send", Run: j.journalRun, Unfinished: Unfinished{Path: j.Request.Path, SentAt: time.Now().UTC()}}})
 }
 
 // ended closes the file's run, unless it ended in doubt (the server may

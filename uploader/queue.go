@@ -49,6 +49,7 @@ type Queue struct {
 	idle    chan struct{}  // closed when nothing runs or waits; replaced when work starts
 	paused  bool           // no upload is started
 	index   *UploadedIndex // what went up before, or nil
+	library Library        // where a lost answer is looked for, or nil
 	hashing bool           // hashAhead is at work
 	toRead  []*job         // queued jobs hashAhead has not looked at, in order
 }
@@ -182,7 +183,7 @@ func (q *Queue) Restore(files []Unfinished) (added []JobID) {
 			items = []Item{{Path: u.Path, Err: &FileError{Path: u.Path, Reason: "it is no longer a file; upload what it is now by adding it again"}}}
 		}
 		ids, _ := q.add(items, func(it Item) Request {
-			return Request{Path: it.Path, Rel: u.Rel, FileName: u.FileName, Size: it.Size, Fields: u.Fields, Resumed: u.Started}
+			return Request{Path: it.Path, Rel: u.Rel, FileName: u.FileName, Size: it.Size, Fields: u.Fields, Resumed: u.Started, SentAt: u.SentAt}
 		})
 		added = append(added, ids...)
 	}
@@ -563,8 +564,9 @@ func (q *Queue) idleIfDoneLocked() {
 // job's other runs.
 func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client *Client) {
 	res, err := client.Upload(ctx, req, func(a Attempt) { q.progress(j, run, a) })
-	err = q.applied(client, req, err) // reads the index: before the lock
-	record := func() {}               // in the index of uploaded files, before the end is reported
+	res, err = q.settle(ctx, j, run, req, client, res, err) // reads the library: before the lock
+	err = q.applied(client, req, err)                       // reads the index: before the lock
+	record := func() {}                                     // in the index of uploaded files, before the end is reported
 	q.mu.Lock()
 	j.cancel()
 	if errors.Is(err, errPaused) && j.State != Canceled {

@@ -38,8 +38,11 @@ type Settings struct {
 	Retries     int // attempts after the first: DefaultRetries is the client's usual
 	Concurrency int // uploads at once, 1 to MaxConcurrency
 	Limit       Limit
-	LimitRate   int64        // bytes a second for every upload together; 0 is no limit
-	Notice      func(string) // told what a person should know once, such as a clock correction (changed by Apply only with the client)
+	LimitRate   int64 // bytes a second for every upload together; 0 is no limit
+	// Library, when set, is where an upload whose answer was lost is looked
+	// for, instead of ending "may already be uploaded" (see Queue.SetLibrary).
+	Library Library
+	Notice  func(string) // told what a person should know once, such as a clock correction (changed by Apply only with the client)
 }
 
 // clientKey is what a client is made from: a client made from the same is
@@ -74,6 +77,7 @@ func NewSession(ctx context.Context, set Settings) (*Session, error) {
 	s.client, s.made = c, set.clientKey()
 	s.Queue = NewQueue(ctx, c, set.Concurrency, set.Limit.Plan)
 	s.Queue.SetMaxFileSize(set.Limit.MaxFileSize)
+	s.Queue.SetLibrary(s.gated(set.Library))
 	s.Queue.OnFinish = s.finished
 	return s, nil
 }
@@ -103,6 +107,7 @@ func (s *Session) Apply(set Settings) error {
 		s.client, s.made = c, key
 		s.Queue.SetClient(c)
 	}
+	s.Queue.SetLibrary(s.gated(set.Library))
 	s.SetLimits(set.Concurrency, set.Limit, set.LimitRate)
 	return nil
 }
@@ -118,6 +123,16 @@ func (s *Session) SetLimits(concurrency int, limit Limit, rate int64) {
 
 // Rate is the byte rate every upload keeps to together: 0 is no limit.
 func (s *Session) Rate() int64 { return s.rate.Rate() }
+
+// gated puts ImageKit's API behind the uploads' gate: a 429 there holds
+// both.
+func (s *Session) gated(lib Library) Library {
+	if api, ok := lib.(APILibrary); ok && api.Gate == nil {
+		api.Gate = s.gate
+		return api
+	}
+	return lib
+}
 
 // Client is the client the next upload starts with.
 func (s *Session) Client() *Client {
