@@ -101,7 +101,12 @@ func (f optBool) String() string {
 	return v
 }
 
-func (f optBool) Set(s string) error { return f.op.Set(f.o, s) }
+func (f optBool) Set(s string) error {
+	if s == "" { // an empty variable, say: never taken for "leave it unset"
+		return fmt.Errorf("%q: use true or false", s)
+	}
+	return f.op.Set(f.o, s)
+}
 
 func (f optBool) IsBoolFlag() bool { return true }
 
@@ -118,12 +123,15 @@ IMAGEKIT_TOKEN_SERVER_SECRET: one secret, two names).
 
 Output: one line per file on stdout; progress bars on stderr when it is a
 terminal. With --json, one object per line: "path", "status" (uploaded,
-already-uploaded, failed or skipped), then the result ("fileId", "name",
-"filePath", "url", "size", "versionInfo", "tags", and where the server
-answered them "AITags", "description", "extensionStatus", "customMetadata",
-"customCoordinates", "embeddedMetadata", "isPublished"), or "error" {"kind",
-"message", "status", "requestId", "mayBeUploaded"}, or for a skipped path
-its "reason".
+already-uploaded, may-be-uploaded, failed or skipped), then the result
+("fileId", "name", "filePath", "url", "size", "versionInfo", "tags", and
+where the server answered them "AITags", "description", "extensionStatus",
+"customMetadata", "customCoordinates", "embeddedMetadata", "isPublished";
+"foundInLibrary" when the answer was lost and the version was read from the
+library instead), or "error" {"kind", "message", "status", "requestId",
+"mayBeUploaded"}, or for a skipped path its "reason". A file whose answer
+was lost and that nothing could settle is may-be-uploaded: not sent again,
+and, as a failure, the exit is 1.
 An error's kind is check (refused before sending), file (the local file),
 network, server (the server's answer), config (keys, certificates, a proxy),
 or canceled. --format prints each line with a Go template over those fields
@@ -285,11 +293,15 @@ after -- every argument is a path.`)
 	if n := t.Count[uploader.AlreadyUploaded] + len(earlier); n > 0 {
 		already = fmt.Sprintf(", %d already uploaded", n)
 	}
+	if n := inDoubt(q); n > 0 { // not sent again, not failed: ImageKit may well have them (exit 1 all the same)
+		already += fmt.Sprintf(", %d may already be uploaded", n)
+		failed -= n
+	}
 	fmt.Fprintf(std.Err, "%d uploaded%s, %d failed, %d skipped in %s (%s/s)\n",
 		t.Count[uploader.Done], already, failed, len(skipped), elapsed.Round(time.Millisecond),
 		uploader.FormatSize(int64(float64(t.Acked)/max(elapsed.Seconds(), 1e-3))))
 	switch {
-	case failed > 0:
+	case failed > 0 || inDoubt(q) > 0:
 		return errFailed
 	case out.formatFailed > 0:
 		return fmt.Errorf("--format could not print %d of the lines (said above, as plain text)", out.formatFailed)
@@ -299,15 +311,20 @@ after -- every argument is a path.`)
 	return nil
 }
 
-// doubtNote says, after a run, how to settle the files left in doubt.
-func doubtNote(w io.Writer, q *uploader.Queue) {
+// inDoubt counts the files left "may already be uploaded".
+func inDoubt(q *uploader.Queue) int {
 	n := 0
 	for _, j := range q.Jobs() {
 		if uploader.InDoubt(j) {
 			n++
 		}
 	}
-	if n > 0 {
+	return n
+}
+
+// doubtNote says, after a run, how to settle the files left in doubt.
+func doubtNote(w io.Writer, q *uploader.Queue) {
+	if n := inDoubt(q); n > 0 {
 		fmt.Fprintf(w, "note: %d %s may already be uploaded, with the answer lost. Check the media library: running this again keeps %s in doubt, never stored twice; add --send-doubtful to send %s again as asked (a new version where a file is there).\n",
 			n, plural(n, "file", "files"), plural(n, "it", "them"), plural(n, "it", "them"))
 	}
@@ -562,6 +579,11 @@ func (r *uploadReport) finished(j uploader.Job) {
 		text = fmt.Sprintf("already   %s: ImageKit has it at %s (%s); not stored again", p(l.Path), p(l.FilePath), p(l.Reason))
 		if l.URL != "" {
 			text = fmt.Sprintf("already   %s -> %s (%s); not stored again", p(l.Path), p(l.URL), p(l.Reason))
+		}
+	case "may-be-uploaded":
+		text = fmt.Sprintf("in doubt  %s: %s", p(l.Path), p(l.Error.Message))
+		if l.Error.RequestID != "" {
+			text += " (request id " + p(l.Error.RequestID) + ")"
 		}
 	default:
 		text = fmt.Sprintf("failed    %s: %s", p(l.Path), p(l.Error.Message)+advice(j.Err))

@@ -232,7 +232,7 @@ func (d *doneList) record(j uploader.Job) {
 	case uploader.AlreadyUploaded:
 		var au *uploader.AlreadyUploadedError
 		if errors.As(j.Err, &au) {
-			r.FilePath = au.FilePath
+			r.FilePath, r.URL = au.FilePath, au.URL
 		}
 	default:
 		return

@@ -102,6 +102,7 @@ func TestUploadOptionFlagsRefused(t *testing.T) {
 		{"--custom-coordinates", "1,2,3", "--custom-coordinates:"},
 		{"--response-fields", "tags,everything", `--response-fields: unknown response field "everything"`},
 		{"--published=maybe", "", `"maybe": use true or false`},
+		{"--published=", "", `"": use true or false`}, // an empty variable: refused, never taken for "unset"
 		{"--max-file-size", "lots", "--max-file-size: \"lots\" is not a size"},
 	} {
 		args := uploadArgs(srv, c[0])

@@ -299,6 +299,7 @@ func (f *Format) Line(l Line) ([]byte, error) {
 		"customCoordinates": fromAnswer(l.CustomCoordinates, ""),
 		"embeddedMetadata":  fromAnswer(l.EmbeddedMetadata, map[string]any{}),
 		"isPublished":       fromAnswer(l.IsPublished, ""),
+		"foundInLibrary":    l.FoundInLibrary,
 	}
 	for name, keys := range f.keys {
 		if m, ok := fields[name].(map[string]any); ok {

@@ -34,6 +34,7 @@ type Line struct {
 	CustomCoordinates json.RawMessage `json:"customCoordinates,omitempty"`
 	EmbeddedMetadata  json.RawMessage `json:"embeddedMetadata,omitempty"`
 	IsPublished       json.RawMessage `json:"isPublished,omitempty"`
+	FoundInLibrary    bool            `json:"foundInLibrary,omitempty"` // the answer was lost; this is the version found in the library
 	Error             *Error          `json:"error,omitempty"`
 	Reason            string          `json:"reason,omitempty"`
 }
@@ -99,7 +100,7 @@ func FromJob(j uploader.Job) Line {
 			VersionInfo: res.VersionInfo, Tags: res.Tags, AITags: Answered(res.AITags), Description: Answered(res.Description),
 			ExtensionStatus: Answered(res.ExtensionStatus), CustomMetadata: Answered(res.CustomMetadata),
 			CustomCoordinates: Answered(res.CustomCoordinates), EmbeddedMetadata: Answered(res.EmbeddedMetadata),
-			IsPublished: Answered(res.IsPublished)}
+			IsPublished: Answered(res.IsPublished), FoundInLibrary: res.FoundInLibrary}
 	case uploader.AlreadyUploaded:
 		l := Line{Path: path, Status: uploader.Status(j)}
 		l.Reason = "from an upload whose answer was lost"
@@ -116,6 +117,9 @@ func FromJob(j uploader.Job) Line {
 		return l
 	}
 	x := uploader.Explain(j.Err)
-	e := &Error{Kind: x.Kind, Status: x.Status, Message: x.Message, RequestID: x.RequestID, MayBeUploaded: x.MayBeUploaded}
+	e := &Error{Kind: x.Kind, Message: x.Message, RequestID: x.RequestID, MayBeUploaded: x.MayBeUploaded}
+	if _, answered := x.Cause.(*uploader.APIError); answered && !x.MayBeUploaded {
+		e.Status = x.Status // ImageKit's own status only
+	}
 	return Line{Path: path, Status: uploader.Status(j), Error: e}
 }

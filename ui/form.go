@@ -439,6 +439,9 @@ func (u *UI) uploadSettings() (uploader.Settings, error) {
 	}
 	u.shared.mu.Lock()
 	u.shared.signer = sg
+	fresh := u.shared.account // Settings saved while the keyring was read: their limits, not the old ones
 	u.shared.mu.Unlock()
-	return acct.settings(ts, notice), nil
+	set := fresh.settings(ts, notice)
+	set.Endpoint, set.Proxy = acct.Endpoint, acct.Proxy // what the tokens were made for
+	return set, nil
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -106,7 +107,8 @@ func (r *historyRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSim
 func (r *historyRow) show(e Entry) {
 	r.entry = e
 	when := e.Time.Local().Format("2006-01-02 15:04")
-	if e.Status == "uploaded" {
+	switch e.Status {
+	case "uploaded", "already-uploaded":
 		r.icon.SetResource(theme.ConfirmIcon())
 		title := e.FilePath
 		if e.Version != "" {
@@ -114,8 +116,13 @@ func (r *historyRow) show(e Entry) {
 		}
 		r.title.SetText(title)
 		r.detail.Importance = widget.MediumImportance
-		r.detail.SetText(when + " · " + e.URL)
-	} else {
+		r.detail.SetText(when + " · " + cmp.Or(e.URL, "ImageKit already had it"))
+	case "may-be-uploaded": // not a failure: ImageKit may well have it
+		r.icon.SetResource(theme.QuestionIcon())
+		r.title.SetText(e.File)
+		r.detail.Importance = widget.WarningImportance
+		r.detail.SetText(when + " · " + e.Error)
+	default:
 		r.icon.SetResource(theme.ErrorIcon())
 		r.title.SetText(e.File)
 		r.detail.Importance = widget.DangerImportance

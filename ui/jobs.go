@@ -428,8 +428,8 @@ func shortError(err error) string {
 	if err == nil {
 		return ""
 	}
-	if x := uploader.Explain(err); x.Kind == "server" {
-		return fmt.Sprintf("%d %s", x.Status, x.Message)
+	if ae, ok := uploader.Explain(err).Cause.(*uploader.APIError); ok {
+		return fmt.Sprintf("%d %s", ae.Status, ae.Message)
 	}
 	return err.Error()
 }

@@ -325,3 +325,13 @@ func dropSized(t *testing.T, u *UI, n, size int) {
 	drop(u, paths...)
 	waitFor(t, fmt.Sprintf("%d rows", n), func() bool { return len(u.rows) == n })
 }
+
+// TestHistoryKeepsTheRequestIDOfADoubt: a file left "may already be
+// uploaded" after the server answered an error keeps that answer's request
+// id in the history (support asks for it).
+func TestHistoryKeepsTheRequestIDOfADoubt(t *testing.T) {
+	err := &uploader.MaybeUploadedError{Reason: "the whole file was sent, but no answer came back", Err: &uploader.APIError{Status: 500, Message: "internal", RequestID: "req-1"}}
+	if e := entryOf(uploader.Job{State: uploader.Failed, Err: err}, false); e.RequestID != "req-1" || e.Status != "may-be-uploaded" {
+		t.Fatalf("history entry: status %q, request id %q", e.Status, e.RequestID)
+	}
+}

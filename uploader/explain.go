@@ -55,7 +55,9 @@ func Explain(err error) Explanation {
 		te *TokenEndpointError
 		ae *APIError
 	)
-	errors.As(err, &ae) // its status and message are the answer's, whatever else err is
+	if errors.As(err, &ae) { // its status, message and request id are the answer's, whatever else err is
+		x.RequestID = ae.RequestID
+	}
 	switch {
 	case errors.As(err, &ce):
 		x.Kind, x.Cause = "check", ce
@@ -83,11 +85,11 @@ func Explain(err error) Explanation {
 		}
 	}
 	if errors.As(err, &mu) { // the doubt is the news, whatever it wraps
-		x.MayBeUploaded, x.Status, x.RequestID, x.KeyRejected = true, 0, "", false
+		x.MayBeUploaded, x.Status, x.KeyRejected = true, 0, false // the request id stays: support asks for it
 		return x
 	}
 	if ae != nil {
-		x.Status, x.Message, x.RequestID = ae.Status, ae.Message, ae.RequestID
+		x.Status, x.Message = ae.Status, ae.Message
 		if ae.KeyRejected() {
 			x.Message = "key rejected: " + ae.Message
 		}
@@ -96,14 +98,17 @@ func Explain(err error) Explanation {
 }
 
 // Status is the word for how a job ended, the same in --json, the
-// history and Copy as: uploaded, already-uploaded or failed (canceled
-// jobs too, with the error kind canceled).
+// history and Copy as: uploaded, already-uploaded, may-be-uploaded (the
+// answer was lost and nothing could settle it: see InDoubt) or failed
+// (canceled jobs too, with the error kind canceled).
 func Status(j Job) string {
-	switch j.State {
-	case Done:
+	switch {
+	case j.State == Done:
 		return "uploaded"
-	case AlreadyUploaded:
+	case j.State == AlreadyUploaded:
 		return "already-uploaded"
+	case InDoubt(j):
+		return "may-be-uploaded"
 	}
 	return "failed"
 }

@@ -48,6 +48,9 @@ type pathKey struct{ account, filePath string }
 // version) are no longer there: their record goes. The caller holds mu.
 func (x *UploadedIndex) put(u Uploaded) {
 	k := indexKey{u.Account, u.Folder, u.SHA256}
+	if old, ok := x.by[k]; ok && u.URL == "" && old.FilePath == u.FilePath {
+		u.URL = old.URL // the same file found there again: its URL stays known
+	}
 	if u.FilePath != "" {
 		pk := pathKey{u.Account, u.FilePath}
 		if old, ok := x.atPath[pk]; ok && old != k && x.by[old].FilePath == u.FilePath {

@@ -137,3 +137,39 @@ func TestAlreadyThereHasItsURL(t *testing.T) {
 		t.Fatalf("resumed: %s %v (%T), want the URL %q", j.State, j.Err, j.Err, first.Result.URL)
 	}
 }
+
+// TestSendingAgainKeepsTheURL: the same bytes sent again (UploadAgain, the
+// window's "Upload them anyway") and found there keep the URL the index
+// knew; the next run still shows it. Before, the new record without a URL
+// replaced the old one, and the URL was lost for good.
+func TestSendingAgainKeepsTheURL(t *testing.T) {
+	srv := newTestServer(t)
+	indexPath := filepath.Join(t.TempDir(), "uploaded.jsonl")
+	a := writeFiles(t, t.TempDir(), 1, 4096)[0]
+	run := func(again bool) Job {
+		x, err := OpenUploadedIndex(indexPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		q := NewQueue(context.Background(), newClient(t, srv), 1, PlanFree)
+		q.SetIndex(x)
+		items, _ := Collect([]string{a})
+		ids, _ := q.Add(items, DefaultFields())
+		q.Update(ids[0], func(r *Request) { r.UploadAgain = again })
+		q.Start()
+		runQueue(t, q)
+		return q.Jobs()[0]
+	}
+	first := run(false)
+	if first.State != Done {
+		t.Fatalf("first: %s %v", first.State, first.Err)
+	}
+	for i, again := range []bool{true, false} {
+		j := run(again)
+		var au *AlreadyUploadedError
+		if !errors.As(j.Err, &au) || au.URL != first.Result.URL {
+			t.Fatalf("run %d: %s %v, want the URL %q", i+2, j.State, j.Err, first.Result.URL)
+		}
+	}
+}

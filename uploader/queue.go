@@ -599,7 +599,7 @@ func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client
 	case errors.As(err, new(*AlreadyUploadedError)):
 		j.State, j.Err, j.Acked = AlreadyUploaded, err, j.Request.Size
 		if au := new(AlreadyUploadedError); q.index != nil && errors.As(err, &au) && au.SameContent {
-			record = func() { q.record(client, req, au.sum, au.FilePath, "") }
+			record = func() { q.record(client, req, au.sum, au.FilePath, au.URL) }
 		}
 	default:
 		j.State, j.Err = Failed, err

@@ -60,7 +60,7 @@ func (s Settings) clientKey() clientKey {
 // same says whether k and o make the same client. Tokens of a kind that
 // cannot be compared are never the same.
 func (k clientKey) same(o clientKey) bool {
-	if k.tokens != nil && !reflect.TypeOf(k.tokens).Comparable() || o.tokens != nil && !reflect.TypeOf(o.tokens).Comparable() {
+	if k.tokens != nil && !reflect.ValueOf(k.tokens).Comparable() || o.tokens != nil && !reflect.ValueOf(o.tokens).Comparable() {
 		return false
 	}
 	return k == o
