@@ -35,6 +35,8 @@ func bearerSecret() string {
 type uploadFlags struct {
 	endpoint, publicKey, folder, tags, fileName, plan, tokenEndpoint, proxy string
 	unique, overwrite, private, asJSON, skipUploaded, sendDoubtful          bool
+	readLibrary                                                             bool
+	apiEndpoint                                                             string
 	concurrency, retries                                                    int
 	format                                                                  string
 	resultFormat                                                            *results.Format // format, parsed by validate
@@ -54,6 +56,8 @@ func (f *uploadFlags) register(fs *flagSet) {
 	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
 	fs.StringVar(&f.limitRate, "limit-rate", "", "send at most this many bytes a second in all, e.g. 2MB (default: no limit)")
 	fs.BoolVar(&f.skipUploaded, "skip-uploaded", true, "pass over files whose bytes went up to that folder before (from this computer, window or command, this job included); false: upload them anyway")
+	fs.BoolVar(&f.readLibrary, "read-library", false, "when an answer is lost, look for the file in the media library instead of leaving it \"may already be uploaded\"; this sends the private key to ImageKit's API over HTTPS, as ImageKit asks to read the library")
+	fs.StringVar(&f.apiEndpoint, "api-endpoint", "", "where ImageKit's API is read (default: api.imagekit.io for ImageKit's upload endpoint, the same server for another)")
 	fs.BoolVar(&f.sendDoubtful, "send-doubtful", false, "send the files an earlier run of this job left \"may already be uploaded\" as asked (a new version where a file is there); check the media library first. Without it they stay in doubt, never stored twice")
 	fs.StringVar(&f.journal, "journal", "", "keep the journal of this job in FILE, or none (default: one per job in your cache folder, so running the same command again resumes it)")
 	fs.IntVar(&f.concurrency, "concurrency", uploader.DefaultConcurrency, fmt.Sprintf("uploads at once, 1 to %d", uploader.MaxConcurrency))
@@ -341,11 +345,22 @@ const minRate = 32 << 10
 // session starts the run the flags ask for: its client and tokens, its
 // limits, and the index of uploads. It uploads until ctx ends.
 func (f *uploadFlags) session(ctx, qctx context.Context, std Stdio, limit uploader.Limit) (*uploader.Session, error) {
-	tokens, err := f.tokenSource(ctx)
+	tokens, priv, err := f.tokenSource(ctx)
 	if err != nil {
 		return nil, err
 	}
-	set := uploader.Settings{Endpoint: f.endpoint, Tokens: tokens, Proxy: f.proxy, Retries: f.retries,
+	if f.readLibrary && priv == "" {
+		return nil, usagef("--read-library reads the media library with the private key, and a token endpoint keeps it on its server: leave --read-library out")
+	}
+	var lib uploader.Library
+	if f.readLibrary {
+		api := cmp.Or(f.apiEndpoint, uploader.LibraryEndpoint(f.endpoint))
+		if err := uploader.CheckEndpoint(api + "/v1/files"); err != nil {
+			return nil, usagef("--api-endpoint: %v", err)
+		}
+		lib = uploader.APILibrary{Endpoint: api, PrivateKey: priv}
+	}
+	set := uploader.Settings{Library: lib, Endpoint: f.endpoint, Tokens: tokens, Proxy: f.proxy, Retries: f.retries,
 		Concurrency: f.concurrency, Limit: limit, Notice: func(s string) { fmt.Fprintln(std.Err, "note:", s) }}
 	if f.limitRate != "" {
 		if set.LimitRate, err = uploader.ParseSize(f.limitRate); err != nil {
@@ -441,34 +456,33 @@ func settingError(err error) error {
 
 // tokenSource signs here with the private key, or asks the token endpoint.
 // The demo public key signs with the demo private key, for the local server only.
-func (f *uploadFlags) tokenSource(ctx context.Context) (uploader.TokenSource, error) {
+func (f *uploadFlags) tokenSource(ctx context.Context) (tokens uploader.TokenSource, privateKey string, err error) {
 	if f.tokenEndpoint != "" {
 		if err := uploader.CheckEndpoint(f.tokenEndpoint); err != nil {
-			return nil, usagef("--token-endpoint: %v", err)
+			return nil, "", usagef("--token-endpoint: %v", err)
 		}
 		secret := bearerSecret()
 		if secret == "" {
-			return nil, usagef("set %s (or %s) to the token endpoint's bearer secret", EnvTokenEndpointSecret, EnvTokenServerSecret)
+			return nil, "", usagef("set %s (or %s) to the token endpoint's bearer secret", EnvTokenEndpointSecret, EnvTokenServerSecret)
 		}
-		return uploader.RemoteTokens{URL: f.tokenEndpoint, Secret: secret, PublicKey: f.publicKey}, nil
+		return uploader.RemoteTokens{URL: f.tokenEndpoint, Secret: secret, PublicKey: f.publicKey}, "", nil
 	}
 	var priv string
 	if f.publicKey == emulator.DemoPublicKey && os.Getenv(keystore.EnvPrivateKey) == "" {
 		if uploader.CheckEndpoint(f.endpoint) != nil || !strings.HasPrefix(f.endpoint, "http://") {
-			return nil, usagef("the demo key works only with a local server (imagekit-uploader emulator)")
+			return nil, "", usagef("the demo key works only with a local server (imagekit-uploader emulator)")
 		}
 		priv = emulator.DemoPrivateKey
 	} else {
-		var err error
 		if priv, _, err = keyStore.PrivateKeyFor(ctx, f.publicKey); err != nil {
-			return nil, keyError(err)
+			return nil, "", keyError(err)
 		}
 	}
 	s, err := signer.New(f.publicKey, priv)
 	if err != nil {
-		return nil, usageError{err.Error()}
+		return nil, "", usageError{err.Error()}
 	}
-	return uploader.LocalTokens{Signer: s}, nil
+	return uploader.LocalTokens{Signer: s}, priv, nil
 }
 
 // uploadReport prints one line per file as it finishes.

@@ -536,3 +536,29 @@ func TestAdviceNamesTheFlag(t *testing.T) {
 		t.Errorf("advice for a network error: %q", got)
 	}
 }
+
+// TestReadLibrarySettlesALostAnswer: with --read-library, a new version
+// whose answer was lost is found in the library: uploaded, with its
+// version and URL, exit 0, stored once; a token endpoint (which keeps the
+// private key) cannot read it, and says so.
+func TestReadLibrarySettlesALostAnswer(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "logo.png")
+	os.WriteFile(p, []byte("the logo "+t.Name()), 0o644)
+	srv.Script(imagekittest.Fault{StoreThenDrop: true})
+	code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "--read-library", "--unique=false", "--journal", "none", "--folder", "/brand", p)...)
+	l := jsonLines(t, out)["logo.png"]
+	if code != 0 || l["status"] != "uploaded" || l["foundInLibrary"] != true || l["url"] == nil {
+		t.Fatalf("exit %d, %v\n%s", code, l, errs)
+	}
+	if f := srv.Files(); len(f) != 1 || len(f[0].Versions) != 1 {
+		t.Fatalf("the library: %+v", f)
+	}
+	t.Setenv(EnvTokenEndpointSecret, "s")
+	code, _, errs = runCLI(t, "", uploadArgs(srv, "--read-library", "--token-endpoint", "http://127.0.0.1:1/auth", p)...)
+	if code != 2 || !strings.Contains(errs, "--read-library") {
+		t.Fatalf("with a token endpoint: exit %d, %s", code, errs)
+	}
+}

@@ -127,8 +127,13 @@ func (s *Session) Rate() int64 { return s.rate.Rate() }
 // gated puts ImageKit's API behind the uploads' gate: a 429 there holds
 // both.
 func (s *Session) gated(lib Library) Library {
-	if api, ok := lib.(APILibrary); ok && api.Gate == nil {
-		api.Gate = s.gate
+	if api, ok := lib.(APILibrary); ok {
+		if api.Gate == nil {
+			api.Gate = s.gate
+		}
+		if api.HTTP == nil && s.client != nil {
+			api.HTTP = s.client.HTTP // through the same proxy
+		}
 		return api
 	}
 	return lib
