@@ -33,6 +33,10 @@ type Account struct {
 	LimitRate   int64 // bytes a second for all uploads together; 0: no limit
 	Concurrency int
 	Proxy       string // uploader.ProxyEnvironment, uploader.ProxyNone or a proxy URL
+	// ReadLibrary lets a lost answer be settled by reading the media
+	// library, which sends the private key to ImageKit's API (with a key
+	// kept here only).
+	ReadLibrary bool
 }
 
 const (
@@ -45,6 +49,7 @@ const (
 	prefLimitRate   = "account.limitRate"
 	prefConcurrency = "account.concurrency"
 	prefProxy       = "account.proxy"
+	prefReadLibrary = "account.readLibrary"
 )
 
 func loadAccount(p fyne.Preferences) Account {
@@ -58,6 +63,7 @@ func loadAccount(p fyne.Preferences) Account {
 		LimitRate:   int64(p.Int(prefLimitRate)),
 		Concurrency: p.IntWithFallback(prefConcurrency, uploader.DefaultConcurrency),
 		Proxy:       p.StringWithFallback(prefProxy, uploader.ProxyEnvironment),
+		ReadLibrary: p.Bool(prefReadLibrary),
 	}
 }
 
@@ -71,6 +77,7 @@ func (a Account) save(p fyne.Preferences) {
 	p.SetInt(prefLimitRate, int(a.LimitRate))
 	p.SetString(prefProxy, a.Proxy)
 	p.SetInt(prefConcurrency, a.Concurrency)
+	p.SetBool(prefReadLibrary, a.ReadLibrary)
 }
 
 // configured says whether uploads can be attempted at all.
@@ -141,6 +148,19 @@ func (s secrets) tokenSource(ctx context.Context, acct Account, cached *signer.S
 		return nil, cached, err
 	}
 	return uploader.LocalTokens{Signer: sg}, sg, nil
+}
+
+// library is where acct's lost answers are looked for, when the person
+// allowed it: ImageKit's API, read with the private key from the keyring.
+func (s secrets) library(ctx context.Context, acct Account) (uploader.Library, error) {
+	if !acct.ReadLibrary || acct.Mode != SignLocally {
+		return nil, nil
+	}
+	priv, err := s.store.Load(ctx, acct.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	return uploader.APILibrary{Endpoint: uploader.LibraryEndpoint(acct.Endpoint), PrivateKey: priv}, nil
 }
 
 // settings are what a session uploads with for the account, signed by tokens.

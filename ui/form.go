@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"imagekit-uploader/emulator"
 	"imagekit-uploader/uploader"
 )
 
@@ -426,6 +427,8 @@ func (u *UI) uploadSettings() (uploader.Settings, error) {
 	if endpoint, tokens, ok := u.demoTokens(); ok {
 		set := acct.settings(tokens, notice)
 		set.Endpoint, set.Proxy = endpoint, uploader.ProxyNone
+		// The demo's key is no secret: lost answers are always looked for.
+		set.Library = uploader.APILibrary{Endpoint: uploader.LibraryEndpoint(endpoint), PrivateKey: emulator.DemoPrivateKey}
 		return set, nil
 	}
 	if err := acct.check(); err != nil {
@@ -443,5 +446,8 @@ func (u *UI) uploadSettings() (uploader.Settings, error) {
 	u.shared.mu.Unlock()
 	set := fresh.settings(ts, notice)
 	set.Endpoint, set.Proxy = acct.Endpoint, acct.Proxy // what the tokens were made for
+	if set.Library, err = u.secrets.library(ctx, acct); err != nil {
+		return uploader.Settings{}, fmt.Errorf("the media library cannot be read (Settings): %w", err)
+	}
 	return set, nil
 }

@@ -419,3 +419,30 @@ func TestRetryKeepsTheClient(t *testing.T) {
 		t.Fatal("Retry made a new client: what the last one knew of the file is lost")
 	}
 }
+
+// TestLostAnswerIsFoundInTheWindow: in the demo (whose key is no secret,
+// so the library is always read), a new version whose answer was lost
+// ends uploaded on its row and in the History, with its URL, stored once.
+func TestLostAnswerIsFoundInTheWindow(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() {
+		u.form.unique.SetChecked(false)
+		u.form.overwrite.SetChecked(true)
+	})
+	u.shared.demo.Script(imagekittest.Fault{StoreThenDrop: true})
+	drop(u, makeFiles(t, t.TempDir(), "banner.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "its end", func() bool { return u.snaps[u.rows[0]].State.Finished() })
+	j := u.snaps[u.rows[0]]
+	if j.State != uploader.Done || !j.Result.FoundInLibrary || u.urlOf(j) == "" {
+		t.Fatalf("%s %v %+v", j.State, j.Err, j.Result)
+	}
+	if f := u.shared.demo.Files(); len(f) != 1 || len(f[0].Versions) != 1 {
+		t.Fatalf("the demo's library: %+v", f)
+	}
+	waitFor(t, "the History line", func() bool {
+		es := u.history.search("banner.jpg")
+		return len(es) == 1 && es[0].Status == "uploaded" && es[0].URL != ""
+	})
+}

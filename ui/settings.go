@@ -38,6 +38,7 @@ type settingsDialog struct {
 	maxFileSize, limitRate          *widget.Entry
 	proxyMode                       *widget.Select
 	proxyURL                        *widget.Entry
+	readLibrary                     *widget.Check
 	problem                         *widget.Label
 	save                            *widget.Button
 }
@@ -85,6 +86,8 @@ func (u *UI) showSettings(first bool) {
 	for i := 1; i <= uploader.MaxConcurrency; i++ {
 		counts = append(counts, strconv.Itoa(i))
 	}
+	s.readLibrary = widget.NewCheck("Read the media library", nil)
+	s.readLibrary.SetChecked(acct.ReadLibrary)
 	s.proxyURL = widget.NewEntry()
 	s.proxyURL.SetPlaceHolder("http://user:password@proxy.example:3128")
 	s.proxyMode = widget.NewSelect([]string{proxyFromSystem, proxyNone, proxyThis}, func(string) { s.refresh() })
@@ -117,6 +120,9 @@ func (u *UI) showSettings(first bool) {
 		widget.NewFormItem("Uploads at once", s.concurrency),
 		widget.NewFormItem("Upload speed", s.limitRate),
 		widget.NewFormItem("Proxy", container.NewVBox(s.proxyMode, s.proxyURL)),
+		widget.NewFormItem("Lost answers", container.NewVBox(s.readLibrary, hint(
+			"Looks for a file whose answer was lost, instead of marking it \"may already be uploaded\". "+
+				"ImageKit's library can be read only with the private key: this sends it to ImageKit's API, over HTTPS. Uploads never send it."))),
 		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
 		widget.NewFormItem("Watch folders", container.NewHBox(widget.NewButton("Choose…", u.editWatchedFolders))),
 	)
@@ -184,8 +190,10 @@ func (s *settingsDialog) refresh() {
 	}
 	if local {
 		s.privateKey.Enable()
+		s.readLibrary.Enable()
 	} else {
 		s.privateKey.Disable()
+		s.readLibrary.Disable() // the key is on the token endpoint's server
 	}
 	if s.proxyMode.Selected == proxyThis {
 		s.proxyURL.Enable()
@@ -310,6 +318,7 @@ func (s *settingsDialog) onSave() {
 		LimitRate:   rate,
 		Concurrency: n,
 		Proxy:       s.proxySetting(),
+		ReadLibrary: s.readLibrary.Checked,
 	}
 	if acct.Endpoint == "" {
 		acct.Endpoint = uploader.DefaultEndpoint
