@@ -51,6 +51,7 @@ func commands() []command {
 	return []command{
 		{"upload", "upload files and folders without a window", cmdUpload},
 		{"watch", "upload each new or changed file in a folder, as it comes", cmdWatch},
+		{"verify", "compare files here with the media library: present, missing, differs", cmdVerify},
 		{"key", "save, check or delete the private key in the OS keyring", cmdKey},
 		{"preset", "save, list, show or delete named upload settings", cmdPreset},
 		{"emulator", "run a local ImageKit-compatible upload server (demo keys built in)", cmdEmulator},

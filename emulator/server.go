@@ -266,6 +266,11 @@ func (s *Server) Requests() []Request {
 // Files returns the files stored, with their versions.
 func (s *Server) Files() []StoredFile { return s.store.files() }
 
+// Remove deletes the file at path ("/folder/name.jpg") from the library, as
+// a person in ImageKit's dashboard would, for tests and demos: the API
+// itself never deletes. It says whether a file was there.
+func (s *Server) Remove(path string) bool { return s.store.remove(path) }
+
 // Leaks is the number of requests that carried a secret given to WithWatch.
 func (s *Server) Leaks() int {
 	s.mu.Lock()

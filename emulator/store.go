@@ -69,8 +69,12 @@ func newStore(dir string) (*store, error) {
 		lines.Buffer(nil, 64<<20) // a file's line grows with its versions: 100 at most
 		for lines.Scan() {
 			var sf StoredFile
-			if json.Unmarshal(lines.Bytes(), &sf) != nil || sf.Path == "" || len(sf.Versions) == 0 {
+			if json.Unmarshal(lines.Bytes(), &sf) != nil || sf.Path == "" {
 				continue // a line torn by a crash
+			}
+			if len(sf.Versions) == 0 { // removed (Server.Remove)
+				delete(s.by, sf.Path)
+				continue
 			}
 			for i := range sf.Versions {
 				sf.Versions[i].blob = filepath.Join(dir, "blobs", sf.Versions[i].ID)
@@ -124,6 +128,18 @@ func (s *store) note(f *StoredFile) error {
 	}
 	_, err = s.log.Write(append(b, '\n'))
 	return err
+}
+
+// remove forgets the file at path, with its versions (their bytes stay).
+func (s *store) remove(path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.by[path]; !ok {
+		return false
+	}
+	delete(s.by, path)
+	s.note(&StoredFile{Path: path})
+	return true
 }
 
 func newID() string {

@@ -33,6 +33,16 @@ func ContentName(fileName, sum string) string {
 	return strings.TrimSuffix(fileName, ext) + "_" + sum[:contentHexDigits] + ext
 }
 
+// ContentNameOf is the name ContentName makes for the file at p, sent as
+// fileName: it reads the file whole for its SHA-256.
+func ContentNameOf(ctx context.Context, p, fileName string) (string, error) {
+	sum, err := hashFile(ctx, p, nil)
+	if err != nil {
+		return "", err
+	}
+	return ContentName(fileName, sum), nil
+}
+
 // hashFile streams the file's bytes through SHA-256 and returns the sum in
 // hex, telling read how far it has got, now and then; it stops when ctx
 // ends (a 2 GB video takes seconds). Tests count the reads through it.

@@ -178,3 +178,25 @@ func versionsAt(srv *imagekittest.Server, p string) int {
 	}
 	return 0
 }
+
+// TestLibraryWaitsAsA429Says: past the API's rate, the library waits as
+// X-RateLimit-Reset says (milliseconds) and goes on; a wrong private key is
+// a refusal, at once.
+func TestLibraryWaitsAsA429Says(t *testing.T) {
+	srv := newTestServer(t, imagekittest.WithLibraryRate(1))
+	lib := demoLibrary(srv)
+	lib.Gate = NewGate()
+	for i := range 3 {
+		if _, err := lib.Files(context.Background(), "/", ""); err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("%d uploads", n)
+	}
+	lib.PrivateKey = "private_wrong"
+	_, err := lib.Files(context.Background(), "/", "")
+	if x := Explain(err); x.Status != http.StatusUnauthorized {
+		t.Fatalf("a wrong key: %v", err)
+	}
+}
