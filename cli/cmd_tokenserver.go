@@ -15,6 +15,7 @@ import (
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/tokenserver"
+	"imagekit-uploader/uploader"
 )
 
 // EnvTokenServerSecret holds the bearer secret token-server callers must send.
@@ -48,6 +49,8 @@ on 127.0.0.1:8080 by default: put it behind your HTTPS proxy.`)
 	maxExpire := fs.Int("max-expire", int(signer.MaxLifetime/time.Second), "the longest expire a caller may ask for, in seconds")
 	rate := fs.Int("rate", 0, "tokens a minute per client, then 429 with Retry-After (0: no limit)")
 	auditLog := fs.String("audit-log", "", "append the audit lines to this file instead of stderr")
+	lookup := fs.Bool("lookup", true, "also serve POST /lookup: a file's path, size, versions and URL from the media library, under --folder-prefix, for the same clients and --rate (false: /auth only)")
+	apiEndpoint := fs.String("api-endpoint", uploader.LibraryEndpoint(uploader.DefaultEndpoint), "where /lookup reads ImageKit's API (e.g. a local emulator's http://127.0.0.1:8087)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -96,9 +99,16 @@ on 127.0.0.1:8080 by default: put it behind your HTTPS proxy.`)
 	}
 	logger := log.New(std.Err, "token-server: ", log.LstdFlags)
 	mux := http.NewServeMux()
-	mux.Handle("/auth", &tokenserver.TokenHandler{Signer: s, Clients: clients, AllowOrigin: *origin, Log: logger.Printf, Audit: audit,
+	auth := &tokenserver.TokenHandler{Signer: s, Clients: clients, AllowOrigin: *origin, Log: logger.Printf, Audit: audit,
 		Policy: tokenserver.Policy{AllowFields: allowed, FolderPrefix: *folderPrefix, RequireUnique: *requireUnique,
-			MaxExpire: time.Duration(*maxExpire) * time.Second, Rate: *rate}})
+			MaxExpire: time.Duration(*maxExpire) * time.Second, Rate: *rate}}
+	mux.Handle("/auth", auth)
+	if *lookup {
+		if err := uploader.CheckEndpoint(*apiEndpoint + "/v1/files"); err != nil {
+			return usagef("--api-endpoint: %v", err)
+		}
+		mux.Handle("/lookup", &tokenserver.LookupHandler{Auth: auth, Library: uploader.APILibrary{Endpoint: *apiEndpoint, PrivateKey: priv, Gate: uploader.NewGate()}})
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)

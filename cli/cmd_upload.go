@@ -56,7 +56,7 @@ func (f *uploadFlags) register(fs *flagSet) {
 	fs.StringVar(&f.maxFileSize, "max-file-size", "", "the account's own size limit per file, e.g. 500MB, in place of the plan's")
 	fs.StringVar(&f.limitRate, "limit-rate", "", "send at most this many bytes a second in all, e.g. 2MB (default: no limit)")
 	fs.BoolVar(&f.skipUploaded, "skip-uploaded", true, "pass over files whose bytes went up to that folder before (from this computer, window or command, this job included); false: upload them anyway")
-	fs.BoolVar(&f.readLibrary, "read-library", false, "when an answer is lost, look for the file in the media library instead of leaving it \"may already be uploaded\"; this sends the private key to ImageKit's API over HTTPS, as ImageKit asks to read the library")
+	fs.BoolVar(&f.readLibrary, "read-library", false, "when an answer is lost, look for the file in the media library instead of leaving it \"may already be uploaded\"; this sends the private key to ImageKit's API over HTTPS, as ImageKit asks to read the library (with --token-endpoint: asks its /lookup, and the key stays there)")
 	fs.StringVar(&f.apiEndpoint, "api-endpoint", "", "where ImageKit's API is read (default: api.imagekit.io for ImageKit's upload endpoint, the same server for another)")
 	fs.BoolVar(&f.sendDoubtful, "send-doubtful", false, "send the files an earlier run of this job left \"may already be uploaded\" as asked (a new version where a file is there); check the media library first. Without it they stay in doubt, never stored twice")
 	fs.StringVar(&f.journal, "journal", "", "keep the journal of this job in FILE, or none (default: one per job in your cache folder, so running the same command again resumes it)")
@@ -349,11 +349,11 @@ func (f *uploadFlags) session(ctx, qctx context.Context, std Stdio, limit upload
 	if err != nil {
 		return nil, err
 	}
-	if f.readLibrary && priv == "" {
-		return nil, usagef("--read-library reads the media library with the private key, and a token endpoint keeps it on its server: leave --read-library out")
-	}
 	var lib uploader.Library
-	if f.readLibrary {
+	switch {
+	case f.readLibrary && f.tokenEndpoint != "": // the key stays on the token server: its /lookup reads for us
+		lib = uploader.RemoteLibrary{URL: uploader.LookupURL(f.tokenEndpoint), Secret: bearerSecret()}
+	case f.readLibrary:
 		api := cmp.Or(f.apiEndpoint, uploader.LibraryEndpoint(f.endpoint))
 		if err := uploader.CheckEndpoint(api + "/v1/files"); err != nil {
 			return nil, usagef("--api-endpoint: %v", err)

@@ -539,8 +539,7 @@ func TestAdviceNamesTheFlag(t *testing.T) {
 
 // TestReadLibrarySettlesALostAnswer: with --read-library, a new version
 // whose answer was lost is found in the library: uploaded, with its
-// version and URL, exit 0, stored once; a token endpoint (which keeps the
-// private key) cannot read it, and says so.
+// version and URL, exit 0, stored once.
 func TestReadLibrarySettlesALostAnswer(t *testing.T) {
 	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
 	srv := imagekittest.NewServer()
@@ -555,10 +554,5 @@ func TestReadLibrarySettlesALostAnswer(t *testing.T) {
 	}
 	if f := srv.Files(); len(f) != 1 || len(f[0].Versions) != 1 {
 		t.Fatalf("the library: %+v", f)
-	}
-	t.Setenv(EnvTokenEndpointSecret, "s")
-	code, _, errs = runCLI(t, "", uploadArgs(srv, "--read-library", "--token-endpoint", "http://127.0.0.1:1/auth", p)...)
-	if code != 2 || !strings.Contains(errs, "--read-library") {
-		t.Fatalf("with a token endpoint: exit %d, %s", code, errs)
 	}
 }

@@ -445,8 +445,10 @@ func (u *UI) uploadSettings() (uploader.Settings, error) {
 	fresh := u.shared.account // Settings saved while the keyring was read: their limits, not the old ones
 	u.shared.mu.Unlock()
 	set := fresh.settings(ts, notice)
-	set.Endpoint, set.Proxy = acct.Endpoint, acct.Proxy // what the tokens were made for
-	if set.Library, err = u.secrets.library(ctx, acct); err != nil {
+	set.Endpoint, set.Proxy = acct.Endpoint, acct.Proxy                       // what the tokens were made for
+	if rt, remote := ts.(uploader.RemoteTokens); remote && acct.ReadLibrary { // the key stays on the token server: its /lookup reads
+		set.Library = uploader.RemoteLibrary{URL: uploader.LookupURL(rt.URL), Secret: rt.Secret}
+	} else if set.Library, err = u.secrets.library(ctx, acct); err != nil {
 		return uploader.Settings{}, fmt.Errorf("the media library cannot be read (Settings): %w", err)
 	}
 	return set, nil

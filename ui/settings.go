@@ -122,7 +122,8 @@ func (u *UI) showSettings(first bool) {
 		widget.NewFormItem("Proxy", container.NewVBox(s.proxyMode, s.proxyURL)),
 		widget.NewFormItem("Lost answers", container.NewVBox(s.readLibrary, hint(
 			"Looks for a file whose answer was lost, instead of marking it \"may already be uploaded\". "+
-				"ImageKit's library can be read only with the private key: this sends it to ImageKit's API, over HTTPS. Uploads never send it."))),
+				"ImageKit's library can be read only with the private key: this sends it to ImageKit's API, over HTTPS (uploads never send it); "+
+				"with a token endpoint, its /lookup reads it, and the key stays there."))),
 		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
 		widget.NewFormItem("Watch folders", container.NewHBox(widget.NewButton("Choose…", u.editWatchedFolders))),
 	)
@@ -190,10 +191,8 @@ func (s *settingsDialog) refresh() {
 	}
 	if local {
 		s.privateKey.Enable()
-		s.readLibrary.Enable()
 	} else {
 		s.privateKey.Disable()
-		s.readLibrary.Disable() // the key is on the token endpoint's server
 	}
 	if s.proxyMode.Selected == proxyThis {
 		s.proxyURL.Enable()

@@ -218,3 +218,63 @@ func (v LibraryFile) result() *Result {
 	}
 	return r
 }
+
+// RemoteLibrary reads the library through a token server's POST /lookup
+// (LookupURL), which keeps the private key on the server: the same bearer
+// secret as its /auth, and only the folders its policy answers for.
+type RemoteLibrary struct {
+	URL    string // https://cms.example.com/lookup
+	Secret string
+	HTTP   *http.Client // NewHTTPClient when nil
+}
+
+// LookupURL is the /lookup beside a token endpoint's /auth.
+func LookupURL(tokenEndpoint string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(tokenEndpoint, "/"), "/auth") + "/lookup"
+}
+
+func (l RemoteLibrary) Files(ctx context.Context, folder, name string) ([]LibraryFile, error) {
+	q := map[string]string{"folder": folder}
+	if name != "" {
+		q["name"] = name
+	}
+	return l.ask(ctx, q)
+}
+
+func (l RemoteLibrary) Versions(ctx context.Context, fileID string) ([]LibraryFile, error) {
+	return l.ask(ctx, map[string]string{"fileId": fileID})
+}
+
+func (l RemoteLibrary) ask(ctx context.Context, q map[string]string) ([]LibraryFile, error) {
+	hc := l.HTTP
+	if hc == nil {
+		hc = defaultHTTP
+	}
+	body, _ := json.Marshal(q)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.URL, strings.NewReader(string(body)))
+	if err != nil {
+		return nil, &SetupError{Reason: "the lookup endpoint's address cannot be used: " + err.Error(), Err: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+l.Secret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, &NetworkError{Err: err}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, &NetworkError{Err: err}
+	}
+	var answer struct {
+		Files   []LibraryFile `json:"files"`
+		Message string        `json:"message"`
+	}
+	if json.Unmarshal(raw, &answer) != nil || resp.StatusCode == http.StatusOK && answer.Files == nil {
+		answer.Message = "the lookup endpoint answered, but not with its list of files: " + describeNonJSON(resp, raw)
+	}
+	if resp.StatusCode != http.StatusOK || answer.Files == nil {
+		return nil, &TokenEndpointError{Status: resp.StatusCode, Message: clip(answer.Message)}
+	}
+	return answer.Files, nil
+}

@@ -136,6 +136,10 @@ func (s *Session) gated(lib Library) Library {
 		}
 		return api
 	}
+	if rl, ok := lib.(RemoteLibrary); ok && rl.HTTP == nil && s.client != nil {
+		rl.HTTP = s.client.HTTP
+		return rl
+	}
 	return lib
 }
 
