@@ -49,7 +49,7 @@ on 127.0.0.1:8080 by default: put it behind your HTTPS proxy.`)
 	maxExpire := fs.Int("max-expire", int(signer.MaxLifetime/time.Second), "the longest expire a caller may ask for, in seconds")
 	rate := fs.Int("rate", 0, "tokens a minute per client, then 429 with Retry-After (0: no limit)")
 	auditLog := fs.String("audit-log", "", "append the audit lines to this file instead of stderr")
-	lookup := fs.Bool("lookup", true, "also serve POST /lookup: a file's path, size, versions and URL from the media library, under --folder-prefix, for the same clients and --rate (false: /auth only)")
+	lookup := fs.Bool("lookup", false, "also serve POST /lookup: a file's path, size, versions and URL from the media library, under --folder-prefix, for the same clients and --rate; uploaders with --read-library settle lost answers through it")
 	apiEndpoint := fs.String("api-endpoint", uploader.LibraryEndpoint(uploader.DefaultEndpoint), "where /lookup reads ImageKit's API (e.g. a local emulator's http://127.0.0.1:8087)")
 	if err := fs.parse(args); err != nil {
 		return err

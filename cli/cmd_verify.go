@@ -124,6 +124,7 @@ func cmdVerify(ctx context.Context, args []string, std Stdio) error {
 				continue
 			}
 		}
+		name = uploader.StoredAs(name) // as ImageKit writes it: "summer banner.jpg" is summer_banner.jpg
 		files, ok := listed[dir]
 		if !ok {
 			got, err := lib.Files(ctx, dir, "")
@@ -200,10 +201,9 @@ func libraryFailure(err error) error {
 	switch {
 	case x.Status == 401 || x.Status == 403:
 		return configError{fmt.Errorf("ImageKit's API refused the private key (%d %s): check it with 'imagekit-uploader key status'", x.Status, strings.TrimPrefix(x.Message, "key rejected: "))}
-	case x.Kind == "config":
-		return configError{err}
 	}
-	return fmt.Errorf("the media library could not be read: %s", x.Message)
+	// Not a verdict on the files: exit 2, never taken for "missing" (1).
+	return configError{fmt.Errorf("the media library could not be read, so nothing was compared: %s", x.Message)}
 }
 
 type verifyReport struct {

@@ -20,7 +20,7 @@ func TestVerify(t *testing.T) {
 	defer srv.Close()
 	shoot := filepath.Join(t.TempDir(), "shoot")
 	os.MkdirAll(filepath.Join(shoot, "sub"), 0o755)
-	for _, n := range []string{"a.jpg", "b.jpg", "sub/c.jpg"} {
+	for _, n := range []string{"a.jpg", "b.jpg", "sub/c.jpg", "sub/summer banner (1).jpg"} {
 		os.WriteFile(filepath.Join(shoot, n), []byte("photo "+n), 0o644)
 	}
 	verify := func(folder string, extra ...string) (int, map[string]map[string]any, string) {
@@ -47,7 +47,7 @@ func TestVerify(t *testing.T) {
 				t.Fatalf("upload: exit %d\n%s", code, errs)
 			}
 			code, lines, errs := verify(folder, unique)
-			if code != 0 || len(lines) != 3 || lines["c.jpg"]["status"] != "present" || lines["c.jpg"]["url"] == nil {
+			if code != 0 || len(lines) != 4 || lines["c.jpg"]["status"] != "present" || lines["c.jpg"]["url"] == nil || lines["summer banner (1).jpg"]["status"] != "present" {
 				t.Fatalf("after the upload: exit %d %v\n%s", code, lines, errs)
 			}
 		})
@@ -59,7 +59,7 @@ func TestVerify(t *testing.T) {
 	os.WriteFile(filepath.Join(shoot, "a.jpg"), []byte("photo a.jpg, retouched"), 0o644)
 	code, lines, errs := verify("/jobfalse", "--unique=false", "--extra")
 	if code != 1 || lines["b.jpg"]["status"] != "missing" || lines["a.jpg"]["status"] != "differs" || lines["c.jpg"]["status"] != "present" ||
-		!strings.Contains(errs, "1 present, 1 missing, 1 differ") {
+		!strings.Contains(errs, "2 present, 1 missing, 1 differ") {
 		t.Fatalf("after a delete and a change: exit %d %v\n%s", code, lines, errs)
 	}
 	if code, _, errs := runCLI(t, "", uploadArgs(srv, "--journal", "none", "--folder", "/jobfalse", "--unique=false", "--skip-uploaded=false", shoot)...); code != 0 {

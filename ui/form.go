@@ -446,6 +446,7 @@ func (u *UI) uploadSettings() (uploader.Settings, error) {
 	u.shared.mu.Unlock()
 	set := fresh.settings(ts, notice)
 	set.Endpoint, set.Proxy = acct.Endpoint, acct.Proxy                       // what the tokens were made for
+	acct.ReadLibrary = fresh.ReadLibrary                                      // turned off while the keyring was read: off
 	if rt, remote := ts.(uploader.RemoteTokens); remote && acct.ReadLibrary { // the key stays on the token server: its /lookup reads
 		set.Library = uploader.RemoteLibrary{URL: uploader.LookupURL(rt.URL), Secret: rt.Secret}
 	} else if set.Library, err = u.secrets.library(ctx, acct); err != nil {

@@ -2,7 +2,10 @@ package ui
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
+	"path"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"imagekit-uploader/uploader"
 )
 
 // historyView lists past uploads, newest first, with search and CSV export.
@@ -21,7 +26,19 @@ type historyView struct {
 	count  *widget.Label
 	shown  []Entry
 	object fyne.CanvasObject
+	check  *widget.Button
+	// checked is what the last check against ImageKit found for each
+	// entry, by entry (present, missing, differs); only the UI goroutine.
+	checked map[entryKey]string
 }
+
+// entryKey names one history entry.
+type entryKey struct {
+	at   time.Time
+	file string
+}
+
+func keyOf(e Entry) entryKey { return entryKey{e.Time, e.File} }
 
 func newHistoryView(u *UI) *historyView {
 	v := &historyView{u: u}
@@ -34,12 +51,13 @@ func newHistoryView(u *UI) *historyView {
 		func() fyne.CanvasObject { return newHistoryRow(u) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(v.shown) {
-				o.(*historyRow).show(v.shown[i])
+				o.(*historyRow).show(v.shown[i], v.checked[keyOf(v.shown[i])])
 			}
 		},
 	)
 	export := widget.NewButtonWithIcon("Export CSV…", theme.DocumentSaveIcon(), v.export)
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.count, export), v.search)
+	v.check = widget.NewButtonWithIcon("Check against ImageKit", theme.SearchIcon(), v.checkLibrary)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.count, v.check, export), v.search)
 	v.object = container.NewBorder(container.NewPadded(top), nil, nil, nil, v.list)
 	return v
 }
@@ -104,7 +122,85 @@ func newHistoryRow(u *UI) *historyRow {
 
 func (r *historyRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
 
-func (r *historyRow) show(e Entry) {
+// checkLibrary looks up the uploads listed (all, or those the search
+// finds: a batch, a folder, a day) in the media library, and marks each
+// row present, missing or differs. It reads only.
+func (v *historyView) checkLibrary() {
+	var entries []Entry
+	for _, e := range v.shown {
+		if e.FilePath != "" && (e.Status == "uploaded" || e.Status == "already-uploaded") {
+			entries = append(entries, e)
+		}
+	}
+	if len(entries) == 0 {
+		v.u.showNotice("Nothing listed went up: search for the uploads to check.")
+		return
+	}
+	v.check.Disable()
+	v.u.showNotice(fmt.Sprintf("Checking %d %s against ImageKit…", len(entries), plural(len(entries), "upload", "uploads")))
+	go func() {
+		found, err := v.u.lookUp(entries)
+		runOnUI(func() {
+			v.check.Enable()
+			if err != nil {
+				v.u.showError("Cannot check against ImageKit", err)
+				return
+			}
+			if v.checked == nil {
+				v.checked = map[entryKey]string{}
+			}
+			count := map[string]int{}
+			for k, s := range found {
+				v.checked[k] = s
+				count[s]++
+			}
+			v.list.Refresh()
+			v.u.showNotice(fmt.Sprintf("Checked against ImageKit: %d present, %d missing, %d differ.", count["present"], count["missing"], count["differs"]))
+		})
+	}()
+}
+
+// lookUp finds entries in the media library, each folder listed once: off
+// the UI goroutine (the keyring and the network).
+func (u *UI) lookUp(entries []Entry) (map[entryKey]string, error) {
+	set, err := u.uploadSettings()
+	if err != nil {
+		return nil, err
+	}
+	if set.Library == nil {
+		return nil, errors.New("checking reads the media library: turn on Settings › Lost answers › Read the media library")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	listed := map[string]map[string]uploader.LibraryFile{}
+	out := map[entryKey]string{}
+	for _, e := range entries {
+		dir, name := path.Dir(e.FilePath), path.Base(e.FilePath)
+		files, ok := listed[dir]
+		if !ok {
+			got, err := set.Library.Files(ctx, dir, "")
+			if err != nil {
+				return nil, err
+			}
+			files = map[string]uploader.LibraryFile{}
+			for _, f := range got {
+				files[f.Name] = f
+			}
+			listed[dir] = files
+		}
+		switch f, ok := files[name]; {
+		case !ok:
+			out[keyOf(e)] = "missing"
+		case e.Size > 0 && f.Size != e.Size:
+			out[keyOf(e)] = "differs"
+		default:
+			out[keyOf(e)] = "present"
+		}
+	}
+	return out, nil
+}
+
+func (r *historyRow) show(e Entry, checked string) {
 	r.entry = e
 	when := e.Time.Local().Format("2006-01-02 15:04")
 	switch e.Status {
@@ -130,6 +226,16 @@ func (r *historyRow) show(e Entry) {
 	}
 	if e.Demo {
 		r.detail.SetText(r.detail.Text + " (demo)")
+	}
+	switch checked {
+	case "present":
+		r.detail.SetText(r.detail.Text + " · in the library")
+	case "missing":
+		r.detail.SetText(r.detail.Text + " · not in the library now")
+		r.detail.Importance = widget.DangerImportance
+	case "differs":
+		r.detail.SetText(r.detail.Text + " · the library's file has another size")
+		r.detail.Importance = widget.WarningImportance
 	}
 	r.copyBtn.Hidden, r.open.Hidden = e.URL == "", e.URL == ""
 	r.content.Refresh()

@@ -221,7 +221,10 @@ func (r *jobRow) show(j uploader.Job) {
 		r.bar.SetValue(value)
 	}
 	importance := widget.MediumImportance
-	if j.State == uploader.Failed {
+	switch {
+	case uploader.InDoubt(j): // not a failure: ImageKit may well have it
+		importance = widget.WarningImportance
+	case j.State == uploader.Failed:
 		importance = widget.DangerImportance
 	}
 	text := detailText(j, uploader.FormatSize(j.Request.Size), url)
@@ -364,6 +367,9 @@ func detailText(j uploader.Job, size, url string) string {
 			s += " · " + v
 		}
 		s += " · " + r.URL
+		if r.FoundInLibrary {
+			s += " · its answer was lost: found in the library"
+		}
 		if more := answerText(r); more != "" {
 			s += " · " + more
 		}

@@ -335,3 +335,38 @@ func TestHistoryKeepsTheRequestIDOfADoubt(t *testing.T) {
 		t.Fatalf("history entry: status %q, request id %q", e.Status, e.RequestID)
 	}
 }
+
+// TestHistoryChecksAgainstImageKit: History › Check against ImageKit marks
+// each upload listed present, or missing once deleted from the library.
+func TestHistoryChecksAgainstImageKit(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	drop(u, makeFiles(t, t.TempDir(), "keep.jpg", "gone.jpg")...)
+	waitFor(t, "2 rows", func() bool { return len(u.rows) == 2 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "both uploaded", func() bool { return u.queue.Totals().Count[uploader.Done] == 2 })
+	waitFor(t, "both in the History", func() bool { return len(u.history.search("")) == 2 })
+	var gone string
+	for _, e := range u.history.search("gone") {
+		gone = e.FilePath
+	}
+	if !u.shared.demo.Remove(gone) {
+		t.Fatalf("nothing at %q to remove", gone)
+	}
+	onUI(func() {
+		u.histView.reload()
+		test.Tap(u.histView.check)
+	})
+	waitFor(t, "the check", func() bool { return len(u.histView.checked) == 2 })
+	for _, e := range u.history.search("") {
+		want := "present"
+		if e.FilePath == gone {
+			want = "missing"
+		}
+		if got := u.histView.checked[keyOf(e)]; got != want {
+			t.Errorf("%s: %q, want %q", e.FilePath, got, want)
+		}
+	}
+	if !strings.Contains(u.notice.Text, "1 present, 1 missing") {
+		t.Errorf("the notice: %q", u.notice.Text)
+	}
+}

@@ -229,7 +229,8 @@ func ReadJournal(path string) ([]Unfinished, error) {
 	defer f.Close()
 	type open struct {
 		Unfinished
-		run string
+		run         string
+		sentUnknown bool // a send of it has no time (a journal from before sentAt): none is trusted
 	}
 	var order []string
 	files := map[string]*open{}
@@ -254,11 +255,14 @@ func ReadJournal(path string) ([]Unfinished, error) {
 			if o != nil && o.Started && r.SentAt.IsZero() {
 				r.SentAt = o.SentAt
 			}
-			files[r.Path] = &open{Unfinished: r.Unfinished, run: r.Run}
+			files[r.Path] = &open{Unfinished: r.Unfinished, run: r.Run, sentUnknown: r.Started && r.SentAt.IsZero() || o != nil && o.sentUnknown}
 		case "send":
 			if o != nil && o.run == r.Run {
-				if !o.Started || o.SentAt.IsZero() {
-					o.SentAt = r.SentAt
+				switch {
+				case r.SentAt.IsZero() || o.sentUnknown:
+					o.SentAt, o.sentUnknown = time.Time{}, true
+				case !o.Started || o.SentAt.IsZero():
+					o.SentAt = r.SentAt // the first send of the run
 				}
 				o.Started = true
 			}

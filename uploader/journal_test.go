@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"imagekit-uploader/uploader/imagekittest"
 )
@@ -299,5 +300,35 @@ func TestRestoreOfAFileAlreadyListed(t *testing.T) {
 	runQueue(t, q)
 	if j := q.Jobs()[0]; j.State != AlreadyUploaded || len(srv.Files()[0].Versions) != 1 {
 		t.Fatalf("%s %v; %d versions", j.State, j.Err, len(srv.Files()[0].Versions))
+	}
+}
+
+// TestSentAtOfAnOldJournalIsNotTrusted: a file whose first send was
+// recorded by a release that wrote no time keeps no time, even after a send
+// of this release: the earliest attempt's time is unknown, and a look in
+// the library since a later one would miss the version it made.
+func TestSentAtOfAnOldJournalIsNotTrusted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "job.jsonl")
+	t2 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	lines := []string{
+		`{"op":"add","run":"r1","path":"/p/a.jpg","fileName":"a.jpg","fields":{"folder":"/web"}}`,
+		`{"op":"send","run":"r1","path":"/p/a.jpg"}`,
+		`{"op":"add","run":"r2","path":"/p/a.jpg","fileName":"a.jpg","fields":{"folder":"/web"},"started":true}`,
+		`{"op":"send","run":"r2","path":"/p/a.jpg","sentAt":"` + t2.Format(time.RFC3339) + `"}`,
+	}
+	os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	left, err := ReadJournal(path)
+	if err != nil || len(left) != 1 || !left[0].Started || !left[0].SentAt.IsZero() {
+		t.Fatalf("%+v, %v", left, err)
+	}
+	// A journal of this release: the first send's time.
+	lines = []string{
+		`{"op":"add","run":"r1","path":"/p/a.jpg","fileName":"a.jpg","fields":{"folder":"/web"}}`,
+		`{"op":"send","run":"r1","path":"/p/a.jpg","sentAt":"` + t2.Format(time.RFC3339) + `"}`,
+		`{"op":"send","run":"r1","path":"/p/a.jpg","sentAt":"` + t2.Add(time.Minute).Format(time.RFC3339) + `"}`,
+	}
+	os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	if left, err := ReadJournal(path); err != nil || len(left) != 1 || !left[0].SentAt.Equal(t2) {
+		t.Fatalf("%+v, %v", left, err)
 	}
 }

@@ -564,9 +564,9 @@ func (q *Queue) idleIfDoneLocked() {
 // job's other runs.
 func (q *Queue) upload(ctx context.Context, j *job, run int, req Request, client *Client) {
 	res, err := client.Upload(ctx, req, func(a Attempt) { q.progress(j, run, a) })
-	res, err = q.settle(ctx, j, run, req, client, res, err) // reads the library: before the lock
-	err = q.applied(client, req, err)                       // reads the index: before the lock
-	record := func() {}                                     // in the index of uploaded files, before the end is reported
+	res, err = q.settle(ctx, j, req, client, res, err) // reads the library: before the lock
+	err = q.applied(client, req, err)                  // reads the index: before the lock
+	record := func() {}                                // in the index of uploaded files, before the end is reported
 	q.mu.Lock()
 	j.cancel()
 	if errors.Is(err, errPaused) && j.State != Canceled {

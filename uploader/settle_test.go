@@ -62,9 +62,11 @@ func TestLostAnswerIsFoundInTheLibrary(t *testing.T) {
 	}
 }
 
-// TestLostAnswerNotStoredIsSentAgain: an upload whose answer never came
-// and that ImageKit did not store is sent again, once, and stored once.
-func TestLostAnswerNotStoredIsSentAgain(t *testing.T) {
+// TestLostAnswerNotStoredStaysInDoubt: an upload whose answer never came
+// and that ImageKit did not store is not sent again on the library's word
+// alone (its search can lag, a transformation changes the size): it stays
+// in doubt, saying what the library showed, and nothing is stored twice.
+func TestLostAnswerNotStoredStaysInDoubt(t *testing.T) {
 	srv := newTestServer(t)
 	p := filepath.Join(t.TempDir(), "banner.jpg")
 	os.WriteFile(p, []byte("the autumn banner"), 0o644)
@@ -73,11 +75,62 @@ func TestLostAnswerNotStoredIsSentAgain(t *testing.T) {
 	c.HTTP.Transport.(*http.Transport).ResponseHeaderTimeout = 300 * time.Millisecond
 	srv.Script(imagekittest.Fault{Hang: true})
 	j := uploadOneWith(t, srv, c, demoLibrary(srv), p, newVersions("/web"))
-	if j.State != Done || j.Result == nil || j.Result.FoundInLibrary {
+	if !InDoubt(j) || !strings.Contains(j.Err.Error(), "most likely it was not stored") {
+		t.Fatalf("%s %v", j.State, j.Err)
+	}
+	if n := versionsAt(srv, "/web/banner.jpg"); n != 0 {
+		t.Fatalf("%d versions stored, want none", n)
+	}
+}
+
+// TestLostAnswerOfARenamedFile: ImageKit stores "summer banner (1).jpg" as
+// summer_banner__1_.jpg; that is where the upload is looked for. Before,
+// the name as sent was looked for, not found, and the file sent again.
+func TestLostAnswerOfARenamedFile(t *testing.T) {
+	srv := newTestServer(t)
+	p := filepath.Join(t.TempDir(), "summer banner (1).jpg")
+	os.WriteFile(p, []byte("the summer banner, the first"), 0o644)
+	srv.Script(imagekittest.Fault{StoreThenDrop: true})
+	j := uploadOneWith(t, srv, newClient(t, srv), demoLibrary(srv), p, newVersions("/web"))
+	if j.State != Done || !j.Result.FoundInLibrary || j.Result.FilePath != "/web/summer_banner__1_.jpg" {
 		t.Fatalf("%s %v %+v", j.State, j.Err, j.Result)
 	}
-	if n := versionsAt(srv, "/web/banner.jpg"); n != 1 {
+	if n := versionsAt(srv, "/web/summer_banner__1_.jpg"); n != 1 {
 		t.Fatalf("%d versions stored, want 1", n)
+	}
+}
+
+// TestAnotherEditorsVersionIsNotOurs: this upload was not stored, but
+// another of the same size went to its path meanwhile: its bytes are not
+// this file's, so the file stays in doubt rather than being called
+// uploaded (and its bytes recorded as there).
+func TestAnotherEditorsVersionIsNotOurs(t *testing.T) {
+	srv := newTestServer(t)
+	p := filepath.Join(t.TempDir(), "banner.jpg")
+	os.WriteFile(p, []byte("ours, 17 bytes.."), 0o644)
+	other := filepath.Join(t.TempDir(), "banner.jpg")
+	os.WriteFile(other, []byte("theirs, 17 bytes"), 0o644)
+	c := newClient(t, srv)
+	c.HTTP = NewHTTPClient()
+	c.HTTP.Transport.(*http.Transport).ResponseHeaderTimeout = 300 * time.Millisecond
+	srv.Script(imagekittest.Fault{Hang: true})
+	q := NewQueue(context.Background(), c, 1, PlanFree)
+	q.SetLibrary(demoLibrary(srv))
+	items, _ := Collect([]string{p})
+	ids, _ := q.Add(items, newVersions("/web"))
+	q.Start(ids...)
+	waitFor(t, "ours sent whole, waiting for its answer", func() bool {
+		j, _ := q.Job(ids[0])
+		return j.State == Uploading && j.Acked == j.Request.Size
+	})
+	// The other editor's upload goes while ours waits for its answer.
+	if _, err := newClient(t, srv).Upload(context.Background(), Request{Path: other, FileName: "banner.jpg", Size: 16, Fields: newVersions("/web")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	runQueue(t, q)
+	j, _ := q.Job(ids[0])
+	if !InDoubt(j) || !strings.Contains(j.Err.Error(), "not this file's") {
+		t.Fatalf("%s %v", j.State, j.Err)
 	}
 }
 
