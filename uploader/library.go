@@ -179,10 +179,11 @@ func (l APILibrary) once(ctx context.Context, hc *http.Client, p string, v any) 
 }
 
 // FindUpload looks in lib for the version an upload to filePath of size
-// bytes made, begun at since: a version made since then (a minute's
-// clock difference allowed) with that size. found is the number of such
-// versions: 1 is the upload, 0 none (it was not stored), more a tie that
-// only a person can settle.
+// bytes made, begun at since (in the server's time): a version made since
+// then (a minute's clock difference allowed) with that size. found is the
+// number of such versions: 1 is most likely the upload, 0 none (most
+// likely not stored, but the library can lag), more a tie that only a
+// person can settle.
 func FindUpload(ctx context.Context, lib Library, filePath string, size int64, since time.Time) (v LibraryFile, found int, err error) {
 	files, err := lib.Files(ctx, path.Dir(filePath), path.Base(filePath))
 	if err != nil || len(files) == 0 {
