@@ -746,3 +746,30 @@ func TestNamesThatAreNotUTF8(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyThatCannotBeReached: a proxy set up that refuses connections (or
+// does not exist) is a setup error at once, not a network error retried for
+// seconds: no retry finds it.
+func TestProxyThatCannotBeReached(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c := plainClient("http://upload.example/api/v2/files/upload")
+	if err := c.UseProxy("http://" + addr); err != nil {
+		t.Fatal(err)
+	}
+	attempts := 0
+	_, err = c.Upload(context.Background(), Request{Path: writeFiles(t, t.TempDir(), 1, 100)[0], FileName: "a.jpg", Size: 100, Fields: DefaultFields()},
+		func(a Attempt) {
+			if a.Begin {
+				attempts++
+			}
+		})
+	var se *SetupError
+	if !errors.As(err, &se) || !strings.Contains(se.Reason, "the proxy cannot be reached") || Explain(err).Refused != RefusedSetup || attempts > 1 {
+		t.Fatalf("through a proxy nobody answers: %v (%d attempts)", err, attempts)
+	}
+}

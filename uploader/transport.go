@@ -98,6 +98,12 @@ func setupProblem(err error, what string) error {
 	case strings.Contains(err.Error(), "Proxy Authentication Required"):
 		return proxyWantsPassword(err)
 	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "proxyconnect" {
+		// The proxy itself cannot be reached (refused, no such host, no
+		// route): no retry finds it; the setting must change.
+		return &SetupError{Err: err, Reason: "the proxy cannot be reached (" + op.Err.Error() + "): check the proxy's address in Settings, --proxy or HTTPS_PROXY, or that it runs"}
+	}
 	return nil
 }
 
