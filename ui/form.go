@@ -79,10 +79,13 @@ func newUploadForm(u *UI) *uploadForm {
 	f.name.SetPlaceHolder("select a file in the list")
 	f.name.Disable()
 	f.name.Validator = func(s string) error {
-		if f.u.selected != 0 && s == "" {
+		if f.u.selected == 0 {
+			return nil
+		}
+		if s == "" {
 			return errors.New("a file needs a name")
 		}
-		return nil
+		return uploader.CheckFileName(s) // where it is typed, as the folder and tags are
 	}
 	f.desc = widget.NewEntry()
 	f.desc.SetPlaceHolder("the batch's (More options)")
@@ -193,6 +196,11 @@ func (f *uploadForm) why() (reason string, problem bool) {
 	}
 	if f.u.selected != 0 && f.name.Text == "" && !f.name.Disabled() {
 		return "The selected file needs a name.", true
+	}
+	if f.u.selected != 0 && !f.name.Disabled() {
+		if err := uploader.CheckFileName(f.name.Text); err != nil {
+			return "Fix the file name: " + err.Error() + ".", true
+		}
 	}
 	if !demo && !acct.configured() {
 		return "Set up your ImageKit account in Settings first.", true

@@ -279,6 +279,26 @@ func TestRenameBeforeUpload(t *testing.T) {
 	})
 }
 
+// TestRenameIsCheckedWhereTyped: a name ImageKit would refuse ("a/b.jpg")
+// is refused in the field, and Upload stays off, as for the folder and the
+// tags. Before, the row said ready and the refusal came on send.
+func TestRenameIsCheckedWhereTyped(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	drop(u, makeFiles(t, t.TempDir(), "IMG_0002.JPG")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() {
+		u.jobs.list.Select(0)
+		u.form.name.SetText("a/b.jpg")
+		if u.form.name.Validate() == nil || !u.form.button.Disabled() || !strings.Contains(u.form.reason.Text, "Fix the file name") {
+			t.Fatalf("a/b.jpg: valid=%v, Upload disabled=%v, %q", u.form.name.Validate() == nil, u.form.button.Disabled(), u.form.reason.Text)
+		}
+		u.form.name.SetText("b.jpg")
+		if u.form.name.Validate() != nil || u.form.button.Disabled() {
+			t.Fatalf("b.jpg: %v, Upload disabled=%v", u.form.name.Validate(), u.form.button.Disabled())
+		}
+	})
+}
+
 func TestSameFileTwiceQueuedOnce(t *testing.T) {
 	u := newTestUI(t, Config{Demo: true})
 	p := makeFiles(t, t.TempDir(), "x.jpg")[0]
