@@ -171,6 +171,15 @@ func (u *UI) showSettings(first bool) {
 		}
 	})
 	s.checkKeyring()
+	// Another public key: whether its private key is saved is asked again,
+	// once the typing pauses (each ask may reach a locked keyring).
+	var again *time.Timer
+	s.publicKey.OnChanged = func(string) {
+		if again != nil {
+			again.Stop()
+		}
+		again = time.AfterFunc(keyCheckPause, func() { runOnUI(s.checkKeyring) })
+	}
 }
 
 func (s *settingsDialog) selectedMode() SigningMode {
@@ -219,6 +228,10 @@ func (s *settingsDialog) proxySetting() string {
 	return uploader.ProxyEnvironment
 }
 
+// keyCheckPause is how long the public key must stay as typed before the
+// keyring is asked about it.
+var keyCheckPause = 400 * time.Millisecond
+
 // checkKeyring says whether a private key is saved, reading the keyring off
 // the UI goroutine; a keyring that cannot be used says what to do.
 func (s *settingsDialog) checkKeyring() {
@@ -231,6 +244,10 @@ func (s *settingsDialog) checkKeyring() {
 		// whether the keyring can be reached, locked or missing.
 		_, err := s.u.secrets.store.Load(ctx, cmp.Or(pk, "reachable?"))
 		runOnUI(func() {
+			if strings.TrimSpace(s.publicKey.Text) != pk {
+				return // the public key changed meanwhile: its own check says
+			}
+			s.keyStatus.Importance = widget.MediumImportance
 			switch {
 			case pk == "" && errors.Is(err, keystore.ErrNoKey):
 				s.keyStatus.SetText("The OS keyring is ready. No key saved yet.")

@@ -230,3 +230,22 @@ func TestSettingsUploadSpeed(t *testing.T) {
 		t.Fatalf("the demo's client: %v, a new one %v, the limit %v, the same gate %v", err, c != before, c.Limit, c.Gate == before.Gate)
 	}
 }
+
+// TestKeyStatusFollowsThePublicKey: Settings asks the keyring again when
+// the public key changes: a key with no private key saved says so. Before,
+// it went on saying a key was saved.
+func TestKeyStatusFollowsThePublicKey(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	if err := u.secrets.store.Save(context.Background(), "public_saved", "private_saved"); err != nil {
+		t.Fatal(err)
+	}
+	var s *settingsDialog
+	onUI(func() {
+		u.showSettings(false)
+		s = u.settings
+		s.publicKey.SetText("public_saved")
+	})
+	waitFor(t, "the saved key found", func() bool { return strings.Contains(s.keyStatus.Text, "is saved") })
+	onUI(func() { s.publicKey.SetText("public_other") })
+	waitFor(t, "the other key's status", func() bool { return strings.Contains(s.keyStatus.Text, "No private key is saved") })
+}
