@@ -162,6 +162,7 @@ Environment:
                          (as its client "default") and upload --token-endpoint sends
   HTTPS_PROXY, NO_PROXY  the proxy for uploads (or --proxy)
   SSL_CERT_FILE          more certificate authorities to trust (a company proxy's)
+  IMAGEKIT_UPLOADER_PRESETS  the presets file, in place of presets.json in the config folder
 
 Run 'imagekit-uploader COMMAND --help' for a command's flags.
 `)

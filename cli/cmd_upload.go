@@ -512,10 +512,10 @@ func refusal(err error) error {
 		return configError{fmt.Errorf("%w: the endpoint's policy allows none of these uploads; check --folder and the options with its owner", x.Cause)}
 	case uploader.RefusedKey:
 		ae := x.Cause.(*uploader.APIError)
-		return configError{fmt.Errorf("ImageKit refused the key (%d %s): check --public-key and the private key ('imagekit-uploader key status')", ae.Status, ae.Message)}
+		return configError{fmt.Errorf("ImageKit refused the key (%d %s): check --public-key and %s", ae.Status, ae.Message, privateKeyHint())}
 	case uploader.RefusedAccount:
 		ae := x.Cause.(*uploader.APIError)
-		return configError{fmt.Errorf("ImageKit refused this account's uploads (%d %s): check the key ('imagekit-uploader key status'), and the account's plan and quota", ae.Status, ae.Message)}
+		return configError{fmt.Errorf("ImageKit refused this account's uploads (%d %s): check %s, and the account's plan and quota", ae.Status, ae.Message, privateKeyHint())}
 	}
 	return nil
 }
@@ -553,6 +553,14 @@ func (r *uploadReport) notSent(j uploader.Job, err error) {
 	msg := "not sent: " + err.Error()
 	r.write(results.Line{Path: j.Request.Path, Status: "failed", Error: &results.Error{Kind: "canceled", Message: msg}},
 		fmt.Sprintf("failed    %s: %s", results.Printable(j.Request.Path), results.Printable(msg)))
+}
+
+// privateKeyHint names where the private key came from, for advice.
+func privateKeyHint() string {
+	if os.Getenv(keystore.EnvPrivateKey) != "" {
+		return keystore.EnvPrivateKey + " (used in place of the OS keyring)"
+	}
+	return "the private key ('imagekit-uploader key status')"
 }
 
 // advice is what the command line adds to the engine's words about err:

@@ -98,9 +98,11 @@ func TestUploadWrongKey(t *testing.T) {
 	os.WriteFile(p, []byte("a"), 0o644)
 	t.Setenv(keystore.EnvPrivateKey, "private_wrong")
 	// Refused on the first request, nothing can succeed: it stops and says
-	// so once, exit 2 (before: every file failed one by one, exit 1).
+	// so once, exit 2 (before: every file failed one by one, exit 1). The
+	// key came from IMAGEKIT_PRIVATE_KEY: that is what to check, not the
+	// keyring's 'key status' (before, it said the latter).
 	code, out, errs := runCLI(t, "", uploadArgs(srv, p)...)
-	if code != 2 || strings.Count(out, "\n") > 1 || !strings.Contains(errs, "ImageKit refused") || !strings.Contains(errs, "key status") {
+	if code != 2 || strings.Count(out, "\n") > 1 || !strings.Contains(errs, "ImageKit refused") || !strings.Contains(errs, "check IMAGEKIT_PRIVATE_KEY") || strings.Contains(errs, "key status") {
 		t.Fatalf("exit %d: %q %q", code, out, errs)
 	}
 }

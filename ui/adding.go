@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -19,7 +21,18 @@ func (u *UI) AddPaths(paths []string) {
 	}
 	fields := u.form.fields() // widgets are read here, on the UI goroutine
 	go func() {
-		items, skipped := uploader.Collect(paths)
+		all, skipped := uploader.Collect(paths)
+		// A path given that does not exist is no upload to retry: it is
+		// said, and not listed.
+		var items []uploader.Item
+		var missing []string
+		for _, it := range all {
+			if it.Err != nil && errors.Is(it.Err, os.ErrNotExist) {
+				missing = append(missing, it.Path)
+				continue
+			}
+			items = append(items, it)
+		}
 		<-u.journalReady
 		ids, dups := u.queue.Add(items, fields)
 		jobs := make([]uploader.Job, 0, len(ids))
@@ -30,7 +43,14 @@ func (u *UI) AddPaths(paths []string) {
 		}
 		runOnUI(func() {
 			u.appendRows(jobs)
-			if msg := addedNotice(len(ids), dups, skipped); msg != "" {
+			msg := addedNotice(len(ids), dups, skipped)
+			switch {
+			case len(missing) == 1:
+				msg = strings.TrimSpace(fmt.Sprintf("%s does not exist here: nothing was added for it (give a file or folder that is on this computer). %s", missing[0], msg))
+			case len(missing) > 1:
+				msg = strings.TrimSpace(fmt.Sprintf("%d paths do not exist here, such as %s: nothing was added for them. %s", len(missing), missing[0], msg))
+			}
+			if msg != "" {
 				u.showNotice(msg)
 			}
 		})

@@ -390,3 +390,19 @@ func offered(t *testing.T, u *UI) []uploader.Unfinished {
 	}
 	return left
 }
+
+// TestMissingPathIsSaidNotListed: a path that does not exist (the README's
+// photos/ where there is none) is said in the notice and not listed as a
+// failed row with Retry; the files that exist are added.
+func TestMissingPathIsSaidNotListed(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	real := makeFiles(t, t.TempDir(), "here.jpg")[0]
+	missing := filepath.Join(t.TempDir(), "photos")
+	onUI(func() { u.AddPaths([]string{missing, real}) })
+	waitFor(t, "the notice", func() bool { return strings.Contains(u.notice.Text, "does not exist here") })
+	onUI(func() {
+		if len(u.rows) != 1 || u.snaps[u.rows[0]].State != uploader.Ready || !strings.Contains(u.notice.Text, missing) {
+			t.Fatalf("%d rows; notice %q", len(u.rows), u.notice.Text)
+		}
+	})
+}
