@@ -162,13 +162,15 @@ func (f *uploadForm) fields() uploader.Fields {
 // person has something to fix (rather than nothing to upload yet).
 func (f *uploadForm) why() (reason string, problem bool) {
 	u := f.u
-	ready, active := 0, 0
+	ready, active, failed := 0, 0, 0
 	for _, id := range u.rows {
-		switch u.snaps[id].State {
-		case uploader.Ready:
+		switch j := u.snaps[id]; {
+		case j.State == uploader.Ready:
 			ready++
-		case uploader.Queued, uploader.Uploading, uploader.Retrying:
+		case j.State == uploader.Queued || j.State == uploader.Uploading || j.State == uploader.Retrying:
 			active++
+		case j.State == uploader.Failed && !uploader.InDoubt(j):
+			failed++
 		}
 	}
 	demo := u.demoOn()
@@ -180,10 +182,14 @@ func (f *uploadForm) why() (reason string, problem bool) {
 		return "Reading the key from the keyring…", false
 	case ready == 0 && len(u.rows) == 0:
 		return "Add files or folders to upload: drop them here, or use Add files… (Ctrl+O).", false
+	case ready == 0 && active > 0 && u.queue.Paused():
+		return fmt.Sprintf("Paused: %d %s waiting. Resume to go on.", active, plural(active, "file is", "files are")), false
 	case ready == 0 && active > 0:
 		return fmt.Sprintf("Uploading %d %s. Files you add now can be uploaded too.", active, plural(active, "file", "files")), false
-	case ready == 0:
+	case ready == 0 && failed > 0:
 		return "Every file in the list has finished. Add more, or retry the failed ones.", false
+	case ready == 0:
+		return "Every file in the list has finished. Add more to upload them.", false
 	}
 	if _, err := formFolder(f.folder.Text); err != nil {
 		return "Fix the folder: " + err.Error() + ".", true

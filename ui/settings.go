@@ -132,7 +132,7 @@ func (u *UI) showSettings(first bool) {
 	form.Items[7].HintText = "For the size check before sending (Free: 25 MB, videos 100 MB)."
 	form.Items[8].HintText = "Your account's own limit per file, where it has one; empty: the plan's."
 	form.Items[10].HintText = "Bytes a second for all uploads together, so others can use the network; applies at once."
-	form.Items[11].HintText = "From the environment: HTTPS_PROXY. A proxy that asks for a password takes it in its URL."
+	form.Items[11].HintText = "From the environment: HTTPS_PROXY. A password goes in the proxy's URL."
 
 	intro := widget.NewLabel("Your keys are in the ImageKit dashboard under Developer options.")
 	if first {

@@ -406,3 +406,25 @@ func TestMissingPathIsSaidNotListed(t *testing.T) {
 		}
 	})
 }
+
+// TestStatusLineSaysWhatIs: the line under Upload says "paused" while the
+// queue is, and offers to retry failures only when something failed.
+// Before, it said "Uploading 1 file" while paused, and "retry the failed
+// ones" when none had.
+func TestStatusLineSaysWhatIs(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() { u.queue.Pause(false) })
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "paused said", func() bool {
+		u.form.refreshState()
+		return strings.HasPrefix(u.form.reason.Text, "Paused: 1 file is waiting")
+	})
+	onUI(func() { u.queue.Resume() })
+	waitFor(t, "done", func() bool { return allDone(u, 1) })
+	waitFor(t, "finished said", func() bool {
+		u.form.refreshState()
+		return u.form.reason.Text == "Every file in the list has finished. Add more to upload them."
+	})
+}
