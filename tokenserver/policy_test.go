@@ -115,6 +115,15 @@ func TestBearerSchemeAnyCase(t *testing.T) {
 // other client is not held back.
 func TestPolicyRate(t *testing.T) {
 	srv := policyServer(t, Policy{Rate: 3}, nil)
+	// Refusals use up nothing: as the README says, only what would be signed counts.
+	for range 5 {
+		if resp, _ := post(t, srv.URL, "Bearer web-secret", authBody(`{"fileName":"a.jpg","webhookUrl":"https://x.example"}`, 60)); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("a field the policy refuses: %d", resp.StatusCode)
+		}
+		if resp, _ := post(t, srv.URL, "Bearer web-secret", `{"uploadPayload": null}`); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("bad input: %d", resp.StatusCode)
+		}
+	}
 	for i := range 3 {
 		if resp, m := post(t, srv.URL, "Bearer web-secret", authBody(`{"fileName":"a.jpg"}`, 60)); resp.StatusCode != 200 {
 			t.Fatalf("token %d: %d %v", i, resp.StatusCode, m)
