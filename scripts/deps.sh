@@ -3,17 +3,20 @@
 #   scripts/deps.sh build   compile the app (cgo, OpenGL and X11 headers)
 #   scripts/deps.sh test    build + a real Secret Service, curl, Node.js, Xvfb
 #   scripts/deps.sh package build + the Windows cross-compiler
+#   scripts/deps.sh windows the Windows cross-compiler and wine, to run its tests
 set -euo pipefail
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
 test=(gnome-keyring dbus libsecret-tools curl ca-certificates nodejs npm xvfb xauth imagemagick xdotool shellcheck)
 package=(gcc-mingw-w64-x86-64 xz-utils zip file)
+windows=(gcc-mingw-w64-x86-64 wine wine64)
 want=("${build[@]}")
 for set in "$@"; do
   case "$set" in
     build) ;;
     test) want+=("${test[@]}") ;;
     package) want+=("${package[@]}") ;;
-    *) echo "deps.sh: unknown set '$set' (build, test, package)" >&2; exit 2 ;;
+    windows) want+=("${windows[@]}") ;;
+    *) echo "deps.sh: unknown set '$set' (build, test, package, windows)" >&2; exit 2 ;;
   esac
 done
 missing=()

@@ -178,7 +178,18 @@ func (u *UI) showSettings(first bool) {
 		if again != nil {
 			again.Stop()
 		}
-		again = time.AfterFunc(keyCheckPause, func() { runOnUI(s.checkKeyring) })
+		again = time.AfterFunc(keyCheckPause, func() {
+			runOnUI(func() {
+				select {
+				case <-s.u.stopTicker: // the window closed meanwhile
+					return
+				default:
+				}
+				if s.u.settings == s { // still open
+					s.checkKeyring()
+				}
+			})
+		})
 	}
 }
 
