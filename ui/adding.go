@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"imagekit-uploader/results"
 	"imagekit-uploader/uploader"
 
 	"fyne.io/fyne/v2"
@@ -78,10 +79,21 @@ func addedNotice(added, dups int, skipped []uploader.Skip) string {
 	for _, r := range keys {
 		parts = append(parts, fmt.Sprintf("%d skipped (%s)", reasons[r], r))
 	}
-	if len(parts) == 0 {
+	switch {
+	case len(parts) == 0:
 		return ""
+	case added == 0 && len(reasons) == 0: // every file given is in the list
+		if dups == 1 {
+			return "Nothing added: that file is already in the list."
+		}
+		if dups == 2 {
+			return "Nothing added: both files are already in the list."
+		}
+		return fmt.Sprintf("Nothing added: all %d files are already in the list.", dups)
+	case added == 0:
+		return fmt.Sprintf("Nothing added: %s.", strings.Join(parts, ", "))
 	}
-	return fmt.Sprintf("Added %d files; %s.", added, strings.Join(parts, ", "))
+	return fmt.Sprintf("Added %d %s; %s.", added, results.Plural(added, "file", "files"), strings.Join(parts, ", "))
 }
 
 func (u *UI) appendRows(jobs []uploader.Job) {
@@ -92,6 +104,7 @@ func (u *UI) appendRows(jobs []uploader.Job) {
 	}
 	u.jobs.refresh()
 	u.form.refreshState()
+	u.footer.SetText(footerText(u.queue.Totals()))
 }
 
 func (u *UI) onDropped(_ fyne.Position, uris []fyne.URI) {

@@ -305,7 +305,7 @@ func TestSameFileTwiceQueuedOnce(t *testing.T) {
 	drop(u, p)
 	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
 	drop(u, p)
-	waitFor(t, "the notice", func() bool { return strings.Contains(u.notice.Text, "1 already in the list") })
+	waitFor(t, "the notice", func() bool { return u.notice.Text == "Nothing added: that file is already in the list." })
 	onUI(func() {
 		if len(u.rows) != 1 {
 			t.Fatalf("%d rows", len(u.rows))
@@ -426,5 +426,40 @@ func TestStatusLineSaysWhatIs(t *testing.T) {
 	waitFor(t, "finished said", func() bool {
 		u.form.refreshState()
 		return u.form.reason.Text == "Every file in the list has finished. Add more to upload them."
+	})
+}
+
+// TestAddingAfterClearFinishedSaysWhatIs: the footer counts rows as they
+// are added, and files added again are said to be in the list already, not
+// "Added 0 files". Before, after Clear finished the footer stayed "No files
+// yet." with rows ready under it.
+func TestAddingAfterClearFinishedSaysWhatIs(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	dir := t.TempDir()
+	paths := makeFiles(t, dir, "a.jpg", "b.jpg")
+	drop(u, paths...)
+	waitFor(t, "rows", func() bool { return len(u.rows) == 2 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "done", func() bool { return allDone(u, 2) })
+	onUI(func() {
+		u.removeFinished()
+		if u.footer.Text != "No files yet." {
+			t.Errorf("after Clear finished: footer %q", u.footer.Text)
+		}
+	})
+	more := makeFiles(t, t.TempDir(), "c.jpg", "d.jpg")
+	drop(u, more...)
+	waitFor(t, "rows", func() bool { return len(u.rows) == 2 })
+	onUI(func() {
+		if !strings.HasPrefix(u.footer.Text, "0 of 2 uploaded") {
+			t.Errorf("two rows ready: footer %q", u.footer.Text)
+		}
+	})
+	drop(u, more...)
+	waitFor(t, "the notice", func() bool { return strings.Contains(u.notice.Text, "already in the list") })
+	onUI(func() {
+		if strings.Contains(u.notice.Text, "Added 0") || !strings.Contains(u.notice.Text, "Nothing added: both files are already in the list") {
+			t.Errorf("notice %q", u.notice.Text)
+		}
 	})
 }
