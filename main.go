@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"imagekit-uploader/cli"
+	_ "imagekit-uploader/internal/plainlocale"
 )
 
 func main() {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,5 +24,22 @@ func TestVersionComesFromFyneAppTOML(t *testing.T) {
 	code := cli.Run(context.Background(), []string{"--version"}, cli.Stdio{In: strings.NewReader(""), Out: &out, Err: &out}, cli.App{Version: version})
 	if code != 0 || out.String() != "imagekit-uploader "+version+"\n" {
 		t.Fatalf("--version: %d %q", code, out.String())
+	}
+}
+
+// TestQuietUnderTheCLocale: the desktop binary's commands print nothing of
+// Fyne's under LANG=C.UTF-8 (containers, ssh, cron). Before, every command
+// began with "Fyne error: Error parsing user locale C".
+func TestQuietUnderTheCLocale(t *testing.T) {
+	for _, lang := range []string{"C.UTF-8", "POSIX.utf8", "C", "en_GB.UTF-8"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+			k, _, _ := strings.Cut(kv, "=")
+			return k == "LANGUAGE" || k == "LC_ALL" || k == "LC_MESSAGES" || k == "LANG"
+		}), "LANG="+lang)
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.Contains(string(out), "Fyne error") {
+			t.Errorf("LANG=%s: %v\n%s", lang, err, out)
+		}
 	}
 }
