@@ -126,16 +126,58 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// exitCodes closes every help text: one rule for all commands.
-const exitCodes = `
-Exit status:
-  0  everything asked for was done
-  1  some files failed (each is reported), or nothing was found to upload
-  2  nothing could be tried: a usage error, the configuration (keys, keyring,
-     certificates, a proxy), or an endpoint that refused the credentials on
-     the first request
-  key status: 0 a key is saved, 1 none is saved, 2 the keyring cannot be reached
-`
+// ExitStatus is the rule every command follows, closing each help text;
+// the README's table says the same (a test keeps them together).
+var ExitStatus = []struct {
+	Code int
+	When string
+}{
+	{0, "everything asked for was done"},
+	{1, "some files failed or may already be uploaded (each is reported), or nothing was found to upload"},
+	{2, "nothing could be tried: a usage error, the configuration (keys, keyring, certificates, a proxy), " +
+		"or an endpoint that refused the credentials (or a policy or quota refused the uploads) before anything went up; " +
+		"files not yet started are left, uploads under way finish and are reported, and the command says once what to check " +
+		"(exit 1 instead if something did go up)"},
+}
+
+// KeyStatusExit is where key status differs.
+const KeyStatusExit = "key status exits 0 when a key is saved, 1 when none is, 2 when the keyring cannot be reached"
+
+// exitCodes closes every help text.
+var exitCodes = func() string {
+	var b strings.Builder
+	b.WriteString("\nExit status:\n")
+	for _, e := range ExitStatus {
+		for i, line := range wrap(e.When, 72) {
+			if i == 0 {
+				fmt.Fprintf(&b, "  %d  %s\n", e.Code, line)
+			} else {
+				fmt.Fprintf(&b, "     %s\n", line)
+			}
+		}
+	}
+	for _, line := range wrap(KeyStatusExit+".", 75) {
+		fmt.Fprintf(&b, "  %s\n", line)
+	}
+	return b.String()
+}()
+
+// wrap breaks text into lines of at most width bytes, between words.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
+}
 
 func printHelp(w io.Writer) {
 	fmt.Fprint(w, `ImageKit Uploader: upload files to ImageKit.io.

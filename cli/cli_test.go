@@ -80,7 +80,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	}{
 		{[]string{"--help"}, []string{"upload", "token-server", keystore.EnvPrivateKey, EnvTokenServerSecret, EnvTokenEndpointSecret, "HTTPS_PROXY", "SSL_CERT_FILE"}},
 		{[]string{"help"}, []string{"Commands:"}},
-		{[]string{"key", "--help"}, []string{"key set", "key status", "key delete", "2 the keyring cannot be reached"}},
+		{[]string{"key", "--help"}, []string{"key set", "key status", "key delete", "1 when none is, 2 when the keyring"}},
 		{[]string{"token-server", "--help"}, []string{"-listen", "-public-key", "-allow-origin", EnvTokenServerSecret}},
 		{[]string{"upload", "--help"}, []string{"-proxy", `"kind"`, "mayBeUploaded", "skipped"}},
 		{[]string{"emulator", "--help"}, []string{"--key-file"}},

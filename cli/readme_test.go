@@ -3,6 +3,7 @@ package cli
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -190,5 +191,39 @@ func TestREADMEExamplesRun(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("the README's secrets file was not found")
+	}
+}
+
+// TestREADMEAndHelpAgree: the README's exit status table and environment
+// variables say what --help says. Before, exit 2 was worded two ways and
+// the README's IMAGEKIT_UPLOADER_PRESETS was missing from --help.
+func TestREADMEAndHelpAgree(t *testing.T) {
+	raw, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	for _, e := range ExitStatus {
+		if row := fmt.Sprintf("| %d | %s |", e.Code, e.When); !strings.Contains(readme, row) {
+			t.Errorf("the README's exit status table lacks the row\n%s", row)
+		}
+	}
+	if s := strings.Replace(KeyStatusExit, "key status", "`key status`", 1); !strings.Contains(readme, s) {
+		t.Errorf("the README does not say: %s", s)
+	}
+	var help strings.Builder
+	printHelp(&help)
+	env := regexp.MustCompile(`\bIMAGEKIT_[A-Z_]+\b`)
+	inHelp := map[string]bool{}
+	for _, v := range env.FindAllString(help.String(), -1) {
+		inHelp[v] = true
+		if !strings.Contains(readme, v) {
+			t.Errorf("--help names %s; the README does not", v)
+		}
+	}
+	for _, v := range env.FindAllString(readme, -1) {
+		if !inHelp[v] {
+			t.Errorf("the README names %s; --help does not", v)
+		}
 	}
 }

@@ -96,4 +96,17 @@ if $check; then
     [ -s "dist/$f" ] || { echo "missing dist/$f" >&2; exit 1; }
   done
   echo "the CLI is static and silent: $out" | head -1
+  # The README's table of downloads gives each package's size: it must be
+  # within a tenth of what was built, or say the new one.
+  for f in "$name-linux-amd64.tar.xz" "$name-windows-amd64.exe"; do
+    row=${f/$version/VERSION}
+    said=$(grep -F "\`$row\`" README.md | grep -o '| [0-9.]* MB |' | grep -o '[0-9.]*' | head -1)
+    built=$(stat -c %s "dist/$f")
+    awk -v s="${said:-0}" -v b="$built" -v f="$row" 'BEGIN {
+      m = b / 1000000
+      if (s == 0) { printf "the README gives no size for %s: write %.1f MB\n", f, m; exit 1 }
+      if (m < s * 0.9 || m > s * 1.1) { printf "the README says %s is %s MB; it is %.1f MB: write that\n", f, s, m; exit 1 }
+      printf "%s: %.1f MB (the README says %s MB)\n", f, m, s
+    }' >&2 || exit 1
+  done
 fi
