@@ -52,7 +52,7 @@ func (u *UI) copyAs(i int, ids []uploader.JobID) {
 		return
 	}
 	var b strings.Builder
-	n := 0
+	n, last := 0, ""
 	for _, id := range ids {
 		l, ok := u.copyLine(u.snaps[id])
 		if !ok {
@@ -64,14 +64,18 @@ func (u *UI) copyAs(i int, ids []uploader.JobID) {
 			return
 		}
 		b.Write(out)
-		n++
+		n, last = n+1, l.Name
 	}
 	if n == 0 {
 		u.showNotice("Nothing to copy: no file in the list has been uploaded yet.")
 		return
 	}
-	u.copyText(strings.TrimSuffix(b.String(), "\n"))
-	if n > 1 {
+	// The notice names what was copied, in one line: the text itself
+	// (an <img> tag with its srcset) took four and pushed the rows down.
+	u.app.Clipboard().SetContent(strings.TrimSuffix(b.String(), "\n"))
+	if n == 1 {
+		u.showNotice(fmt.Sprintf("Copied %s as %s.", last, copyFormats[i].name))
+	} else {
 		u.showNotice(fmt.Sprintf("Copied %d files as %s.", n, copyFormats[i].name))
 	}
 }

@@ -173,6 +173,10 @@ func TestCopyAs(t *testing.T) {
 		if got, want := u.app.Clipboard().Content(), "!["+a.Name+"]("+a.URL+"?tr=w-800)"; got != want {
 			t.Errorf("one row as Markdown: %q, want %q", got, want)
 		}
+		u.copyAs(3, []uploader.JobID{u.rows[0]}) // HTML, one row: the notice says so in a line, not the whole tag
+		if got := u.notice.Text; got != "Copied "+a.Name+" as HTML <img>." {
+			t.Errorf("notice after one row as HTML: %q", got)
+		}
 		u.copyAs(3, u.finishedRows()) // HTML
 		lines := strings.Split(u.app.Clipboard().Content(), "\n")
 		if len(lines) != 2 || !strings.HasPrefix(lines[1], `<img src="`+b.URL+`?tr=w-800" srcset="`+b.URL+`?tr=w-400 400w,`) ||
