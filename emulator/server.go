@@ -57,6 +57,7 @@ type config struct {
 	log         func(Request)
 	watch       [][]byte
 	readRate    int64
+	link        *link
 	stall, idle time.Duration
 	requestLog  int
 	sweepEvery  time.Duration
@@ -118,6 +119,13 @@ func WithDir(dir string) Option { return func(c *config) { c.dir = dir } }
 
 // WithMaxFileSize sets the largest file accepted, in bytes.
 func WithMaxFileSize(n int64) Option { return func(c *config) { c.maxFileSize = n } }
+
+// WithLinkRate makes the server read all request bodies together no faster
+// than bytesPerSecond, as one network link would: four uploads at once share
+// it. (WithReadRate bounds each upload by itself.)
+func WithLinkRate(bytesPerSecond int64) Option {
+	return func(c *config) { c.link = &link{rate: bytesPerSecond} }
+}
 
 // WithClockOffset makes the server's clock run ahead (or behind, negative) of
 // this machine's, as a remote server's may. Its Date header follows it.
@@ -213,6 +221,10 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		st.close() // and its lock on the directory, for another server
+		if s.tempDir {
+			os.RemoveAll(s.Dir)
+		}
 		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
 	// A bounded number of connections at once: a client that opens many and
@@ -231,6 +243,9 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 	}()
 	return s, nil
 }
+
+// Port is the TCP port the server listens on.
+func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 
 // Close stops the server, ends open connections and removes a temporary directory.
 func (s *Server) Close() {

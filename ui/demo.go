@@ -1,6 +1,12 @@
 package ui
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
 	"imagekit-uploader/emulator"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
@@ -10,12 +16,29 @@ import (
 func (u *UI) startDemo() {
 	var opts []emulator.Option
 	if u.cfg.DemoThrottle > 0 {
-		opts = append(opts, emulator.WithReadRate(u.cfg.DemoThrottle))
+		opts = append(opts, emulator.WithLinkRate(u.cfg.DemoThrottle))
 	}
-	srv, err := emulator.Listen("127.0.0.1:0", opts...)
+	// The demo keeps its library in the app's storage, on the port it had
+	// last time (written beside it), so that History's demo URLs still open
+	// their files after a restart. If that port is taken now, or another
+	// window holds the library, this run takes a new port and a library of
+	// its own.
+	dir := filepath.Join(u.cfg.StorageDir, "demo-library")
+	portFile := dir + ".port"
+	port := 0
+	if b, err := os.ReadFile(portFile); err == nil {
+		port, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	srv, err := emulator.Listen(fmt.Sprintf("127.0.0.1:%d", port), append(opts, emulator.WithDir(dir))...)
+	if err != nil {
+		srv, err = emulator.Listen("127.0.0.1:0", opts...)
+	}
 	if err != nil {
 		u.showError("The demo server could not start", err)
 		return
+	}
+	if srv.Dir == dir && srv.Port() != port {
+		os.WriteFile(portFile, []byte(strconv.Itoa(srv.Port())+"\n"), 0o600)
 	}
 	sg, _ := signer.New(emulator.DemoPublicKey, emulator.DemoPrivateKey)
 	u.shared.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -368,5 +369,35 @@ func TestHistoryChecksAgainstImageKit(t *testing.T) {
 	}
 	if !strings.Contains(u.notice.Text, "1 present, 1 missing") {
 		t.Errorf("the notice: %q", u.notice.Text)
+	}
+}
+
+// TestDemoURLsOpenAfterARestart: the demo comes back on its port with its
+// library, so the URLs History shows still open the files. Before, each
+// start took a new port and an empty library.
+func TestDemoURLsOpenAfterARestart(t *testing.T) {
+	storage := t.TempDir()
+	u := newTestUI(t, Config{Demo: true, StorageDir: storage})
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "done", func() bool { return allDone(u, 1) })
+	var url string
+	onUI(func() { url = u.snaps[u.rows[0]].Result.URL })
+	u.Close()
+
+	again := newTestUI(t, Config{Demo: true, StorageDir: storage})
+	var now string
+	onUI(func() { now = again.shared.demo.URL })
+	if !strings.HasPrefix(url, now+"/") {
+		t.Fatalf("the demo came back at %s; the URL was %s", now, url)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("%s after a restart: %s", url, resp.Status)
 	}
 }
