@@ -193,7 +193,7 @@ Commands:
 	}
 	fmt.Fprint(w, `
   --demo        open the app with a local server and the demo key: nothing leaves this computer
-  --demo-throttle=RATE  the same, with uploads slowed to RATE a second (e.g. 2MB), like a real network
+  --demo-throttle=RATE  the same, all uploads together slowed to RATE a second (e.g. 2MB), as on one network link
   --version     print the version
 
 Environment:

@@ -25,7 +25,7 @@ func cmdWindow(ctx context.Context, args []string, std Stdio, open func(context.
 	fs := newFlags(std, "", "[--demo] [--demo-throttle RATE] [PATH...]", "Open the app, with these files and folders added.")
 	var cfg Window
 	fs.BoolVar(&cfg.Demo, "demo", false, "a local server and the demo key: nothing leaves this computer")
-	throttle := fs.String("demo-throttle", "", "the demo, with uploads slowed to RATE a second (e.g. 2MB), like a real network")
+	throttle := fs.String("demo-throttle", "", "the demo, with all uploads together slowed to RATE a second (e.g. 2MB), as on one network link")
 	paths, err := fs.parseInterleaved(args)
 	if err != nil {
 		return err

@@ -213,6 +213,49 @@ func (s *slowReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// link is a rate shared by every request body: the time by which the
+// bytes read so far would have crossed it.
+type link struct {
+	rate int64
+	mu   sync.Mutex
+	free time.Time
+}
+
+// take counts n bytes across the link and says when they are through.
+func (l *link) take(n int) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if l.free.Before(now) {
+		l.free = now
+	}
+	l.free = l.free.Add(time.Duration(float64(n) / float64(l.rate) * float64(time.Second)))
+	return l.free
+}
+
+// linkReader reads a body through a shared link: a chunk at a time (a tenth
+// of a second's worth), each waiting for its turn.
+type linkReader struct {
+	r    io.Reader
+	link *link
+	ctx  context.Context
+}
+
+func (l *linkReader) Read(p []byte) (int, error) {
+	if max := l.link.rate / 10; int64(len(p)) > max && max > 0 {
+		p = p[:max]
+	}
+	n, err := l.r.Read(p)
+	if n > 0 {
+		select {
+		case <-time.After(time.Until(l.link.take(n))):
+		case <-l.ctx.Done():
+			return n, l.ctx.Err()
+		}
+	}
+	return n, err
+}
+
 // watchPatterns returns secret as it is and as it reads base64 encoded
 // (URL and standard alphabets) inside a longer text, at each of the three
 // offsets it may have from a 3-byte group: the encoding of its bytes from

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -264,4 +266,36 @@ func waitRequests(t *testing.T, s *Server, n int) []Request {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return s.Requests()
+}
+
+// TestLinkRateIsShared: with WithLinkRate, uploads at once share the rate,
+// as on one network link; with WithReadRate each has it to itself.
+func TestLinkRateIsShared(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		opt     Option
+		atLeast time.Duration // four uploads of 40 KB at once, at 80 KB/s
+	}{
+		{"the link's", WithLinkRate(80_000), 1800 * time.Millisecond},   // 160 KB through one link: 2 s
+		{"each upload's", WithReadRate(80_000), 400 * time.Millisecond}, // 40 KB each: 0.5 s
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, sg := newServer(t, c.opt)
+			start := time.Now()
+			var wg sync.WaitGroup
+			for i := range 4 {
+				wg.Go(func() {
+					a := send(t, s, sg, upload{fields: map[string]string{"fileName": fmt.Sprintf("f%d.bin", i)}, file: bytes.Repeat([]byte{byte(i)}, 40_000)})
+					if a.status != 200 {
+						t.Errorf("upload %d: %d %v", i, a.status, a.body)
+					}
+				})
+			}
+			wg.Wait()
+			took := time.Since(start)
+			if took < c.atLeast {
+				t.Errorf("four uploads took %s, want at least %s", took, c.atLeast)
+			}
+		})
+	}
 }

@@ -65,6 +65,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	if fault.BytesPerSecond > 0 {
 		body = &slowReader{r: body, rate: fault.BytesPerSecond, ctx: r.Context()}
 	}
+	if s.cfg.link != nil && s.cfg.link.rate > 0 {
+		body = &linkReader{r: body, link: s.cfg.link, ctx: r.Context()}
+	}
 	var cut *cutReader
 	if fault.CutAfter > 0 {
 		cut = &cutReader{r: body, left: fault.CutAfter}

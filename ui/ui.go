@@ -36,7 +36,8 @@ var runOnUI = fyne.Do
 type Config struct {
 	Paths []string // files and folders to add at once (command line, "Open with")
 	Demo  bool     // upload to a local ImageKit-compatible server with the demo key
-	// DemoThrottle slows the demo server's reads to this many bytes a second, like a real network.
+	// DemoThrottle slows the demo server's reads of all uploads together to
+	// this many bytes a second, as one network link would.
 	DemoThrottle int64
 	Secrets      keystore.KeyStore // where secrets live; keystore.DefaultKeyStore in the app
 	// StorageDir holds the history and the journal of unfinished uploads; the app's storage by default.
