@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/preset"
 	"imagekit-uploader/uploader"
@@ -448,5 +449,30 @@ func TestLostAnswerIsFoundInTheWindow(t *testing.T) {
 	waitFor(t, "the History line", func() bool {
 		es := u.history.search("banner.jpg")
 		return len(es) == 1 && es[0].Status == "uploaded" && es[0].URL != ""
+	})
+}
+
+// TestPresetNameSavesOnEnter: Enter in the preset-name dialog saves, as its
+// Save button does. Before, it did nothing.
+func TestPresetNameSavesOnEnter(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() {
+		u.form.folder.SetText("/enter")
+		u.form.presets.saveAs()
+		var name *widget.Entry
+		for _, o := range test.LaidOutObjects(u.win.Canvas().Overlays().Top()) {
+			if e, ok := o.(*widget.Entry); ok {
+				name = e
+			}
+		}
+		if name == nil {
+			t.Fatal("no name field in the dialog")
+		}
+		name.SetText("Enter test")
+		name.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	})
+	waitFor(t, "the preset saved", func() bool {
+		p, err := u.form.presets.file.Load()
+		return err == nil && p["Enter test"].Folder == "/enter"
 	})
 }

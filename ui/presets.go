@@ -150,6 +150,7 @@ func (b *presetBar) saveAs() {
 				})
 			}()
 		}, b.f.u.win)
+	name.OnSubmitted = func(string) { d.Submit() } // Enter saves, as Save does (not while the name is refused)
 	d.Resize(fyne.NewSize(420, 160))
 	b.f.u.show(d)
 }
