@@ -53,16 +53,19 @@ run() {
   export FYNE_THEME=$theme
   suffix=""; [ "$theme" = light ] && suffix="-light"
   if [ "$theme" = dark ]; then
+    start # no key saved: every start like this opens Welcome
+    shot screenshot-welcome
+    stop
     start --demo
     shot screenshot-empty
     stop
   fi
-  start --demo-throttle=400KB "$samples"
+  start --demo-throttle=1MB "$samples" # 10.8 MB through one 1 MB/s link
   sleep 1
   xdotool key --window "$wid" ctrl+Return
   sleep 2
   shot "screenshot-uploading$suffix"
-  sleep 12
+  sleep 14
   shot "screenshot-done$suffix"
   if [ "$theme" = dark ]; then
     xdotool mousemove --window "$wid" 997 178 click 1 # the first row's Copy as menu
@@ -76,9 +79,11 @@ run() {
     shot screenshot-presets
     xdotool mousemove --window "$wid" 90 250 click 1 # pick "Summer shoot"
     sleep 1
-    xdotool mousemove --window "$wid" 86 528 click 1 # open More options
+    xdotool mousemove --window "$wid" 200 400 click --repeat 24 --delay 30 5 # scroll to the end: More options
     sleep 1
-    xdotool mousemove --window "$wid" 200 400 click --repeat 24 --delay 30 5 # scroll to it
+    xdotool mousemove --window "$wid" 86 544 click 1 # open it
+    sleep 1
+    xdotool mousemove --window "$wid" 12 300 sleep 0.5 click --repeat 20 --delay 40 5 # and into it (from the margin: an entry under the pointer would take the wheel)
     sleep 1
     shot screenshot-more-options
     xdotool key --window "$wid" ctrl+comma

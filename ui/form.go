@@ -37,6 +37,7 @@ type uploadForm struct {
 	name      *widget.Entry
 	desc      *widget.Entry // the selected file's own description
 	nameHint  *widget.Label
+	whole     *widget.Label // the selected file's line in full: a row cuts it
 	button    *widget.Button
 	reason    *widget.Label
 	more      *moreOptions
@@ -93,6 +94,11 @@ func newUploadForm(u *UI) *uploadForm {
 	f.desc.OnChanged = f.describe
 	f.nameHint = widget.NewLabel("")
 	f.nameHint.Wrapping = fyne.TextWrapWord
+	f.whole = widget.NewLabel("")
+	f.whole.Wrapping = fyne.TextWrapBreak // URLs break anywhere
+	f.whole.Selectable = true
+	f.whole.Hide()
+	f.nameHint.Hide()
 	f.nameHint.Importance = widget.LowImportance
 
 	save := func() {
@@ -130,9 +136,11 @@ func newUploadForm(u *UI) *uploadForm {
 		f.presets.object,
 		form,
 		f.unique, f.overwrite, f.private,
-		f.more.object,
 		widget.NewSeparator(),
-		nameForm, f.nameHint,
+		widget.NewLabelWithStyle("Selected file", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		nameForm, f.nameHint, f.whole,
+		widget.NewSeparator(),
+		f.more.object,
 	)
 	// The settings scroll when More options is open; Upload stays in view.
 	f.object = container.NewBorder(nil, container.NewPadded(container.NewVBox(widget.NewSeparator(), f.button, f.reason)), nil, nil,
@@ -267,8 +275,12 @@ func (f *uploadForm) selectJob(id uploader.JobID) {
 		f.desc.SetText("")
 		f.desc.Disable()
 		f.nameHint.SetText("")
+		f.nameHint.Hide() // an empty label still takes a line
+		f.whole.Hide()
 		return
 	}
+	f.showWhole(j)
+	f.nameHint.Show()
 	f.name.SetText(j.Request.FileName)
 	f.desc.SetText(f.u.descs[id])
 	if j.State == uploader.Ready || j.State == uploader.Failed || j.State == uploader.Canceled {
@@ -280,6 +292,17 @@ func (f *uploadForm) selectJob(id uploader.JobID) {
 		f.desc.Disable()
 		f.nameHint.SetText("This file is " + j.State.String() + "; its name can change only before it uploads.")
 	}
+}
+
+// showWhole shows the selected file's line in full, when it holds more
+// than the file's size and state: its URL, its error.
+func (f *uploadForm) showWhole(j uploader.Job) {
+	text := wholeText(j, uploader.FormatSize(j.Request.Size), f.u.urlOf(j))
+	if j.State == uploader.Ready || j.State == uploader.Queued || j.State == uploader.Uploading {
+		text = ""
+	}
+	setText(f.whole, text)
+	setHidden(f.whole, text == "")
 }
 
 // describe gives the selected file a description of its own ("" gives

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -27,6 +28,7 @@ type historyView struct {
 	shown  []Entry
 	object fyne.CanvasObject
 	check  *widget.Button
+	export *widget.Button
 	// checked is what the last check against ImageKit found for each
 	// entry, by entry (present, missing, differs); only the UI goroutine.
 	checked map[entryKey]string
@@ -55,21 +57,34 @@ func newHistoryView(u *UI) *historyView {
 			}
 		},
 	)
-	export := widget.NewButtonWithIcon("Export CSV…", theme.DocumentSaveIcon(), v.export)
+	v.export = widget.NewButtonWithIcon("Export CSV…", theme.DocumentSaveIcon(), v.exportCSV)
 	v.check = widget.NewButtonWithIcon("Check against ImageKit", theme.SearchIcon(), v.checkLibrary)
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.count, v.check, export), v.search)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.count, v.check, v.export), v.search)
 	v.object = container.NewBorder(container.NewPadded(top), nil, nil, nil, v.list)
 	return v
 }
 
 func (v *historyView) reload() {
 	v.shown = v.u.history.search(v.search.Text)
-	v.count.SetText(fmt.Sprintf("%d %s", len(v.shown), plural(len(v.shown), "upload", "uploads")))
+	// Export takes the uploads shown: with a search, the buttons and the
+	// count say so.
+	count, export := fmt.Sprintf("%d %s", len(v.shown), plural(len(v.shown), "upload", "uploads")), "Export CSV…"
+	if strings.TrimSpace(v.search.Text) != "" {
+		all := len(v.u.history.search(""))
+		count, export = fmt.Sprintf("%d of %d %s match", len(v.shown), all, plural(all, "upload", "uploads")), fmt.Sprintf("Export these %d as CSV…", len(v.shown))
+	}
+	v.count.SetText(count)
+	v.export.SetText(export)
+	if len(v.shown) == 0 {
+		v.export.Disable()
+	} else {
+		v.export.Enable()
+	}
 	v.list.Refresh()
 }
 
-func (v *historyView) export() {
-	entries := v.shown
+func (v *historyView) exportCSV() {
+	entries, matching := v.shown, strings.TrimSpace(v.search.Text)
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			v.u.showError("Cannot export", err)
@@ -85,7 +100,11 @@ func (v *historyView) export() {
 					v.u.showError("Cannot export", err)
 					return
 				}
-				v.u.showNotice(fmt.Sprintf("Exported %d uploads to %s", len(entries), w.URI().Name()))
+				what := fmt.Sprintf("%d %s", len(entries), plural(len(entries), "upload", "uploads"))
+				if matching != "" {
+					what += fmt.Sprintf(" matching %q", matching)
+				}
+				v.u.showNotice(fmt.Sprintf("Exported %s to %s.", what, w.URI().Name()))
 			})
 		}()
 	}, v.u.win)

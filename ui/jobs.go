@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -128,6 +129,7 @@ type jobRow struct {
 	thumb                    *canvas.Image
 	name, detail             *widget.Label
 	bar                      *widget.ProgressBar
+	barBox                   *fyne.Container
 	copyBtn, copyAs, openBtn *widget.Button
 	retryBtn, cancel         *widget.Button
 	content                  fyne.CanvasObject
@@ -158,7 +160,10 @@ func newJobRow(u *UI) *jobRow {
 	r.cancel.Importance = widget.LowImportance
 	buttons := container.NewHBox(r.copyBtn, r.copyAs, r.openBtn, r.retryBtn, r.cancel)
 	texts := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), r.name, r.detail)
-	middle := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(160, r.bar.MinSize().Height), r.bar)), texts)
+	// The bar's box is hidden with it: a GridWrap keeps its cell's width
+	// for a hidden child, which cut a finished row's text short.
+	r.barBox = container.NewCenter(container.NewGridWrap(fyne.NewSize(160, r.bar.MinSize().Height), r.bar))
+	middle := container.NewBorder(nil, nil, nil, r.barBox, texts)
 	r.content = container.NewBorder(nil, nil, container.NewCenter(r.thumb), container.NewCenter(buttons), middle)
 	r.ExtendBaseWidget(r)
 	return r
@@ -212,7 +217,7 @@ func (r *jobRow) show(j uploader.Job) {
 	layoutChanged = setHidden(r.openBtn, url == "") || layoutChanged
 	layoutChanged = setHidden(r.retryBtn, j.State != uploader.Failed && j.State != uploader.Canceled && j.State != uploader.AlreadyUploaded) || layoutChanged
 	layoutChanged = setHidden(r.cancel, j.State.Finished()) || layoutChanged
-	layoutChanged = setHidden(r.bar, j.State != uploader.Uploading && j.State != uploader.Retrying) || layoutChanged
+	layoutChanged = setHidden(r.barBox, j.State != uploader.Uploading && j.State != uploader.Retrying) || layoutChanged
 	value := 0.0
 	if j.Request.Size > 0 && (j.State == uploader.Uploading || done) {
 		value = float64(j.Acked) / float64(j.Request.Size)
@@ -338,8 +343,18 @@ func oneLine(s string) string {
 }
 
 // detailText is a row's second line: what is happening to the file, or what
-// became of it.
+// became of it, with URLs as their host (the stored name is beside it).
+// The selected file's pane shows wholeText.
 func detailText(j uploader.Job, size, url string) string {
+	return describeJob(j, size, url, urlHost)
+}
+
+// wholeText is a job's line with its URLs whole.
+func wholeText(j uploader.Job, size, url string) string {
+	return describeJob(j, size, url, func(s string) string { return s })
+}
+
+func describeJob(j uploader.Job, size, url string, urlText func(string) string) string {
 	switch j.State {
 	case uploader.Ready:
 		return size + " · ready"
@@ -366,7 +381,7 @@ func detailText(j uploader.Job, size, url string) string {
 		if v := r.Version(); v != "" {
 			s += " · " + v
 		}
-		s += " · " + r.URL
+		s += " · " + urlText(r.URL) // in a row, its host: the stored name is there already
 		if r.FoundInLibrary {
 			s += " · its answer was lost: found in the library"
 		}
@@ -388,11 +403,21 @@ func detailText(j uploader.Job, size, url string) string {
 			s += " · ImageKit already has " + au.FilePath
 		}
 		if url != "" {
-			s += " · " + url
+			s += " · " + urlText(url)
 		}
 		return s + " · not sent again"
 	}
 	return ""
+}
+
+// urlHost is a URL's host (with its port), what a row shows of it: the
+// rest is the stored name, shown beside it, and the folder.
+func urlHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Host
 }
 
 // explain words an upload's error for the row: the server's own message,

@@ -222,7 +222,10 @@ func (m *moreOptions) addRow(key, typ, value string) {
 	r.key.OnChanged = func(string) { changed() }
 	r.typ.OnChanged = func(string) { changed() }
 	r.value.OnChanged = func(string) { changed() }
-	r.box = container.NewBorder(nil, nil, nil, remove, container.NewGridWithColumns(3, r.key, r.typ, r.value))
+	// Two lines, the field and its type, then the value: three columns as
+	// wide as the type's list made the pane wider than it is, and cut its
+	// right edge off.
+	r.box = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(r.typ, remove), r.key), r.value)
 	m.rows = append(m.rows, r)
 	m.metaRows.Add(r.box)
 }

@@ -277,7 +277,16 @@ func TestPauseInTheWindow(t *testing.T) {
 		t.Error("the pause is not remembered for the next start")
 	}
 	onUI(func() { u.setPaused(false, false) })
-	waitFor(t, "all uploaded", func() bool { return u.queue.Totals().Count[uploader.Done] == 4 })
+	// A body the server had read whole when the pause cut its connection
+	// is stored: sent again, it is found there (its name is made from its
+	// bytes). Either way each file ends uploaded, stored once.
+	waitFor(t, "all uploaded", func() bool {
+		c := u.queue.Totals().Count
+		return c[uploader.Done]+c[uploader.AlreadyUploaded] == 4
+	})
+	if n := len(u.shared.demo.Files()); n != 4 {
+		t.Errorf("%d files stored, want 4", n)
+	}
 	if u.app.Preferences().Bool(prefPaused) {
 		t.Error("still remembered as paused")
 	}
@@ -474,5 +483,26 @@ func TestPresetNameSavesOnEnter(t *testing.T) {
 	waitFor(t, "the preset saved", func() bool {
 		p, err := u.form.presets.file.Load()
 		return err == nil && p["Enter test"].Folder == "/enter"
+	})
+}
+
+// TestPickingAPresetKeepsThePaneWidth: a preset with a long name does not
+// widen the settings pane when picked. Before, the split moved to fit it.
+func TestPickingAPresetKeepsThePaneWidth(t *testing.T) {
+	storage := t.TempDir()
+	long := "Spring campaign, hero banners for the shop and the newsletter"
+	if err := (preset.File{Path: filepath.Join(storage, "presets.json")}).Save(long, preset.Preset{Folder: "/campaigns/spring/{yyyy}/{mm}/hero-banners-for-the-web-shop", Tags: "spring,hero,banner,web,newsletter,campaign",
+		Options: uploader.Options{CustomMetadata: `{"brand":"acme","campaign":"spring-hero-banners-2027"}`, Extensions: `[{"name":"google-auto-tagging","maxTags":5,"minConfidence":80}]`,
+			Transformation: `{"pre":"w-2000,h-2000,c-at_max","post":[{"type":"transformation","value":"w-400"}]}`}}); err != nil {
+		t.Fatal(err)
+	}
+	u := newTestUI(t, Config{Demo: true, StorageDir: storage})
+	waitFor(t, "the presets", func() bool { return len(u.form.presets.pick.Options) == 1 })
+	onUI(func() {
+		before := u.form.object.MinSize().Width
+		u.form.presets.pick.SetSelected(long)
+		if after := u.form.object.MinSize().Width; after != before {
+			t.Errorf("the settings pane's least width went from %v to %v", before, after)
+		}
 	})
 }

@@ -78,6 +78,8 @@ func (u *UI) tick() {
 				onScreen = onScreen || u.jobs.showing(j.ID)
 				if j.ID == u.selected && before != j.State {
 					u.form.selectJob(j.ID) // renaming is open only before the upload
+				} else if j.ID == u.selected {
+					u.form.showWhole(j)
 				}
 			}
 			// At most one refresh a tick, and none when no row on screen

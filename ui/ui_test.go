@@ -2,6 +2,7 @@ package ui
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -173,8 +174,15 @@ func TestDropFillUploadAndSeeResults(t *testing.T) {
 			if j.State != uploader.Done {
 				t.Fatalf("%s: %s", name, j.State)
 			}
-			if !strings.Contains(r.detail.Text, "Version 1") || !strings.Contains(r.detail.Text, j.Result.URL) || r.copyBtn.Hidden || r.openBtn.Hidden {
+			// The row shows the stored name and the URL's host, which fit;
+			// the selected file's pane shows the URL whole.
+			host := strings.SplitN(j.Result.URL, "/", 4)[2]
+			if r.detail.Text != path.Base(j.Result.URL)+" · Version 1 · "+host || r.copyBtn.Hidden || r.openBtn.Hidden {
 				t.Errorf("%s shows %q (copy hidden %v)", name, r.detail.Text, r.copyBtn.Hidden)
+			}
+			u.form.selectJob(r.id)
+			if !strings.Contains(u.form.whole.Text, j.Result.URL) || !u.form.whole.Visible() {
+				t.Errorf("%s selected: the pane shows %q", name, u.form.whole.Text)
 			}
 		}
 		if got := u.snaps[a.id].Result.FilePath; got != "/shop/summer/dresses/a.jpg" {
@@ -335,9 +343,16 @@ func TestHistoryAndPendingSurviveARestart(t *testing.T) {
 	}
 	onUI(func() {
 		again.tabs.SelectIndex(1)
-		if again.histView.count.Text != "1 upload" {
-			t.Errorf("history tab: %q", again.histView.count.Text)
+		if again.histView.count.Text != "1 upload" || again.histView.export.Text != "Export CSV…" {
+			t.Errorf("history tab: %q, %q", again.histView.count.Text, again.histView.export.Text)
 		}
+		// Export takes what is shown: with a search, the count and the
+		// button say so.
+		again.histView.search.SetText("nothing like it")
+		if again.histView.count.Text != "0 of 1 upload match" || again.histView.export.Text != "Export these 0 as CSV…" || !again.histView.export.Disabled() {
+			t.Errorf("history searched: %q, %q", again.histView.count.Text, again.histView.export.Text)
+		}
+		again.histView.search.SetText("")
 	})
 	jobs := offered(t, again)
 	if len(jobs) != 2 {
