@@ -1,12 +1,13 @@
 package emulator
 
 import (
+	"bufio"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 )
@@ -30,6 +31,9 @@ type incoming struct {
 	sha         string
 	hasFile     bool
 	tooBig      bool
+	fileURL     string // file given as an http(s) URL: fetched once the request is authenticated
+	serverKey   bool   // Basic auth with one of the server's private keys: a server-side upload
+	basicAuth   bool   // an Authorization header was sent at all
 }
 
 // parse streams the multipart body: fields into memory (bounded), the file
@@ -77,7 +81,15 @@ func (s *Server) parse(r *http.Request, body io.Reader) (in incoming, err error)
 				return in, err
 			}
 		case name == "file":
-			return in, badRequest("Send the file as a file part; this server does not fetch URLs or decode base64.")
+			// ImageKit's file is also a field: an http(s) URL to fetch, or
+			// the bytes in base64 (a data: URI's too).
+			if in.hasFile {
+				return in, badRequest("Only one file can be uploaded per request.")
+			}
+			in.hasFile = true
+			if err := s.receiveField(part, &in, spend); err != nil {
+				return in, err
+			}
 		case name == "":
 			return in, badRequest("A form part has no name.")
 		default:
@@ -110,7 +122,69 @@ func readErr(err error) error {
 	return fmt.Errorf("reading the request: %w", err)
 }
 
-func (s *Server) receiveFile(part *multipart.Part, in *incoming) error {
+// receiveField reads a file sent as a form field: an http(s) URL, kept
+// for later, or base64, decoded into a blob as a file part would be.
+func (s *Server) receiveField(part io.Reader, in *incoming, spend func(int) error) error {
+	br := bufio.NewReaderSize(part, 4096)
+	head, _ := br.Peek(8)
+	if h := strings.ToLower(string(head)); strings.HasPrefix(h, "http://") || strings.HasPrefix(h, "https://") {
+		v, err := io.ReadAll(io.LimitReader(br, 8<<10+1))
+		if err != nil {
+			return readErr(err)
+		}
+		if len(v) > 8<<10 {
+			return badRequest("The file URL is longer than 8 KiB.")
+		}
+		if err := spend(len(v)); err != nil {
+			return err
+		}
+		in.fileURL = strings.TrimSpace(string(v))
+		return nil
+	}
+	if h, _ := br.Peek(5); string(h) == "data:" { // data:image/png;base64,....
+		prefix, err := br.ReadString(',')
+		if err != nil || len(prefix) > 256 || !strings.HasSuffix(prefix, ";base64,") {
+			return badRequest("The file field is a data: URI but not a base64 one (data:TYPE;base64,...).")
+		}
+		in.contentType = strings.TrimSuffix(strings.TrimPrefix(prefix, "data:"), ";base64,")
+	}
+	src := &spaceless{r: br}
+	dec := base64.NewDecoder(base64.StdEncoding, src)
+	if err := s.receiveFile(dec, in); err != nil {
+		// The decoder's unexpected EOF after the field ended whole is text
+		// that stops mid-group: not base64 either.
+		if errors.As(err, new(base64.CorruptInputError)) || (errors.Is(err, io.ErrUnexpectedEOF) && src.ended) {
+			return badRequest("The file field is neither a file part, an http(s) URL, nor base64.")
+		}
+		return err
+	}
+	return nil
+}
+
+// spaceless drops the white space base64 text may be wrapped with, and
+// notes whether its source ended whole.
+type spaceless struct {
+	r     io.Reader
+	ended bool
+}
+
+func (s *spaceless) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.ended = s.ended || err == io.EOF
+	k := 0
+	for _, b := range p[:n] {
+		if b != ' ' && b != '\n' && b != '\r' && b != '\t' {
+			p[k] = b
+			k++
+		}
+	}
+	if k == 0 && n > 0 && err == nil {
+		return s.Read(p)
+	}
+	return k, err
+}
+
+func (s *Server) receiveFile(part io.Reader, in *incoming) error {
 	f, err := s.store.tempBlob()
 	if err != nil {
 		return &apiError{status: http.StatusInternalServerError, message: "The server could not store the file."}

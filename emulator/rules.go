@@ -1,10 +1,12 @@
 package emulator
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path"
 	"strings"
 	"unicode"
@@ -84,27 +86,40 @@ func splitTags(tags string) []string {
 }
 
 // accept applies ImageKit's rules and stores the file.
-func (s *Server) accept(in incoming, reused bool) (*signer.Claims, *Result, error) {
-	if !in.hasToken || in.token == "" {
-		return nil, nil, badRequest("Your request does not contain a token. Client-side uploads need a signed token field.")
-	}
-	if reused {
-		return nil, nil, badRequest("This token has been used before. Every upload request, retries included, needs a new token.")
-	}
-	claims, err := s.verifier.Verify(in.token)
-	var ve *signer.VerifyError
+//
+// A request is authenticated by its token (a client-side upload, the fields
+// signed) or, with no token, by one of the server's private keys as the
+// Basic user name (a server-side upload, as ImageKit's SDKs make by
+// default; the password is ignored, as ImageKit ignores it).
+func (s *Server) accept(ctx context.Context, in incoming, reused bool) (*signer.Claims, *Result, error) {
+	var claims *signer.Claims
 	switch {
-	case errors.Is(err, signer.ErrUnknownKey):
-		return nil, nil, &apiError{status: http.StatusUnauthorized, message: "Your account cannot be authenticated: the public key in the token is not valid.",
-			help: "Check the public key in the ImageKit dashboard's Developer options."}
-	case errors.As(err, &ve) && strings.Contains(ve.Reason, "signature"):
-		return nil, nil, &apiError{status: http.StatusForbidden, message: "Your request's token could not be authenticated: it was not signed with this account's private key.",
-			help: "Check that the private key matches the public key."}
-	case err != nil:
-		return nil, nil, badRequest("Invalid token: %v.", err)
-	}
-	if err := matchClaims(in.fields, claims.Fields); err != nil {
-		return claims, nil, err
+	case in.hasToken && in.token != "":
+		if reused {
+			return nil, nil, badRequest("This token has been used before. Every upload request, retries included, needs a new token.")
+		}
+		var err error
+		claims, err = s.verifier.Verify(in.token)
+		var ve *signer.VerifyError
+		switch {
+		case errors.Is(err, signer.ErrUnknownKey):
+			return nil, nil, &apiError{status: http.StatusUnauthorized, message: "Your account cannot be authenticated: the public key in the token is not valid.",
+				help: "Check the public key in the ImageKit dashboard's Developer options."}
+		case errors.As(err, &ve) && strings.Contains(ve.Reason, "signature"):
+			return nil, nil, &apiError{status: http.StatusForbidden, message: "Your request's token could not be authenticated: it was not signed with this account's private key.",
+				help: "Check that the private key matches the public key."}
+		case err != nil:
+			return nil, nil, badRequest("Invalid token: %v.", err)
+		}
+		if err := matchClaims(in.fields, claims.Fields); err != nil {
+			return claims, nil, err
+		}
+	case in.serverKey:
+	case in.basicAuth:
+		return nil, nil, &apiError{status: http.StatusUnauthorized, message: "Your account cannot be authenticated: the private key given (the Basic user name) is not valid.",
+			help: "Check the private key in the ImageKit dashboard's Developer options."}
+	default:
+		return nil, nil, badRequest("Your request does not contain a token or a private key. A client-side upload needs a signed token field; a server-side one, the private key as the Basic user name.")
 	}
 	for k := range in.fields {
 		if !knownFields[k] {
@@ -118,6 +133,15 @@ func (s *Server) accept(in incoming, reused bool) (*signer.Claims, *Result, erro
 	}
 	if !in.hasFile {
 		return claims, nil, badRequest("Missing file parameter for upload.")
+	}
+	if in.fileURL != "" {
+		err := s.fetch(ctx, &in)
+		if in.blob != "" {
+			defer os.Remove(in.blob) // a no-op once the blob was placed
+		}
+		if err != nil {
+			return claims, nil, err
+		}
 	}
 	name := in.fields["fileName"]
 	if name == "" {

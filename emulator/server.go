@@ -62,6 +62,8 @@ type config struct {
 	requestLog  int
 	sweepEvery  time.Duration
 	libraryRate int // library API calls a second; 0 is no limit
+	fetchAllow  []string
+	corsOrigin  string // Access-Control-Allow-Origin for browsers; "" sends none
 }
 
 // maxConns is how many connections the server serves at once.

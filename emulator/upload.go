@@ -121,7 +121,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	var ae *apiError
 	if err == nil {
-		rec.Claims, rec.Result, err = s.accept(in, reused)
+		in.serverKey, in.basicAuth = s.privateKeyGiven(r), r.Header.Get("Authorization") != ""
+		rec.Claims, rec.Result, err = s.accept(r.Context(), in, reused)
 	}
 	switch {
 	case err == nil && fault.StoreThenHang:
