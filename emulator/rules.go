@@ -173,6 +173,19 @@ func (s *Server) accept(ctx context.Context, in incoming, reused bool) (*signer.
 	if in.size == 0 {
 		return claims, nil, badRequest("The file is empty.")
 	}
+	if expr, ok := in.fields["checks"]; ok {
+		subj := &checkSubject{fileName: name, folder: folder, tags: splitTags(in.fields["tags"]), size: in.size,
+			mime: sniffMime(in.blob, in.contentType), blob: in.blob}
+		pass, err := evalChecks(expr, subj)
+		if err != nil {
+			return claims, nil, badRequest("%s %s: %v.", checksSyntax, expr, err)
+		}
+		if !pass {
+			return claims, nil, &apiError{status: http.StatusBadRequest,
+				message: fmt.Sprintf("The file did not pass the upload checks: %s.", expr),
+				help:    "The checks were sent with the upload; nothing was stored."}
+		}
+	}
 	name = sanitizeName(name)
 	unique := in.fields["useUniqueFileName"] != "false"
 	mode := placeVersion

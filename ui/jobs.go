@@ -434,7 +434,7 @@ func explain(err error) string {
 		return sentence(x.Message) + ". Check it in Settings."
 	case x.KeyRejected:
 		return sentence(x.Message) + " Check the keys in Settings." + requestID(x)
-	case x.Kind == "server":
+	case x.Kind == "server" || x.Status != 0: // the server's answer, its checks' refusal too
 		return fmt.Sprintf("%d: %s%s", x.Status, x.Message, requestID(x))
 	case x.Kind == "check":
 		return "Not sent: " + x.Message

@@ -773,3 +773,22 @@ func TestProxyThatCannotBeReached(t *testing.T) {
 		t.Fatalf("through a proxy nobody answers: %v (%d attempts)", err, attempts)
 	}
 }
+
+// TestFailedChecksAreACheck: an upload whose checks the server refuses is
+// a "check" failure, the server's words and status kept, and not retried.
+// Before, it was a plain server error.
+func TestFailedChecksAreACheck(t *testing.T) {
+	srv := newTestServer(t)
+	c := newClient(t, srv)
+	_, err := uploadOne(t, c, Fields{Options: Options{Checks: `"file.size" < "10"`}})
+	x := Explain(err)
+	if x.Kind != "check" || x.Status != 400 || !strings.Contains(x.Message, "did not pass the upload checks") {
+		t.Errorf("%+v", x)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests: a refusal by checks was sent again", n)
+	}
+	if len(srv.Files()) != 0 {
+		t.Error("stored though the checks refused it")
+	}
+}

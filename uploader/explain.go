@@ -11,7 +11,8 @@ import (
 // the engine's; advice for one front end (a flag, a button, a Settings
 // field) is added there.
 type Explanation struct {
-	// Kind sorts the error: check (refused before sending), file (the local
+	// Kind sorts the error: check (refused before sending, or by the
+	// upload's own checks on the server), file (the local
 	// file), network, server (the server's answer), config (keys,
 	// certificates, a proxy, the token endpoint) or canceled.
 	Kind          string
@@ -79,6 +80,9 @@ func Explain(err error) Explanation {
 		}
 	case ae != nil:
 		x.Kind, x.Cause = "server", ae
+		if ae.Status == http.StatusBadRequest && strings.Contains(ae.Message, "checks") {
+			x.Kind = "check" // the upload's own checks, refused (or unreadable) on the server
+		}
 		if ae.KeyRejected() {
 			x.Kind, x.KeyRejected = "config", true
 			x.Refused = map[bool]Refusal{true: RefusedKey, false: RefusedAccount}[ae.Status == http.StatusUnauthorized]
