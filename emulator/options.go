@@ -59,6 +59,27 @@ func readOptions(fields map[string]string) (options, error) {
 					return o, badRequest("Invalid extensions: %s needs maxTags (a whole number from 1) and minConfidence (0 to 100).", name)
 				}
 			case "remove-bg", "ai-auto-description":
+			case "ai-tasks":
+				tasks, _ := e["tasks"].([]any)
+				if len(tasks) == 0 {
+					return o, badRequest("Invalid extensions: ai-tasks needs tasks, a list of select_tags, select_metadata or yes_no tasks.")
+				}
+				for i, t := range tasks {
+					task, _ := t.(map[string]any)
+					in, _ := task["instruction"].(string)
+					switch typ, _ := task["type"].(string); {
+					case typ != "select_tags" && typ != "select_metadata" && typ != "yes_no":
+						return o, badRequest("Invalid extensions: ai-tasks task %d has type %q; it must be select_tags, select_metadata or yes_no.", i+1, typ)
+					case in == "":
+						return o, badRequest("Invalid extensions: ai-tasks task %d has no instruction.", i+1)
+					case typ == "select_metadata" && task["field"] == nil:
+						return o, badRequest("Invalid extensions: ai-tasks task %d (select_metadata) names no field.", i+1)
+					}
+				}
+			case "saved-extension":
+				if id, _ := e["id"].(string); id == "" {
+					return o, badRequest("Invalid extensions: saved-extension needs the id of a saved extension.")
+				}
 			default:
 				return o, badRequest("Invalid extensions: unknown extension %q.", name)
 			}
@@ -133,6 +154,9 @@ func runExtensions(exts []map[string]any, sha string) (status map[string]string,
 		case "google-auto-tagging", "aws-auto-tagging":
 			tags = append(tags, fakeTags(sha, name, e["maxTags"].(float64), e["minConfidence"].(float64))...)
 			status[name] = "success"
+		case "saved-extension":
+			// ImageKit reports the saved extension's own kind, which only
+			// the account knows: this server has none saved to report.
 		default:
 			status[name] = "pending"
 		}

@@ -146,3 +146,26 @@ func TestEmbeddedMetadata(t *testing.T) {
 		t.Fatalf("%d: embeddedMetadata %v, want %v", a.status, a.body["embeddedMetadata"], want)
 	}
 }
+
+// TestNewerExtensions: ai-tasks and saved-extension, in ImageKit's API
+// since 2025, are taken as ImageKit takes them. Before: "unknown extension".
+func TestNewerExtensions(t *testing.T) {
+	s, sg := newServer(t)
+	img := pngBytes(t, 8, 8)
+	aiTasks := `[{"name":"ai-tasks","tasks":[{"type":"select_tags","instruction":"What is shown?","vocabulary":["dress","shoe"]},` +
+		`{"type":"yes_no","instruction":"Outdoors?","on_yes":{"add_tags":["outdoor"]}}]},{"name":"saved-extension","id":"ext_123"}]`
+	a := send(t, s, sg, upload{fields: map[string]string{"fileName": "x.png", "extensions": aiTasks}, file: img})
+	if a.status != 200 || !reflect.DeepEqual(a.body["extensionStatus"], map[string]any{"ai-tasks": "pending"}) {
+		t.Errorf("%d %v", a.status, a.body)
+	}
+	for ext, says := range map[string]string{
+		`[{"name":"ai-tasks","tasks":[]}]`: "needs tasks",
+		`[{"name":"ai-tasks","tasks":[{"type":"select_metadata","instruction":"Season?"}]}]`: "names no field",
+		`[{"name":"saved-extension"}]`: "needs the id",
+	} {
+		a := send(t, s, sg, upload{fields: map[string]string{"fileName": "x.png", "extensions": ext}, file: img})
+		if msg, _ := a.body["message"].(string); a.status != 400 || !strings.Contains(msg, says) {
+			t.Errorf("%s: %d %v", ext, a.status, a.body)
+		}
+	}
+}

@@ -51,6 +51,7 @@ type moreOptions struct {
 	bgShadow    *widget.Check
 	bgColor     *widget.Entry
 	aiDescribe  *widget.Check
+	otherExts   *widget.Entry // extensions with no widgets of their own (ai-tasks, saved-extension), as JSON
 	pre, post   *widget.Entry
 	texts       map[string]*widget.Entry // the options shown as one line of text each, by key
 	keep        *widget.Check
@@ -107,12 +108,23 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	m.removeBg = check("Remove background")
 	m.bgShadow = check("with a shadow")
 	m.bgColor = entry("background: transparent, or FFFFFF", func(s string) error {
-		if s != "" && !uploader.IsHexColour(s) {
-			return errors.New("six hex digits, such as FFFFFF")
+		if s != "" && !uploader.IsColour(s) {
+			return errors.New("a hex colour (FFFFFF, fff) or a colour name (green)")
 		}
 		return nil
 	})
 	m.aiDescribe = check("AI description")
+	m.otherExts = widget.NewMultiLineEntry()
+	m.otherExts.SetPlaceHolder(`[{"name": "saved-extension", "id": "ext_…"}]`)
+	m.otherExts.SetMinRowsVisible(2)
+	m.otherExts.Wrapping = fyne.TextWrapBreak
+	m.otherExts.Validator = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return nil
+		}
+		return (uploader.Options{Extensions: s}).Check()
+	}
+	m.otherExts.OnChanged = func(string) { changed() }
 	m.pre = entry("w-2560,q-80", nil)
 	m.post = widget.NewMultiLineEntry()
 	m.post.SetPlaceHolder("w-400\nthumbnail w-150\ngif-to-video\nabs hls sr-240_360_480")
@@ -143,7 +155,8 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 		field("Custom metadata", m.metaRows, container.NewHBox(addMeta),
 			hint("The fields must exist in your ImageKit account (dashboard: Settings › Custom metadata).")),
 		field("Extensions", m.google, m.aws, tagLimits, m.removeBg,
-			container.NewBorder(nil, nil, widget.NewLabel("   "), nil, container.NewVBox(m.bgShadow, m.bgColor)), m.aiDescribe),
+			container.NewBorder(nil, nil, widget.NewLabel("   "), nil, container.NewVBox(m.bgShadow, m.bgColor)), m.aiDescribe,
+			m.otherExts, hint("Others as ImageKit's API takes them, a JSON list: ai-tasks, saved-extension.")),
 		field("Transform on upload", m.pre, hint("Changes what is stored, e.g. w-2560,q-80.")),
 		field("Derived versions", m.post,
 			hint("One per line: a transformation (w-400), thumbnail w-150, gif-to-video, abs hls sr-240_360_480.")),
@@ -359,10 +372,13 @@ func (m *moreOptions) options() (uploader.Options, error) {
 			opts["add_shadow"] = true
 		}
 		if c := strings.TrimSpace(m.bgColor.Text); c != "" {
-			if !uploader.IsHexColour(c) {
-				return o, errors.New("background colour: six hex digits, such as FFFFFF")
+			if !uploader.IsColour(c) {
+				return o, errors.New("background colour: a hex colour (FFFFFF, fff) or a colour name (green)")
 			}
-			opts["bg_color"] = strings.ToUpper(c)
+			if strings.Trim(c, "0123456789abcdefABCDEF") == "" {
+				c = strings.ToUpper(c) // a hex code, written as ImageKit's examples write it
+			}
+			opts["bg_color"] = c
 		}
 		if len(opts) > 0 {
 			ext["options"] = opts
@@ -371,6 +387,15 @@ func (m *moreOptions) options() (uploader.Options, error) {
 	}
 	if m.aiDescribe.Checked {
 		exts = append(exts, map[string]any{"name": "ai-auto-description"})
+	}
+	if raw := strings.TrimSpace(m.otherExts.Text); raw != "" {
+		var others []map[string]any
+		d := json.NewDecoder(strings.NewReader(raw))
+		d.UseNumber()
+		if err := d.Decode(&others); err != nil {
+			return o, fmt.Errorf("other extensions: a JSON list of objects, such as [{\"name\": \"saved-extension\", \"id\": \"ext_1\"}]")
+		}
+		exts = append(exts, others...)
 	}
 	if len(exts) > 0 {
 		b, err := json.Marshal(exts)
@@ -492,6 +517,7 @@ func (m *moreOptions) set(o uploader.Options) {
 	m.bgShadow.SetChecked(false)
 	m.bgColor.SetText("")
 	m.aiDescribe.SetChecked(false)
+	var others []map[string]any
 	for _, e := range exts {
 		switch e["name"] {
 		case "google-auto-tagging", "aws-auto-tagging":
@@ -521,7 +547,14 @@ func (m *moreOptions) set(o uploader.Options) {
 			m.bgColor.SetText(colour)
 		case "ai-auto-description":
 			m.aiDescribe.SetChecked(true)
+		default:
+			others = append(others, e)
 		}
+	}
+	m.otherExts.SetText("")
+	if len(others) > 0 {
+		b, _ := json.Marshal(others)
+		m.otherExts.SetText(string(b))
 	}
 	var t struct {
 		Pre  string              `json:"pre"`

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -503,6 +504,37 @@ func TestPickingAPresetKeepsThePaneWidth(t *testing.T) {
 		u.form.presets.pick.SetSelected(long)
 		if after := u.form.object.MinSize().Width; after != before {
 			t.Errorf("the settings pane's least width went from %v to %v", before, after)
+		}
+	})
+}
+
+// TestOtherExtensionsInTheWindow: extensions with no widgets of their own
+// (ai-tasks, saved-extension) are kept, shown and edited as JSON in More
+// options. Before, the window dropped them.
+func TestOtherExtensionsInTheWindow(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	exts := `[{"name":"google-auto-tagging","maxTags":5,"minConfidence":90},` +
+		`{"name":"ai-tasks","tasks":[{"type":"select_tags","instruction":"What is shown?","vocabulary":["dress","shoe"]}]},` +
+		`{"name":"saved-extension","id":"ext_1"}]`
+	onUI(func() {
+		m := u.form.more
+		m.set(uploader.Options{Extensions: exts})
+		if !strings.Contains(m.otherExts.Text, `"ai-tasks"`) || !strings.Contains(m.otherExts.Text, `"ext_1"`) || strings.Contains(m.otherExts.Text, "google") {
+			t.Errorf("other extensions shown: %q", m.otherExts.Text)
+		}
+		o, err := m.options()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want []map[string]any
+		json.Unmarshal([]byte(o.Extensions), &got)
+		json.Unmarshal([]byte(exts), &want)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("extensions back out of the window:\n%s\nwant\n%s", o.Extensions, exts)
+		}
+		m.otherExts.SetText(`[{"name":"saved-extension"}]`)
+		if err := m.otherExts.Validate(); err == nil || !strings.Contains(err.Error(), `needs the "id"`) {
+			t.Errorf("a saved extension with no id: %v", err)
 		}
 	})
 }

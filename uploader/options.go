@@ -37,7 +37,7 @@ var ResponseFieldNames = []string{"tags", "customCoordinates", "isPrivateFile", 
 	"isPublished", "customMetadata", "metadata", "selectedFieldsSchema"}
 
 // ExtensionNames are the extensions ImageKit runs on upload.
-var ExtensionNames = []string{"google-auto-tagging", "aws-auto-tagging", "remove-bg", "ai-auto-description"}
+var ExtensionNames = []string{"google-auto-tagging", "aws-auto-tagging", "remove-bg", "ai-auto-description", "ai-tasks", "saved-extension"}
 
 // An Option is one of ImageKit's upload options, described once: the form
 // encoding, Check, presets, the command line's flags, the window and the
@@ -261,12 +261,23 @@ func checkExtensions(s string) error {
 		if !slices.Contains(ExtensionNames, name) {
 			return fmt.Errorf("item %d: unknown extension %q; known: %s", i+1, name, strings.Join(ExtensionNames, ", "))
 		}
-		if seen[name] {
-			return fmt.Errorf("%s is given twice", name)
+		id, _ := ext["id"].(string)
+		if seen[name+" "+id] {
+			return fmt.Errorf("%s is given twice", strings.TrimSpace(name+" "+id))
 		}
-		seen[name] = true
+		seen[name+" "+id] = true
 		allowed := map[string]bool{"name": true}
 		switch name {
+		case "saved-extension":
+			allowed["id"] = true
+			if strings.TrimSpace(id) == "" {
+				return errors.New(`saved-extension needs the "id" of an extension saved in the ImageKit dashboard`)
+			}
+		case "ai-tasks":
+			allowed["tasks"] = true
+			if err := checkAITasks(ext["tasks"]); err != nil {
+				return fmt.Errorf("ai-tasks: %v", err)
+			}
 		case "google-auto-tagging", "aws-auto-tagging":
 			allowed["maxTags"], allowed["minConfidence"] = true, true
 			if err := wholeIn(ext, "maxTags", 1, 1000); err != nil {
@@ -292,6 +303,107 @@ func checkExtensions(s string) error {
 	return nil
 }
 
+// checkAITasks checks ai-tasks' list of tasks, as ImageKit's API reference
+// (2026) gives them: select_tags, select_metadata and yes_no.
+func checkAITasks(v any) error {
+	tasks, ok := v.([]any)
+	if !ok || len(tasks) == 0 {
+		return errors.New(`needs "tasks", a list such as [{"type": "select_tags", "instruction": "What is shown?", "vocabulary": ["dress", "shoe"]}]`)
+	}
+	for i, t := range tasks {
+		task, ok := t.(map[string]any)
+		if !ok {
+			return fmt.Errorf("task %d is %s, not an object", i+1, jsonKind(t))
+		}
+		typ, _ := task["type"].(string)
+		if in, _ := task["instruction"].(string); strings.TrimSpace(in) == "" {
+			return fmt.Errorf("task %d needs an instruction", i+1)
+		}
+		allowed := map[string]bool{"type": true, "instruction": true}
+		switch typ {
+		case "select_tags", "select_metadata":
+			allowed["vocabulary"], allowed["max_selections"], allowed["min_selections"] = true, true, true
+			for _, k := range []string{"max_selections", "min_selections"} {
+				if _, ok := task[k]; ok {
+					if err := wholeIn(task, k, 0, 1000); err != nil {
+						return fmt.Errorf("task %d: %v", i+1, err)
+					}
+				}
+			}
+			if voc, ok := task["vocabulary"]; ok {
+				list, ok := voc.([]any)
+				if !ok {
+					return fmt.Errorf("task %d: vocabulary is a list", i+1)
+				}
+				total := 0
+				for _, w := range list {
+					s, isText := w.(string)
+					if typ == "select_tags" && (!isText || strings.Contains(s, "%")) {
+						return fmt.Errorf("task %d: a tag vocabulary holds texts without %%", i+1)
+					}
+					total += len(s)
+				}
+				if typ == "select_tags" && total > 500 {
+					return fmt.Errorf("task %d: the vocabulary is %d characters; at most 500", i+1, total)
+				}
+			}
+			if typ == "select_metadata" {
+				allowed["field"] = true
+				if f, _ := task["field"].(string); strings.TrimSpace(f) == "" {
+					return fmt.Errorf("task %d: select_metadata needs the custom metadata field to set", i+1)
+				}
+			}
+		case "yes_no":
+			for _, k := range []string{"on_yes", "on_no", "on_unknown"} {
+				allowed[k] = true
+				if a, ok := task[k]; ok {
+					if err := checkTaskActions(a); err != nil {
+						return fmt.Errorf("task %d: %s: %v", i+1, k, err)
+					}
+				}
+			}
+		default:
+			return fmt.Errorf("task %d: type %q is not one of select_tags, select_metadata, yes_no", i+1, typ)
+		}
+		for k := range task {
+			if !allowed[k] {
+				return fmt.Errorf("task %d (%s) takes no %q", i+1, typ, k)
+			}
+		}
+	}
+	return nil
+}
+
+// checkTaskActions checks what a yes_no task does with its answer.
+func checkTaskActions(v any) error {
+	acts, ok := v.(map[string]any)
+	if !ok {
+		return errors.New("is an object of add_tags, remove_tags, set_metadata, unset_metadata")
+	}
+	for k, a := range acts {
+		list, ok := a.([]any)
+		if !ok {
+			return fmt.Errorf("%s is a list", k)
+		}
+		for _, e := range list {
+			switch k {
+			case "add_tags", "remove_tags":
+				if _, ok := e.(string); !ok {
+					return fmt.Errorf("%s holds tags, as texts", k)
+				}
+			case "set_metadata", "unset_metadata":
+				m, ok := e.(map[string]any)
+				if f, _ := m["field"].(string); !ok || f == "" {
+					return fmt.Errorf(`%s holds objects with a "field"`, k)
+				}
+			default:
+				return fmt.Errorf("%q is not an action (add_tags, remove_tags, set_metadata, unset_metadata)", k)
+			}
+		}
+	}
+	return nil
+}
+
 // wholeIn says whether obj[key] is a whole number from lo to hi.
 func wholeIn(obj map[string]any, key string, lo, hi int64) error {
 	n, ok := obj[key].(json.Number)
@@ -305,11 +417,12 @@ func wholeIn(obj map[string]any, key string, lo, hi int64) error {
 	return nil
 }
 
-var hexColour = regexp.MustCompile(`^[0-9A-Fa-f]{6}$`)
+// colour is remove-bg's bg_color as ImageKit's reference gives it: a hex
+// code ("81d4fa", "fff") or a colour name ("green").
+var colour = regexp.MustCompile(`^(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[A-Za-z]{3,20})$`)
 
-// IsHexColour says whether s is a colour as remove-bg takes it: six hex
-// digits, such as FFFFFF.
-func IsHexColour(s string) bool { return hexColour.MatchString(s) }
+// IsColour says whether s is a colour remove-bg takes: "FFFFFF", "fff" or "green".
+func IsColour(s string) bool { return colour.MatchString(s) }
 
 func checkRemoveBg(v any) error {
 	opts, ok := v.(map[string]any)
@@ -323,8 +436,8 @@ func checkRemoveBg(v any) error {
 				return fmt.Errorf("%s must be true or false", k)
 			}
 		case "bg_color":
-			if s, ok := v.(string); !ok || !hexColour.MatchString(s) {
-				return fmt.Errorf(`bg_color must be six hex digits such as "FFFFFF"`)
+			if s, ok := v.(string); !ok || !colour.MatchString(s) {
+				return fmt.Errorf(`bg_color must be a hex colour such as "FFFFFF" or "fff", or a colour name such as "green"`)
 			}
 		case "bg_image_url":
 			if s, ok := v.(string); !ok || checkWebhook(s) != nil {
