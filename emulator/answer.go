@@ -47,11 +47,11 @@ func writeError(w http.ResponseWriter, status int, message, help string) {
 }
 
 func (s *Server) writeResult(w http.ResponseWriter, in incoming, res *Result) {
-	fileType, width, height := "non-image", 0, 0
+	fileType, width, height, format := "non-image", 0, 0, ""
 	var embedded map[string]any
 	if f, err := os.Open(s.blobOf(res.FilePath)); err == nil {
-		if cfg, _, err := image.DecodeConfig(f); err == nil {
-			fileType, width, height = "image", cfg.Width, cfg.Height
+		if cfg, kind, err := image.DecodeConfig(f); err == nil {
+			fileType, width, height, format = "image", cfg.Width, cfg.Height, kind
 		}
 		if strings.Contains(in.fields["responseFields"], "embeddedMetadata") {
 			embedded = exif.Tags(f)
@@ -62,14 +62,16 @@ func (s *Server) writeResult(w http.ResponseWriter, in incoming, res *Result) {
 		"fileId": res.FileID, "name": res.Name, "filePath": res.FilePath, "url": res.URL,
 		"thumbnailUrl": res.ThumbnailURL, "fileType": fileType, "size": res.Size,
 		"height": height, "width": width, "tags": res.meta.Tags, "AITags": res.meta.AITags,
-		"versionInfo":     map[string]string{"id": res.VersionID, "name": res.VersionName},
-		"extensionStatus": res.extensions,
+		"versionInfo": map[string]string{"id": res.VersionID, "name": res.VersionName},
+	}
+	if _, asked := in.fields["extensions"]; asked { // "if no extension was requested, this parameter is not returned"
+		answer["extensionStatus"] = res.extensions
 	}
 	if res.meta.Description != "" {
 		answer["description"] = res.meta.Description
 	}
-	if fileType != "image" {
-		answer["thumbnailUrl"] = ""
+	if fileType != "image" { // a thumbnail, a height and a width are an image's
+		delete(answer, "thumbnailUrl")
 		delete(answer, "height")
 		delete(answer, "width")
 	}
@@ -100,6 +102,16 @@ func (s *Server) writeResult(w http.ResponseWriter, in incoming, res *Result) {
 				embedded["ImageWidth"], embedded["ImageHeight"] = width, height
 			}
 			answer[f] = embedded
+		case "metadata": // ImageKit's older summary of the file
+			m := map[string]any{"size": res.Size, "hasColorProfile": false, "exif": map[string]any{}}
+			if fileType == "image" {
+				m["height"], m["width"], m["format"] = height, width, format
+			}
+			answer[f] = m
+		case "selectedFieldsSchema":
+			// The custom metadata fields a path policy selects for the
+			// file's path: this server has no path policies.
+			answer[f] = map[string]any{}
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -105,7 +105,7 @@ func readOptions(fields map[string]string) (options, error) {
 	}
 	if v, ok := fields["responseFields"]; ok {
 		for f := range strings.SplitSeq(v, ",") {
-			if !slices.Contains(responseFieldNames, f) {
+			if f = strings.TrimSpace(f); !slices.Contains(responseFieldNames, f) {
 				return o, badRequest("Invalid responseFields: %q is not a field the answer can hold.", f)
 			}
 		}

@@ -169,3 +169,32 @@ func TestNewerExtensions(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerDetails: the answer holds what ImageKit's holds and no more.
+// Before, extensionStatus was {} when no extension was asked for, a
+// non-image had "thumbnailUrl": "", metadata and selectedFieldsSchema were
+// taken in responseFields but never returned, and a space after a comma
+// in responseFields was refused.
+func TestAnswerDetails(t *testing.T) {
+	s, sg := newServer(t)
+	a := send(t, s, sg, upload{fields: map[string]string{"fileName": "notes.txt", "responseFields": "tags, metadata, selectedFieldsSchema"},
+		file: []byte("plain text, not an image")})
+	if a.status != 200 {
+		t.Fatalf("%d %v", a.status, a.body)
+	}
+	for _, k := range []string{"extensionStatus", "thumbnailUrl", "width", "height"} {
+		if v, ok := a.body[k]; ok {
+			t.Errorf("a text file's answer has %s: %v", k, v)
+		}
+	}
+	if m, _ := a.body["metadata"].(map[string]any); m["size"] != float64(24) {
+		t.Errorf("metadata %v", a.body["metadata"])
+	}
+	if _, ok := a.body["selectedFieldsSchema"].(map[string]any); !ok {
+		t.Errorf("selectedFieldsSchema %v", a.body["selectedFieldsSchema"])
+	}
+	a = send(t, s, sg, upload{fields: map[string]string{"fileName": "p.png", "responseFields": "metadata"}, file: pngBytes(t, 30, 20)})
+	if m, _ := a.body["metadata"].(map[string]any); m["width"] != float64(30) || m["format"] != "png" || a.body["thumbnailUrl"] == nil {
+		t.Errorf("an image's answer: %v", a.body)
+	}
+}
