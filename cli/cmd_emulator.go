@@ -30,7 +30,7 @@ func (k *keyArgs) Set(v string) error {
 }
 
 func cmdEmulator(ctx context.Context, args []string, std Stdio) error {
-	fs := newFlags(std, "emulator", "emulator [--listen ADDR] [--dir DIR] [--key PUBLIC ...] [--key-file FILE] [--max-file-size N] [--fail-rate F] [--throttle RATE]", `
+	fs := newFlags(std, "emulator", "emulator [--listen ADDR] [--dir DIR] [--key PUBLIC ...] [--key-file FILE] [--max-file-size N] [--fail SPEC] [--throttle RATE] [--cors-origin ORIGIN] [--fetch-allow HOSTS]", `
 Run a local upload server that behaves like ImageKit's upload API v2: it checks
 every token (single use, fields equal to claims), applies ImageKit's naming,
 folder, tag and version rules, stores the files and serves them back at the
@@ -44,14 +44,29 @@ Other private keys never go on the command line, where ps and the shell
 history show them:
   --key PUBLIC      takes the private key from `+keystore.EnvPrivateKey+`
   --key-file FILE   reads key pairs, one a line: PUBLIC PRIVATE or PUBLIC=PRIVATE;
-                    blank lines and # comments are skipped; - reads stdin`)
+                    blank lines and # comments are skipped; - reads stdin
+
+It takes client-side uploads (a signed token) and server-side ones (a private
+key as the Basic user name, as ImageKit's SDKs send it), the file as a part,
+base64 or a URL it fetches, and evaluates checks. Browsers may call it from any
+origin (--cors-origin none turns that off).
+
+--fail answers a share of uploads as trouble, for trying a client by hand:
+  --fail 429:0.05,503:0.02,409:0.01,drop-after-store:0.01
+Kinds: a status from 400 to 599 (429 with Retry-After), 5xx (500, 502 as an
+HTML page, 503, 504), cut (the connection cut in the body), drop-after-store
+(stored, then no answer).`)
 	listen := fs.String("listen", "127.0.0.1:8087", "address to listen on")
 	dir := fs.String("dir", "", "keep uploaded files in this directory, and find them there when started again (default: a temporary one, removed on exit)")
 	var keyFlags keyArgs
 	fs.Var(&keyFlags, "key", "accept this public key, its private key taken from $"+keystore.EnvPrivateKey+" (repeatable; default: the demo pair)")
 	keyFile := fs.String("key-file", "", "accept the key pairs in this file (- for stdin), one a line: PUBLIC PRIVATE")
 	maxSize := fs.String("max-file-size", "25MB", "largest file accepted: bytes, or with KB, MB, GB")
-	failRate := fs.Float64("fail-rate", 0, "fraction of uploads answered with a random 5xx, from 0 to 1")
+	failRate := fs.Float64("fail-rate", 0, "fraction of uploads answered with a random 5xx, from 0 to 1 (the same as --fail 5xx:F)")
+	fail := fs.String("fail", "", "shares of uploads answered as trouble: 429:0.05,503:0.02,409:0.01,cut:0.01,drop-after-store:0.01")
+	retryAfter := fs.Duration("retry-after", time.Second, "the Retry-After of a 429 that --fail answers")
+	cors := fs.String("cors-origin", "*", "the origin browsers may call from (* for any; none for no CORS)")
+	fetchAllow := fs.String("fetch-allow", "", "hosts a file given as a URL may be fetched from, comma-separated (default: any)")
 	throttle := fs.String("throttle", "", "read each upload no faster than this many bytes a second (e.g. 2MB), like a slow network")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -88,8 +103,26 @@ history show them:
 	for pub, priv := range keys {
 		opts = append(opts, emulator.WithKey(pub, priv))
 	}
-	if *failRate > 0 {
-		opts = append(opts, emulator.WithFaultMix(emulator.FaultMix{Seed: uint64(time.Now().UnixNano()), Status5xx: *failRate}))
+	var mix emulator.FaultMix
+	switch {
+	case *fail != "" && *failRate > 0:
+		return usagef("give --fail or --fail-rate, not both (--fail 5xx:%g is --fail-rate %g)", *failRate, *failRate)
+	case *fail != "":
+		if mix, err = emulator.ParseFaultMix(*fail); err != nil {
+			return usagef("--fail: %v", err)
+		}
+	case *failRate > 0:
+		mix.Status5xx = *failRate
+	}
+	if mix.Status5xx+mix.Cut+mix.Drop > 0 || len(mix.Statuses) > 0 {
+		mix.Seed, mix.RetryAfter = uint64(time.Now().UnixNano()), *retryAfter
+		opts = append(opts, emulator.WithFaultMix(mix))
+	}
+	if *cors != "none" && *cors != "" {
+		opts = append(opts, emulator.WithCORS(*cors))
+	}
+	if *fetchAllow != "" {
+		opts = append(opts, emulator.WithFetchAllow(strings.Split(*fetchAllow, ",")...))
 	}
 	srv, err := emulator.Listen(*listen, opts...)
 	if err != nil {

@@ -210,3 +210,66 @@ func TestEmulatorKeysFromEnvironmentAndFile(t *testing.T) {
 	}
 	stop()
 }
+
+// TestEmulatorFailAndCORS: --fail answers the statuses asked for (a 409, a
+// 429 with its Retry-After) so clients can be tried by hand, and browsers
+// may call the emulator unless --cors-origin none. Before, only --fail-rate
+// (5xx) existed, and a preflight got a 405.
+func TestEmulatorFailAndCORS(t *testing.T) {
+	t.Setenv(keystore.EnvPrivateKey, "")
+	for _, bad := range [][]string{
+		{"emulator", "--fail", "418"},
+		{"emulator", "--fail", "429:0.6,503:0.6"},
+		{"emulator", "--fail", "bounce:0.1"},
+		{"emulator", "--fail", "409:0.1", "--fail-rate", "0.1"},
+	} {
+		if code, _, errs := runCLI(t, "", bad...); code != 2 || !strings.Contains(errs, "--fail") {
+			t.Errorf("%v: exit %d, %s", bad, code, errs)
+		}
+	}
+	url, stop := startCommand(t, "upload URL:", "emulator", "--listen", "127.0.0.1:0", "--fail", "429:1", "--retry-after", "3s")
+	p := filepath.Join(t.TempDir(), "a.jpg")
+	os.WriteFile(p, []byte("some bytes"), 0o644)
+	sg, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
+	tok, _ := sg.Sign(map[string]string{"fileName": "a.jpg"})
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("fileName", "a.jpg")
+	mw.WriteField("token", tok)
+	fw, _ := mw.CreateFormFile("file", "a.jpg")
+	fw.Write([]byte("some bytes"))
+	mw.Close()
+	resp, err := http.Post(url, mw.FormDataContentType(), &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "3" || resp.Header.Get("X-RateLimit-Reset") != "3000" {
+		t.Errorf("--fail 429:1: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ := http.NewRequest(http.MethodOptions, url, nil)
+	req.Header.Set("Origin", "http://localhost:3000")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	stop()
+
+	url, stop = startCommand(t, "upload URL:", "emulator", "--listen", "127.0.0.1:0", "--cors-origin", "none")
+	defer stop()
+	req, _ = http.NewRequest(http.MethodOptions, url, nil)
+	req.Header.Set("Origin", "http://localhost:3000")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == 204 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("--cors-origin none: %d %v", resp.StatusCode, resp.Header)
+	}
+}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -59,6 +60,51 @@ type FaultMix struct {
 	Drop       float64       // the file stored, then the connection dropped without an answer
 	MaxLatency time.Duration // a random wait before each request, up to this
 	RetryAfter time.Duration // the Retry-After of a 429 (default 1s)
+	// Statuses answers these statuses at these shares of requests: 409,
+	// 413, a 429 (with Retry-After and X-RateLimit-Reset), any 4xx or 5xx.
+	Statuses []StatusShare
+}
+
+// StatusShare is a status a FaultMix answers, and at what share of requests.
+type StatusShare struct {
+	Status int
+	Share  float64
+}
+
+// ParseFaultMix reads a mix as the emulator's --fail takes it: shares of
+// requests, comma-separated, such as "429:0.05,503:0.02,drop-after-store:0.01".
+// Kinds: a status from 400 to 599, 5xx (500, 502 as an HTML page, 503 or
+// 504), cut (the connection cut inside the body) and drop-after-store (the
+// file stored, then no answer).
+func ParseFaultMix(spec string) (FaultMix, error) {
+	var m FaultMix
+	total := 0.0
+	for item := range strings.SplitSeq(spec, ",") {
+		kind, share, ok := strings.Cut(strings.TrimSpace(item), ":")
+		f, err := strconv.ParseFloat(share, 64)
+		if !ok || err != nil || f < 0 || f > 1 {
+			return m, fmt.Errorf("%q: want KIND:SHARE, the share from 0 to 1, such as 503:0.02", item)
+		}
+		total += f
+		switch kind {
+		case "5xx":
+			m.Status5xx += f
+		case "cut":
+			m.Cut += f
+		case "drop-after-store":
+			m.Drop += f
+		default:
+			code, err := strconv.Atoi(kind)
+			if err != nil || code < 400 || code > 599 {
+				return m, fmt.Errorf("%q: the kind is a status from 400 to 599, 5xx, cut or drop-after-store", item)
+			}
+			m.Statuses = append(m.Statuses, StatusShare{code, f})
+		}
+	}
+	if total > 1 {
+		return m, fmt.Errorf("the shares add up to %g, more than 1", total)
+	}
+	return m, nil
 }
 
 // WithFaultMix injects random faults into every request.
@@ -106,6 +152,18 @@ func (s *Server) nextFault(contentLength int64) Fault {
 		f.CutAfter = 1 + s.rnd.r.Int64N(contentLength-1)
 	case x < m.Status5xx+m.Status429+m.Cut+m.Drop:
 		f.StoreThenDrop = true
+	default:
+		at := m.Status5xx + m.Status429 + m.Cut + m.Drop
+		for _, st := range m.Statuses {
+			if at += st.Share; x < at {
+				f.Status = st.Status
+				if st.Status == http.StatusTooManyRequests {
+					f.RetryAfter = cmp.Or(m.RetryAfter, time.Second)
+					f.RateLimitReset = f.RetryAfter
+				}
+				break
+			}
+		}
 	}
 	return f
 }
@@ -137,6 +195,10 @@ func (f Fault) message() string {
 	switch {
 	case f.Status == http.StatusTooManyRequests:
 		return "Too many requests. Please slow down."
+	case f.Status == http.StatusConflict:
+		return "A file with the same name already exists at this path."
+	case f.Status == http.StatusRequestEntityTooLarge:
+		return "The file is larger than this account accepts."
 	case f.Status >= 500:
 		return "We are experiencing an issue. Please try again later."
 	default:

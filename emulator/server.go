@@ -122,6 +122,11 @@ func WithDir(dir string) Option { return func(c *config) { c.dir = dir } }
 // WithMaxFileSize sets the largest file accepted, in bytes.
 func WithMaxFileSize(n int64) Option { return func(c *config) { c.maxFileSize = n } }
 
+// WithCORS lets browsers on origin ("*" for any) call the server: its
+// preflights are answered and its answers readable, so a web app in
+// development can use it as its local ImageKit. Without it, none.
+func WithCORS(origin string) Option { return func(c *config) { c.corsOrigin = origin } }
+
 // WithLinkRate makes the server read all request bodies together no faster
 // than bytesPerSecond, as one network link would: four uploads at once share
 // it. (WithReadRate bounds each upload by itself.)
@@ -338,6 +343,24 @@ func (s *Server) Reset() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w = &stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), stall: s.cfg.stall}
 	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	if o := s.cfg.corsOrigin; o != "" {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", o)
+		h.Set("Access-Control-Expose-Headers", "x-ik-requestId, X-RateLimit-Limit, X-RateLimit-Reset, X-RateLimit-Interval, Retry-After")
+		if o != "*" {
+			h.Add("Vary", "Origin")
+		}
+		if r.Method == http.MethodOptions { // a browser's preflight
+			h.Set("Access-Control-Allow-Methods", "POST, GET, HEAD, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			if asked := r.Header.Get("Access-Control-Request-Headers"); asked != "" {
+				h.Set("Access-Control-Allow-Headers", asked)
+			}
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
 	switch {
 	case r.URL.Path == UploadPath && r.Method == http.MethodPost:
 		s.upload(w, r)

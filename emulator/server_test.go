@@ -357,3 +357,34 @@ func TestDirKeepsTheLibraryAcrossARestart(t *testing.T) {
 		t.Fatalf("the upload after a torn line is lost: %d", status)
 	}
 }
+
+// TestCORS: with WithCORS, a browser's preflight is answered and uploads'
+// answers carry what a page needs to read them; without, neither.
+// Before, the preflight got a 405.
+func TestCORS(t *testing.T) {
+	preflight := func(s *Server) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, s.UploadURL, nil)
+		req.Header.Set("Origin", "http://localhost:5173")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	s, sg := newServer(t, WithCORS("*"))
+	if resp := preflight(s); resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") || resp.Header.Get("Access-Control-Allow-Headers") != "content-type" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	a := send(t, s, sg, upload{fields: map[string]string{"fileName": "a.png"}, file: pngBytes(t, 4, 4)})
+	if a.status != 200 {
+		t.Fatal(a.status, a.body)
+	}
+	plain, _ := newServer(t)
+	if resp := preflight(plain); resp.StatusCode == 204 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("without CORS, the preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+}

@@ -14,7 +14,7 @@ import (
 
 // startDemo runs the local ImageKit-compatible server in this process.
 func (u *UI) startDemo() {
-	var opts []emulator.Option
+	opts := []emulator.Option{emulator.WithCORS("*")} // a web page in development may use the demo as its ImageKit
 	if u.cfg.DemoThrottle > 0 {
 		opts = append(opts, emulator.WithLinkRate(u.cfg.DemoThrottle))
 	}
