@@ -159,9 +159,9 @@ func TestNewerExtensions(t *testing.T) {
 		t.Errorf("%d %v", a.status, a.body)
 	}
 	for ext, says := range map[string]string{
-		`[{"name":"ai-tasks","tasks":[]}]`: "needs tasks",
+		`[{"name":"ai-tasks","tasks":[]}]`:                                                   "needs tasks",
 		`[{"name":"ai-tasks","tasks":[{"type":"select_metadata","instruction":"Season?"}]}]`: "names no field",
-		`[{"name":"saved-extension"}]`: "needs the id",
+		`[{"name":"saved-extension"}]`:                                                       "needs the id",
 	} {
 		a := send(t, s, sg, upload{fields: map[string]string{"fileName": "x.png", "extensions": ext}, file: img})
 		if msg, _ := a.body["message"].(string); a.status != 400 || !strings.Contains(msg, says) {
