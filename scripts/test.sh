@@ -9,8 +9,11 @@ scripts/deps.sh build test
 export PATH="$(go env GOPATH)/bin:$PATH"
 command -v gotestsum >/dev/null || go install gotest.tools/gotestsum@v1.13.0
 export LANG=en_US.UTF-8
-# The seed's own client signs with Node's jsonwebtoken (see emulator/seedclient_test.go).
+# The seed's own client signs with Node's jsonwebtoken (see emulator/seedclient_test.go),
+# and ImageKit's official Node SDK uploads through the emulator (tokenserver/sdk_test.go).
 seed=.cache/seed-client
-[ -d "$seed/node_modules/jsonwebtoken" ] || npm install --prefix "$seed" --no-audit --no-fund --silent jsonwebtoken@9.0.3 >/dev/null
+if [ ! -d "$seed/node_modules/jsonwebtoken" ] || [ ! -f "$seed/node_modules/@imagekit/nodejs/package.json" ]; then
+  npm install --prefix "$seed" --no-audit --no-fund --silent jsonwebtoken@9.0.3 @imagekit/nodejs@7.11.0 >/dev/null
+fi
 export SEED_CLIENT_NODE_PATH="$PWD/$seed/node_modules"
 exec scripts/with-keyring.sh gotestsum --format pkgname-and-test-fails -- -count=1 -tags keyring_integration "${@:-./...}"

@@ -59,7 +59,7 @@ var OptionTable = []Option{
 		check: checkText, text: func(o *Options) *string { return &o.Description }},
 	{Key: "customMetadata", Flag: "custom-metadata", Usage: `custom metadata, a JSON object: '{"brand":"acme","price":129}' (the fields must exist in the account)`,
 		check: checkCustomMetadata, text: func(o *Options) *string { return &o.CustomMetadata }},
-	{Key: "extensions", Flag: "extensions", Reaches: true, Usage: `extensions to run, a JSON array: '[{"name":"google-auto-tagging","maxTags":5,"minConfidence":95}]'; also aws-auto-tagging, remove-bg, ai-auto-description`,
+	{Key: "extensions", Flag: "extensions", Reaches: true, Usage: `extensions to run, a JSON array: '[{"name":"google-auto-tagging","maxTags":5,"minConfidence":95}]'; also aws-auto-tagging, remove-bg, ai-auto-description, ai-tasks, saved-extension`,
 		check: checkExtensions, text: func(o *Options) *string { return &o.Extensions }},
 	{Key: "transformation", Flag: "transformation", Reaches: true, Usage: `transformations, a JSON object: '{"pre":"w-2560,q-80","post":[{"type":"transformation","value":"w-400"}]}'`,
 		check: checkTransformation, text: func(o *Options) *string { return &o.Transformation }},
