@@ -84,10 +84,13 @@ func lexChecks(expr string) ([]checkToken, error) {
 }
 
 type checkParser struct {
-	toks []checkToken
-	pos  int
-	subj *checkSubject
+	toks  []checkToken
+	pos   int
+	depth int // of NOT and parentheses: bounded, so no expression runs the stack deep
+	subj  *checkSubject
 }
+
+const maxCheckDepth = 32
 
 func (p *checkParser) peek() checkToken {
 	if p.pos < len(p.toks) {
@@ -143,6 +146,10 @@ func (p *checkParser) and() (bool, error) {
 }
 
 func (p *checkParser) unary() (bool, error) {
+	if p.depth++; p.depth > maxCheckDepth {
+		return false, fmt.Errorf("it nests deeper than %d", maxCheckDepth)
+	}
+	defer func() { p.depth-- }()
 	if p.word("NOT") {
 		v, err := p.unary()
 		return !v, err

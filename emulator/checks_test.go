@@ -30,6 +30,9 @@ func TestChecksAreEvaluated(t *testing.T) {
 		{`"file.size" < "10mb" AND`, 400, "invalid syntax"},
 		{`"file.colour" : "red"`, 400, "invalid syntax"},
 		{`"file.size" IN "10"`, 400, "invalid syntax"},
+		{strings.Repeat("NOT ", 40) + `"file.size" < "10mb"`, 400, "nests deeper"},
+		{strings.Repeat("(", 40) + `"file.size" < "10mb"` + strings.Repeat(")", 40), 400, "nests deeper"},
+		{strings.Repeat("NOT ", 6) + `"file.size" < "10mb"`, 200, ""},
 	} {
 		t.Run(c.checks, func(t *testing.T) {
 			a := send(t, s, sg, upload{fields: map[string]string{"fileName": "c.png", "folder": "/checks", "tags": "summer,dress", "checks": c.checks}, file: img})
