@@ -151,9 +151,19 @@ func TestOddFilesAreDamage(t *testing.T) {
 			t.Errorf("%s was replaced", body)
 		}
 	}
+	if err := CheckName("Family 👨‍👩‍👧"); err != nil {
+		t.Errorf("an emoji name: %v", err)
+	}
 	target := filepath.Join(dir, "elsewhere.json")
 	link := filepath.Join(dir, "link.json")
-	os.Symlink(target, link)
+	if err := os.Symlink(target, link); err != nil {
+		// Windows makes links only with a privilege (or developer mode).
+		t.Skipf("this system makes no symbolic link here: %v", err)
+	}
+	if _, err := os.Lstat(link); err != nil {
+		// wine 8 makes a link to a file not made yet, then cannot see it.
+		t.Skipf("this system cannot see the link it made: %v", err)
+	}
 	if err := (File{Path: link}).Save("x", Preset{Tags: "a"}); err != nil {
 		t.Fatal(err)
 	}
@@ -162,8 +172,5 @@ func TestOddFilesAreDamage(t *testing.T) {
 	}
 	if all, err := (File{Path: target}).Load(); err != nil || len(all) != 1 {
 		t.Fatalf("the link's target: %v, %v", all, err)
-	}
-	if err := CheckName("Family 👨‍👩‍👧"); err != nil {
-		t.Errorf("an emoji name: %v", err)
 	}
 }
