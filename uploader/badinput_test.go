@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"imagekit-uploader/internal/winetest"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader/imagekittest"
 )
@@ -24,7 +25,7 @@ func TestBadInputEachFailsAlone(t *testing.T) {
 	loopDir := filepath.Join(root, "looped")
 	os.MkdirAll(loopDir, 0o755)
 	os.WriteFile(filepath.Join(loopDir, "in-loop.jpg"), []byte("x"), 0o644)
-	os.Symlink(loopDir, filepath.Join(loopDir, "back-up"))
+	linkErr := winetest.Symlink(loopDir, filepath.Join(loopDir, "back-up"))
 	empty := filepath.Join(root, "empty.jpg")
 	os.WriteFile(empty, nil, 0o644)
 	names := map[string]string{ // local name -> the name ImageKit keeps
@@ -85,6 +86,10 @@ func TestBadInputEachFailsAlone(t *testing.T) {
 	}
 	for n, final := range names {
 		expect[n] = "done:" + final
+	}
+	if linkErr != nil {
+		t.Logf("the link loop is not tried: %v", linkErr)
+		delete(expect, "back-up")
 	}
 	for name, want := range expect {
 		if got := reasons[name]; !strings.HasPrefix(got, want) && !(strings.HasPrefix(want, "failed:/d") && strings.Contains(got, "levels deep")) {

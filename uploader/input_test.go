@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"imagekit-uploader/internal/winetest"
 )
 
 func touch(t *testing.T, p string) {
@@ -74,12 +76,12 @@ func TestCollectLinks(t *testing.T) {
 	root := t.TempDir()
 	top := filepath.Join(root, "top")
 	touch(t, filepath.Join(top, "sub", "a.jpg"))
-	os.Symlink(top, filepath.Join(top, "sub", "loop"))                              // leads back up
-	os.Symlink(filepath.Join(top, "sub", "a.jpg"), filepath.Join(top, "alias.jpg")) // the same file again
-	os.Symlink(filepath.Join(root, "gone"), filepath.Join(top, "broken.jpg"))
+	winetest.SymlinkOrSkip(t, top, filepath.Join(top, "sub", "loop"))                              // leads back up
+	winetest.SymlinkOrSkip(t, filepath.Join(top, "sub", "a.jpg"), filepath.Join(top, "alias.jpg")) // the same file again
+	winetest.SymlinkOrSkip(t, filepath.Join(root, "gone"), filepath.Join(top, "broken.jpg"))
 	other := filepath.Join(root, "other")
 	touch(t, filepath.Join(other, "o.jpg"))
-	os.Symlink(other, filepath.Join(top, "linked"))
+	winetest.SymlinkOrSkip(t, other, filepath.Join(top, "linked"))
 
 	items, skipped := Collect([]string{top})
 	var names []string

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -131,7 +132,9 @@ func TestJournalWritesOnChangesOnly(t *testing.T) {
 	ids, _ := q.Add(items, DefaultFields())
 	q.Start()
 	runQueue(t, q)
-	if n := len(ev.of(ids[0])); n < 10 {
+	// Enough reports that writing on each would show (under wine, with
+	// Windows' larger socket buffers, there were 6).
+	if n := len(ev.of(ids[0])); n < 5 {
 		t.Fatalf("only %d progress reports: the upload was too quick to tell", n)
 	}
 	b, _ := os.ReadFile(path)
@@ -228,7 +231,13 @@ func TestOneJournalOneProcess(t *testing.T) {
 // would not be found), and a damaged stretch of any length is passed over.
 func TestJournalKeepsOddNamesAndSkipsDamage(t *testing.T) {
 	dir := t.TempDir()
-	odd := filepath.Join(dir, "caf\xe9.jpg") // a Latin-1 name from an old archive
+	name := "caf\xe9.jpg" // a Latin-1 name from an old archive
+	if runtime.GOOS == "windows" {
+		// Windows names are UTF-16: none is other than Unicode.
+		t.Log("no name that is not UTF-8 on Windows: café.jpg instead")
+		name = "café.jpg"
+	}
+	odd := filepath.Join(dir, name)
 	os.WriteFile(odd, []byte("photo"), 0o644)
 	path := filepath.Join(dir, "journal.jsonl")
 	jn, _, _ := OpenJournal(path)
@@ -246,7 +255,7 @@ func TestJournalKeepsOddNamesAndSkipsDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer jn.Close()
-	if len(left) != 2 || left[0].Path != odd || left[0].FileName != "caf\xe9.jpg" || left[1].Path != "/after/the/damage.jpg" {
+	if len(left) != 2 || left[0].Path != odd || left[0].FileName != name || left[1].Path != "/after/the/damage.jpg" {
 		t.Fatalf("left: %+v", left)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"imagekit-uploader/internal/winetest"
 	"imagekit-uploader/uploader"
 )
 
@@ -44,14 +45,20 @@ func TestCopyKeepsModeAndTimes(t *testing.T) {
 	os.WriteFile(from, []byte("a photo from 2020"), 0o600)
 	then := time.Date(2020, 6, 1, 12, 0, 0, 0, time.UTC)
 	os.Chtimes(from, then.Add(time.Hour), then)
+	// The mode the original has: 0600, or on Windows, which keeps only
+	// "read-only", 0666.
+	orig, err := os.Stat(from)
+	if err != nil {
+		t.Fatal(err)
+	}
 	check := func(to string) {
 		t.Helper()
 		info, err := os.Stat(to)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.Mode().Perm() != 0o600 || !info.ModTime().Equal(then) {
-			t.Fatalf("%s: mode %v, time %v; want 0600, %v", to, info.Mode().Perm(), info.ModTime(), then)
+		if info.Mode().Perm() != orig.Mode().Perm() || !info.ModTime().Equal(then) {
+			t.Fatalf("%s: mode %v, time %v; want %v, %v", to, info.Mode().Perm(), info.ModTime(), orig.Mode().Perm(), then)
 		}
 		if b, _ := os.ReadFile(to); string(b) != "a photo from 2020" {
 			t.Fatalf("%s holds %q", to, b)
@@ -90,8 +97,8 @@ func TestMoveDoneInsideTheFolderThroughALink(t *testing.T) {
 	base := t.TempDir()
 	root := filepath.Join(base, "inbox")
 	os.MkdirAll(filepath.Join(root, "archive"), 0o755)
-	os.Symlink(filepath.Join(root, "archive"), filepath.Join(base, "to-archive"))
-	os.Symlink(root, filepath.Join(base, "inbox-link"))
+	winetest.SymlinkOrSkip(t, filepath.Join(root, "archive"), filepath.Join(base, "to-archive"))
+	winetest.SymlinkOrSkip(t, root, filepath.Join(base, "inbox-link"))
 	for _, dir := range []string{
 		filepath.Join(base, "to-archive"),
 		filepath.Join(base, "to-archive", "new", "deeper"), // still to be made
@@ -104,7 +111,7 @@ func TestMoveDoneInsideTheFolderThroughALink(t *testing.T) {
 	}
 	// A link from inside the watched folder to a folder outside it is fine.
 	os.MkdirAll(filepath.Join(base, "done"), 0o755)
-	os.Symlink(filepath.Join(base, "done"), filepath.Join(base, "done-link"))
+	winetest.SymlinkOrSkip(t, filepath.Join(base, "done"), filepath.Join(base, "done-link"))
 	if err := CheckMoveDone(filepath.Join(base, "inbox-link"), filepath.Join(base, "done-link")); err != nil {
 		t.Fatalf("a folder outside refused: %v", err)
 	}
