@@ -66,7 +66,7 @@ HTML page, 503, 504), cut (the connection cut in the body), drop-after-store
 	fail := fs.String("fail", "", "shares of uploads answered as trouble: 429:0.05,503:0.02,409:0.01,cut:0.01,drop-after-store:0.01")
 	retryAfter := fs.Duration("retry-after", time.Second, "the Retry-After of a 429 that --fail answers")
 	cors := fs.String("cors-origin", "*", "the origin browsers may call from (* for any; none for no CORS)")
-	fetchAllow := fs.String("fetch-allow", "", "hosts a file given as a URL may be fetched from, comma-separated (default: any)")
+	fetchAllow := fs.String("fetch-allow", "", "the hosts a file given as a URL is fetched from, whatever their address, comma-separated (default: any public address; never this machine or its network)")
 	throttle := fs.String("throttle", "", "read each upload no faster than this many bytes a second (e.g. 2MB), like a slow network")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -102,6 +102,9 @@ HTML page, 503, 504), cut (the connection cut in the body), drop-after-store
 	}
 	for pub, priv := range keys {
 		opts = append(opts, emulator.WithKey(pub, priv))
+	}
+	if *retryAfter < 0 {
+		return usagef("--retry-after must not be negative, got %s", *retryAfter)
 	}
 	var mix emulator.FaultMix
 	switch {

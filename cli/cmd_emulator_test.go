@@ -222,8 +222,10 @@ func TestEmulatorFailAndCORS(t *testing.T) {
 		{"emulator", "--fail", "429:0.6,503:0.6"},
 		{"emulator", "--fail", "bounce:0.1"},
 		{"emulator", "--fail", "409:0.1", "--fail-rate", "0.1"},
+		{"emulator", "--fail", "429:NaN,503:0.5"},
+		{"emulator", "--fail", "429:0.1", "--retry-after", "-3s"},
 	} {
-		if code, _, errs := runCLI(t, "", bad...); code != 2 || !strings.Contains(errs, "--fail") {
+		if code, _, errs := runCLI(t, "", bad...); code != 2 || !strings.Contains(errs, "--fail") && !strings.Contains(errs, "--retry-after") {
 			t.Errorf("%v: exit %d, %s", bad, code, errs)
 		}
 	}
@@ -257,6 +259,16 @@ func TestEmulatorFailAndCORS(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	stop()
+
+	// An injected 409 says what it is: the uploader must not take it for
+	// "already uploaded" (it did, and exited 0 with nothing stored).
+	url, stop = startCommand(t, "upload URL:", "emulator", "--listen", "127.0.0.1:0", "--fail", "409:1")
+	code, out, errs := runCLI(t, "", "upload", "--endpoint", url, "--public-key", imagekittest.DemoPublicKey, "--journal", "none",
+		"--skip-uploaded=false", "--json", p)
+	if code != 1 || !strings.Contains(out, `"status":"failed"`) || strings.Contains(out+errs, "already") {
+		t.Errorf("--fail 409:1: exit %d\n%s\n%s", code, out, errs)
 	}
 	stop()
 

@@ -3,6 +3,7 @@ package emulator
 import (
 	"fmt"
 	"image"
+	"math"
 	"net/http"
 	"os"
 	"slices"
@@ -241,7 +242,7 @@ func (s *checkSubject) compare(field, op string, vals []string) (bool, error) {
 		return compareNumbers(float64(s.size), op, float64(n))
 	case "mediaMetadata.width", "mediaMetadata.height":
 		n, err := strconv.ParseFloat(vals[0], 64)
-		if err != nil || len(vals) != 1 {
+		if err != nil || len(vals) != 1 || math.IsNaN(n) {
 			return false, fmt.Errorf("%s is compared with a number", field)
 		}
 		if !s.readSize() {
@@ -312,8 +313,11 @@ func checkSize(s string) (int64, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || f < 0 {
+	if err != nil || !(f >= 0) || math.IsInf(f, 0) { // NaN and infinity are no size
 		return 0, fmt.Errorf("not a size")
+	}
+	if f*mult >= math.MaxInt64 {
+		return math.MaxInt64, nil // larger than any file
 	}
 	return int64(f * mult), nil
 }

@@ -82,7 +82,7 @@ func ParseFaultMix(spec string) (FaultMix, error) {
 	for item := range strings.SplitSeq(spec, ",") {
 		kind, share, ok := strings.Cut(strings.TrimSpace(item), ":")
 		f, err := strconv.ParseFloat(share, 64)
-		if !ok || err != nil || f < 0 || f > 1 {
+		if !ok || err != nil || !(f >= 0 && f <= 1) { // NaN too
 			return m, fmt.Errorf("%q: want KIND:SHARE, the share from 0 to 1, such as 503:0.02", item)
 		}
 		total += f
@@ -101,7 +101,7 @@ func ParseFaultMix(spec string) (FaultMix, error) {
 			m.Statuses = append(m.Statuses, StatusShare{code, f})
 		}
 	}
-	if total > 1 {
+	if total > 1+1e-9 { // shares that add up to 1 in decimal may not in binary
 		return m, fmt.Errorf("the shares add up to %g, more than 1", total)
 	}
 	return m, nil
@@ -195,14 +195,12 @@ func (f Fault) message() string {
 	switch {
 	case f.Status == http.StatusTooManyRequests:
 		return "Too many requests. Please slow down."
-	case f.Status == http.StatusConflict:
-		return "A file with the same name already exists at this path."
-	case f.Status == http.StatusRequestEntityTooLarge:
-		return "The file is larger than this account accepts."
 	case f.Status >= 500:
 		return "We are experiencing an issue. Please try again later."
 	default:
-		return http.StatusText(f.Status)
+		// A 409 or 413 that claimed the file exists or is too large would
+		// be believed: it says what it is.
+		return http.StatusText(f.Status) + " (a fault the server was told to answer: --fail)"
 	}
 }
 

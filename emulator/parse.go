@@ -34,6 +34,7 @@ type incoming struct {
 	fileURL     string // file given as an http(s) URL: fetched once the request is authenticated
 	serverKey   bool   // Basic auth with one of the server's private keys: a server-side upload
 	basicAuth   bool   // an Authorization header was sent at all
+	limitSeen   int64  // the size limit a download stopped past
 }
 
 // parse streams the multipart body: fields into memory (bounded), the file
@@ -77,7 +78,7 @@ func (s *Server) parse(r *http.Request, body io.Reader) (in incoming, err error)
 			if err := spend(len(in.fileName) + len(in.contentType)); err != nil {
 				return in, err
 			}
-			if err := s.receiveFile(part, &in); err != nil {
+			if err := s.receiveFile(part, &in, true); err != nil {
 				return in, err
 			}
 		case name == "file":
@@ -123,11 +124,12 @@ func readErr(err error) error {
 }
 
 // receiveField reads a file sent as a form field: an http(s) URL, kept
-// for later, or base64, decoded into a blob as a file part would be.
+// for later, or base64, decoded into a blob as a file part would be. Both
+// are bounded: this runs before the request is authenticated.
 func (s *Server) receiveField(part io.Reader, in *incoming, spend func(int) error) error {
 	br := bufio.NewReaderSize(part, 4096)
-	head, _ := br.Peek(8)
-	if h := strings.ToLower(string(head)); strings.HasPrefix(h, "http://") || strings.HasPrefix(h, "https://") {
+	head, _ := br.Peek(80)
+	if h := strings.ToLower(strings.TrimLeft(string(head), " \t\r\n")); strings.HasPrefix(h, "http://") || strings.HasPrefix(h, "https://") {
 		v, err := io.ReadAll(io.LimitReader(br, 8<<10+1))
 		if err != nil {
 			return readErr(err)
@@ -142,18 +144,34 @@ func (s *Server) receiveField(part io.Reader, in *incoming, spend func(int) erro
 		return nil
 	}
 	if h, _ := br.Peek(5); string(h) == "data:" { // data:image/png;base64,....
-		prefix, err := br.ReadString(',')
-		if err != nil || len(prefix) > 256 || !strings.HasSuffix(prefix, ";base64,") {
+		var prefix []byte
+		for len(prefix) < 256 {
+			c, err := br.ReadByte()
+			if err != nil {
+				break
+			}
+			if prefix = append(prefix, c); c == ',' {
+				break
+			}
+		}
+		p := string(prefix)
+		if !strings.HasSuffix(p, ";base64,") {
 			return badRequest("The file field is a data: URI but not a base64 one (data:TYPE;base64,...).")
 		}
-		in.contentType = strings.TrimSuffix(strings.TrimPrefix(prefix, "data:"), ";base64,")
+		in.contentType = strings.TrimSuffix(strings.TrimPrefix(p, "data:"), ";base64,")
 	}
-	src := &spaceless{r: br}
+	// Base64 is 4/3 of the bytes; wrapped, a little more: twice the file
+	// size allowed, and no more, is read.
+	src := &spaceless{r: br, left: 2*s.cfg.maxFileSize + 1<<20}
 	dec := base64.NewDecoder(base64.StdEncoding, src)
-	if err := s.receiveFile(dec, in); err != nil {
-		// The decoder's unexpected EOF after the field ended whole is text
-		// that stops mid-group: not base64 either.
-		if errors.As(err, new(base64.CorruptInputError)) || (errors.Is(err, io.ErrUnexpectedEOF) && src.ended) {
+	if err := s.receiveFile(dec, in, true); err != nil {
+		switch {
+		case src.left < 0:
+			in.tooBig, in.limitSeen, in.size = true, s.cfg.maxFileSize, s.cfg.maxFileSize+1
+			return nil
+		case errors.As(err, new(base64.CorruptInputError)) || (errors.Is(err, io.ErrUnexpectedEOF) && src.ended):
+			// The decoder's unexpected EOF after the field ended whole is
+			// text that stops mid-group: not base64 either.
 			return badRequest("The file field is neither a file part, an http(s) URL, nor base64.")
 		}
 		return err
@@ -161,30 +179,43 @@ func (s *Server) receiveField(part io.Reader, in *incoming, spend func(int) erro
 	return nil
 }
 
-// spaceless drops the white space base64 text may be wrapped with, and
-// notes whether its source ended whole.
+// errTooLong ends a file field longer than any file this server takes.
+var errTooLong = errors.New("the file field is too long")
+
+// spaceless drops the white space base64 text may be wrapped with, reads
+// at most left bytes, and notes whether its source ended whole.
 type spaceless struct {
 	r     io.Reader
+	left  int64
 	ended bool
 }
 
 func (s *spaceless) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	s.ended = s.ended || err == io.EOF
-	k := 0
-	for _, b := range p[:n] {
-		if b != ' ' && b != '\n' && b != '\r' && b != '\t' {
-			p[k] = b
-			k++
+	for {
+		if s.left < 0 {
+			return 0, errTooLong
+		}
+		n, err := s.r.Read(p)
+		s.left -= int64(n)
+		s.ended = s.ended || err == io.EOF
+		k := 0
+		for _, b := range p[:n] {
+			if b != ' ' && b != '\n' && b != '\r' && b != '\t' {
+				p[k] = b
+				k++
+			}
+		}
+		if k > 0 || n == 0 || err != nil {
+			return k, err
 		}
 	}
-	if k == 0 && n > 0 && err == nil {
-		return s.Read(p)
-	}
-	return k, err
 }
 
-func (s *Server) receiveFile(part io.Reader, in *incoming) error {
+// receiveFile writes a file's bytes to a blob, hashing them. Past the
+// size limit it keeps reading and counting when drain is set (a part of
+// the request: the client then gets the answer, not a broken pipe), or
+// stops (a download).
+func (s *Server) receiveFile(part io.Reader, in *incoming, drain bool) error {
 	f, err := s.store.tempBlob()
 	if err != nil {
 		return &apiError{status: http.StatusInternalServerError, message: "The server could not store the file."}
@@ -200,6 +231,10 @@ func (s *Server) receiveFile(part io.Reader, in *incoming) error {
 	}
 	if cerr != nil {
 		return &apiError{status: http.StatusInternalServerError, message: "The server could not store the file."}
+	}
+	if n > limit && !drain {
+		in.tooBig, in.limitSeen = true, limit
+		return nil
 	}
 	if n > limit {
 		// Keep reading (and counting) so the client gets the answer rather than a broken pipe.

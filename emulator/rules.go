@@ -91,7 +91,7 @@ func splitTags(tags string) []string {
 // signed) or, with no token, by one of the server's private keys as the
 // Basic user name (a server-side upload, as ImageKit's SDKs make by
 // default; the password is ignored, as ImageKit ignores it).
-func (s *Server) accept(ctx context.Context, in incoming, reused bool) (*signer.Claims, *Result, error) {
+func (s *Server) accept(ctx context.Context, in *incoming, reused bool) (*signer.Claims, *Result, error) {
 	var claims *signer.Claims
 	switch {
 	case in.hasToken && in.token != "":
@@ -134,15 +134,7 @@ func (s *Server) accept(ctx context.Context, in incoming, reused bool) (*signer.
 	if !in.hasFile {
 		return claims, nil, badRequest("Missing file parameter for upload.")
 	}
-	if in.fileURL != "" {
-		err := s.fetch(ctx, &in)
-		if in.blob != "" {
-			defer os.Remove(in.blob) // a no-op once the blob was placed
-		}
-		if err != nil {
-			return claims, nil, err
-		}
-	}
+
 	name := in.fields["fileName"]
 	if name == "" {
 		return claims, nil, badRequest("Missing fileName parameter for upload.")
@@ -165,9 +157,18 @@ func (s *Server) accept(ctx context.Context, in incoming, reused bool) (*signer.
 	if err != nil {
 		return claims, nil, err
 	}
+	if in.fileURL != "" { // fetched only for a request that is otherwise right
+		err := s.fetch(ctx, in)
+		if in.blob != "" {
+			defer os.Remove(in.blob) // a no-op once the blob was placed
+		}
+		if err != nil {
+			return claims, nil, err
+		}
+	}
 	if in.tooBig {
 		return claims, nil, &apiError{status: http.StatusRequestEntityTooLarge,
-			message: fmt.Sprintf("The file is %d bytes; this account accepts files up to %d bytes.", in.size, s.cfg.maxFileSize),
+			message: fmt.Sprintf("The file is %s bytes; this account accepts files up to %d bytes.", sizeSaid(in), s.cfg.maxFileSize),
 			help:    "Upgrade the plan or upload a smaller file."}
 	}
 	if in.size == 0 {
@@ -226,6 +227,15 @@ func (s *Server) accept(ctx context.Context, in incoming, reused bool) (*signer.
 			meta: f.fileMeta, extensions: status, options: opts,
 		}, nil
 	}
+}
+
+// sizeSaid is a too large file's size, or what is known of it: a download
+// stops just past the limit.
+func sizeSaid(in *incoming) string {
+	if in.limitSeen > 0 && in.size == in.limitSeen+1 {
+		return fmt.Sprintf("more than %d", in.limitSeen)
+	}
+	return fmt.Sprint(in.size)
 }
 
 const suffixChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

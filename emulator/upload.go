@@ -122,7 +122,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	var ae *apiError
 	if err == nil {
 		in.serverKey, in.basicAuth = s.privateKeyGiven(r), r.Header.Get("Authorization") != ""
-		rec.Claims, rec.Result, err = s.accept(r.Context(), in, reused)
+		rec.Claims, rec.Result, err = s.accept(r.Context(), &in, reused)
+		if in.fileURL != "" { // what was downloaded
+			rec.FileName, rec.ContentType, rec.Size, rec.SHA256 = in.fileName, in.contentType, in.size, in.sha
+		}
 	}
 	switch {
 	case err == nil && fault.StoreThenHang:

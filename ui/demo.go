@@ -14,7 +14,9 @@ import (
 
 // startDemo runs the local ImageKit-compatible server in this process.
 func (u *UI) startDemo() {
-	opts := []emulator.Option{emulator.WithCORS("*")} // a web page in development may use the demo as its ImageKit
+	// No CORS: the demo's library holds the person's own photos, and its
+	// key is public, so no web page may read it.
+	var opts []emulator.Option
 	if u.cfg.DemoThrottle > 0 {
 		opts = append(opts, emulator.WithLinkRate(u.cfg.DemoThrottle))
 	}

@@ -791,4 +791,16 @@ func TestFailedChecksAreACheck(t *testing.T) {
 	if len(srv.Files()) != 0 {
 		t.Error("stored though the checks refused it")
 	}
+	// A gateway's own "security checks" refuse an upload that sent none:
+	// that is the server's answer, not a check.
+	waf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"message":"Request blocked by the gateway's security checks (WAF rule 942100)."}`))
+	}))
+	defer waf.Close()
+	_, err = uploadOne(t, plainClient(waf.URL), DefaultFields())
+	if x := Explain(err); x.Kind != "server" || x.Status != 400 {
+		t.Errorf("a gateway's refusal: %+v", x)
+	}
 }

@@ -101,6 +101,9 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	c.measureSkew(resp, start, b.doneAt())
 	progress(Attempt{N: n, Acked: b.size})
 	res, err = readAnswer(resp, c.stallTimeout(), c.answerTimeout(), cancel)
+	if ae := (*APIError)(nil); errors.As(err, &ae) {
+		ae.ChecksSent = r.Fields.Options.Checks != ""
+	}
 	if err == nil {
 		res.SentSHA256 = b.sentSum()
 		c.measureRate(b.size, b.doneAt().Sub(start))

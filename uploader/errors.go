@@ -20,6 +20,9 @@ type APIError struct {
 	Help      string
 	RequestID string        // x-ik-requestId: support asks for it
 	Retry     time.Duration // how long the server asked us to wait (429), or 0
+	// ChecksSent says the upload carried checks: a 400 about them is their
+	// refusal, not a gateway's "security checks".
+	ChecksSent bool
 }
 
 func (e *APIError) Error() string {

@@ -80,7 +80,7 @@ func Explain(err error) Explanation {
 		}
 	case ae != nil:
 		x.Kind, x.Cause = "server", ae
-		if ae.Status == http.StatusBadRequest && strings.Contains(ae.Message, "checks") {
+		if ae.ChecksSent && ae.Status == http.StatusBadRequest && strings.Contains(ae.Message, "checks") {
 			x.Kind = "check" // the upload's own checks, refused (or unreadable) on the server
 		}
 		if ae.KeyRejected() {

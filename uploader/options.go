@@ -330,6 +330,13 @@ func checkAITasks(v any) error {
 					}
 				}
 			}
+			lo, hasLo := task["min_selections"].(json.Number)
+			hi, hasHi := task["max_selections"].(json.Number)
+			if a, _ := lo.Float64(); hasLo && hasHi {
+				if b, _ := hi.Float64(); a > b {
+					return fmt.Errorf("task %d: min_selections %s is more than max_selections %s", i+1, lo, hi)
+				}
+			}
 			if voc, ok := task["vocabulary"]; ok {
 				list, ok := voc.([]any)
 				if !ok {
@@ -388,8 +395,8 @@ func checkTaskActions(v any) error {
 		for _, e := range list {
 			switch k {
 			case "add_tags", "remove_tags":
-				if _, ok := e.(string); !ok {
-					return fmt.Errorf("%s holds tags, as texts", k)
+				if tag, ok := e.(string); !ok || tag == "" || strings.Contains(tag, "%") {
+					return fmt.Errorf("%s holds tags, as texts without %%", k)
 				}
 			case "set_metadata", "unset_metadata":
 				m, ok := e.(map[string]any)
@@ -421,8 +428,14 @@ func wholeIn(obj map[string]any, key string, lo, hi int64) error {
 // code ("81d4fa", "fff") or a colour name ("green").
 var colour = regexp.MustCompile(`^(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[A-Za-z]{3,20})$`)
 
-// IsColour says whether s is a colour remove-bg takes: "FFFFFF", "fff" or "green".
-func IsColour(s string) bool { return colour.MatchString(s) }
+// IsColour says whether s is a colour remove-bg takes: "FFFFFF", "fff" or
+// "green". Letters that are all hex digits are a hex code, of 3 or 6.
+func IsColour(s string) bool {
+	if strings.Trim(s, "0123456789abcdefABCDEF") == "" && len(s) != 3 && len(s) != 6 {
+		return false // "ffff" is a hex code gone wrong, not a name
+	}
+	return colour.MatchString(s)
+}
 
 func checkRemoveBg(v any) error {
 	opts, ok := v.(map[string]any)
@@ -436,7 +449,7 @@ func checkRemoveBg(v any) error {
 				return fmt.Errorf("%s must be true or false", k)
 			}
 		case "bg_color":
-			if s, ok := v.(string); !ok || !colour.MatchString(s) {
+			if s, ok := v.(string); !ok || !IsColour(s) {
 				return fmt.Errorf(`bg_color must be a hex colour such as "FFFFFF" or "fff", or a colour name such as "green"`)
 			}
 		case "bg_image_url":
