@@ -114,6 +114,13 @@ func runStopped(t *testing.T, stdin string, args ...string) (code int, stderr st
 // uploadTo sends one small upload signed with the key pair and returns the status.
 func uploadTo(t *testing.T, url, public, private string) int {
 	t.Helper()
+	return postTo(t, url, public, private).StatusCode
+}
+
+// postTo sends one small upload signed with the key pair and returns the
+// answer, its body read.
+func postTo(t *testing.T, url, public, private string) *http.Response {
+	t.Helper()
 	sg, err := signer.New(public, private)
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +143,7 @@ func uploadTo(t *testing.T, url, public, private string) int {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp
 }
 
 // A private key never goes on the command line but the public demo one.
@@ -232,27 +239,14 @@ func TestEmulatorFailAndCORS(t *testing.T) {
 	url, stop := startCommand(t, "upload URL:", "emulator", "--listen", "127.0.0.1:0", "--fail", "429:1", "--retry-after", "3s")
 	p := filepath.Join(t.TempDir(), "a.jpg")
 	os.WriteFile(p, []byte("some bytes"), 0o644)
-	sg, _ := signer.New(imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
-	tok, _ := sg.Sign(map[string]string{"fileName": "a.jpg"})
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	mw.WriteField("fileName", "a.jpg")
-	mw.WriteField("token", tok)
-	fw, _ := mw.CreateFormFile("file", "a.jpg")
-	fw.Write([]byte("some bytes"))
-	mw.Close()
-	resp, err := http.Post(url, mw.FormDataContentType(), &buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := postTo(t, url, imagekittest.DemoPublicKey, imagekittest.DemoPrivateKey)
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "3" || resp.Header.Get("X-RateLimit-Reset") != "3000" {
 		t.Errorf("--fail 429:1: %d %v", resp.StatusCode, resp.Header)
 	}
 	req, _ := http.NewRequest(http.MethodOptions, url, nil)
 	req.Header.Set("Origin", "http://localhost:3000")
 	req.Header.Set("Access-Control-Request-Method", "POST")
-	resp, err = http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
