@@ -99,7 +99,7 @@ func TestBadMoreOptionTurnsUploadOff(t *testing.T) {
 		func(m *moreOptions) { m.post.SetText("resize to 400") },
 		func(m *moreOptions) { m.texts["webhookUrl"].SetText("cms.example.com") },
 		func(m *moreOptions) { m.google.SetChecked(true); m.minConf.SetText("101") },
-		func(m *moreOptions) { m.removeBg.SetChecked(true); m.bgColor.SetText("white") },
+		func(m *moreOptions) { m.removeBg.SetChecked(true); m.bgColor.SetText("#fff") }, // "white" is a colour ImageKit takes
 	} {
 		onUI(func() {
 			u.form.more.set(uploader.Options{})
