@@ -318,3 +318,13 @@ func TestWindowFlags(t *testing.T) {
 		t.Errorf("a bad rate: exit %d, %q", code, errs)
 	}
 }
+
+// skipWindowsNames skips a test of names Windows cannot have: its file
+// names hold no control characters and are always Unicode (UTF-16), so
+// there is nothing of that kind to quote or keep.
+func skipWindowsNames(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows file names hold no control characters and are always Unicode")
+	}
+}

@@ -194,6 +194,7 @@ func TestUploadCanceledWhileListing(t *testing.T) {
 // TestUploadPlainOutputQuotesNames: a name with a newline or an escape
 // sequence cannot forge a line or reach the terminal; plain names stay plain.
 func TestUploadPlainOutputQuotesNames(t *testing.T) {
+	skipWindowsNames(t)
 	t.Setenv(keystore.EnvPrivateKey, "")
 	srv := imagekittest.NewServer()
 	defer srv.Close()
@@ -253,6 +254,7 @@ func touchFile(t *testing.T, p string) {
 // TestProgressBarsQuoteNames: the bars on a terminal show a file's name
 // quoted when it holds a newline or an escape sequence.
 func TestProgressBarsQuoteNames(t *testing.T) {
+	skipWindowsNames(t)
 	srv := imagekittest.NewServer(imagekittest.WithReadRate(10_000))
 	defer srv.Close()
 	p := filepath.Join(t.TempDir(), "evil\n\x1b[2J.jpg")
