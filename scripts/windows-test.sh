@@ -10,7 +10,7 @@
 # start: scripts/windows/processprng.c stands in for it (built here with
 # mingw-w64; never shipped).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 if ! command -v wine >/dev/null || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
   scripts/deps.sh windows
 fi
@@ -21,9 +21,11 @@ wineboot -i >/dev/null 2>&1
 x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
   scripts/windows/processprng.c scripts/windows/bcryptprimitives.def -ladvapi32 || exit 1
 
+# keyring_integration: the key store against Credential Manager (keystore/keyringtest).
+tags="nogui keyring_integration"
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
-  mapfile -t pkgs < <(GOOS=windows CGO_ENABLED=0 go list -tags nogui -f '{{if .TestGoFiles}}{{.ImportPath}}{{end}}' ./... | grep -v -e /ui$ -e /scripts/)
+  mapfile -t pkgs < <(GOOS=windows CGO_ENABLED=0 go list -tags "$tags" -f '{{if .TestGoFiles}}{{.ImportPath}}{{end}}' ./... | grep -v -e /ui$ -e /scripts/)
 fi
 passed=0 failed=0 skipped=0 broken=()
 for p in "${pkgs[@]}"; do
@@ -31,7 +33,7 @@ for p in "${pkgs[@]}"; do
   exe="$work/$name.test.exe"
   # -checklinkname=0: internal/winetest reaches a switch of the standard
   # library's, for wine 8 only (see there).
-  if ! GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -c -tags nogui -ldflags=-checklinkname=0 -o "$exe" "$p" 2>"$work/build.log"; then
+  if ! GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -c -tags "$tags" -ldflags=-checklinkname=0 -o "$exe" "$p" 2>"$work/build.log"; then
     echo "✖  $p: does not build for Windows"; sed 's/^/   /' "$work/build.log" | head -20
     broken+=("$p"); continue
   fi
