@@ -56,6 +56,9 @@ for p in "${pkgs[@]}"; do
   else
     echo "✓  $p: $p_ok passed, $p_skip skipped"
   fi
+  if [ "$p_skip" -gt 0 ]; then # which, and why: each says so
+    awk '/^\s*--- SKIP/ {sub(/^\s*/, "", prev); printf "   skipped %s: %s\n", $3, prev} {prev = $0}' "$work/$name.log" | cut -c1-170
+  fi
 done
 echo "windows: $passed passed, $failed failed, $skipped skipped"
 [ ${#broken[@]} -eq 0 ]

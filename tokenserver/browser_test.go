@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func TestBrowserUploadsToTheEmulator(t *testing.T) {
 		}
 	}
 	if browser == "" {
-		if os.Getenv("CI") != "" {
+		if os.Getenv("CI") != "" && runtime.GOOS == "linux" {
 			t.Fatal("no Chromium: scripts/deps.sh test installs it")
 		}
 		t.Skip("no Chromium (scripts/deps.sh test installs it)")
