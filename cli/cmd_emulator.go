@@ -188,7 +188,9 @@ func readKeyPairs(r io.Reader, keys map[string]string) error {
 	sc := bufio.NewScanner(r)
 	found := 0
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+		// CRLF ends are trimmed with the rest; a byte order mark (Notepad's
+		// UTF-8) is not a space to Go.
+		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}

@@ -210,7 +210,7 @@ func TestEmulatorKeysFromEnvironmentAndFile(t *testing.T) {
 	}
 	stop()
 
-	url, stop = startCommandIn(t, strings.NewReader("public_c private_c\n"), "upload URL:",
+	url, stop = startCommandIn(t, strings.NewReader("\ufeffpublic_c private_c\r\n"), "upload URL:", // as Notepad saves it
 		"emulator", "--listen", "127.0.0.1:0", "--dir", dir, "--key-file", "-")
 	if got := uploadTo(t, url, "public_c", "private_c"); got != 200 {
 		t.Errorf("--key-file - (stdin): upload %d, want 200", got)

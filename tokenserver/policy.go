@@ -149,7 +149,9 @@ func ParseClients(r io.Reader) (Clients, error) {
 	c := Clients{}
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+		// CRLF ends are trimmed with the rest; a byte order mark (Notepad's
+		// UTF-8) is not a space to Go.
+		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}

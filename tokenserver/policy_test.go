@@ -186,6 +186,11 @@ func TestParseClients(t *testing.T) {
 	if err != nil || len(c) != 2 || c["app"] != "s3cret-app" {
 		t.Fatalf("%v %v", c, err)
 	}
+	// As Windows' Notepad saves it: a byte order mark, and CRLF.
+	c, err = ParseClients(strings.NewReader("\ufeffweb s3cret-web\r\napp s3cret-app\r\n"))
+	if err != nil || c["web"] != "s3cret-web" || c["app"] != "s3cret-app" {
+		t.Fatalf("a file saved by Notepad: %q %v", c, err)
+	}
 	for _, bad := range []string{"", "# only\n", "web\n", "web a\nweb b\n", "web same-secret\napp same-secret\n"} {
 		_, err := ParseClients(strings.NewReader(bad))
 		if err == nil {
