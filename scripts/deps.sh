@@ -7,7 +7,7 @@
 set -euo pipefail
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
 test=(gnome-keyring dbus libsecret-tools curl ca-certificates nodejs npm xvfb xauth imagemagick xdotool shellcheck chromium)
-package=(gcc-mingw-w64-x86-64 xz-utils zip file)
+package=(gcc-mingw-w64-x86-64 xz-utils zip file wixl msitools)
 windows=(gcc-mingw-w64-x86-64 wine wine64)
 want=("${build[@]}")
 for set in "$@"; do

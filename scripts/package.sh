@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release artifacts into dist/:
 #   imagekit-uploader-VERSION-linux-amd64.tar.xz  (fyne package: binary, .desktop file, icon, Makefile)
+#   imagekit-uploader-VERSION-windows-amd64.msi   (the installer: per-user, Start menu, Open with, Send to)
 #   imagekit-uploader-VERSION-windows-amd64.exe   (GUI subsystem, icon and version metadata)
 #   imagekit-uploader-cli-VERSION-OS-ARCH.{tar.xz,zip,tar.gz}  (the static command line, no window:
 #     linux amd64/arm64, windows amd64, darwin amd64/arm64; pure Go, so all are built here)
@@ -39,6 +40,9 @@ echo "== Windows ($version)"
 CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 CGO_ENABLED=1 \
   fyne package -os windows --release --app-build "$build" --name "ImageKit Uploader" --src . >/dev/null
 mv "ImageKit Uploader.exe" "dist/$name-windows-amd64.exe"
+# The installer around it (--check installs it under wine and takes it out again).
+if $check; then scripts/deps.sh windows; msicheck=--check; else msicheck=; fi
+scripts/package-msi.sh $msicheck "$version" "dist/$name-windows-amd64.exe" "dist/$name-windows-amd64.msi"
 t2=$(date +%s); echo "   $(( t2 - t1 )) s"
 
 echo "== command line, static ($version)"
@@ -46,7 +50,7 @@ cli=imagekit-uploader-cli-$version
 scripts/package-cli.sh dist
 t3=$(date +%s); echo "   $(( t3 - t2 )) s"
 
-(cd dist && sha256sum "$name-linux-amd64.tar.xz" "$name-windows-amd64.exe" "$cli"-* > SHA256SUMS)
+(cd dist && sha256sum "$name-linux-amd64.tar.xz" "$name-windows-amd64.msi" "$name-windows-amd64.exe" "$cli"-* > SHA256SUMS)
 ls -l dist
 
 if $check; then
@@ -98,7 +102,7 @@ if $check; then
   echo "the CLI is static and silent: $out" | head -1
   # The README's table of downloads gives each package's size: it must be
   # within a tenth of what was built, or say the new one.
-  for f in "$name-linux-amd64.tar.xz" "$name-windows-amd64.exe"; do
+  for f in "$name-linux-amd64.tar.xz" "$name-windows-amd64.msi" "$name-windows-amd64.exe"; do
     row=${f/$version/VERSION}
     said=$(grep -F "\`$row\`" README.md | grep -o '| [0-9.]* MB |' | grep -o '[0-9.]*' | head -1)
     built=$(stat -c %s "dist/$f")

@@ -16,10 +16,9 @@ if ! command -v wine >/dev/null || ! command -v x86_64-w64-mingw32-gcc >/dev/nul
 fi
 work=$(mktemp -d)
 trap 'wineserver -k 2>/dev/null; rm -rf "$work"' EXIT
-export IKU_UNDER_WINE=1 WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="bcryptprimitives=n;mscoree,mshtml="
-wineboot -i >/dev/null 2>&1
-x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
-  scripts/windows/processprng.c scripts/windows/bcryptprimitives.def -ladvapi32 || exit 1
+export IKU_UNDER_WINE=1
+# shellcheck source=scripts/windows/prefix.sh
+. scripts/windows/prefix.sh "$work/prefix" || exit 1
 
 # keyring_integration: the key store against Credential Manager (keystore/keyringtest).
 tags="nogui keyring_integration"

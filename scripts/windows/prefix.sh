@@ -1,0 +1,10 @@
+# shellcheck shell=bash
+# Sourced by the scripts that run Windows binaries under wine: makes a wine
+# prefix of this run's own in $1 and puts the ProcessPrng shim in it.
+# Debian 12's wine 8 lacks ProcessPrng, which Go's Windows binaries call at
+# start; scripts/windows/processprng.c stands in for it (built here with
+# mingw-w64, never shipped). Wine 9 has it: then this can go.
+export WINEPREFIX="$1" WINEDEBUG=-all WINEDLLOVERRIDES="bcryptprimitives=n;mscoree,mshtml="
+wineboot -i >/dev/null 2>&1
+x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
+  scripts/windows/processprng.c scripts/windows/bcryptprimitives.def -ladvapi32
