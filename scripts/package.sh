@@ -42,7 +42,7 @@ CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 CGO_ENABLED=1 \
 mv "ImageKit Uploader.exe" "dist/$name-windows-amd64.exe"
 # The installer around it (--check installs it under wine and takes it out again).
 if $check; then scripts/deps.sh windows; msicheck=--check; else msicheck=; fi
-scripts/package-msi.sh $msicheck "$version" "dist/$name-windows-amd64.exe" "dist/$name-windows-amd64.msi"
+MSI_WINDOW_PNG=dist/packaged-window-windows.png scripts/package-msi.sh $msicheck "$version" "dist/$name-windows-amd64.exe" "dist/$name-windows-amd64.msi"
 t2=$(date +%s); echo "   $(( t2 - t1 )) s"
 
 echo "== command line, static ($version)"
