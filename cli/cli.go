@@ -75,6 +75,9 @@ func Run(ctx context.Context, args []string, std Stdio, app App) int {
 				return exitCode(std, c.run(ctx, args[1:], std))
 			}
 		}
+		if args[0] == "user-path" { // the Windows installer's, listed nowhere
+			return exitCode(std, cmdUserPath(ctx, args[1:], std))
+		}
 		if err := unknownCommand(args[0]); err != nil {
 			return exitCode(std, err)
 		}

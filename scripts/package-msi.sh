@@ -34,6 +34,7 @@ reg 'HKCU\Software\Classes\.jpg\OpenWithList\imagekit-uploader.exe' | grep -q Op
 menu="$WINEPREFIX/drive_c/users/$(whoami)/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/ImageKit Uploader.lnk"
 [ -f "$menu" ] || fail "no Start-menu entry"
 [ "$(reg 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s | grep -c 'DisplayName.*ImageKit Uploader')" = 1 ] || fail "not one uninstall entry"
+reg 'HKCU\Environment' | grep -qi 'Path.*Programs\\ImageKit Uploader' || fail "the command is not on the user's PATH"
 # The installed app opens its window (the demo) under Xvfb, logs nothing
 # wrong, and quits when its window is asked to close (taskkill without /f
 # sends WM_CLOSE), with exit 0. Fyne 2.7 on Windows may log "Preferences
@@ -70,5 +71,6 @@ if [ "$(reg 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s | grep
 fi
 (cd "$work" && wine msiexec /x "$newer" /qn) || fail "msiexec /x failed"
 [ ! -e "$installed" ] || fail "the command is still there after uninstalling"
+if reg 'HKCU\Environment' | grep -qi 'ImageKit Uploader'; then fail "the user's PATH still names the app"; fi
 reg 'HKCU\Software\Classes\Applications\imagekit-uploader.exe' | grep -q . && fail "the Open with entry is still there"
-echo "msi: installed, answered --version, registered Open with, upgraded to $next, uninstalled cleanly"
+echo "msi: installed, answered --version, on the user's PATH, registered Open with, upgraded to $next, uninstalled cleanly"

@@ -1,0 +1,5 @@
+//go:build !windows
+
+package cli
+
+func editUserPath(string, bool) error { return errNotWindows }
