@@ -10,9 +10,11 @@ import (
 
 	"imagekit-uploader/cli"
 	_ "imagekit-uploader/internal/plainlocale"
+	"imagekit-uploader/internal/winconsole"
 )
 
 func main() {
+	winconsole.Attach(os.Args[1:]) // the Windows window build's commands print where they were typed
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	context.AfterFunc(ctx, stop) // the first Ctrl-C stops gently; a second one, at once
 	code := cli.Run(ctx, os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
