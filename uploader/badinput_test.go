@@ -176,3 +176,25 @@ func TestNoTokenSource(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestLongPath: a file more than 260 characters deep (Windows' old
+// MAX_PATH) is listed and uploaded like any other.
+func TestLongPath(t *testing.T) {
+	srv := newTestServer(t)
+	dir := t.TempDir()
+	for len(dir) < 300 {
+		dir = filepath.Join(dir, strings.Repeat("deep", 10))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Skipf("this file system takes no path that long: %v", err)
+	}
+	p := writeFiles(t, dir, 1, 500)[0]
+	items, skipped := Collect([]string{p})
+	if len(items) != 1 || items[0].Err != nil || len(skipped) != 0 {
+		t.Fatalf("listed: %+v, skipped %v", items, skipped)
+	}
+	res, err := newClient(t, srv).Upload(context.Background(), Request{Path: p, FileName: "long.jpg", Size: 500, Fields: DefaultFields()}, nil)
+	if err != nil || res.Size != 500 {
+		t.Fatalf("%d-character path: %v, %v", len(p), res, err)
+	}
+}

@@ -227,6 +227,8 @@ func fileError(path string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return &FileError{Path: path, Reason: "the file does not exist (moved or deleted?)", Err: err}
+	case heldByAnother(err):
+		return &FileError{Path: path, Reason: "another program has the file open and does not share it (still saving it?): close it, then retry", Err: err}
 	case errors.Is(err, os.ErrPermission):
 		return &FileError{Path: path, Reason: "permission denied: this user cannot read the file", Err: err}
 	default:
