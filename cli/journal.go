@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -25,8 +26,11 @@ import (
 func (f *uploadFlags) openJournal(command string, paths []string, fields uploader.Fields) (*uploader.Journal, []uploader.Unfinished, string, error) {
 	path := f.journal
 	key := jobKey(command, f, paths, fields)
+	if runtime.GOOS == "windows" && strings.EqualFold(path, os.DevNull) {
+		path = os.DevNull // nul, Nul: Windows' names are the same in any case
+	}
 	switch path {
-	case "none", os.DevNull: // /dev/null: the usual "keep nothing"
+	case "none", os.DevNull: // /dev/null (NUL): the usual "keep nothing"
 		return nil, nil, "", nil
 	case "":
 		dir, err := os.UserCacheDir()
@@ -34,6 +38,9 @@ func (f *uploadFlags) openJournal(command string, paths []string, fields uploade
 			return nil, nil, "", configError{fmt.Errorf("no cache folder for the job's journal (%v); give one with --journal FILE, or --journal none", err)}
 		}
 		path = filepath.Join(dir, "imagekit-uploader", "jobs", key+".jsonl")
+	}
+	if windowsDevice(path) {
+		return nil, nil, "", usagef("--journal: %s is a Windows device name, not a file: give a file's path, or --journal none", results.Printable(path))
 	}
 	// The done list lives beside the journal: both must be this program's
 	// before either is touched.
@@ -285,4 +292,23 @@ func (f *uploadFlags) uploadAgain(q *uploader.Queue, ids []uploader.JobID) {
 	for _, id := range ids {
 		q.Update(id, func(r *uploader.Request) { r.UploadAgain = true })
 	}
+}
+
+// windowsDevice says whether path names one of Windows' devices (CON, PRN,
+// AUX, NUL, COM1 to COM9, LPT1 to LPT9), which are devices in any folder,
+// in any case and with any extension. Off Windows, none is.
+func windowsDevice(path string) bool {
+	if runtime.GOOS != "windows" {
+		return false
+	}
+	base := strings.ToUpper(filepath.Base(path))
+	if i := strings.IndexByte(base, '.'); i >= 0 {
+		base = base[:i]
+	}
+	base = strings.TrimRight(base, " ")
+	switch base {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	}
+	return len(base) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) && base[3] >= '1' && base[3] <= '9'
 }
