@@ -26,11 +26,11 @@ import (
 func (f *uploadFlags) openJournal(command string, paths []string, fields uploader.Fields) (*uploader.Journal, []uploader.Unfinished, string, error) {
 	path := f.journal
 	key := jobKey(command, f, paths, fields)
-	if runtime.GOOS == "windows" && strings.EqualFold(path, os.DevNull) {
-		path = os.DevNull // nul, Nul: Windows' names are the same in any case
+	if path == "/dev/null" || runtime.GOOS == "windows" && strings.EqualFold(path, os.DevNull) {
+		path = os.DevNull // /dev/null as scripts write it, on Windows too; nul, Nul: one name there
 	}
 	switch path {
-	case "none", os.DevNull: // /dev/null (NUL): the usual "keep nothing"
+	case "none", os.DevNull: // the usual "keep nothing"
 		return nil, nil, "", nil
 	case "":
 		dir, err := os.UserCacheDir()
@@ -39,8 +39,12 @@ func (f *uploadFlags) openJournal(command string, paths []string, fields uploade
 		}
 		path = filepath.Join(dir, "imagekit-uploader", "jobs", key+".jsonl")
 	}
-	if windowsDevice(path) {
-		return nil, nil, "", usagef("--journal: %s is a Windows device name, not a file: give a file's path, or --journal none", results.Printable(path))
+	// A device (on Windows, a name such as CON or lpt1.jsonl, in any
+	// folder) is no file to keep a journal in: as the system itself says.
+	for _, p := range []string{path, path + ".done"} {
+		if fi, err := os.Lstat(p); windowsDevice(p) || err == nil && fi.Mode()&os.ModeDevice != 0 {
+			return nil, nil, "", usagef("--journal: %s is a device, not a file (on Windows, a reserved name such as CON): give a file's path, or --journal none", results.Printable(p))
+		}
 	}
 	// The done list lives beside the journal: both must be this program's
 	// before either is touched.
@@ -294,21 +298,27 @@ func (f *uploadFlags) uploadAgain(q *uploader.Queue, ids []uploader.JobID) {
 	}
 }
 
-// windowsDevice says whether path names one of Windows' devices (CON, PRN,
-// AUX, NUL, COM1 to COM9, LPT1 to LPT9), which are devices in any folder,
-// in any case and with any extension. Off Windows, none is.
+// windowsDevice says whether path names one of Windows' devices, which are
+// devices in any folder, in any case, with any extension and trailing dots,
+// spaces or a colon: CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM1 to COM9 and
+// LPT1 to LPT9 (¹, ² and ³ too). Off Windows, none is.
 func windowsDevice(path string) bool {
 	if runtime.GOOS != "windows" {
 		return false
 	}
 	base := strings.ToUpper(filepath.Base(path))
-	if i := strings.IndexByte(base, '.'); i >= 0 {
+	if i := strings.IndexAny(base, ".:"); i >= 0 {
 		base = base[:i]
 	}
 	base = strings.TrimRight(base, " ")
 	switch base {
-	case "CON", "PRN", "AUX", "NUL":
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
 		return true
 	}
-	return len(base) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) && base[3] >= '1' && base[3] <= '9'
+	for _, port := range []string{"COM", "LPT"} {
+		if n, ok := strings.CutPrefix(base, port); ok && len([]rune(n)) == 1 && strings.ContainsRune("123456789¹²³", []rune(n)[0]) {
+			return true
+		}
+	}
+	return false
 }

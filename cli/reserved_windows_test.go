@@ -23,18 +23,26 @@ func TestReservedNamesAsJournal(t *testing.T) {
 	t.Chdir(dir)
 	photo := filepath.Join(dir, "a.jpg")
 	os.WriteFile(photo, []byte("a photo"), 0o644)
-	if code, out, errs := runCLI(t, "", append(uploadArgs(srv, "--journal", "nul"), photo)...); code != 0 {
-		t.Errorf("--journal nul: exit %d\n%s%s", code, out, errs)
+	for _, none := range []string{"nul", "/dev/null"} { // the second as scripts write it
+		os.WriteFile(photo, []byte("a photo for "+none), 0o644)
+		if code, out, errs := runCLI(t, "", append(uploadArgs(srv, "--journal", none), photo)...); code != 0 {
+			t.Errorf("--journal %s: exit %d\n%s%s", none, code, out, errs)
+		}
 	}
 	os.WriteFile(photo, []byte("another photo"), 0o644)
 	code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--journal", "CON"), photo)...)
-	if code != 2 || !strings.Contains(errs, "CON is a Windows device name") {
+	if code != 2 || !strings.Contains(errs, "is a device, not a file") {
 		t.Errorf("--journal CON: exit %d, %s", code, errs)
 	}
-	if code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--journal", filepath.Join(dir, "lpt1.jsonl")), photo)...); code != 2 || !strings.Contains(errs, "device name") {
+	if code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--journal", filepath.Join(dir, "lpt1.jsonl")), photo)...); code != 2 || !strings.Contains(errs, "is a device") {
 		t.Errorf("--journal lpt1.jsonl: exit %d, %s", code, errs)
 	}
-	if len(srv.Files()) != 1 {
-		t.Errorf("%d files stored, want the first only", len(srv.Files()))
+	for _, dev := range []string{"conin$", "COM¹.jsonl", "nul:", `sub\Aux .jsonl`} {
+		if code, _, errs := runCLI(t, "", append(uploadArgs(srv, "--journal", filepath.Join(dir, dev)), photo)...); code != 2 || !strings.Contains(errs, "is a device") {
+			t.Errorf("--journal %s: exit %d, %s", dev, code, errs)
+		}
+	}
+	if len(srv.Files()) != 2 {
+		t.Errorf("%d files stored, want the two with no journal", len(srv.Files()))
 	}
 }

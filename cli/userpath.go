@@ -23,18 +23,23 @@ func cmdUserPath(_ context.Context, args []string, _ Stdio) error {
 	return editUserPath(filepath.Dir(exe), args[0] == "add")
 }
 
-// withDir is list (PATH, ';'-separated) with dir taken out, and put at
-// the end when add is set. Entries compare as Windows compares folders:
+// withDir is list (PATH, ';'-separated) with dir taken out, or with dir
+// once when add is set: where it was, else at the end. Entries compare as Windows compares folders:
 // case aside, a trailing backslash aside.
 func withDir(list, dir string, add bool) string {
 	norm := func(s string) string { return strings.ToLower(strings.TrimRight(strings.TrimSpace(s), `\/`)) }
 	var kept []string
+	had := false
 	for _, e := range strings.Split(list, ";") {
-		if e != "" && norm(e) != norm(dir) {
+		switch {
+		case e == "":
+		case norm(e) != norm(dir):
 			kept = append(kept, e)
+		case add && !had: // there already: it keeps its place
+			kept, had = append(kept, e), true
 		}
 	}
-	if add {
+	if add && !had {
 		kept = append(kept, dir)
 	}
 	return strings.Join(kept, ";")

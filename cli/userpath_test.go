@@ -13,7 +13,8 @@ func TestWithDir(t *testing.T) {
 	}{
 		{"", true, dir},
 		{`C:\bin`, true, `C:\bin;` + dir},
-		{`C:\bin;c:\users\ana\appdata\local\programs\imagekit uploader\;D:\tools`, true, `C:\bin;D:\tools;` + dir},
+		{`C:\bin;c:\users\ana\appdata\local\programs\imagekit uploader\;D:\tools`, true, `C:\bin;c:\users\ana\appdata\local\programs\imagekit uploader\;D:\tools`},
+		{dir + `;C:\Tools;` + dir, true, dir + `;C:\Tools`}, // a reinstall keeps its place, once
 		{`C:\bin;` + dir + `;D:\tools`, false, `C:\bin;D:\tools`},
 		{dir, false, ""},
 		{`C:\bin;;D:\tools`, false, `C:\bin;D:\tools`},

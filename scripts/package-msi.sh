@@ -9,12 +9,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 check=false; [ "${1:-}" = "--check" ] && { check=true; shift; }
+if [ $# -ne 3 ]; then echo "usage: scripts/package-msi.sh [--check] VERSION EXE OUT.msi" >&2; exit 2; fi
 version=$1 exe=$2 out=$3
+# Windows Installer takes MAJOR.MINOR.BUILD, each a number (0.1.0-rc1 is none).
+[[ "$version" =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,5}$ ]] || { echo "package-msi: $version is not a version an MSI takes (MAJOR.MINOR.BUILD)" >&2; exit 2; }
 command -v wixl >/dev/null || scripts/deps.sh package
 abs() { (cd "$(dirname "$1")" && echo "$PWD/$(basename "$1")"); }
 exe=$(abs "$exe") out=$(abs "$out") wxs=$PWD/installer/imagekit-uploader.wxs
-# wixl finds File sources relative to the current folder.
-(cd "$(dirname "$exe")" && wixl -a x64 -D Version="$version" -D Exe="$(basename "$exe")" -o "$out" "$wxs")
+# The build after this one: the installer replaces any version below it,
+# this one included (a release built again).
+after() { IFS=. read -r major minor build <<<"$1"; echo "$major.$minor.$((build + 1))"; }
+msi() { # msi VERSION OUT: wixl finds File sources relative to the current folder
+  (cd "$(dirname "$exe")" && wixl -a x64 -D Version="$1" -D NextVersion="$(after "$1")" -D Exe="$(basename "$exe")" -o "$2" "$wxs")
+}
+msi "$version" "$out"
 echo "built $out"
 $check || exit 0
 
@@ -60,16 +68,20 @@ echo "msi: the installed app opened its window and quit when asked"
 
 # A newer MSI replaces this one: still one product, the newer version.
 # (Windows Installer compares the first three parts of a version only.)
-IFS=. read -r major minor patch _ <<<"$version"
-next="$major.$minor.$((patch + 1))"
+next=$(after "$version")
 newer="$work/newer.msi"
-(cd "$(dirname "$exe")" && wixl -a x64 -D Version="$next" -D Exe="$(basename "$exe")" -o "$newer" "$wxs")
+msi "$next" "$newer"
 (cd "$work" && wine msiexec /i "$newer" /qn) || fail "the upgrade failed"
+reg 'HKCU\Environment' | grep -qi 'Path.*Programs\\ImageKit Uploader' || fail "the upgrade took the command off the user's PATH"
+# The same version again (a rebuilt release) replaces it too: one entry.
+(cd "$work" && wine msiexec /i "$out" /qn) 2>/dev/null || true # refused as a downgrade: fine
+msi "$next" "$work/again.msi"
+(cd "$work" && wine msiexec /i "$work/again.msi" /qn) || fail "the same version built again would not install"
 entries=$(reg 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s | grep -A12 'DisplayName.*ImageKit Uploader' | grep -c "DisplayVersion.*$next" || true)
 if [ "$(reg 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s | grep -c 'DisplayName.*ImageKit Uploader')" != 1 ] || [ "$entries" != 1 ]; then
   fail "after the upgrade: not one entry at $next"
 fi
-(cd "$work" && wine msiexec /x "$newer" /qn) || fail "msiexec /x failed"
+(cd "$work" && wine msiexec /x "$work/again.msi" /qn) || fail "msiexec /x failed"
 [ ! -e "$installed" ] || fail "the command is still there after uninstalling"
 if reg 'HKCU\Environment' | grep -qi 'ImageKit Uploader'; then fail "the user's PATH still names the app"; fi
 reg 'HKCU\Software\Classes\Applications\imagekit-uploader.exe' | grep -q . && fail "the Open with entry is still there"

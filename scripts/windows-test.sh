@@ -24,7 +24,7 @@ export IKU_UNDER_WINE=1
 tags="nogui keyring_integration"
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
-  mapfile -t pkgs < <(GOOS=windows CGO_ENABLED=0 go list -tags "$tags" -f '{{if .TestGoFiles}}{{.ImportPath}}{{end}}' ./... | grep -v -e /ui$ -e /scripts/)
+  mapfile -t pkgs < <(GOOS=windows CGO_ENABLED=0 go list -tags "$tags" -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./... | grep -v -e /ui$ -e /scripts/)
 fi
 passed=0 failed=0 skipped=0 broken=()
 for p in "${pkgs[@]}"; do
@@ -34,17 +34,20 @@ for p in "${pkgs[@]}"; do
   # library's, for wine 8 only (see there).
   if ! GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -c -tags "$tags" -ldflags=-checklinkname=0 -o "$exe" "$p" 2>"$work/build.log"; then
     echo "✖  $p: does not build for Windows"; sed 's/^/   /' "$work/build.log" | head -20
-    broken+=("$p"); continue
+    failed=$((failed + 1)) broken+=("$p"); continue
   fi
   dir=$(go list -f '{{.Dir}}' "$p")
   # The test binary runs in its package's folder, as go test does.
   (cd "$dir" && timeout 900 wine "$exe" -test.v -test.short -test.timeout 600s) >"$work/$name.log" 2>&1
+  rc=$?
   p_ok=$(grep -c '^\s*--- PASS' "$work/$name.log")
   p_fail=$(grep -c '^\s*--- FAIL' "$work/$name.log")
   p_skip=$(grep -c '^\s*--- SKIP' "$work/$name.log")
-  if ! grep -qE '^(ok|PASS)' "$work/$name.log" && [ "$p_fail" -eq 0 ]; then
-    p_fail=$((p_fail + 1)) # it died, or timed out, before saying
-    echo "✖  $p: the test binary did not finish"; tail -20 "$work/$name.log" | sed 's/^/   /'
+  # A binary that passed exits 0 and ends with PASS: anything else died,
+  # timed out, or failed in TestMain or a goroutine after its tests.
+  if [ "$p_fail" -eq 0 ] && { [ "$rc" -ne 0 ] || [ "$(grep -v '^\s*$' "$work/$name.log" | tail -1)" != PASS ]; }; then
+    p_fail=$((p_fail + 1))
+    echo "✖  $p: the test binary did not finish well (exit $rc)"; tail -20 "$work/$name.log" | sed 's/^/   /'
   fi
   passed=$((passed + p_ok)) failed=$((failed + p_fail)) skipped=$((skipped + p_skip))
   if [ "$p_fail" -gt 0 ]; then

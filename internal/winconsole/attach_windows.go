@@ -16,17 +16,31 @@ func Attach(args []string) {
 	if len(args) == 0 {
 		return // the window alone
 	}
-	if h, err := windows.GetStdHandle(windows.STD_OUTPUT_HANDLE); err == nil && h != 0 && h != windows.InvalidHandle {
+	missing := func(std uint32) bool {
+		h, err := windows.GetStdHandle(std)
+		return err != nil || h == 0 || h == windows.InvalidHandle
+	}
+	out, errs, in := missing(windows.STD_OUTPUT_HANDLE), missing(windows.STD_ERROR_HANDLE), missing(windows.STD_INPUT_HANDLE)
+	if !out && !errs {
 		return
 	}
 	const attachParentProcess = ^uintptr(0) // ATTACH_PARENT_PROCESS, (DWORD)-1
 	if r, _, _ := windows.NewLazySystemDLL("kernel32.dll").NewProc("AttachConsole").Call(attachParentProcess); r == 0 {
 		return
 	}
+	// Only what goes nowhere: a redirected stream (2> err.txt, < key.txt)
+	// stays where it was sent.
 	if f, err := os.OpenFile("CONOUT$", os.O_WRONLY, 0); err == nil {
-		os.Stdout, os.Stderr = f, f
+		if out {
+			os.Stdout = f
+		}
+		if errs {
+			os.Stderr = f
+		}
 	}
-	if f, err := os.OpenFile("CONIN$", os.O_RDONLY, 0); err == nil {
-		os.Stdin = f
+	if in {
+		if f, err := os.OpenFile("CONIN$", os.O_RDONLY, 0); err == nil {
+			os.Stdin = f
+		}
 	}
 }
