@@ -223,6 +223,14 @@ func contentTypeOf(f *os.File, name string) (string, error) {
 }
 
 // fileError words an error opening or reading a local file for a person.
+// HeldByAnother says whether err is a file another program held open
+// without sharing it (on Windows, while it still saves it): a try later
+// may well succeed.
+func HeldByAnother(err error) bool {
+	var fe *FileError
+	return errors.As(err, &fe) && fe.Err != nil && heldByAnother(fe.Err)
+}
+
 func fileError(path string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist):

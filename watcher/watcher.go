@@ -306,10 +306,19 @@ func (w *Watcher) settleAndSend() {
 	w.Queue.Start(ids...)
 }
 
-// Ended takes a job's end: a stored file is moved away when asked.
+// Ended takes a job's end: a stored file is moved away when asked; one
+// that another program still held open (on Windows, while saving it) is
+// looked at again once it has settled anew.
 func (w *Watcher) Ended(j uploader.Job) {
-	if j.State == uploader.Done || j.State == uploader.AlreadyUploaded {
+	switch {
+	case j.State == uploader.Done || j.State == uploader.AlreadyUploaded:
 		w.moveAway(j.Request.Path)
+	case j.State == uploader.Failed && uploader.HeldByAnother(j.Err):
+		w.mu.Lock()
+		if s := w.seen[j.Request.Path]; s != nil {
+			s.queued, s.since = false, time.Now()
+		}
+		w.mu.Unlock()
 	}
 }
 
