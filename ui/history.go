@@ -133,6 +133,13 @@ func (h *history) add(es ...Entry) error {
 
 // search returns the entries matching every word of q, newest first; while
 // the file is still being read, those read so far.
+// count is how many uploads the history holds.
+func (h *history) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.all)
+}
+
 func (h *history) search(q string) []Entry {
 	words := strings.Fields(strings.ToLower(q))
 	h.mu.Lock()

@@ -70,7 +70,7 @@ func (v *historyView) reload() {
 	// count say so.
 	count, export := fmt.Sprintf("%d %s", len(v.shown), plural(len(v.shown), "upload", "uploads")), "Export CSV…"
 	if strings.TrimSpace(v.search.Text) != "" {
-		all := len(v.u.history.search(""))
+		all := v.u.history.count()
 		count, export = fmt.Sprintf("%d of %d %s match", len(v.shown), all, plural(all, "upload", "uploads")), fmt.Sprintf("Export these %d as CSV…", len(v.shown))
 	}
 	v.count.SetText(count)
