@@ -63,6 +63,7 @@ func (s *Server) fetchClient() *http.Client {
 		Transport: &http.Transport{
 			DialContext:           dialer.DialContext,
 			ResponseHeaderTimeout: fetchHeaderTimeout,
+			DisableKeepAlives:     true, // a client a download: none of its connections is kept idle
 		},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			switch {
