@@ -34,8 +34,10 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	if err != nil {
 		return nil, err
 	}
-	b, err := newBody(r.Path, r.FileName, r.Size, fields, token)
-	if err != nil {
+	var b *body
+	if r.URL != "" {
+		b = newURLBody(r.URL, fields, token)
+	} else if b, err = newBody(r.Path, r.FileName, r.Size, fields, token); err != nil {
 		return nil, err
 	}
 	defer b.Close()
@@ -105,7 +107,9 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 		ae.ChecksSent = r.Fields.Options.Checks != ""
 	}
 	if err == nil {
-		res.SentSHA256 = b.sentSum()
+		if r.URL == "" {
+			res.SentSHA256 = b.sentSum()
+		}
 		c.measureRate(b.size, b.doneAt().Sub(start))
 		if b.changedSince(r.Path) {
 			// Not a success, and not recorded as one: the next run sends
@@ -125,6 +129,9 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 		if r.StoredName == "" && r.Fields.OverwriteFile {
 			// A new version was asked for: the file there may be the old one.
 			return nil, &MaybeUploadedError{Reason: "ImageKit has a file at " + where + ", but it may be the earlier version: an attempt of this upload ended without an answer", Err: ae}
+		}
+		if r.URL != "" {
+			return nil, &AlreadyUploadedError{FilePath: where, Err: ae, SameURL: r.StoredName != ""}
 		}
 		return nil, &AlreadyUploadedError{FilePath: where, Err: ae, SameContent: r.StoredName != "", sum: r.sum}
 	}

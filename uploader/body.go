@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -54,6 +56,22 @@ type body struct {
 // sentSum is the SHA-256 (hex) of the file bytes the transport took: the
 // bytes ImageKit has, once the whole body went.
 func (b *body) sentSum() string { return hex.EncodeToString(b.hash.Sum(nil)) }
+
+// newURLBody lays out the body of a file ImageKit fetches from url: every
+// field, the token, and the URL as the file field.
+func newURLBody(url string, fields map[string]string, token string) *body {
+	var all bytes.Buffer
+	mw := multipart.NewWriter(&all)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		mw.WriteField(k, fields[k])
+	}
+	mw.WriteField("token", token)
+	mw.WriteField("file", url)
+	mw.Close()
+	b := &body{head: all.Bytes(), contentType: mw.FormDataContentType(), hash: sha256.New()}
+	b.r = bytes.NewReader(b.head)
+	return b
+}
 
 // newBody opens path and lays out the body. fields are written in name order,
 // then the token, then the file.
@@ -108,6 +126,9 @@ func newBody(path, fileName string, size int64, fields map[string]string, token 
 // changedSince says whether the file was written to since it was opened:
 // then what was sent may be part old, part new, though its size is right.
 func (b *body) changedSince(path string) bool {
+	if b.file == nil {
+		return false // a URL: ImageKit fetched it
+	}
 	info, err := os.Stat(path)
 	return err == nil && !b.modTime.IsZero() && (!info.ModTime().Equal(b.modTime) || info.Size() != b.size)
 }
@@ -167,7 +188,12 @@ func (b *body) arrived(conn net.Conn) int64 {
 	return min(max(written-int64(len(b.head)), 0), b.size)
 }
 
-func (b *body) Close() error { return b.file.Close() }
+func (b *body) Close() error {
+	if b.file == nil {
+		return nil
+	}
+	return b.file.Close()
+}
 
 // exactReader gives exactly size bytes of the file, counting them as sent,
 // and fails if the file turns out shorter or longer.

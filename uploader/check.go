@@ -2,6 +2,7 @@ package uploader
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 )
 
@@ -22,6 +23,9 @@ func Check(r Request, limit Limit) (int64, error) {
 	}
 	if _, err := destination(r.Fields.Folder, r.Rel); err != nil {
 		return 0, err
+	}
+	if r.URL != "" {
+		return 0, CheckSourceURL(r.URL) // fetched by ImageKit: its size is ImageKit's to check
 	}
 	info, err := os.Stat(r.Path)
 	if err != nil {
@@ -47,4 +51,22 @@ func Check(r Request, limit Limit) (int64, error) {
 		return 0, &CheckError{Field: "file", Reason: fmt.Sprintf("the %s is %s; %s %s", kind, FormatSize(size), limit.describe(), FormatSize(most))}
 	}
 	return size, nil
+}
+
+// CheckSourceURL says why ImageKit could not fetch a file from u, as an
+// upload's file given as a URL: only http(s), with a host, and no
+// password in it (it would be stored in the journal and the reports).
+func CheckSourceURL(u string) error {
+	p, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return &CheckError{Field: "file", Reason: fmt.Sprintf("%q is not a URL ImageKit can fetch: %v", u, err)}
+	case p.Scheme != "http" && p.Scheme != "https":
+		return &CheckError{Field: "file", Reason: fmt.Sprintf("ImageKit fetches files only over http and https, not %q", p.Scheme)}
+	case p.Host == "":
+		return &CheckError{Field: "file", Reason: fmt.Sprintf("%q has no host for ImageKit to fetch it from", u)}
+	case p.User != nil:
+		return &CheckError{Field: "file", Reason: "the URL carries a user name or password: give a URL without (a presigned URL carries its signature in the query)"}
+	}
+	return nil
 }

@@ -105,7 +105,11 @@ func NewClient(endpoint string, tokens TokenSource) *Client {
 
 // Request is one file to upload.
 type Request struct {
-	Path     string
+	Path string
+	// URL, when set, is where ImageKit fetches the file itself (an item of
+	// a list): nothing is read here, its size is not known, and Path names
+	// the item (the URL too). Its unique name is made from the URL.
+	URL      string
 	Rel      string // the file's directory under Fields.Folder, slash separated ("" for none)
 	FileName string // the name to send; the file's own name by default
 	Size     int64  // the file must still have this size when it is sent

@@ -97,6 +97,9 @@ type AlreadyUploadedError struct {
 	// SameContent: the name comes from the file's content (unique names
 	// made here), so what ImageKit has there is this very file.
 	SameContent bool
+	// SameURL: the name comes from the URL ImageKit fetched the file from
+	// (a list's item), so what ImageKit has there came from that URL.
+	SameURL bool
 	// Earlier, when set, is when these bytes went up to that folder before
 	// (the index of uploaded files), with the URL they got.
 	Earlier time.Time
@@ -110,6 +113,9 @@ func (e *AlreadyUploadedError) Error() string {
 	}
 	if e.SameContent {
 		return "ImageKit already has this file, the same bytes, at " + e.FilePath + " (unique names are made from the content), so it was not stored again; it keeps the privacy, tags and metadata it was first uploaded with."
+	}
+	if e.SameURL {
+		return "ImageKit already has the file from this URL at " + e.FilePath + " (unique names of files given as URLs are made from the URL), so it was not fetched again."
 	}
 	return "ImageKit already has " + e.FilePath + ": an earlier upload of it most likely finished with its answer lost, so it was not sent again; sending it again makes a new version."
 }

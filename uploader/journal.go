@@ -46,6 +46,7 @@ var ErrJournalInUse = errors.New("another ImageKit Uploader has the journal of u
 // Unfinished is a file that was added and never ended.
 type Unfinished struct {
 	Path     string `json:"path"`
+	URL      string `json:"url,omitempty"` // a file ImageKit fetches (Request.URL)
 	Rel      string `json:"rel,omitempty"`
 	FileName string `json:"fileName"`
 	Fields   Fields `json:"fields"`
@@ -186,7 +187,7 @@ func OnlyMembers(line []byte, names ...string) bool {
 // isJournalLine says whether line is a journal's record.
 func isJournalLine(line []byte) bool {
 	var r journalRecord
-	if !OnlyMembers(line, "op", "run", "path", "rel", "fileName", "fields", "started", "sentAt", "tag", "raw") || json.Unmarshal(line, &r) != nil {
+	if !OnlyMembers(line, "op", "run", "path", "url", "rel", "fileName", "fields", "started", "sentAt", "tag", "raw") || json.Unmarshal(line, &r) != nil {
 		return false
 	}
 	switch r.Op {
@@ -370,7 +371,7 @@ func (jn *Journal) added(jobs []Job) {
 	for _, j := range jobs {
 		r := j.Request
 		recs = append(recs, journalRecord{Op: "add", Run: j.journalRun,
-			Unfinished: Unfinished{Path: r.Path, Rel: r.Rel, FileName: r.FileName, Fields: r.Fields, Started: r.Resumed, SentAt: r.SentAt, Tag: tag}})
+			Unfinished: Unfinished{Path: r.Path, URL: r.URL, Rel: r.Rel, FileName: r.FileName, Fields: r.Fields, Started: r.Resumed, SentAt: r.SentAt, Tag: tag}})
 	}
 	jn.write(recs)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"net/url"
 	"os"
 	"path"
 	"strings"
@@ -147,6 +148,13 @@ func (c *Client) storedName(ctx context.Context, r *Request) error {
 	if !r.Fields.UseUniqueFileName || r.StoredName != "" {
 		return nil
 	}
+	if r.URL != "" {
+		// The bytes are ImageKit's to fetch: the name comes from the URL,
+		// so the same URL is the same name, and a repeat is refused.
+		u := sha256.Sum256([]byte(URLIdentity(r.URL)))
+		r.StoredName = ContentName(r.FileName, hex.EncodeToString(u[:]))
+		return nil
+	}
 	sum, err := c.hashes().of(ctx, r.Path)
 	if err != nil {
 		return err
@@ -164,4 +172,34 @@ func (s *sums) forget(p string) {
 			delete(s.by, k)
 		}
 	}
+}
+
+// signatureParams are the query parameters by which storage services sign
+// a URL for a while (S3, GCS, Azure, CloudFront): a list presigned again
+// has new ones, for the same file.
+var signatureParams = []string{"x-amz-", "x-goog-", "signature", "expires", "key-pair-id", "policy", "googleaccessid",
+	"se", "sig", "sp", "spr", "sr", "srt", "ss", "st", "sv", "skoid", "sktid", "skt", "ske", "sks", "skv"}
+
+// URLIdentity is what names a file given as a URL: the URL without the
+// query parameters that sign it for a while, so that a list presigned again
+// names the same files the same. Two URLs that differ in any other way
+// name two files.
+func URLIdentity(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.RawQuery == "" {
+		return u
+	}
+	q := p.Query()
+	for k := range q {
+		l := strings.ToLower(k)
+		for _, s := range signatureParams {
+			if l == s || strings.HasSuffix(s, "-") && strings.HasPrefix(l, s) {
+				delete(q, k)
+				break
+			}
+		}
+	}
+	p.RawQuery = q.Encode() // sorted: the same parameters in another order are the same file
+	p.Fragment = ""
+	return p.String()
 }

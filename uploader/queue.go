@@ -162,6 +162,18 @@ func (q *Queue) SetMaxFileSize(n int64) {
 	q.mu.Unlock()
 }
 
+// AddRequests makes a Ready job for each request whose Path is not in the
+// queue already (a list's items: each with its own name, fields, or URL).
+func (q *Queue) AddRequests(reqs []Request) (added []JobID, duplicates int) {
+	items := make([]Item, len(reqs))
+	by := make(map[string]Request, len(reqs))
+	for i, r := range reqs {
+		items[i] = Item{Path: r.Path, Size: r.Size}
+		by[r.Path] = r
+	}
+	return q.add(items, func(it Item) Request { return by[it.Path] })
+}
+
 // Add makes a Ready job for each item not already in the queue, and returns
 // their ids and how many were already there. An item with an error becomes
 // a Failed job that says why.
@@ -176,6 +188,13 @@ func (q *Queue) Add(items []Item, fields Fields) (added []JobID, duplicates int)
 // be on the server already.
 func (q *Queue) Restore(files []Unfinished) (added []JobID) {
 	for _, u := range files {
+		if u.URL != "" { // fetched by ImageKit: nothing here to look at
+			ids, _ := q.add([]Item{{Path: u.Path}}, func(it Item) Request {
+				return Request{Path: u.Path, URL: u.URL, Rel: u.Rel, FileName: u.FileName, Fields: u.Fields, Resumed: u.Started, SentAt: u.SentAt}
+			})
+			added = append(added, ids...)
+			continue
+		}
 		items, _ := Collect([]string{u.Path})
 		if info, err := os.Stat(u.Path); err == nil && !info.Mode().IsRegular() {
 			// Not the file it was (a folder now, say): listed as failed,
@@ -494,7 +513,7 @@ func (q *Queue) schedule() {
 		q.mu.Unlock()
 
 		size, err := precheck(req, sizes) // disk work, outside the lock
-		if err == nil && index != nil && !req.UploadAgain && client != nil {
+		if err == nil && index != nil && !req.UploadAgain && client != nil && req.URL == "" {
 			err = earlier(q.ctx, index, client, req) // reads the file for its SHA-256 (once: kept)
 		}
 

@@ -20,7 +20,7 @@ func (q *Queue) hashAhead() {
 		for next == nil && len(q.toRead) > 0 && !q.paused { // each queued job looked at once: a long line costs no more
 			j := q.toRead[0]
 			q.toRead = q.toRead[1:]
-			if j.State == Queued && !j.read && (j.Request.Fields.UseUniqueFileName || q.index != nil && !j.Request.UploadAgain) {
+			if j.State == Queued && !j.read && j.Request.URL == "" && (j.Request.Fields.UseUniqueFileName || q.index != nil && !j.Request.UploadAgain) {
 				next = j
 			}
 		}

@@ -35,3 +35,7 @@ var (
 	WithFaultMix    = emulator.WithFaultMix
 	WithLibraryRate = emulator.WithLibraryRate
 )
+
+// WithFetchAllow lets the server fetch files given as URLs from these hosts
+// (loopback in tests).
+var WithFetchAllow = emulator.WithFetchAllow
