@@ -42,6 +42,8 @@ type uploadFlags struct {
 	resultFormat                                                            *results.Format // format, parsed by validate
 	options                                                                 uploader.Options
 	maxFileSize, preset, limitRate, journal, jobKey                         string
+	fromList, shard                                                         string // upload only
+	shards                                                                  int
 	stderr                                                                  io.Writer // for notes while the run goes on
 }
 
@@ -153,9 +155,28 @@ started; uploads under way finish and are reported; each file not started
 has a line ("not sent: ..."); the reason is said once, and the exit is 2
 (1 if something went up). A token endpoint's refusal of one file alone (too
 large for its --max-expire) is that file's failure. Flags may come before or after the paths;
-after -- every argument is a path.`)
+after -- every argument is a path.
+
+--from-list FILE (or -, or an http(s) URL) uploads a list instead, read as
+it goes, so a list of millions costs no more memory than one of ten. Each
+line is a local path (a file or a folder), an http(s) URL that ImageKit
+fetches itself (nothing passes through this machine; the name is the URL's
+last segment), or a JSON object: {"file": "https://…/a.jpg", "fileName":
+"a.jpg", "folder": "/x", "tags": ["a","b"], "customMetadata": {…}} with
+any of ImageKit's upload fields by their API names, over the flags' values.
+Empty lines and lines starting with # are passed over. Unique names of URL
+items are made from the URL (without the parameters that presign it), so
+the same list run again, on any machine, stores nothing twice. Each --json
+line then carries "item" (the item, as a list takes it) and "at" (when),
+for 'imagekit-uploader report'. --shard I/N uploads only the items whose
+file hashes to I of N, so N workers can share one list; --shards N takes I
+from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). A list on stdin keeps
+no journal unless --journal FILE is given.`)
 	f := uploadFlags{stderr: std.Err}
 	f.register(fs)
+	fs.StringVar(&f.fromList, "from-list", "", "upload the items of this list instead of paths: a file, - for stdin, or an http(s) URL; one local path or http(s) URL a line (ImageKit fetches URLs itself), or a JSON object with \"file\" and the item's own fields (see above)")
+	fs.StringVar(&f.shard, "shard", "", "with --from-list, upload only this worker's share I/N of the list (I from 0 to N-1): N workers given the same list split it with no coordinator")
+	fs.IntVar(&f.shards, "shards", 0, "with --from-list, --shard $JOB_COMPLETION_INDEX/N: the share of a Kubernetes Indexed Job's worker")
 	paths, err := fs.parseInterleaved(args)
 	if err != nil {
 		return err
@@ -163,12 +184,19 @@ after -- every argument is a path.`)
 	if err := applyPreset(fs, f.preset); err != nil {
 		return err
 	}
-	if len(paths) == 0 {
-		return usagef("upload needs at least one file or folder")
+	sh, err := f.listShard(paths)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 && f.fromList == "" {
+		return usagef("upload needs at least one file or folder, or --from-list FILE")
 	}
 	fields, limit, err := f.validate()
 	if err != nil {
 		return err
+	}
+	if f.fromList != "" {
+		return f.uploadList(ctx, std, fields, limit, sh)
 	}
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -494,6 +522,7 @@ type uploadReport struct {
 	format       *results.Format // --format, or nil
 	formatFailed int             // lines --format could not print
 	around       func(func())    // wraps each write: the progress bars step aside
+	list         bool            // the lines of a list's items: each carries its item and time
 }
 
 // refusal words, for the command line, a failure that no other file can
@@ -524,6 +553,9 @@ func (r *uploadReport) write(l results.Line, text string) {
 	if !utf8.ValidString(l.Path) {
 		l.PathBytes = []byte(l.Path) // JSON would replace its bad bytes: a path no script could open
 	}
+	if r.list {
+		l.At = listTime()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.around(func() {
@@ -551,7 +583,11 @@ func (r *uploadReport) write(l results.Line, text string) {
 // notSent reports a file not started because of err, which stopped the run.
 func (r *uploadReport) notSent(j uploader.Job, err error) {
 	msg := "not sent: " + err.Error()
-	r.write(results.Line{Path: j.Request.Path, Status: "failed", Error: &results.Error{Kind: "canceled", Message: msg}},
+	l := results.Line{Path: j.Request.Path, Status: "failed", Error: &results.Error{Kind: "canceled", Message: msg}}
+	if r.list {
+		l.Item = itemJSON(j.Request)
+	}
+	r.write(l,
 		fmt.Sprintf("failed    %s: %s", results.Printable(j.Request.Path), results.Printable(msg)))
 }
 
@@ -589,6 +625,9 @@ func (r *uploadReport) skip(s uploader.Skip) {
 
 func (r *uploadReport) finished(j uploader.Job) {
 	l := results.FromJob(j)
+	if r.list {
+		l.Item = itemJSON(j.Request)
+	}
 	p := results.Printable
 	var text string
 	switch l.Status {

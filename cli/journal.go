@@ -221,11 +221,17 @@ func (d *doneList) settle(left []uploader.Unfinished, jn *uploader.Journal) []up
 // stored returns the list's record of the file at p when the file is the
 // same size and time as when it was stored.
 func (d *doneList) stored(p string) (doneFile, bool) {
+	if d == nil {
+		return doneFile{}, false
+	}
 	d.mu.Lock()
 	r, ok := d.by[p]
 	d.mu.Unlock()
 	if !ok {
 		return r, false
+	}
+	if isURL(p) {
+		return r, true // fetched by ImageKit: nothing here to have changed
 	}
 	info, err := os.Stat(p)
 	return r, err == nil && info.Size() == r.Size && info.ModTime().UnixNano() == r.ModTime
@@ -248,16 +254,18 @@ func (d *doneList) record(j uploader.Job) {
 	default:
 		return
 	}
-	info, err := os.Stat(r.Path)
-	if err != nil || info.Size() != r.Size {
-		return // changed since it was sent: the next run sends it again
+	if j.Request.URL == "" {
+		info, err := os.Stat(r.Path)
+		if err != nil || info.Size() != r.Size {
+			return // changed since it was sent: the next run sends it again
+		}
+		r.ModTime = info.ModTime().UnixNano()
 	}
-	r.ModTime = info.ModTime().UnixNano()
 	b, _ := json.Marshal(r)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.by[r.Path] = r // a watch that runs on passes it over from now on
-	_, err = d.f.Write(append(b, '\n'))
+	_, err := d.f.Write(append(b, '\n'))
 	if err == nil {
 		err = d.f.Sync()
 	}
@@ -321,4 +329,9 @@ func windowsDevice(path string) bool {
 		}
 	}
 	return false
+}
+
+// isURL says whether an item's path is a URL ImageKit fetches.
+func isURL(p string) bool {
+	return strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://")
 }

@@ -37,6 +37,11 @@ type Line struct {
 	FoundInLibrary    bool            `json:"foundInLibrary,omitempty"` // the answer was lost; this is the version found in the library
 	Error             *Error          `json:"error,omitempty"`
 	Reason            string          `json:"reason,omitempty"`
+	// With upload --from-list: the item as a list takes it (its file and
+	// its fields, or the line as given when it could not be read), and when
+	// the line was written, so that report can take the last word on it.
+	Item json.RawMessage `json:"item,omitempty"`
+	At   string          `json:"at,omitempty"`
 }
 
 // Answered is a value from the server's answer, or nil where it said null.

@@ -1,0 +1,356 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"imagekit-uploader/results"
+	"imagekit-uploader/uploader"
+)
+
+// listWindow is how many of a list's items are in the queue at once, at
+// least: the list is read only as fast as they finish, so memory stays the
+// same however long it is.
+const listWindow = 256
+
+// errListStopped ends the reading of a list once the run has stopped.
+var errListStopped = errors.New("stopped")
+
+// listRun is one upload --from-list: its tally, and the items in flight.
+type listRun struct {
+	mu       sync.Mutex
+	room     *sync.Cond // signalled as items finish
+	inFlight int
+	count    map[string]int // by status
+	stopErr  error          // a refusal that stops the run
+	uploaded bool           // something went up: the credentials work
+}
+
+// uploadList uploads the items of the list --from-list names, as a
+// stream, this worker's shard of them only.
+func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader.Fields, limit uploader.Limit, sh shard) error {
+	list, err := openList(ctx, f.fromList, std.In)
+	if err != nil {
+		return err
+	}
+	defer list.Close()
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	run, err := f.session(ctx, qctx, std, limit)
+	if err != nil {
+		return err
+	}
+	var journalPath string
+	defer func() {
+		run.Close(context.Background())
+		if journalPath != "" {
+			removeFinishedJournal(journalPath)
+		}
+	}()
+	q := run.Queue
+
+	// The job is the list (by its name) and this shard of it, with these
+	// settings. A list on stdin keeps no journal unless given one: another
+	// run's stdin is another list.
+	id := f.fromList
+	if strings.HasPrefix(id, "http://") || strings.HasPrefix(id, "https://") {
+		id = uploader.URLIdentity(id)
+	}
+	if f.fromList == "-" && f.journal == "" {
+		f.journal = "none"
+	}
+	jn, left, jpath, err := f.openJournal("upload --from-list "+sh.String(), []string{id}, fields)
+	if err != nil {
+		return err
+	}
+	var done *doneList
+	if jn != nil {
+		if done, err = openDoneList(jpath+".done", f.jobKey, std.Err); err != nil {
+			jn.Close()
+			return configError{err}
+		}
+		defer done.close()
+		run.UseJournal(jn)
+		journalPath = jpath
+		left = done.settle(left, jn)
+		if len(left) > 0 {
+			fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), "item", "items"))
+		}
+	}
+	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }, list: true}
+	lr := &listRun{count: map[string]int{}}
+	lr.room = sync.NewCond(&lr.mu)
+	tally := func(status string) {
+		lr.mu.Lock()
+		lr.count[status]++
+		lr.mu.Unlock()
+	}
+
+	run.OnFinish(done.record)
+	run.OnFinish(func(j uploader.Job) {
+		lr.mu.Lock()
+		lr.uploaded = lr.uploaded || j.State == uploader.Done || j.State == uploader.AlreadyUploaded && !fromIndex(j.Err)
+		first := false
+		if err := refusal(j.Err); err != nil && !lr.uploaded && lr.stopErr == nil {
+			lr.stopErr, first = err, true
+		}
+		stopErr := lr.stopErr
+		lr.inFlight--
+		lr.room.Broadcast()
+		lr.mu.Unlock()
+		if stopErr != nil && j.State == uploader.Canceled && j.Err == nil {
+			out.notSent(j, stopErr)
+			tally("failed")
+		} else {
+			out.finished(j)
+			tally(uploader.Status(j))
+		}
+		if first {
+			cancelWaiting(q)
+		}
+	})
+
+	// What an earlier run left unfinished goes first; the list does not
+	// send those items a second time.
+	resumed := map[string]bool{}
+	for _, u := range left {
+		resumed[u.Path] = true
+	}
+	lr.mu.Lock()
+	lr.inFlight += len(left)
+	lr.mu.Unlock()
+	if ids := q.Restore(left); len(ids) < len(left) {
+		lr.mu.Lock()
+		lr.inFlight -= len(left) - len(ids)
+		lr.mu.Unlock()
+	}
+	q.Start()
+
+	start := time.Now()
+	var batch []uploader.Request
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		window := max(listWindow, 4*f.concurrency)
+		lr.mu.Lock()
+		for lr.inFlight+len(batch) > window && lr.stopErr == nil && ctx.Err() == nil {
+			lr.room.Wait()
+		}
+		stopped := lr.stopErr != nil || ctx.Err() != nil
+		if !stopped {
+			lr.inFlight += len(batch)
+		}
+		lr.mu.Unlock()
+		if stopped {
+			return errListStopped
+		}
+		q.Remove(func(uploader.Job) bool { return true }) // finished and reported: let them go
+		ids, dup := q.AddRequests(batch)
+		if dup > 0 {
+			lr.mu.Lock()
+			lr.inFlight -= dup
+			lr.room.Broadcast()
+			lr.mu.Unlock()
+		}
+		f.uploadAgain(q, ids)
+		q.Start(ids...)
+		batch = batch[:0]
+		return nil
+	}
+	// A context's end wakes the reader waiting for room.
+	stopWaking := context.AfterFunc(ctx, func() {
+		lr.mu.Lock()
+		lr.room.Broadcast()
+		lr.mu.Unlock()
+	})
+	defer stopWaking()
+
+	skipped := 0
+	readErr := readList(ctx, list, fields, sh, func(it listItem) error {
+		switch {
+		case it.err != nil:
+			l := results.Line{Path: it.req.Path, Status: "failed", Item: it.raw,
+				Error: &results.Error{Kind: "check", Message: it.err.Error()}}
+			out.write(l, fmt.Sprintf("failed    %s", results.Printable(it.err.Error())))
+			tally("failed")
+			return nil
+		case resumed[it.req.Path]:
+			return nil // resumed above: its line comes from there
+		}
+		reqs := []uploader.Request{it.req}
+		if it.req.URL == "" {
+			if info, err := os.Stat(it.req.Path); err == nil && info.IsDir() {
+				// A folder: its files, each in its place below the folder.
+				items, skips, err := uploader.CollectContext(ctx, []string{it.req.Path})
+				if err != nil {
+					return err
+				}
+				for _, s := range skips {
+					out.skip(s)
+					skipped++
+				}
+				reqs = reqs[:0]
+				for _, file := range items {
+					reqs = append(reqs, uploader.Request{Path: file.Path, Rel: file.Rel, FileName: path.Base(strings.ReplaceAll(file.Path, `\`, "/")), Size: file.Size, Fields: it.req.Fields})
+				}
+			}
+		}
+		for _, r := range reqs {
+			if d, ok := done.stored(r.Path); ok && f.skipUploaded {
+				out.earlier(d, r)
+				tally("already-uploaded")
+				continue
+			}
+			batch = append(batch, r)
+		}
+		if len(batch) >= 32 {
+			return flush()
+		}
+		return nil
+	})
+	if readErr == nil {
+		readErr = flush()
+	}
+	q.Wait(context.Background())
+
+	lr.mu.Lock()
+	stopErr, uploaded := lr.stopErr, lr.uploaded
+	count := lr.count
+	lr.mu.Unlock()
+	if stopErr != nil && !uploaded {
+		return stopErr
+	}
+	if stopErr != nil {
+		fmt.Fprintln(std.Err, "imagekit-uploader:", stopErr)
+		fmt.Fprintln(std.Err, "note: the rest of the list was not read; run the same command again once this is fixed")
+	}
+	switch {
+	case errors.Is(readErr, errListStopped), readErr == nil:
+	case ctx.Err() != nil:
+		fmt.Fprintln(std.Err, "note: stopped before the end of the list; run the same command again to go on")
+	default:
+		fmt.Fprintln(std.Err, "imagekit-uploader:", readErr)
+	}
+	elapsed := time.Since(start)
+	already := ""
+	if n := count["already-uploaded"]; n > 0 {
+		already = fmt.Sprintf(", %d already uploaded", n)
+	}
+	if n := count["may-be-uploaded"]; n > 0 {
+		already += fmt.Sprintf(", %d may already be uploaded", n)
+	}
+	shardNote := ""
+	if sh.Count > 1 {
+		shardNote = fmt.Sprintf(" (shard %s)", sh)
+	}
+	fmt.Fprintf(std.Err, "%d uploaded%s, %d failed, %d skipped in %s%s\n",
+		count["uploaded"], already, count["failed"]+count["canceled"], skipped, elapsed.Round(time.Millisecond), shardNote)
+	if n := count["may-be-uploaded"]; n > 0 {
+		fmt.Fprintf(std.Err, "note: %d %s may already be uploaded, with the answer lost: running this again keeps %s in doubt, never stored twice; --read-library settles them, --send-doubtful sends them as asked.\n",
+			n, plural(n, "item", "items"), plural(n, "it", "them"))
+	}
+	switch {
+	case readErr != nil && !errors.Is(readErr, errListStopped):
+		return errFailed
+	case count["failed"]+count["canceled"]+count["may-be-uploaded"] > 0:
+		return errFailed
+	case out.formatFailed > 0:
+		return fmt.Errorf("--format could not print %d of the lines (said above, as plain text)", out.formatFailed)
+	}
+	return nil
+}
+
+// cancelWaiting cancels every job not yet started.
+func cancelWaiting(q *uploader.Queue) {
+	for _, w := range q.Jobs() {
+		if w.State == uploader.Ready || w.State == uploader.Queued {
+			q.Cancel(w.ID)
+		}
+	}
+}
+
+// earlier reports a list's item that an earlier run of the job stored.
+func (r *uploadReport) earlier(d doneFile, req uploader.Request) {
+	text := fmt.Sprintf("already   %s: uploaded by an earlier run of this job, to %s", results.Printable(d.Path), results.Printable(d.FilePath))
+	if d.URL != "" {
+		text = fmt.Sprintf("already   %s -> %s (uploaded by an earlier run of this job)", results.Printable(d.Path), results.Printable(d.URL))
+	}
+	l := results.Line{Path: d.Path, Status: "already-uploaded", FilePath: d.FilePath, URL: d.URL, Reason: "uploaded by an earlier run of this job"}
+	if r.list {
+		l.Item = itemJSON(req)
+	}
+	r.write(l, text)
+}
+
+// itemJSON is a request as a list's JSON item: its file, its name and
+// every field, so that a list of failed items sends each as it was asked.
+func itemJSON(r uploader.Request) json.RawMessage {
+	folder := r.Fields.Folder
+	if r.Rel != "" {
+		folder = path.Join(folder, r.Rel)
+	}
+	m := map[string]any{
+		"file": r.Path, "fileName": r.FileName, "folder": folder,
+		"useUniqueFileName": r.Fields.UseUniqueFileName, "overwriteFile": r.Fields.OverwriteFile, "isPrivateFile": r.Fields.IsPrivateFile,
+	}
+	if r.URL != "" {
+		m["file"] = r.URL
+	}
+	if len(r.Fields.Tags) > 0 {
+		m["tags"] = r.Fields.Tags
+	}
+	for _, op := range uploader.OptionTable {
+		if v, ok := op.Get(r.Fields.Options); ok && v != "" {
+			if op.IsBool() {
+				m[op.Key] = v == "true"
+			} else {
+				m[op.Key] = v
+			}
+		}
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// listShard checks the list's flags, and returns this worker's shard.
+func (f *uploadFlags) listShard(paths []string) (shard, error) {
+	if f.fromList == "" {
+		if f.shard != "" || f.shards != 0 {
+			return shard{}, usagef("--shard and --shards split a list: give --from-list too")
+		}
+		return shard{}, nil
+	}
+	switch {
+	case len(paths) > 0:
+		return shard{}, usagef("give paths or --from-list, not both (a list may name folders)")
+	case f.fileName != "":
+		return shard{}, usagef("--file-name names one file: in a list, give each item its own as {\"file\": \"…\", \"fileName\": \"…\"}")
+	case f.shard != "" && f.shards != 0:
+		return shard{}, usagef("give --shard I/N or --shards N, not both")
+	case f.shards != 0:
+		i := os.Getenv("JOB_COMPLETION_INDEX")
+		if i == "" {
+			return shard{}, usagef("--shards takes this worker's index from JOB_COMPLETION_INDEX (set in a Kubernetes Indexed Job), which is not set; give --shard I/N")
+		}
+		sh, err := parseShard(i + "/" + fmt.Sprint(f.shards))
+		if err != nil {
+			return shard{}, usagef("--shards with JOB_COMPLETION_INDEX=%s: %v", i, err)
+		}
+		return sh, nil
+	case f.shard != "":
+		sh, err := parseShard(f.shard)
+		if err != nil {
+			return shard{}, usagef("--shard %v", err)
+		}
+		return sh, nil
+	}
+	return shard{}, nil
+}

@@ -1,0 +1,339 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"imagekit-uploader/uploader"
+)
+
+// A list (upload --from-list) names one item a line: a local path or an
+// http(s) URL, or a JSON object with the item's "file" and its own upload
+// fields. It is read as a stream, so its length costs no memory.
+
+// listItem is one line of a list.
+type listItem struct {
+	line int
+	// raw is the line as given, as JSON: the object, or the text as a
+	// string. Reports carry it, so that their failed items make a list again.
+	raw json.RawMessage
+	key string // what the item is named by in a shard and a report: its file, a URL without its signature
+	req uploader.Request
+	err error // the line cannot be an item: it is reported failed, with why
+}
+
+// maxListLine bounds a line of a list; a longer one is that line's failure.
+const maxListLine = 1 << 20
+
+// listFields are the members an item's JSON object may have besides the
+// options of uploader.OptionTable (ImageKit's names for them).
+var listFields = []string{"file", "fileName", "folder", "tags", "isPrivateFile", "useUniqueFileName", "overwriteFile"}
+
+// shard is this worker's share of a list: the items whose key hashes to
+// Index among Count. The zero shard is the whole list.
+type shard struct{ Index, Count int }
+
+// parseShard reads --shard I/N (I from 0 to N-1).
+func parseShard(s string) (shard, error) {
+	i, n, ok := strings.Cut(s, "/")
+	index, err1 := strconv.Atoi(strings.TrimSpace(i))
+	count, err2 := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err1 != nil || err2 != nil {
+		return shard{}, fmt.Errorf("%q: give I/N, this worker's index from 0 to N-1 and the number of workers, e.g. 0/4", s)
+	}
+	if count < 1 || index < 0 || index >= count {
+		return shard{}, fmt.Errorf("%q: the index must be from 0 to %d", s, max(count-1, 0))
+	}
+	return shard{index, count}, nil
+}
+
+// mine says whether the item named key is this shard's. The hash is
+// FNV-1a, 64 bits: the same on every machine and in every version.
+func (s shard) mine(key string) bool {
+	if s.Count <= 1 {
+		return true
+	}
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64()%uint64(s.Count) == uint64(s.Index)
+}
+
+func (s shard) String() string {
+	if s.Count <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
+}
+
+// openList opens the list at name: a file, - for stdin, or an http(s) URL
+// read as it arrives.
+func openList(ctx context.Context, name string, stdin io.Reader) (io.ReadCloser, error) {
+	switch {
+	case name == "-":
+		return io.NopCloser(stdin), nil
+	case strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://"):
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, name, nil)
+		if err != nil {
+			return nil, usagef("--from-list: %v", err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("the list could not be fetched: %w", err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			return nil, fmt.Errorf("the list could not be fetched: %s answered %s", redactURL(name), resp.Status)
+		}
+		return resp.Body, nil
+	}
+	info, err := os.Stat(name)
+	if err == nil && info.IsDir() {
+		return nil, usagef("--from-list: %s is a folder; give a file with one item a line (or upload the folder as a path)", name)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, usagef("--from-list: %v", err)
+	}
+	return f, nil
+}
+
+// redactURL is u without its query, which may sign it: for messages.
+func redactURL(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		return u[:i] + "?…"
+	}
+	return u
+}
+
+// readList calls fn with each item of r that is sh's, in order, until r
+// ends, fn returns an error, or ctx ends. Empty lines and lines starting
+// with # are passed over. fields are the command's: an item's own override
+// them.
+func readList(ctx context.Context, r io.Reader, fields uploader.Fields, sh shard, fn func(listItem) error) error {
+	n := 0
+	var stop error
+	err := eachListLine(r, func(line []byte, long bool) bool {
+		n++
+		if ctx.Err() != nil || stop != nil {
+			return false
+		}
+		line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\ufeff")))
+		if len(line) == 0 || line[0] == '#' {
+			return true
+		}
+		it := parseListLine(line, n, fields)
+		if long {
+			it.err = &uploader.CheckError{Field: "list", Reason: fmt.Sprintf("line %d is longer than %d bytes", n, maxListLine)}
+		}
+		if sh.mine(it.key) {
+			stop = fn(it)
+		}
+		return stop == nil
+	})
+	switch {
+	case stop != nil:
+		return stop
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return err
+}
+
+// eachListLine calls fn with each line of r; a line longer than
+// maxListLine comes cut, with long set. fn returns false to stop.
+func eachListLine(r io.Reader, fn func(line []byte, long bool) bool) error {
+	buf := make([]byte, 0, 64<<10)
+	chunk := make([]byte, 64<<10)
+	long := false
+	for {
+		k, err := r.Read(chunk)
+		data := chunk[:k]
+		for len(data) > 0 {
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				if len(buf)+len(data) > maxListLine {
+					long = true
+					buf = append(buf[:0], data[:min(len(data), 256)]...)
+				} else if !long {
+					buf = append(buf, data...)
+				}
+				break
+			}
+			if !long && len(buf)+i <= maxListLine {
+				buf = append(buf, data[:i]...)
+			}
+			if !fn(buf, long) {
+				return nil
+			}
+			buf, long, data = buf[:0], false, data[i+1:]
+		}
+		if errors.Is(err, io.EOF) {
+			if len(buf) > 0 || long {
+				fn(buf, long)
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("the list could not be read: %w", err)
+		}
+	}
+}
+
+// parseListLine makes the item of one line (without its newline).
+func parseListLine(line []byte, n int, fields uploader.Fields) listItem {
+	it := listItem{line: n}
+	bad := func(format string, a ...any) listItem {
+		it.err = &uploader.CheckError{Field: "list", Reason: fmt.Sprintf("line %d: ", n) + fmt.Sprintf(format, a...)}
+		if it.key == "" {
+			it.key = string(line)
+		}
+		if it.req.Path == "" {
+			it.req.Path = fmt.Sprintf("line %d", n)
+		}
+		return it
+	}
+	if line[0] != '{' {
+		it.raw, _ = json.Marshal(string(line))
+		return itemOf(it, string(line), "", fields, bad)
+	}
+	it.raw = append(json.RawMessage(nil), line...)
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(line, &m); err != nil {
+		return bad("not a JSON object: %v", err)
+	}
+	var file, name string
+	if err := json.Unmarshal(m["file"], &file); err != nil || file == "" {
+		return bad(`a JSON item needs "file": a path or an http(s) URL, as a string`)
+	}
+	if raw, ok := m["fileName"]; ok {
+		if json.Unmarshal(raw, &name) != nil {
+			return bad(`"fileName" must be a string`)
+		}
+		if err := uploader.CheckFileName(name); err != nil {
+			return bad("fileName: %v", err)
+		}
+	}
+	it.key = file
+	for k, raw := range m {
+		if err := setListField(&fields, k, raw); err != nil {
+			return bad("%v", err)
+		}
+	}
+	return itemOf(it, file, name, fields, bad)
+}
+
+// itemOf completes an item whose file is file (a path or a URL).
+func itemOf(it listItem, file, name string, fields uploader.Fields, bad func(string, ...any) listItem) listItem {
+	it.key = file
+	it.req = uploader.Request{Path: file, FileName: name, Fields: fields}
+	if !urlLike.MatchString(file) {
+		if it.req.FileName == "" {
+			it.req.FileName = baseName(file)
+		}
+		return it
+	}
+	it.req.URL = file
+	it.key = uploader.URLIdentity(file)
+	if err := uploader.CheckSourceURL(file); err != nil {
+		return bad("%v", err)
+	}
+	if it.req.FileName == "" {
+		u, _ := url.Parse(file)
+		name, err := url.PathUnescape(path.Base(u.EscapedPath()))
+		if err != nil || name == "" || name == "/" || name == "." {
+			return bad(`the URL %s has no file name at the end of its path: give one, as {"file": "…", "fileName": "name.jpg"}`, redactURL(file))
+		}
+		it.req.FileName = name
+	}
+	return it
+}
+
+// urlLike is a line that means a URL (scheme://…), whatever its scheme:
+// no local path looks so.
+var urlLike = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// baseName is a local path's last element, with / or \ between elements on
+// Windows.
+func baseName(p string) string {
+	return path.Base(strings.ReplaceAll(p, `\`, "/"))
+}
+
+// setListField sets an item's own field k, given as JSON.
+func setListField(f *uploader.Fields, k string, raw json.RawMessage) error {
+	var err error
+	switch k {
+	case "file", "fileName":
+		return nil
+	case "folder":
+		var s string
+		if err = json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf(`"folder" must be a string`)
+		}
+		if s, err = uploader.ExpandFolder(s, clock()); err == nil {
+			s, err = uploader.CleanFolder(s)
+		}
+		if err != nil {
+			return fmt.Errorf("folder: %v", err)
+		}
+		f.Folder = s
+		return nil
+	case "tags":
+		var list []string
+		var s string
+		if json.Unmarshal(raw, &list) != nil {
+			if json.Unmarshal(raw, &s) != nil {
+				return fmt.Errorf(`"tags" must be a list of strings, or one string of tags separated by commas`)
+			}
+			list = uploader.ParseTags(s)
+		}
+		if err := uploader.CheckTags(list); err != nil {
+			return fmt.Errorf("tags: %v", err)
+		}
+		f.Tags = list
+		return nil
+	case "isPrivateFile", "useUniqueFileName", "overwriteFile":
+		var b bool
+		if json.Unmarshal(raw, &b) != nil {
+			return fmt.Errorf("%q must be true or false", k)
+		}
+		*map[string]*bool{"isPrivateFile": &f.IsPrivateFile, "useUniqueFileName": &f.UseUniqueFileName, "overwriteFile": &f.OverwriteFile}[k] = b
+		return nil
+	}
+	op, ok := uploader.LookupOption(k)
+	if !ok {
+		return fmt.Errorf("%q is not an upload field; an item takes %s and ImageKit's options by their API names (customMetadata, description, …)", k, strings.Join(listFields, ", "))
+	}
+	var v string
+	if op.IsBool() {
+		var b bool
+		if json.Unmarshal(raw, &b) != nil {
+			return fmt.Errorf("%q must be true or false", k)
+		}
+		v = strconv.FormatBool(b)
+	} else if json.Unmarshal(raw, &v) != nil {
+		v = string(raw) // JSON options (customMetadata, extensions, …) may be given as JSON
+	}
+	if err := op.Check(v); err != nil {
+		return fmt.Errorf("%s: %v", k, err)
+	}
+	if err = op.Set(&f.Options, v); err != nil {
+		return fmt.Errorf("%s: %v", k, err)
+	}
+	return nil
+}
+
+// listTime is when a list's line was reported, for report's "last word".
+func listTime() string { return time.Now().UTC().Format(time.RFC3339Nano) }
