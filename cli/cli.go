@@ -51,6 +51,7 @@ func commands() []command {
 	return []command{
 		{"upload", "upload files and folders without a window", cmdUpload},
 		{"watch", "upload each new or changed file in a folder, as it comes", cmdWatch},
+		{"report", "sum up the --json lines of upload runs; list the failed items to send again", cmdReport},
 		{"verify", "compare files here with the media library: present, missing, differs", cmdVerify},
 		{"key", "save, check or delete the private key in the OS keyring", cmdKey},
 		{"preset", "save, list, show or delete named upload settings", cmdPreset},

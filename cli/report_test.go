@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"imagekit-uploader/keystore"
+	"imagekit-uploader/uploader/imagekittest"
+)
+
+func TestReportAddsUpAcrossRuns(t *testing.T) {
+	t.Setenv(keystore.EnvPrivateKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := t.TempDir()
+	var lines []string
+	for i := range 10 {
+		p := filepath.Join(dir, fmt.Sprintf("f%d.jpg", i))
+		if i >= 8 {
+			lines = append(lines, fmt.Sprintf(`{"file": %q, "tags": ["late"]}`, p)) // not there yet: fails
+			continue
+		}
+		os.WriteFile(p, []byte(p), 0o644)
+		lines = append(lines, p)
+	}
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	code, out1, errs := runCLI(t, "", uploadArgs(srv, "--json", "--from-list", list)...)
+	if code != 1 {
+		t.Fatalf("first run: exit %d: %s", code, errs)
+	}
+	r1 := filepath.Join(dir, "run1.jsonl")
+	os.WriteFile(r1, []byte(out1), 0o644)
+
+	failed := filepath.Join(dir, "failed.txt")
+	code, out, errs := runCLI(t, "", "report", "--json", "--failed", failed, r1)
+	var sums reportSums
+	if err := json.Unmarshal([]byte(out), &sums); err != nil || code != 1 {
+		t.Fatalf("exit %d, %q: %v %s", code, out, err, errs)
+	}
+	if sums.Items != 10 || sums.Uploaded != 8 || sums.Failed != 2 || sums.FailedByKind["file"] != 2 {
+		t.Errorf("sums of the first run: %+v", sums)
+	}
+	b, _ := os.ReadFile(failed)
+	if n := strings.Count(string(b), "\n"); n != 2 || !strings.Contains(string(b), `"tags":["late"]`) {
+		t.Fatalf("the failed list: %s", b)
+	}
+
+	// The files come; the failed list goes again, with each item's tags.
+	for i := 8; i < 10; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("f%d.jpg", i))
+		os.WriteFile(p, []byte(p), 0o644)
+	}
+	code, out2, errs := runCLI(t, "", uploadArgs(srv, "--json", "--from-list", failed)...)
+	if code != 0 || strings.Count(out2, `"status":"uploaded"`) != 2 {
+		t.Fatalf("the failed list: exit %d: %s %s", code, out2, errs)
+	}
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.Claims.Fields["fileName"], "f8") && r.Claims.Fields["tags"] != "late" {
+			t.Errorf("f8 sent again with tags %q", r.Claims.Fields["tags"])
+		}
+	}
+	r2 := filepath.Join(dir, "run2.jsonl")
+	os.WriteFile(r2, []byte(out2), 0o644)
+
+	// The rerun's report first: the last word is by time, not by order.
+	code, out, errs = runCLI(t, "", "report", r2, r1)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	for _, want := range []string{"items                    10", "uploaded                 10", "failed                    0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	// Lines that are not results are counted as such, and said.
+	os.WriteFile(r2, []byte(out2+"not json\n{\"a\":1}\n"), 0o644)
+	if code, _, errs := runCLI(t, "", "report", r2, r1); code != 0 || !strings.Contains(errs, "2 of 14 lines were not upload results") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}
