@@ -127,7 +127,7 @@ func New(a fyne.App, cfg Config) *UI {
 	if cfg.IndexFile == "" {
 		p, err := uploader.DefaultIndexPath()
 		if err != nil {
-			p = filepath.Join(cfg.StorageDir, "uploaded.jsonl")
+			p = filepath.Join(cfg.StorageDir, "uploaded.db")
 		}
 		cfg.IndexFile = p
 	}

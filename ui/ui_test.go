@@ -48,7 +48,7 @@ func newTestUI(t testing.TB, cfg Config) *UI {
 		cfg.PresetsFile = filepath.Join(cfg.StorageDir, "presets.json")
 	}
 	if cfg.IndexFile == "" {
-		cfg.IndexFile = filepath.Join(cfg.StorageDir, "uploaded.jsonl")
+		cfg.IndexFile = filepath.Join(cfg.StorageDir, "uploaded.db")
 	}
 	cfg.Secrets = keystore.DefaultKeyStore
 	var u *UI

@@ -2,14 +2,18 @@ package uploader
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Uploaded is a file that went up: which bytes, to which account and
@@ -28,149 +32,208 @@ type Uploaded struct {
 }
 
 // UploadedIndex remembers every file uploaded, across runs, and across the
-// window and the command line (one file both append to): a file whose bytes
+// window and the command line (one store both write to): a file whose bytes
 // are already in a folder of the same account is not sent there again.
+//
+// It is a bbolt database: opening it reads two pages, whatever its size, and
+// a lookup reads a few more, so a million uploads cost neither time nor
+// memory. Each operation opens the file and closes it again, so the window
+// and any number of commands share it, taking turns (a file lock) for the
+// milliseconds each needs. Every change is on disk before it returns.
 type UploadedIndex struct {
-	mu     sync.Mutex
-	f      *os.File
-	path   string
-	by     map[indexKey]Uploaded
-	atPath map[pathKey]indexKey // which bytes each path has, as far as known
-	offset int64                // how much of the file has been read: what others append after is read on the next Find
-	torn   bool                 // the file ends inside a line (a crash mid-write): the next record starts a new one
+	mu   sync.Mutex // one operation at a time in this process: the file lock is per open file
+	path string
 }
 
-type indexKey struct{ account, folder, sum string }
+// Buckets of the index: an upload by its bytes' place (account, folder,
+// SHA-256), and which bytes each path has, as far as known.
+var (
+	bucketUploads = []byte("uploads")
+	bucketAtPath  = []byte("atPath")
+)
 
-type pathKey struct{ account, filePath string }
+// indexWait is how long an operation waits for another process's turn.
+const indexWait = 10 * time.Second
+
+func uploadKey(account, folder, sum string) []byte {
+	return []byte(account + "\x00" + folder + "\x00" + sum)
+}
+
+func pathKey(account, filePath string) []byte { return []byte(account + "\x00" + filePath) }
 
 // put notes u. Bytes that a later upload replaced at their path (a new
-// version) are no longer there: their record goes. The caller holds mu.
-func (x *UploadedIndex) put(u Uploaded) {
-	k := indexKey{u.Account, u.Folder, u.SHA256}
-	if old, ok := x.by[k]; ok && u.URL == "" && old.FilePath == u.FilePath {
+// version) are no longer there: their record goes.
+func put(tx *bolt.Tx, u Uploaded) error {
+	ups, err := tx.CreateBucketIfNotExists(bucketUploads)
+	if err != nil {
+		return err
+	}
+	at, err := tx.CreateBucketIfNotExists(bucketAtPath)
+	if err != nil {
+		return err
+	}
+	k := uploadKey(u.Account, u.Folder, u.SHA256)
+	if old, ok := getUpload(ups, k); ok && u.URL == "" && old.FilePath == u.FilePath {
 		u.URL = old.URL // the same file found there again: its URL stays known
 	}
 	if u.FilePath != "" {
-		pk := pathKey{u.Account, u.FilePath}
-		if old, ok := x.atPath[pk]; ok && old != k && x.by[old].FilePath == u.FilePath {
-			delete(x.by, old)
+		pk := pathKey(u.Account, u.FilePath)
+		if old := at.Get(pk); old != nil && !bytes.Equal(old, k) {
+			if was, ok := getUpload(ups, old); ok && was.FilePath == u.FilePath {
+				if err := ups.Delete(old); err != nil {
+					return err
+				}
+			}
 		}
-		x.atPath[pk] = k
+		if err := at.Put(pk, k); err != nil {
+			return err
+		}
 	}
-	x.by[k] = u
+	b, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return ups.Put(k, b)
 }
 
-// maxIndexLine bounds a line read from the index; longer ones are passed over.
+func getUpload(ups *bolt.Bucket, k []byte) (Uploaded, bool) {
+	var u Uploaded
+	if ups == nil {
+		return u, false
+	}
+	b := ups.Get(k)
+	return u, b != nil && json.Unmarshal(b, &u) == nil
+}
+
+// maxIndexLine bounds a line read from an index of the JSON lines kind
+// (before 0.3); longer ones are passed over.
 const maxIndexLine = 64 << 10
 
-// DefaultIndexPath is uploaded.jsonl in the user's config folder.
+// DefaultIndexPath is uploaded.db in the user's config folder.
 func DefaultIndexPath() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, "imagekit-uploader", "uploaded.jsonl"), nil
+	return filepath.Join(dir, "imagekit-uploader", "uploaded.db"), nil
 }
 
-// OpenUploadedIndex reads the index at path (none yet is fine) and opens it
-// to add to. Damaged lines are passed over.
+// OpenUploadedIndex opens the index at path, making it when there is none.
+// An index of JSON lines beside it (the same name ending in .jsonl, as
+// versions before 0.3 kept) is read into it once, and renamed to end in
+// .jsonl.migrated; damaged lines are passed over.
 func OpenUploadedIndex(path string) (*UploadedIndex, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
 	}
-	x := &UploadedIndex{by: map[indexKey]Uploaded{}, atPath: map[pathKey]indexKey{}, path: path}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o600)
+	x := &UploadedIndex{path: path}
+	err := x.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketUploads) != nil {
+			return nil
+		}
+		if err := importIndexLines(tx, strings.TrimSuffix(path, ".db")+".jsonl"); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(bucketUploads)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
 	}
-	x.f = f
-	x.readNew()
+	if legacy := strings.TrimSuffix(path, ".db") + ".jsonl"; legacy != path {
+		os.Rename(legacy, legacy+".migrated") // imported above; an older version now starts a new one
+	}
 	return x, nil
 }
 
-// readNew reads the whole lines added since the last read: by this
-// process or another (the window and a command at once). The caller holds
-// mu, or has the index to itself.
-func (x *UploadedIndex) readNew() {
-	info, err := x.f.Stat()
-	if err != nil || info.Size() <= x.offset {
-		return
+// importIndexLines reads an index of JSON lines into tx; none is fine.
+func importIndexLines(tx *bolt.Tx, legacy string) error {
+	f, err := os.Open(legacy)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
 	}
-	buf := make([]byte, info.Size()-x.offset)
-	n, _ := x.f.ReadAt(buf, x.offset)
-	buf = buf[:n]
-	end := bytes.LastIndexByte(buf, '\n') + 1 // whole lines only; a torn end waits
-	EachLine(bytes.NewReader(buf[:end]), maxIndexLine, func(line []byte) {
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var perr error
+	err = EachLine(f, maxIndexLine, func(line []byte) {
 		var u Uploaded
-		if json.Unmarshal(line, &u) == nil && u.SHA256 != "" {
-			x.put(u)
+		if perr == nil && json.Unmarshal(line, &u) == nil && u.SHA256 != "" {
+			perr = put(tx, u)
 		}
 	})
-	x.offset += int64(end)
-	x.torn = end < len(buf)
+	return cmp.Or(perr, err)
+}
+
+// open opens the store for one operation, waiting for another process's.
+func (x *UploadedIndex) open(readOnly bool) (*bolt.DB, error) {
+	return bolt.Open(x.path, 0o600, &bolt.Options{Timeout: indexWait, ReadOnly: readOnly})
+}
+
+func (x *UploadedIndex) update(fn func(*bolt.Tx) error) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	db, err := x.open(false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Update(fn)
+}
+
+func (x *UploadedIndex) view(fn func(*bolt.Tx) error) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	db, err := x.open(true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.View(fn)
 }
 
 // Find returns the upload of these bytes to this account's folder, if any.
-func (x *UploadedIndex) Find(account, folder, sum string) (Uploaded, bool) {
+func (x *UploadedIndex) Find(account, folder, sum string) (u Uploaded, ok bool) {
 	if x == nil {
 		return Uploaded{}, false
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.readNew()
-	u, ok := x.by[indexKey{account, folder, sum}]
+	x.view(func(tx *bolt.Tx) error {
+		u, ok = getUpload(tx.Bucket(bucketUploads), uploadKey(account, folder, sum))
+		return nil
+	})
 	return u, ok
 }
 
 // At returns the newest upload recorded at filePath in this account, if any.
-func (x *UploadedIndex) At(account, filePath string) (Uploaded, bool) {
+func (x *UploadedIndex) At(account, filePath string) (u Uploaded, ok bool) {
 	if x == nil {
 		return Uploaded{}, false
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.readNew()
-	k, ok := x.atPath[pathKey{account, filePath}]
-	if !ok {
-		return Uploaded{}, false
-	}
-	u, ok := x.by[k]
-	return u, ok && u.FilePath == filePath
+	x.view(func(tx *bolt.Tx) error {
+		at := tx.Bucket(bucketAtPath)
+		if at == nil {
+			return nil
+		}
+		if k := at.Get(pathKey(account, filePath)); k != nil {
+			u, ok = getUpload(tx.Bucket(bucketUploads), k)
+			ok = ok && u.FilePath == filePath
+		}
+		return nil
+	})
+	return u, ok
 }
 
-// add records an upload, on disk before it returns. Each record is one
-// append of one line, so the window and a command adding at once do not
-// mix their lines.
+// add records an upload, on disk before it returns.
 func (x *UploadedIndex) add(u Uploaded) {
 	if x == nil || u.SHA256 == "" {
 		return
 	}
-	b, err := json.Marshal(u)
-	if err != nil {
-		return
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.readNew()
-	x.put(u)
-	line := append(b, '\n')
-	if x.torn {
-		line = append([]byte{'\n'}, line...) // after a torn line, a line of its own
-	}
-	if _, err := x.f.Write(line); err == nil {
-		x.f.Sync()
-		x.torn = false
-	}
+	x.update(func(tx *bolt.Tx) error { return put(tx, u) })
 }
 
-// Close closes the index.
-func (x *UploadedIndex) Close() error {
-	if x == nil {
-		return nil
-	}
-	return x.f.Close()
-}
+// Close lets the index go. It holds nothing between operations.
+func (x *UploadedIndex) Close() error { return nil }
 
 // account names where a client uploads: its endpoint and public key.
 func (c *Client) account() string {

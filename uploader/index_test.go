@@ -16,7 +16,7 @@ import (
 // sends them.
 func TestIndexSkipsWhatWentUpBefore(t *testing.T) {
 	srv := newTestServer(t)
-	indexPath := filepath.Join(t.TempDir(), "uploaded.jsonl")
+	indexPath := filepath.Join(t.TempDir(), "uploaded.db")
 	run := func(path, folder string, again bool) Job {
 		x, err := OpenUploadedIndex(indexPath)
 		if err != nil {
@@ -70,17 +70,23 @@ func TestFilesAreReadAhead(t *testing.T) {
 	runQueue(t, q)
 }
 
-// TestIndexAfterATornLineAndAnotherWriter: after a crash left half a line,
-// the next record starts a line of its own; and what another process
-// appends is seen by an index already open.
+// TestIndexAfterATornLineAndAnotherWriter: an index of JSON lines (before
+// 0.3), torn by a crash, is read into the store once, torn line passed
+// over, and set aside; and what another process adds is seen by an index
+// already open.
 func TestIndexAfterATornLineAndAnotherWriter(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "uploaded.jsonl")
-	os.WriteFile(path, []byte(`{"sha256":"aaa","account":"a","folder":"/"}`+"\n"+`{"sha256":"bb`), 0o600)
+	dir := t.TempDir()
+	legacy := filepath.Join(dir, "uploaded.jsonl")
+	os.WriteFile(legacy, []byte(`{"sha256":"aaa","account":"a","folder":"/","filePath":"/x.jpg","url":"u1"}`+"\n"+`{"sha256":"bb`), 0o600)
+	path := filepath.Join(dir, "uploaded.db")
 	x, err := OpenUploadedIndex(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer x.Close()
+	if _, err := os.Stat(legacy + ".migrated"); err != nil {
+		t.Errorf("the JSON lines were not set aside: %v", err)
+	}
 	x.add(Uploaded{SHA256: "ccc", Account: "a", Folder: "/"})
 	other, _ := OpenUploadedIndex(path) // another process, say
 	defer other.Close()
@@ -95,6 +101,14 @@ func TestIndexAfterATornLineAndAnotherWriter(t *testing.T) {
 	if _, ok := x.Find("a", "/", "ddd"); !ok {
 		t.Error("the open index does not see what another wrote")
 	}
+	if u, ok := x.At("a", "/x.jpg"); !ok || u.URL != "u1" {
+		t.Errorf("the path of a migrated upload: %+v %v", u, ok)
+	}
+	// A new version at /x.jpg: the old bytes are no longer there.
+	x.add(Uploaded{SHA256: "eee", Account: "a", Folder: "/", FilePath: "/x.jpg"})
+	if _, ok := again.Find("a", "/", "aaa"); ok {
+		t.Error("bytes replaced at their path are still found")
+	}
 }
 
 // TestAlreadyThereHasItsURL: a file ImageKit already has at its path (a
@@ -103,7 +117,7 @@ func TestIndexAfterATornLineAndAnotherWriter(t *testing.T) {
 // knew it, and --json had none.
 func TestAlreadyThereHasItsURL(t *testing.T) {
 	srv := newTestServer(t)
-	x, err := OpenUploadedIndex(filepath.Join(t.TempDir(), "uploaded.jsonl"))
+	x, err := OpenUploadedIndex(filepath.Join(t.TempDir(), "uploaded.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +158,7 @@ func TestAlreadyThereHasItsURL(t *testing.T) {
 // replaced the old one, and the URL was lost for good.
 func TestSendingAgainKeepsTheURL(t *testing.T) {
 	srv := newTestServer(t)
-	indexPath := filepath.Join(t.TempDir(), "uploaded.jsonl")
+	indexPath := filepath.Join(t.TempDir(), "uploaded.db")
 	a := writeFiles(t, t.TempDir(), 1, 4096)[0]
 	run := func(again bool) Job {
 		x, err := OpenUploadedIndex(indexPath)

@@ -24,7 +24,7 @@ func TestNameMadeFromTheBytesSent(t *testing.T) {
 	a, b := bytes.Repeat([]byte("A"), 100_000), bytes.Repeat([]byte("B"), 100_000)
 	os.WriteFile(p, a, 0o644)
 	c := newClient(t, srv)
-	x, err := OpenUploadedIndex(filepath.Join(t.TempDir(), "uploaded.jsonl"))
+	x, err := OpenUploadedIndex(filepath.Join(t.TempDir(), "uploaded.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestSessionKeepsWhatItLearnt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := OpenUploadedIndex(filepath.Join(t.TempDir(), "uploaded.jsonl"))
+	x, err := OpenUploadedIndex(filepath.Join(t.TempDir(), "uploaded.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
