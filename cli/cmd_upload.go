@@ -226,7 +226,7 @@ no journal unless --journal FILE is given.`)
 	}
 	var done *doneList
 	if jn != nil {
-		if done, err = openDoneList(jpath+".done", f.jobKey, std.Err); err != nil {
+		if done, err = openDoneList(jpath+".done", legacyDone(jpath), f.jobKey, std.Err); err != nil {
 			jn.Close()
 			return configError{err}
 		}

@@ -72,7 +72,7 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 	}
 	var done *doneList
 	if jn != nil {
-		if done, err = openDoneList(jpath+".done", f.jobKey, std.Err); err != nil {
+		if done, err = openDoneList(jpath+".done", legacyDone(jpath), f.jobKey, std.Err); err != nil {
 			jn.Close()
 			return configError{err}
 		}

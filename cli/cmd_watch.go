@@ -87,7 +87,7 @@ func cmdWatch(ctx context.Context, args []string, std Stdio) error {
 	var done *doneList
 	if jn != nil {
 		run.UseJournal(jn)
-		if done, err = openDoneList(jpath+".done", f.jobKey, std.Err); err != nil {
+		if done, err = openDoneList(jpath+".done", legacyDone(jpath), f.jobKey, std.Err); err != nil {
 			return configError{err}
 		}
 		defer done.close()

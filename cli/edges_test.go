@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"imagekit-uploader/internal/winetest"
 	"imagekit-uploader/signer"
@@ -515,9 +518,16 @@ func TestTokenEndpointTooShortForAnyUploadStopsTheRun(t *testing.T) {
 // or not), of the job whose list of stored files is beside it.
 func leaveJournal(t *testing.T, jpath, folder, rel string, started bool, paths ...string) {
 	t.Helper()
-	b, _ := os.ReadFile(jpath + ".done")
 	var rec struct{ Job string }
-	json.NewDecoder(bytes.NewReader(b)).Decode(&rec) // its first line
+	d, err := openDoneList(jpath+".done", "", "", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.db.View(func(tx *bolt.Tx) error {
+		_, v := tx.Bucket(bucketDone).Cursor().First()
+		return json.Unmarshal(v, &rec)
+	})
+	d.close()
 	if rec.Job == "" {
 		t.Fatal("no job in the list of stored files")
 	}

@@ -14,6 +14,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"imagekit-uploader/results"
 	"imagekit-uploader/uploader"
@@ -37,7 +40,7 @@ func (f *uploadFlags) openJournal(command string, paths []string, fields uploade
 		if err != nil {
 			return nil, nil, "", configError{fmt.Errorf("no cache folder for the job's journal (%v); give one with --journal FILE, or --journal none", err)}
 		}
-		path = filepath.Join(dir, "imagekit-uploader", "jobs", key+".jsonl")
+		path = filepath.Join(dir, "imagekit-uploader", "jobs", key+".db")
 	}
 	// A device (on Windows, a name such as CON or lpt1.jsonl, in any
 	// folder) is no file to keep a journal in: as the system itself says.
@@ -48,7 +51,7 @@ func (f *uploadFlags) openJournal(command string, paths []string, fields uploade
 	}
 	// The done list lives beside the journal: both must be this program's
 	// before either is touched.
-	err := uploader.CheckOwnFile(path+".done", "a list of a job's uploads", isDoneLine)
+	err := checkDoneList(path + ".done")
 	var jn *uploader.Journal
 	var left []uploader.Unfinished
 	if err == nil {
@@ -135,15 +138,18 @@ func removeFinishedJournal(path string) {
 // doneList is the files a job has stored, kept beside its journal, so that
 // the same command run again sends only what is not there yet: after a crash,
 // and after a run that finished. A file changed since (size or time) is sent
-// again.
+// again. It is a bbolt database (one key a job's file), so a job of a
+// million files looks each up without holding the list in memory; a done
+// list of JSON lines (before 0.3) is read into it once.
 type doneList struct {
-	f      *os.File
-	mu     sync.Mutex
-	by     map[string]doneFile
+	db     *bolt.DB
 	job    string
 	stderr io.Writer
+	mu     sync.Mutex
 	failed bool // said so once
 }
+
+var bucketDone = []byte("done")
 
 type doneFile struct {
 	Job      string `json:"job"` // the job that stored it: another job's are not this one's to pass over
@@ -154,30 +160,89 @@ type doneFile struct {
 	URL      string `json:"url,omitempty"`
 }
 
-// isDoneLine says whether line is a record of a done list.
+func (r doneFile) key() []byte { return []byte(r.Job + "\x00" + r.Path) }
+
+// isDoneLine says whether line is a record of a done list of JSON lines.
 func isDoneLine(line []byte) bool {
 	var r doneFile
 	return uploader.OnlyMembers(line, "job", "path", "size", "mtime", "filePath", "url") &&
 		json.Unmarshal(line, &r) == nil && r.Job != "" && r.Path != ""
 }
 
-func openDoneList(path, job string, stderr io.Writer) (*doneList, error) {
-	d := &doneList{by: map[string]doneFile{}, job: job, stderr: stderr}
-	if f, err := os.Open(path); err == nil {
+// checkDoneList says whether path is free for a done list: nothing, a done
+// list of JSON lines, or this program's store of one.
+func checkDoneList(path string) error {
+	if uploader.IsStore(path) {
+		return uploader.CheckOwnStore(path, "a list of a job's uploads", bucketDone)
+	}
+	return uploader.CheckOwnFile(path, "a list of a job's uploads", isDoneLine)
+}
+
+// openDoneList opens the job's done list at path (its journal's lock held),
+// reading in a list of JSON lines found there, or at legacy.
+func openDoneList(path, legacy, job string, stderr io.Writer) (*doneList, error) {
+	fail := func(err error) error {
+		return fmt.Errorf("the list of the job's stored files cannot be written: %w; give another place with --journal FILE, or --journal none", err)
+	}
+	var lines string
+	switch {
+	case !uploader.IsStore(path) && fileSize(path) > 0:
+		lines = path // checked by checkDoneList: JSON lines
+	case fileSize(path) < 0 && legacy != "" && fileSize(legacy) > 0 && checkDoneList(legacy) == nil && !uploader.IsStore(legacy):
+		lines = legacy
+	}
+	var records [][]byte
+	if lines != "" {
+		f, err := os.Open(lines)
+		if err != nil {
+			return nil, fail(err)
+		}
 		uploader.EachLine(f, 1<<20, func(line []byte) {
-			var r doneFile
-			if json.Unmarshal(line, &r) == nil && r.Path != "" && r.Job == job {
-				d.by[r.Path] = r
+			if isDoneLine(line) {
+				records = append(records, append([]byte(nil), line...))
 			}
 		})
 		f.Close()
+		if lines == path {
+			os.Remove(path) // read above: the store takes its place
+		}
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true})
 	if err != nil {
-		return nil, fmt.Errorf("the list of the job's stored files cannot be written: %w; give another place with --journal FILE, or --journal none", err)
+		return nil, fail(err)
 	}
-	d.f = f
-	return d, nil
+	db.MaxBatchDelay = 2 * time.Millisecond
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketDone)
+		if err != nil {
+			return err
+		}
+		for _, line := range records {
+			var r doneFile
+			json.Unmarshal(line, &r)
+			if err := b.Put(r.key(), line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fail(err)
+	}
+	if lines != "" && lines != path {
+		os.Remove(lines)
+	}
+	return &doneList{db: db, job: job, stderr: stderr}, nil
+}
+
+// fileSize is the size of the file at p, or -1 when there is none.
+func fileSize(p string) int64 {
+	info, err := os.Stat(p)
+	if err != nil {
+		return -1
+	}
+	return info.Size()
 }
 
 // filter takes out of items the files stored by an earlier run and
@@ -201,7 +266,7 @@ func (d *doneList) filter(items []uploader.Item) (left []uploader.Item, earlier 
 // and ending it in the journal), and ends them in the journal: each is
 // reported once, as stored by an earlier run.
 func (d *doneList) settle(left []uploader.Unfinished, jn *uploader.Journal) []uploader.Unfinished {
-	if d == nil || len(d.by) == 0 {
+	if d == nil {
 		return left
 	}
 	var keep, stored []uploader.Unfinished
@@ -224,9 +289,15 @@ func (d *doneList) stored(p string) (doneFile, bool) {
 	if d == nil {
 		return doneFile{}, false
 	}
-	d.mu.Lock()
-	r, ok := d.by[p]
-	d.mu.Unlock()
+	r := doneFile{Job: d.job, Path: p}
+	ok := false
+	d.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketDone); b != nil {
+			v := b.Get(r.key())
+			ok = v != nil && json.Unmarshal(v, &r) == nil
+		}
+		return nil
+	})
 	if !ok {
 		return r, false
 	}
@@ -262,13 +333,15 @@ func (d *doneList) record(j uploader.Job) {
 		r.ModTime = info.ModTime().UnixNano()
 	}
 	b, _ := json.Marshal(r)
+	err := d.db.Batch(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists(bucketDone)
+		if err != nil {
+			return err
+		}
+		return bk.Put(r.key(), b)
+	})
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.by[r.Path] = r // a watch that runs on passes it over from now on
-	_, err := d.f.Write(append(b, '\n'))
-	if err == nil {
-		err = d.f.Sync()
-	}
 	if err != nil && !d.failed {
 		d.failed = true
 		fmt.Fprintf(d.stderr, "note: the list of stored files cannot be written (%v): running this again may send them again\n", err)
@@ -277,7 +350,7 @@ func (d *doneList) record(j uploader.Job) {
 
 func (d *doneList) close() {
 	if d != nil {
-		d.f.Close()
+		d.db.Close()
 	}
 }
 
@@ -334,4 +407,14 @@ func windowsDevice(path string) bool {
 // isURL says whether an item's path is a URL ImageKit fetches.
 func isURL(p string) bool {
 	return strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://")
+}
+
+// legacyDone is where a done list of JSON lines (before 0.3) was kept for
+// the journal at jpath: beside the journal of the same name ending in
+// .jsonl.
+func legacyDone(jpath string) string {
+	if !strings.HasSuffix(jpath, ".db") {
+		return ""
+	}
+	return strings.TrimSuffix(jpath, ".db") + ".jsonl.done"
 }

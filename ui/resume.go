@@ -25,7 +25,7 @@ func (u *UI) openJournal() {
 	if x, xerr := uploader.OpenUploadedIndex(u.cfg.IndexFile); xerr == nil {
 		u.session.UseIndex(x)
 	}
-	jn, left, err := uploader.OpenJournal(filepath.Join(u.cfg.StorageDir, "journal.jsonl"))
+	jn, left, err := uploader.OpenJournal(filepath.Join(u.cfg.StorageDir, "journal.db"))
 	if err == nil {
 		jn.OnError = func(err error) { runOnUI(func() { u.showNotice(err.Error()) }) }
 		u.shared.mu.Lock() // held so that the demo cannot start or end between

@@ -399,7 +399,13 @@ func TestQuitWhileUploadingKeepsTheUnfinished(t *testing.T) {
 // offered reads, as the next start would, what u's journal holds unfinished.
 func offered(t *testing.T, u *UI) []uploader.Unfinished {
 	t.Helper()
-	left, err := uploader.ReadJournal(filepath.Join(u.cfg.StorageDir, "journal.jsonl"))
+	var left []uploader.Unfinished
+	var err error
+	if jn := u.journal(); jn != nil { // open: read through it
+		left, err = jn.Unfinished()
+	} else {
+		left, err = uploader.ReadJournal(filepath.Join(u.cfg.StorageDir, "journal.db"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

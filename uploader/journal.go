@@ -11,9 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
 
 	"imagekit-uploader/internal/filelock"
 )
@@ -26,15 +30,19 @@ import (
 // mistaken for one that did not. Each run of a file (its first start, each
 // retry) has an id of its own, so the end of one run never closes another.
 //
-// The file is JSON lines, appended to; opening it keeps only the unfinished
-// files, written to a new file that replaces the old one. One process at a
-// time may hold it open: a second gets ErrJournalInUse.
+// It is a bbolt database that holds the unfinished files only, one key a
+// file: an end deletes its file, so a job of a million files, killed
+// anywhere, opens in the time its few unfinished ones take to read. A
+// journal of JSON lines (before 0.3) is read into one once. One process at
+// a time may hold it open: a second gets ErrJournalInUse.
 type Journal struct {
 	path string
 	lock *filelock.Lock // held while the journal is open
-	mu   sync.Mutex     // one record at a time in the file
-	f    *os.File
+	mu   sync.RWMutex   // writes hold it shared; Close, whole
+	db   *bolt.DB
 	tag  string
+	// written counts the records written, by op: what tests look at.
+	written struct{ add, send, end atomic.Int64 }
 	// OnError, when set, is told when a record could not be written: the
 	// uploads go on, but a crash now could not be recovered from cleanly.
 	OnError func(error)
@@ -79,13 +87,25 @@ const maxJournalLine = 1 << 20
 // OpenJournal opens (or creates) the journal at path and returns the files
 // it holds unfinished, in the order they were added.
 //
-// A file already at path that is not a journal (a text file, a device, a
-// link, a folder) is refused and left as it is, and so is one at the lock's
-// path (path + ".lock"): the journal is rewritten at open and removed when
-// its work is done, so it must be this program's own.
+// A file already at path that is not a journal (a text file, another
+// program's database, a device, a link, a folder) is refused and left as
+// it is, and so is one at the lock's path (path + ".lock"): the journal is
+// removed when its work is done, so it must be this program's own. A
+// journal of JSON lines at path, or beside it where path ends in .db (the
+// same name ending in .jsonl), is read in and replaced.
 func OpenJournal(path string) (*Journal, []Unfinished, error) {
-	if err := CheckOwnFile(path, "a journal of unfinished uploads", isJournalLine); err != nil {
+	kind, err := journalKind(path)
+	if err != nil {
 		return nil, nil, err
+	}
+	legacy := ""
+	switch {
+	case kind == journalLines:
+		legacy = path
+	case kind == journalNone && strings.HasSuffix(path, ".db"):
+		if k, err := journalKind(strings.TrimSuffix(path, ".db") + ".jsonl"); err == nil && k == journalLines {
+			legacy = strings.TrimSuffix(path, ".db") + ".jsonl"
+		}
 	}
 	if err := CheckOwnFile(path+".lock", "a journal's lock", nil); err != nil {
 		return nil, nil, err
@@ -100,10 +120,21 @@ func OpenJournal(path string) (*Journal, []Unfinished, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("the journal of unfinished uploads cannot be locked: %w", err)
 	}
-	jn, left, err := openLocked(path)
+	if legacy != "" {
+		err = migrateJournal(legacy, path)
+	}
+	var jn *Journal
+	var left []Unfinished
+	if err == nil {
+		jn, left, err = openLocked(path)
+	}
 	if err != nil {
 		lock.Unlock()
 		return nil, nil, err
+	}
+	if legacy != "" && legacy != path {
+		os.Remove(legacy) // read in: the journal is path now
+		os.Remove(legacy + ".lock")
 	}
 	jn.lock = lock
 	return jn, left, nil
@@ -184,7 +215,7 @@ func OnlyMembers(line []byte, names ...string) bool {
 	return true
 }
 
-// isJournalLine says whether line is a journal's record.
+// isJournalLine says whether line is a record of a journal of JSON lines.
 func isJournalLine(line []byte) bool {
 	var r journalRecord
 	if !OnlyMembers(line, "op", "run", "path", "url", "rel", "fileName", "fields", "started", "sentAt", "tag", "raw") || json.Unmarshal(line, &r) != nil {
@@ -195,95 +226,6 @@ func isJournalLine(line []byte) bool {
 		return r.Path != "" || len(r.Raw) > 0
 	}
 	return false
-}
-
-func openLocked(path string) (*Journal, []Unfinished, error) {
-	left, err := ReadJournal(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	recs := make([]journalRecord, 0, len(left))
-	for _, u := range left {
-		recs = append(recs, journalRecord{Op: "add", Unfinished: u}) // no run: the next end of the file ends it
-	}
-	if err := filelock.Replace(path, encodeRecords(recs)); err != nil {
-		return nil, nil, fmt.Errorf("the journal of unfinished uploads cannot be written: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("the journal of unfinished uploads cannot be opened: %w", err)
-	}
-	return &Journal{path: path, f: f}, left, nil
-}
-
-// ReadJournal returns the files the journal at path holds unfinished,
-// without opening it for writing. A torn or overlong line (a crash
-// mid-write) is passed over.
-func ReadJournal(path string) ([]Unfinished, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("the journal of unfinished uploads cannot be read: %w", err)
-	}
-	defer f.Close()
-	type open struct {
-		Unfinished
-		run         string
-		sentUnknown bool // a send of it has no time (a journal from before sentAt): none is trusted
-	}
-	var order []string
-	files := map[string]*open{}
-	err = EachLine(f, maxJournalLine, func(line []byte) {
-		var r journalRecord
-		if json.Unmarshal(line, &r) != nil {
-			return
-		}
-		r.restoreRaw()
-		if r.Path == "" {
-			return
-		}
-		o := files[r.Path]
-		switch r.Op {
-		case "add":
-			if o == nil {
-				order = append(order, r.Path)
-			}
-			// A run that began sending and never ended leaves the file in
-			// doubt for the runs after it, until one ends.
-			r.Started = r.Started || (o != nil && o.Started)
-			if o != nil && o.Started && r.SentAt.IsZero() {
-				r.SentAt = o.SentAt
-			}
-			files[r.Path] = &open{Unfinished: r.Unfinished, run: r.Run, sentUnknown: r.Started && r.SentAt.IsZero() || o != nil && o.sentUnknown}
-		case "send":
-			if o != nil && o.run == r.Run {
-				switch {
-				case r.SentAt.IsZero() || o.sentUnknown:
-					o.SentAt, o.sentUnknown = time.Time{}, true
-				case !o.Started || o.SentAt.IsZero():
-					o.SentAt = r.SentAt // the first send of the run
-				}
-				o.Started = true
-			}
-		case "end": // of this run; without a run (Forget), of any
-			if o != nil && (r.Run == "" || o.run == r.Run) {
-				delete(files, r.Path)
-			}
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("the journal of unfinished uploads cannot be read: %w", err)
-	}
-	var left []Unfinished
-	for _, p := range order {
-		if o := files[p]; o != nil {
-			left = append(left, o.Unfinished)
-			delete(files, p) // a path added, ended and added again is listed once
-		}
-	}
-	return left, nil
 }
 
 // EachLine calls fn with each line of r, without its newline; lines longer
@@ -335,11 +277,11 @@ func (jn *Journal) SetTag(tag string) {
 func (jn *Journal) Close() error {
 	jn.mu.Lock()
 	defer jn.mu.Unlock()
-	if jn.f == nil {
+	if jn.db == nil {
 		return nil
 	}
-	err := jn.f.Close()
-	jn.f = nil
+	err := jn.db.Close()
+	jn.db = nil
 	jn.lock.Unlock()
 	return err
 }
@@ -391,38 +333,26 @@ func (jn *Journal) ended(j Job) {
 	jn.write([]journalRecord{{Op: "end", Run: j.journalRun, Unfinished: Unfinished{Path: j.Request.Path}}})
 }
 
-// write appends records and waits until they are on disk. The sync happens
-// outside the lock, so concurrent writers share the disk's flushes.
+// write records recs and waits until they are on disk. Concurrent writers
+// share a transaction, and so the disk's flushes.
 func (jn *Journal) write(recs []journalRecord) {
 	if jn == nil || len(recs) == 0 {
 		return
 	}
-	jn.mu.Lock()
-	f := jn.f
-	var err error
-	if f != nil {
-		_, err = f.Write(encodeRecords(recs))
-	}
-	jn.mu.Unlock()
-	if f == nil {
+	jn.mu.RLock()
+	defer jn.mu.RUnlock()
+	if jn.db == nil {
 		return
 	}
+	err := jn.db.Batch(func(tx *bolt.Tx) error { return applyRecords(tx, recs) })
 	if err == nil {
-		err = f.Sync()
+		for _, r := range recs {
+			map[string]*atomic.Int64{"add": &jn.written.add, "send": &jn.written.send, "end": &jn.written.end}[r.Op].Add(1)
+		}
 	}
-	if err != nil && !errors.Is(err, os.ErrClosed) && jn.OnError != nil {
+	if err != nil && jn.OnError != nil {
 		jn.OnError(fmt.Errorf("the journal of unfinished uploads cannot be written: %w", err))
 	}
-}
-
-func encodeRecords(recs []journalRecord) []byte {
-	var buf []byte
-	for _, r := range recs {
-		r.keepRaw()
-		b, _ := json.Marshal(r)
-		buf = append(append(buf, b...), '\n')
-	}
-	return buf
 }
 
 // keepRaw moves names that are not valid UTF-8 into Raw.

@@ -3,6 +3,7 @@ package uploader
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"imagekit-uploader/uploader/imagekittest"
 )
@@ -86,8 +88,9 @@ func TestJournalKnowsWhatMayBeOnTheServer(t *testing.T) {
 	}
 }
 
-// TestJournalSurvivesATornLine: a crash mid-write leaves half a line; the
-// records before it still count, and the file is compacted on open.
+// TestJournalSurvivesATornLine: in a journal of JSON lines (before 0.3), a
+// crash mid-write left half a line; the records before it still count, and
+// the file is read into the store.
 func TestJournalSurvivesATornLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
 	data := `{"op":"add","path":"/a","fileName":"a"}` + "\n" +
@@ -104,11 +107,15 @@ func TestJournalSurvivesATornLine(t *testing.T) {
 	if len(left) != 1 || left[0].Path != "/b" || !left[0].Started {
 		t.Fatalf("left: %+v", left)
 	}
-	if b, _ := os.ReadFile(path); bytes.Count(b, []byte("\n")) != 1 {
-		t.Fatalf("compacted journal:\n%s\nwant one line", b)
+	// Read into the store, which holds the one unfinished file.
+	if !IsStore(path) {
+		t.Fatal("the journal of JSON lines was not replaced by the store")
 	}
-	if matches, _ := filepath.Glob(path + ".*.tmp"); len(matches) != 0 {
-		t.Fatalf("temporary files left: %v", matches)
+	if left, err := ReadJournal(path); err != nil || len(left) != 1 || left[0].Path != "/b" || !left[0].Started {
+		t.Fatalf("the store holds %+v, %v", left, err)
+	}
+	if matches, _ := filepath.Glob(path + ".*"); len(matches) != 1 || !strings.HasSuffix(matches[0], ".lock") {
+		t.Fatalf("files beside the journal: %v", matches)
 	}
 }
 
@@ -137,10 +144,9 @@ func TestJournalWritesOnChangesOnly(t *testing.T) {
 	if n := len(ev.of(ids[0])); n < 5 {
 		t.Fatalf("only %d progress reports: the upload was too quick to tell", n)
 	}
-	b, _ := os.ReadFile(path)
 	// Added, queued (with the fields it is sent with), about to send, ended.
-	if lines := bytes.Count(b, []byte("\n")); lines != 4 {
-		t.Fatalf("%d journal records for one upload:\n%s", lines, b)
+	if add, send, end := jn.written.add.Load(), jn.written.send.Load(), jn.written.end.Load(); add != 2 || send != 1 || end != 1 {
+		t.Fatalf("journal records for one upload: %d added, %d about to send, %d ended; want 2, 1, 1", add, send, end)
 	}
 }
 
@@ -190,10 +196,7 @@ func TestAnOldRunsEndLeavesTheNewRunOpen(t *testing.T) {
 				return j.State == Uploading && j.Acked == j.Request.Size
 			})
 			close(release) // the old run's end is written now
-			waitFor(t, "the old run's end on disk", func() bool {
-				b, _ := os.ReadFile(path)
-				return bytes.Count(b, []byte(`"op":"end"`)) == 1
-			})
+			waitFor(t, "the old run's end on disk", func() bool { return jn.written.end.Load() == 1 })
 			jn.Close() // the crash
 			left, _ := ReadJournal(path)
 			if len(left) != 1 || !left[0].Started {
@@ -239,24 +242,44 @@ func TestJournalKeepsOddNamesAndSkipsDamage(t *testing.T) {
 	}
 	odd := filepath.Join(dir, name)
 	os.WriteFile(odd, []byte("photo"), 0o644)
-	path := filepath.Join(dir, "journal.jsonl")
+	path := filepath.Join(dir, "journal.db")
 	jn, _, _ := OpenJournal(path)
 	q := NewQueue(context.Background(), nil, 1, PlanFree)
 	q.SetJournal(jn)
 	items, _ := Collect([]string{odd})
 	q.Add(items, DefaultFields())
 	jn.Close()
-	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	f.Write(bytes.Repeat([]byte{0}, 5<<20)) // a crash that left a block of zeros
-	f.Write([]byte("\n" + `{"op":"add","path":"/after/the/damage.jpg","fileName":"damage.jpg"}` + "\n"))
-	f.Close()
 	jn, left, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jn.Close()
+	if len(left) != 1 || left[0].Path != odd || left[0].FileName != name {
+		t.Fatalf("left: %+v", left)
+	}
+
+	// A journal of JSON lines (before 0.3) with the same name and a damaged
+	// stretch: read in whole, the name byte for byte.
+	rec, _ := json.Marshal(journalRecord{Op: "add", Raw: map[string][]byte{"path": []byte(odd), "fileName": []byte(name)}})
+	if utf8.ValidString(odd) {
+		rec, _ = json.Marshal(journalRecord{Op: "add", Unfinished: Unfinished{Path: odd, FileName: name}})
+	}
+	lines := filepath.Join(dir, "old.jsonl")
+	var b bytes.Buffer
+	b.Write(append(rec, '\n'))
+	b.Write(bytes.Repeat([]byte{0}, 5<<20)) // a crash that left a block of zeros
+	b.WriteString("\n" + `{"op":"add","path":"/after/the/damage.jpg","fileName":"damage.jpg"}` + "\n")
+	os.WriteFile(lines, b.Bytes(), 0o600)
+	jn, left, err = OpenJournal(filepath.Join(dir, "old.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer jn.Close()
 	if len(left) != 2 || left[0].Path != odd || left[0].FileName != name || left[1].Path != "/after/the/damage.jpg" {
 		t.Fatalf("left: %+v", left)
+	}
+	if _, err := os.Stat(lines); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the journal of JSON lines beside the store is still there: %v", err)
 	}
 }
 
