@@ -36,6 +36,7 @@ type reportSums struct {
 	Failed         int            `json:"failed"`
 	FailedByKind   map[string]int `json:"failedByKind"`
 	Skipped        int            `json:"skipped"`
+	NotReported    int            `json:"notReported,omitempty"` // items of --list with no line
 	Lines          int            `json:"lines"`
 	UnreadLines    int            `json:"unreadLines"`
 	FailedListFile string         `json:"failedList,omitempty"`
@@ -48,13 +49,21 @@ worker's and its rerun's): how many items were uploaded, already there,
 may be uploaded, failed (by kind) or skipped. Each item is counted once,
 by its file (a URL without the parameters that presign it): its last word
 wins, by the line's time, so reports given in any order add up. - reads
-stdin. Lines that are not upload results are counted as unread, and said.
+stdin. Lines that are not JSON (a log's other lines, as kubectl logs mixes
+them in) are passed over; JSON lines that are not upload results are
+counted as unread, and said.
+
+--list FILE (the list the workers were given) also counts the items that
+no report has a line for (a worker that never ran, or was cut off), and
+adds them to --failed. Folders named in the list are passed over there: each
+of their files has a line of its own.
 
 --failed FILE writes the items that failed or may be uploaded as a list
 that 'upload --from-list' takes back, each with its own fields. Sending a
 "may be uploaded" item again stores nothing twice where its name is unique
 (the default) or overwriting is off; to settle it from the library, add
 --read-library.`)
+	listPath := fs.String("list", "", "the list the runs were given: count (and add to --failed) its items that have no line")
 	failedPath := fs.String("failed", "", "write the items that failed or may be uploaded to FILE, as a list for upload --from-list")
 	asJSON := fs.Bool("json", false, "print the sums as one JSON object")
 	files, err := fs.parseInterleaved(args)
@@ -79,8 +88,8 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 		}
 		err := uploader.EachLine(r, maxListLine, func(line []byte) {
 			line = bytes.TrimSpace(line)
-			if len(line) == 0 {
-				return
+			if len(line) == 0 || line[0] != '{' {
+				return // not JSON: a log's other lines
 			}
 			sums.Lines++
 			var l results.Line
@@ -131,6 +140,14 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 			retry = append(retry, r.item)
 		}
 	}
+	if *listPath != "" {
+		missing, err := notReported(ctx, *listPath, std.In, last)
+		if err != nil {
+			return err
+		}
+		sums.NotReported = len(missing)
+		retry = append(retry, missing...)
+	}
 	if *failedPath != "" {
 		if err := writeList(*failedPath, retry); err != nil {
 			return configError{err}
@@ -146,10 +163,35 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 	if sums.UnreadLines > 0 {
 		fmt.Fprintf(std.Err, "note: %d of %d %s were not upload results (give the output of upload --json)\n", sums.UnreadLines, sums.Lines, plural(sums.Lines, "line", "lines"))
 	}
-	if sums.Failed+sums.MayBeUploaded > 0 {
+	if sums.Failed+sums.MayBeUploaded+sums.NotReported > 0 {
 		return errFailed
 	}
 	return nil
+}
+
+// notReported returns the items of the list at name that no report has a
+// line for, as the list's lines.
+func notReported(ctx context.Context, name string, stdin io.Reader, last map[[16]byte]*reported) ([]json.RawMessage, error) {
+	list, err := openList(ctx, name, stdin)
+	if err != nil {
+		return nil, err
+	}
+	defer list.Close()
+	var missing []json.RawMessage
+	err = readList(ctx, list, uploader.DefaultFields(), shard{}, func(it listItem) error {
+		if it.err == nil && it.req.URL == "" {
+			if info, err := os.Stat(it.req.Path); err == nil && info.IsDir() {
+				return nil // its files have lines of their own
+			}
+		}
+		// Named as upload named the item's line: by its file, or for a
+		// line it could not read, by the line's number.
+		if last[reportKey(results.Line{Path: it.req.Path, Item: it.raw})] == nil {
+			missing = append(missing, it.raw)
+		}
+		return nil
+	})
+	return missing, err
 }
 
 // reportKey names a line's item: its file, a URL without what presigns it.
@@ -215,7 +257,10 @@ func printSums(w io.Writer, s reportSums) {
 		row("  "+k, s.FailedByKind[k])
 	}
 	row("skipped", s.Skipped)
+	if s.NotReported > 0 {
+		row("not reported", s.NotReported)
+	}
 	if s.FailedListFile != "" {
-		fmt.Fprintf(w, "the %d items to send again are in %s: upload --from-list %s\n", s.Failed+s.MayBeUploaded, s.FailedListFile, s.FailedListFile)
+		fmt.Fprintf(w, "the %d items to send again are in %s: upload --from-list %s\n", s.Failed+s.MayBeUploaded+s.NotReported, s.FailedListFile, s.FailedListFile)
 	}
 }

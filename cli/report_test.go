@@ -45,6 +45,15 @@ func TestReportAddsUpAcrossRuns(t *testing.T) {
 	if sums.Items != 10 || sums.Uploaded != 8 || sums.Failed != 2 || sums.FailedByKind["file"] != 2 {
 		t.Errorf("sums of the first run: %+v", sums)
 	}
+	// Given the list, report also counts what no run reported: here a
+	// line added to the list since (a worker that never ran, say).
+	withNew := filepath.Join(dir, "list-more.txt")
+	os.WriteFile(withNew, []byte(strings.Join(lines, "\n")+"\n"+filepath.Join(dir, "new.jpg")+"\n"+dir+"\n"), 0o644)
+	code, out, _ = runCLI(t, "", "report", "--json", "--list", withNew, r1)
+	sums = reportSums{}
+	if err := json.Unmarshal([]byte(out), &sums); err != nil || code != 1 || sums.NotReported != 1 || sums.Items != 10 {
+		t.Errorf("with --list: exit %d, %+v (%v); want 1 not reported, the folder passed over", code, sums, err)
+	}
 	b, _ := os.ReadFile(failed)
 	if n := strings.Count(string(b), "\n"); n != 2 || !strings.Contains(string(b), `"tags":["late"]`) {
 		t.Fatalf("the failed list: %s", b)
@@ -79,7 +88,7 @@ func TestReportAddsUpAcrossRuns(t *testing.T) {
 	}
 	// Lines that are not results are counted as such, and said.
 	os.WriteFile(r2, []byte(out2+"not json\n{\"a\":1}\n"), 0o644)
-	if code, _, errs := runCLI(t, "", "report", r2, r1); code != 0 || !strings.Contains(errs, "2 of 14 lines were not upload results") {
+	if code, _, errs := runCLI(t, "", "report", r2, r1); code != 0 || !strings.Contains(errs, "1 of 13 lines were not upload results") {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }
