@@ -36,6 +36,7 @@ type reportSums struct {
 	Failed         int            `json:"failed"`
 	FailedByKind   map[string]int `json:"failedByKind"`
 	Skipped        int            `json:"skipped"`
+	Planned        int            `json:"planned,omitempty"` // upload --dry-run's
 	NotReported    int            `json:"notReported,omitempty"` // items of --list with no line
 	Lines          int            `json:"lines"`
 	UnreadLines    int            `json:"unreadLines"`
@@ -131,6 +132,8 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 			sums.Already++
 		case "skipped":
 			sums.Skipped++
+		case "planned":
+			sums.Planned++
 		case "may-be-uploaded":
 			sums.MayBeUploaded++
 			retry = append(retry, r.item)
@@ -257,6 +260,9 @@ func printSums(w io.Writer, s reportSums) {
 		row("  "+k, s.FailedByKind[k])
 	}
 	row("skipped", s.Skipped)
+	if s.Planned > 0 {
+		row("planned", s.Planned)
+	}
 	if s.NotReported > 0 {
 		row("not reported", s.NotReported)
 	}

@@ -44,6 +44,7 @@ type uploadFlags struct {
 	maxFileSize, preset, limitRate, journal, jobKey                         string
 	fromList, shard                                                         string // upload only
 	shards                                                                  int
+	dryRun                                                                  bool
 	stderr                                                                  io.Writer // for notes while the run goes on
 }
 
@@ -176,6 +177,7 @@ no journal unless --journal FILE is given.`)
 	f.register(fs)
 	fs.StringVar(&f.fromList, "from-list", "", "upload the items of this list instead of paths: a file, - for stdin, or an http(s) URL; one local path or http(s) URL a line (ImageKit fetches URLs itself), or a JSON object with \"file\" and the item's own fields (see above)")
 	fs.StringVar(&f.shard, "shard", "", "with --from-list, upload only this worker's share I/N of the list (I from 0 to N-1): N workers given the same list split it with no coordinator")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "with --from-list, send nothing: check each item as it would be sent (its name, folder, tags, options; a local file's size against the plan) and print where it would go; needs no key")
 	fs.IntVar(&f.shards, "shards", 0, "with --from-list, --shard $JOB_COMPLETION_INDEX/N: the share of a Kubernetes Indexed Job's worker")
 	paths, err := fs.parseInterleaved(args)
 	if err != nil {
@@ -194,6 +196,9 @@ no journal unless --journal FILE is given.`)
 	fields, limit, err := f.validate()
 	if err != nil {
 		return err
+	}
+	if f.fromList != "" && f.dryRun {
+		return f.planList(ctx, std, fields, limit, sh)
 	}
 	if f.fromList != "" {
 		return f.uploadList(ctx, std, fields, limit, sh)
@@ -451,7 +456,7 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Limit, error) {
 	if err := keystore.CheckPublicKey(f.publicKey); err != nil {
 		return fields, uploader.Limit{}, usagef("--public-key: %v", err)
 	}
-	if f.publicKey == "" && f.tokenEndpoint == "" {
+	if f.publicKey == "" && f.tokenEndpoint == "" && !f.dryRun {
 		return fields, uploader.Limit{}, usagef("upload needs --public-key (or IMAGEKIT_PUBLIC_KEY)")
 	}
 	if f.format != "" {

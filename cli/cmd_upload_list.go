@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -323,8 +324,8 @@ func itemJSON(r uploader.Request) json.RawMessage {
 // listShard checks the list's flags, and returns this worker's shard.
 func (f *uploadFlags) listShard(paths []string) (shard, error) {
 	if f.fromList == "" {
-		if f.shard != "" || f.shards != 0 {
-			return shard{}, usagef("--shard and --shards split a list: give --from-list too")
+		if f.shard != "" || f.shards != 0 || f.dryRun {
+			return shard{}, usagef("--shard, --shards and --dry-run are for a list: give --from-list too")
 		}
 		return shard{}, nil
 	}
@@ -353,4 +354,55 @@ func (f *uploadFlags) listShard(paths []string) (shard, error) {
 		return sh, nil
 	}
 	return shard{}, nil
+}
+
+// planList checks the list's items of this shard as they would be sent,
+// and prints where each would go, sending nothing.
+func (f *uploadFlags) planList(ctx context.Context, std Stdio, fields uploader.Fields, limit uploader.Limit, sh shard) error {
+	list, err := openList(ctx, f.fromList, std.In)
+	if err != nil {
+		return err
+	}
+	defer list.Close()
+	out := &uploadReport{w: bufio.NewWriterSize(std.Out, 64<<10), errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }, list: true}
+	defer out.w.(*bufio.Writer).Flush()
+	start := time.Now()
+	var planned, failed int
+	err = readList(ctx, list, fields, sh, func(it listItem) error {
+		folder := false
+		if it.err == nil && it.req.URL == "" {
+			info, err := os.Stat(it.req.Path)
+			folder = err == nil && info.IsDir()
+		}
+		if it.err == nil && !folder {
+			_, it.err = uploader.Check(it.req, limit)
+		}
+		if it.err != nil {
+			failed++
+			l := results.Line{Path: it.req.Path, Status: "failed", Item: it.raw, Error: &results.Error{Kind: uploader.Explain(it.err).Kind, Message: it.err.Error()}}
+			out.write(l, fmt.Sprintf("failed    %s: %s", results.Printable(it.req.Path), results.Printable(it.err.Error())))
+			return nil
+		}
+		planned++
+		where := path.Join(it.req.Fields.Folder, it.req.FileName)
+		if folder {
+			where = path.Join(it.req.Fields.Folder, baseName(it.req.Path)) + "/ (a folder: its files, below it)"
+		} else if it.req.Fields.UseUniqueFileName {
+			where += " (a unique name made from its " + map[bool]string{true: "URL", false: "content"}[it.req.URL != ""] + ")"
+		}
+		l := results.Line{Path: it.req.Path, Status: "planned", FilePath: where, Item: itemJSON(it.req)}
+		out.write(l, fmt.Sprintf("planned   %s -> %s", results.Printable(it.req.Path), results.Printable(where)))
+		return nil
+	})
+	out.w.(*bufio.Writer).Flush()
+	elapsed := time.Since(start)
+	fmt.Fprintf(std.Err, "%d planned, %d failed the checks in %s (%.0f items/s); nothing was sent\n",
+		planned, failed, elapsed.Round(time.Millisecond), float64(planned+failed)/max(elapsed.Seconds(), 1e-9))
+	switch {
+	case err != nil:
+		return err
+	case failed > 0:
+		return errFailed
+	}
+	return nil
 }

@@ -207,7 +207,7 @@ func parseListLine(line []byte, n int, fields uploader.Fields) listItem {
 	}
 	if line[0] != '{' {
 		it.raw, _ = json.Marshal(string(line))
-		return itemOf(it, string(line), "", fields, bad)
+		return itemOf(it, string(line), "", fields)
 	}
 	it.raw = append(json.RawMessage(nil), line...)
 	var m map[string]json.RawMessage
@@ -218,6 +218,7 @@ func parseListLine(line []byte, n int, fields uploader.Fields) listItem {
 	if err := json.Unmarshal(m["file"], &file); err != nil || file == "" {
 		return bad(`a JSON item needs "file": a path or an http(s) URL, as a string`)
 	}
+	it.req.Path = file // its line names it, even when a field is wrong
 	if raw, ok := m["fileName"]; ok {
 		if json.Unmarshal(raw, &name) != nil {
 			return bad(`"fileName" must be a string`)
@@ -232,13 +233,17 @@ func parseListLine(line []byte, n int, fields uploader.Fields) listItem {
 			return bad("%v", err)
 		}
 	}
-	return itemOf(it, file, name, fields, bad)
+	return itemOf(it, file, name, fields)
 }
 
 // itemOf completes an item whose file is file (a path or a URL).
-func itemOf(it listItem, file, name string, fields uploader.Fields, bad func(string, ...any) listItem) listItem {
+func itemOf(it listItem, file, name string, fields uploader.Fields) listItem {
 	it.key = file
 	it.req = uploader.Request{Path: file, FileName: name, Fields: fields}
+	bad := func(format string, a ...any) listItem {
+		it.err = &uploader.CheckError{Field: "list", Reason: fmt.Sprintf("line %d: ", it.line) + fmt.Sprintf(format, a...)}
+		return it
+	}
 	if !urlLike.MatchString(file) {
 		if it.req.FileName == "" {
 			it.req.FileName = baseName(file)

@@ -96,7 +96,7 @@ func TestUploadFromList(t *testing.T) {
 	if c := by[filepath.Join(dir, "shoot", "day1", "c.jpg")]; c["status"] != "uploaded" || !strings.HasPrefix(c["filePath"].(string), "/migrated/shoot/day1/c_") {
 		t.Errorf("c.jpg from the folder: %v", c)
 	}
-	for _, n := range []string{"line 7", "line 8", "line 9"} {
+	for _, n := range []string{from.URL + "/", "x.jpg", "ftp://old-host/d.png"} {
 		if l := by[n]; l["status"] != "failed" {
 			t.Errorf("%s: %v", n, l)
 		}
@@ -188,5 +188,33 @@ func TestUploadFromListShards(t *testing.T) {
 		if code, _, errs := runCLI(t, "", uploadArgs(srv, args...)...); code != 2 {
 			t.Errorf("%v: exit %d: %s", args, code, errs)
 		}
+	}
+}
+
+func TestUploadFromListDryRun(t *testing.T) {
+	t.Setenv(keystore.EnvPrivateKey, "")
+	t.Setenv(keystore.EnvPublicKey, "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.jpg")
+	os.WriteFile(a, []byte("aaaa"), 0o644)
+	list := strings.Join([]string{a, "https://cdn.example/x/b.png", `{"file": "https://cdn.example/c", "fileName": "c.webp", "folder": "/c"}`, dir, filepath.Join(dir, "gone.jpg"), `{"file": "https://cdn.example/d.png", "tags": "a%b"}`}, "\n")
+	code, out, errs := runCLI(t, list, "upload", "--endpoint", srv.UploadURL, "--json", "--dry-run", "--from-list", "-", "--folder", "/m")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (two items fail their checks): %s", code, errs)
+	}
+	by := listLines(t, out)
+	if l := by["https://cdn.example/c"]; l["status"] != "planned" || !strings.HasPrefix(l["filePath"].(string), "/c/c.webp") {
+		t.Errorf("c: %v", l)
+	}
+	if l := by[a]; l["status"] != "planned" || !strings.Contains(l["filePath"].(string), "/m/a.jpg") {
+		t.Errorf("a: %v", l)
+	}
+	if by[dir]["status"] != "planned" || by[filepath.Join(dir, "gone.jpg")]["status"] != "failed" || by["https://cdn.example/d.png"]["status"] != "failed" || by[filepath.Join(dir, "gone.jpg")]["error"].(map[string]any)["kind"] != "file" {
+		t.Errorf("folder, missing file, bad tags: %v", by)
+	}
+	if len(srv.Requests()) != 0 || !strings.Contains(errs, "4 planned, 2 failed the checks") {
+		t.Errorf("%d requests; %s", len(srv.Requests()), errs)
 	}
 }
