@@ -36,7 +36,7 @@ type reportSums struct {
 	Failed         int            `json:"failed"`
 	FailedByKind   map[string]int `json:"failedByKind"`
 	Skipped        int            `json:"skipped"`
-	Planned        int            `json:"planned,omitempty"` // upload --dry-run's
+	Planned        int            `json:"planned,omitempty"`     // upload --dry-run's
 	NotReported    int            `json:"notReported,omitempty"` // items of --list with no line
 	Lines          int            `json:"lines"`
 	UnreadLines    int            `json:"unreadLines"`
