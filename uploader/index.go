@@ -50,6 +50,8 @@ type UploadedIndex struct {
 var (
 	bucketUploads = []byte("uploads")
 	bucketAtPath  = []byte("atPath")
+	bucketMeta    = []byte("meta")
+	keyReady      = []byte("ready") // in meta: made, and an older index read in
 )
 
 // indexWait is how long an operation waits for another process's turn.
@@ -127,43 +129,83 @@ func OpenUploadedIndex(path string) (*UploadedIndex, error) {
 		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
 	}
 	x := &UploadedIndex{path: path}
-	err := x.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketUploads) != nil {
-			return nil
-		}
-		if err := importIndexLines(tx, strings.TrimSuffix(path, ".db")+".jsonl"); err != nil {
-			return err
-		}
-		_, err := tx.CreateBucketIfNotExists(bucketUploads)
-		return err
-	})
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	db, err := x.open(false)
+	if err == nil {
+		err = migrateIndex(db, strings.TrimSuffix(path, ".db")+".jsonl")
+		db.Close()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("the index of uploaded files cannot be written: %w", err)
-	}
-	if legacy := strings.TrimSuffix(path, ".db") + ".jsonl"; legacy != path {
-		os.Rename(legacy, legacy+".migrated") // imported above; an older version now starts a new one
 	}
 	return x, nil
 }
 
-// importIndexLines reads an index of JSON lines into tx; none is fine.
-func importIndexLines(tx *bolt.Tx, legacy string) error {
-	f, err := os.Open(legacy)
-	if errors.Is(err, os.ErrNotExist) {
+// migrateIndex reads an index of JSON lines at legacy (none is fine) into
+// db, once: a store marked ready has been made or read in already.
+// It goes in steps of 10,000 uploads, so that memory stays small however
+// long the file, and the file is renamed to end in .migrated after it.
+func migrateIndex(db *bolt.DB, legacy string) error {
+	done := false
+	db.View(func(tx *bolt.Tx) error {
+		done = tx.Bucket(bucketMeta) != nil && tx.Bucket(bucketMeta).Get(keyReady) != nil
+		return nil
+	})
+	if done {
 		return nil
 	}
-	if err != nil {
+	f, err := os.Open(legacy)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	defer f.Close()
-	var perr error
-	err = EachLine(f, maxIndexLine, func(line []byte) {
-		var u Uploaded
-		if perr == nil && json.Unmarshal(line, &u) == nil && u.SHA256 != "" {
-			perr = put(tx, u)
+	if f != nil {
+		defer f.Close()
+		var batch []Uploaded
+		flush := func() error {
+			err := db.Update(func(tx *bolt.Tx) error {
+				for _, u := range batch {
+					if err := put(tx, u); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			batch = batch[:0]
+			return err
 		}
+		var perr error
+		err = EachLine(f, maxIndexLine, func(line []byte) {
+			var u Uploaded
+			if perr == nil && json.Unmarshal(line, &u) == nil && u.SHA256 != "" {
+				if batch = append(batch, u); len(batch) == 10_000 {
+					perr = flush()
+				}
+			}
+		})
+		if err = cmp.Or(perr, err); err == nil {
+			err = flush()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// Ready last: a crash before it reads the lines in again, over what
+	// went in (the same records: no harm).
+	err = db.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketUploads); err != nil {
+			return err
+		}
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		return meta.Put(keyReady, []byte("1"))
 	})
-	return cmp.Or(perr, err)
+	if err == nil && f != nil && legacy != db.Path() {
+		os.Rename(legacy, legacy+".migrated") // an older version now starts a new one
+	}
+	return err
 }
 
 // open opens the store for one operation, waiting for another process's.
