@@ -18,13 +18,30 @@ import (
 	"imagekit-uploader/uploader"
 )
 
-// reported is the last word on one item across reports.
+// reported is the last word on one item across reports: small, as a
+// migration's report holds one for each of millions of items.
 type reported struct {
-	at     time.Time
+	at     int64 // the line's time, Unix ns
 	seq    int64 // the order read: the later line wins a tie
-	status string
-	kind   string          // of a failure
-	item   json.RawMessage // kept only while the item is not stored: what --failed writes
+	status uint8 // index in statuses
+	kind   uint8 // of a failure: index in kinds
+}
+
+// statuses and kinds are the words of the lines, by index; a word not
+// known yet is added.
+type words []string
+
+func (w *words) index(s string) uint8 {
+	for i, x := range *w {
+		if x == s {
+			return uint8(i)
+		}
+	}
+	if len(*w) == 255 {
+		return 255 // so many words: not an upload's report
+	}
+	*w = append(*w, s)
+	return uint8(len(*w) - 1)
 }
 
 // reportSums is what report prints.
@@ -74,7 +91,9 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 	if len(files) == 0 {
 		return usagef("report needs the files of upload --json lines (- for stdin)")
 	}
-	last := map[[16]byte]*reported{}
+	last := map[[16]byte]reported{}
+	items := map[[16]byte]json.RawMessage{} // the lines of the items not stored (yet)
+	statuses, kinds := words{""}, words{""}
 	var sums reportSums
 	var seq int64
 	for _, name := range files {
@@ -100,21 +119,22 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 			}
 			seq++
 			key := reportKey(l)
-			at, _ := time.Parse(time.RFC3339Nano, l.At)
-			old := last[key]
-			if old != nil && (at.Before(old.at) || at.Equal(old.at) && seq < old.seq) {
+			var at int64
+			if t, err := time.Parse(time.RFC3339Nano, l.At); err == nil {
+				at = t.UnixNano()
+			}
+			if old, ok := last[key]; ok && (at < old.at || at == old.at && seq < old.seq) {
 				return // an earlier word than the one kept
 			}
-			if old == nil {
-				old = &reported{}
-				last[key] = old
-			}
-			*old = reported{at: at, seq: seq, status: l.Status}
+			r := reported{at: at, seq: seq, status: statuses.index(l.Status)}
 			if l.Error != nil {
-				old.kind = l.Error.Kind
+				r.kind = kinds.index(l.Error.Kind)
 			}
+			last[key] = r
 			if l.Status == "failed" || l.Status == "may-be-uploaded" {
-				old.item = itemOfLine(l)
+				items[key] = itemOfLine(l)
+			} else {
+				delete(items, key)
 			}
 		})
 		if err != nil {
@@ -122,10 +142,14 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 		}
 	}
 	sums.FailedByKind = map[string]int{}
-	var retry []json.RawMessage
-	for _, r := range last {
+	type again struct {
+		seq  int64
+		item json.RawMessage
+	}
+	var retry []again // in the order their lines were read
+	for key, r := range last {
 		sums.Items++
-		switch r.status {
+		switch statuses[r.status] {
 		case "uploaded":
 			sums.Uploaded++
 		case "already-uploaded":
@@ -136,12 +160,17 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 			sums.Planned++
 		case "may-be-uploaded":
 			sums.MayBeUploaded++
-			retry = append(retry, r.item)
+			retry = append(retry, again{r.seq, items[key]})
 		default:
 			sums.Failed++
-			sums.FailedByKind[cmp.Or(r.kind, "unknown")]++
-			retry = append(retry, r.item)
+			sums.FailedByKind[cmp.Or(kinds[r.kind], "unknown")]++
+			retry = append(retry, again{r.seq, items[key]})
 		}
+	}
+	slices.SortFunc(retry, func(a, b again) int { return cmp.Compare(a.seq, b.seq) })
+	list := make([]json.RawMessage, 0, len(retry))
+	for _, a := range retry {
+		list = append(list, a.item)
 	}
 	if *listPath != "" {
 		missing, err := notReported(ctx, *listPath, std.In, last)
@@ -149,10 +178,10 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 			return err
 		}
 		sums.NotReported = len(missing)
-		retry = append(retry, missing...)
+		list = append(list, missing...)
 	}
 	if *failedPath != "" {
-		if err := writeList(*failedPath, retry); err != nil {
+		if err := writeList(*failedPath, list); err != nil {
 			return configError{err}
 		}
 		sums.FailedListFile = *failedPath
@@ -174,7 +203,7 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 
 // notReported returns the items of the list at name that no report has a
 // line for, as the list's lines.
-func notReported(ctx context.Context, name string, stdin io.Reader, last map[[16]byte]*reported) ([]json.RawMessage, error) {
+func notReported(ctx context.Context, name string, stdin io.Reader, last map[[16]byte]reported) ([]json.RawMessage, error) {
 	list, err := openList(ctx, name, stdin)
 	if err != nil {
 		return nil, err
@@ -189,7 +218,7 @@ func notReported(ctx context.Context, name string, stdin io.Reader, last map[[16
 		}
 		// Named as upload named the item's line: by its file, or for a
 		// line it could not read, by the line's number.
-		if last[reportKey(results.Line{Path: it.req.Path, Item: it.raw})] == nil {
+		if _, ok := last[reportKey(results.Line{Path: it.req.Path, Item: it.raw})]; !ok {
 			missing = append(missing, it.raw)
 		}
 		return nil

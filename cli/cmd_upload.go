@@ -577,12 +577,25 @@ func (r *uploadReport) write(l results.Line, text string) {
 			return
 		}
 		if r.json {
-			b, _ := json.Marshal(l)
-			r.w.Write(append(b, '\n'))
+			r.w.Write(marshalLine(l))
 			return
 		}
 		fmt.Fprintln(r.w, text)
 	})
+}
+
+// marshalLine is l as a JSON line. A list's item is JSON already (made by
+// json.Marshal, or a line json.Unmarshal read): it goes in as it is, not
+// through json.Marshal again, which would check and compact it a second
+// time (a third of a million-line plan's time).
+func marshalLine(l results.Line) []byte {
+	item := l.Item
+	l.Item = nil
+	b, _ := json.Marshal(l)
+	if len(item) > 0 {
+		b = append(append(append(b[:len(b)-1], `,"item":`...), item...), '}')
+	}
+	return append(b, '\n')
 }
 
 // notSent reports a file not started because of err, which stopped the run.

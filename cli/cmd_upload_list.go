@@ -291,34 +291,44 @@ func (r *uploadReport) earlier(d doneFile, req uploader.Request) {
 	r.write(l, text)
 }
 
+// listItemJSON is a list's JSON item, as itemJSON writes it.
+type listItemJSON struct {
+	File              string   `json:"file"`
+	FileName          string   `json:"fileName"`
+	Folder            string   `json:"folder"`
+	Tags              []string `json:"tags,omitempty"`
+	UseUniqueFileName bool     `json:"useUniqueFileName"`
+	OverwriteFile     bool     `json:"overwriteFile"`
+	IsPrivateFile     bool     `json:"isPrivateFile"`
+}
+
 // itemJSON is a request as a list's JSON item: its file, its name and
 // every field, so that a list of failed items sends each as it was asked.
 func itemJSON(r uploader.Request) json.RawMessage {
-	folder := r.Fields.Folder
-	if r.Rel != "" {
-		folder = path.Join(folder, r.Rel)
-	}
-	m := map[string]any{
-		"file": r.Path, "fileName": r.FileName, "folder": folder,
-		"useUniqueFileName": r.Fields.UseUniqueFileName, "overwriteFile": r.Fields.OverwriteFile, "isPrivateFile": r.Fields.IsPrivateFile,
-	}
+	it := listItemJSON{File: r.Path, FileName: r.FileName, Folder: r.Fields.Folder, Tags: r.Fields.Tags,
+		UseUniqueFileName: r.Fields.UseUniqueFileName, OverwriteFile: r.Fields.OverwriteFile, IsPrivateFile: r.Fields.IsPrivateFile}
 	if r.URL != "" {
-		m["file"] = r.URL
+		it.File = r.URL
 	}
-	if len(r.Fields.Tags) > 0 {
-		m["tags"] = r.Fields.Tags
+	if r.Rel != "" {
+		it.Folder = path.Join(it.Folder, r.Rel)
 	}
+	b, _ := json.Marshal(it)
+	if r.Fields.Options == (uploader.Options{}) {
+		return b
+	}
+	opts := map[string]any{}
 	for _, op := range uploader.OptionTable {
 		if v, ok := op.Get(r.Fields.Options); ok && v != "" {
 			if op.IsBool() {
-				m[op.Key] = v == "true"
+				opts[op.Key] = v == "true"
 			} else {
-				m[op.Key] = v
+				opts[op.Key] = v
 			}
 		}
 	}
-	b, _ := json.Marshal(m)
-	return b
+	more, _ := json.Marshal(opts)
+	return append(append(b[:len(b)-1], ','), more[1:]...)
 }
 
 // listShard checks the list's flags, and returns this worker's shard.

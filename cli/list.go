@@ -9,7 +9,6 @@ import (
 	"hash/fnv"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path"
 	"regexp"
@@ -251,14 +250,13 @@ func itemOf(it listItem, file, name string, fields uploader.Fields) listItem {
 		return it
 	}
 	it.req.URL = file
-	it.key = uploader.URLIdentity(file)
-	if err := uploader.CheckSourceURL(file); err != nil {
+	id, name, err := uploader.SourceURL(file)
+	if err != nil {
 		return bad("%v", err)
 	}
+	it.key = id
 	if it.req.FileName == "" {
-		u, _ := url.Parse(file)
-		name, err := url.PathUnescape(path.Base(u.EscapedPath()))
-		if err != nil || name == "" || name == "/" || name == "." {
+		if name == "" {
 			return bad(`the URL %s has no file name at the end of its path: give one, as {"file": "…", "fileName": "name.jpg"}`, redactURL(file))
 		}
 		it.req.FileName = name

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path"
 )
 
 // precheck is Check; tests replace it to see where it runs.
@@ -57,16 +58,27 @@ func Check(r Request, limit Limit) (int64, error) {
 // upload's file given as a URL: only http(s), with a host, and no
 // password in it (it would be stored in the journal and the reports).
 func CheckSourceURL(u string) error {
+	_, _, err := SourceURL(u)
+	return err
+}
+
+// SourceURL checks u as CheckSourceURL does, and returns what names its
+// file (URLIdentity) and the last segment of its path, unescaped ("" for
+// none): what a list's item needs of it, for one parse.
+func SourceURL(u string) (identity, name string, err error) {
 	p, err := url.Parse(u)
 	switch {
 	case err != nil:
-		return &CheckError{Field: "file", Reason: fmt.Sprintf("%q is not a URL ImageKit can fetch: %v", u, err)}
+		return "", "", &CheckError{Field: "file", Reason: fmt.Sprintf("%q is not a URL ImageKit can fetch: %v", u, err)}
 	case p.Scheme != "http" && p.Scheme != "https":
-		return &CheckError{Field: "file", Reason: fmt.Sprintf("ImageKit fetches files only over http and https, not %q", p.Scheme)}
+		return "", "", &CheckError{Field: "file", Reason: fmt.Sprintf("ImageKit fetches files only over http and https, not %q", p.Scheme)}
 	case p.Host == "":
-		return &CheckError{Field: "file", Reason: fmt.Sprintf("%q has no host for ImageKit to fetch it from", u)}
+		return "", "", &CheckError{Field: "file", Reason: fmt.Sprintf("%q has no host for ImageKit to fetch it from", u)}
 	case p.User != nil:
-		return &CheckError{Field: "file", Reason: "the URL carries a user name or password: give a URL without (a presigned URL carries its signature in the query)"}
+		return "", "", &CheckError{Field: "file", Reason: "the URL carries a user name or password: give a URL without (a presigned URL carries its signature in the query)"}
 	}
-	return nil
+	if name, err = url.PathUnescape(path.Base(p.EscapedPath())); err != nil || name == "/" || name == "." {
+		name = ""
+	}
+	return identityOf(p), name, nil
 }

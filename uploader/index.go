@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,11 +59,25 @@ var (
 // indexWait is how long an operation waits for another process's turn.
 const indexWait = 10 * time.Second
 
-func uploadKey(account, folder, sum string) []byte {
-	return []byte(account + "\x00" + folder + "\x00" + sum)
+// accountKey names an account in keys: 8 bytes of its SHA-256, not its
+// 80 characters (endpoint and public key) in every key.
+func accountKey(account string) []byte {
+	h := sha256.Sum256([]byte(account))
+	return h[:8]
 }
 
-func pathKey(account, filePath string) []byte { return []byte(account + "\x00" + filePath) }
+// uploadKey is the key of an upload of the bytes whose SHA-256 is sum
+// (hex; 32 bytes in the key) to an account's folder.
+func uploadKey(account, folder, sum string) []byte {
+	raw, err := hex.DecodeString(sum)
+	if err != nil || len(raw) != sha256.Size {
+		raw = []byte(sum)
+	}
+	k := append(accountKey(account), folder...)
+	return append(append(k, 0), raw...)
+}
+
+func pathKey(account, filePath string) []byte { return append(accountKey(account), filePath...) }
 
 // put notes u. Bytes that a later upload replaced at their path (a new
 // version) are no longer there: their record goes.
@@ -75,13 +91,13 @@ func put(tx *bolt.Tx, u Uploaded) error {
 		return err
 	}
 	k := uploadKey(u.Account, u.Folder, u.SHA256)
-	if old, ok := getUpload(ups, k); ok && u.URL == "" && old.FilePath == u.FilePath {
+	if old, ok := getUpload(ups, k, u.Account); ok && u.URL == "" && old.FilePath == u.FilePath {
 		u.URL = old.URL // the same file found there again: its URL stays known
 	}
 	if u.FilePath != "" {
 		pk := pathKey(u.Account, u.FilePath)
 		if old := at.Get(pk); old != nil && !bytes.Equal(old, k) {
-			if was, ok := getUpload(ups, old); ok && was.FilePath == u.FilePath {
+			if was, ok := getUpload(ups, old, u.Account); ok && was.FilePath == u.FilePath {
 				if err := ups.Delete(old); err != nil {
 					return err
 				}
@@ -91,6 +107,7 @@ func put(tx *bolt.Tx, u Uploaded) error {
 			return err
 		}
 	}
+	u.Account = "" // in the key
 	b, err := json.Marshal(u)
 	if err != nil {
 		return err
@@ -98,13 +115,18 @@ func put(tx *bolt.Tx, u Uploaded) error {
 	return ups.Put(k, b)
 }
 
-func getUpload(ups *bolt.Bucket, k []byte) (Uploaded, bool) {
+// getUpload reads the upload at k, of account.
+func getUpload(ups *bolt.Bucket, k []byte, account string) (Uploaded, bool) {
 	var u Uploaded
 	if ups == nil {
 		return u, false
 	}
 	b := ups.Get(k)
-	return u, b != nil && json.Unmarshal(b, &u) == nil
+	if b == nil || json.Unmarshal(b, &u) != nil {
+		return u, false
+	}
+	u.Account = account
+	return u, true
 }
 
 // maxIndexLine bounds a line read from an index of the JSON lines kind
@@ -144,7 +166,7 @@ func OpenUploadedIndex(path string) (*UploadedIndex, error) {
 
 // migrateIndex reads an index of JSON lines at legacy (none is fine) into
 // db, once: a store marked ready has been made or read in already.
-// It goes in steps of 10,000 uploads, so that memory stays small however
+// It goes in steps of 50,000 uploads, so that memory stays small however
 // long the file, and the file is renamed to end in .migrated after it.
 func migrateIndex(db *bolt.DB, legacy string) error {
 	done := false
@@ -163,6 +185,7 @@ func migrateIndex(db *bolt.DB, legacy string) error {
 		defer f.Close()
 		var batch []Uploaded
 		flush := func() error {
+			// In the order written: a later upload at a path replaces an earlier.
 			err := db.Update(func(tx *bolt.Tx) error {
 				for _, u := range batch {
 					if err := put(tx, u); err != nil {
@@ -178,7 +201,7 @@ func migrateIndex(db *bolt.DB, legacy string) error {
 		err = EachLine(f, maxIndexLine, func(line []byte) {
 			var u Uploaded
 			if perr == nil && json.Unmarshal(line, &u) == nil && u.SHA256 != "" {
-				if batch = append(batch, u); len(batch) == 10_000 {
+				if batch = append(batch, u); len(batch) == 50_000 {
 					perr = flush()
 				}
 			}
@@ -241,7 +264,7 @@ func (x *UploadedIndex) Find(account, folder, sum string) (u Uploaded, ok bool) 
 		return Uploaded{}, false
 	}
 	x.view(func(tx *bolt.Tx) error {
-		u, ok = getUpload(tx.Bucket(bucketUploads), uploadKey(account, folder, sum))
+		u, ok = getUpload(tx.Bucket(bucketUploads), uploadKey(account, folder, sum), account)
 		return nil
 	})
 	return u, ok
@@ -258,7 +281,7 @@ func (x *UploadedIndex) At(account, filePath string) (u Uploaded, ok bool) {
 			return nil
 		}
 		if k := at.Get(pathKey(account, filePath)); k != nil {
-			u, ok = getUpload(tx.Bucket(bucketUploads), k)
+			u, ok = getUpload(tx.Bucket(bucketUploads), k, account)
 			ok = ok && u.FilePath == filePath
 		}
 		return nil

@@ -186,8 +186,17 @@ var signatureParams = []string{"x-amz-", "x-goog-", "signature", "expires", "key
 // name two files.
 func URLIdentity(u string) string {
 	p, err := url.Parse(u)
-	if err != nil || p.RawQuery == "" {
+	if err != nil {
 		return u
+	}
+	return identityOf(p)
+}
+
+// identityOf is URLIdentity of a parsed URL (which it changes).
+func identityOf(p *url.URL) string {
+	if p.RawQuery == "" {
+		p.Fragment, p.RawFragment = "", ""
+		return p.String()
 	}
 	q := p.Query()
 	for k := range q {
@@ -200,6 +209,6 @@ func URLIdentity(u string) string {
 		}
 	}
 	p.RawQuery = q.Encode() // sorted: the same parameters in another order are the same file
-	p.Fragment = ""
+	p.Fragment, p.RawFragment = "", ""
 	return p.String()
 }

@@ -7,6 +7,7 @@
 //	go run ./scripts/bench [-sizes 64,256,1024] [-small 1000] [-bin PATH]
 //	go run ./scripts/bench wan      # over a simulated wide-area network (wan.go)
 //	go run ./scripts/bench window   # the window against the command on camera photos (window.go)
+//	go run ./scripts/bench list     # a million-line list, a million-upload index, URL items (list.go)
 package main
 
 import (
@@ -40,6 +41,10 @@ func main() {
 		case "window":
 			log.SetFlags(0)
 			window(os.Args[2:])
+			return
+		case "list":
+			log.SetFlags(0)
+			list(os.Args[2:])
 			return
 		case "photo": // window's helper
 			photo(os.Args[2:])
@@ -176,10 +181,12 @@ type emulatorProc struct {
 	dir string // where it stores
 }
 
-func startEmulator(bin, work string) *emulatorProc {
+func startEmulator(bin, work string) *emulatorProc { return startEmulatorArgs(bin, work) }
+
+func startEmulatorArgs(bin, work string, args ...string) *emulatorProc {
 	dir, err := os.MkdirTemp(work, "store-")
 	check(err)
-	cmd := exec.Command(bin, "emulator", "--listen", "127.0.0.1:0", "--dir", dir, "--max-file-size", "2GB")
+	cmd := exec.Command(bin, append([]string{"emulator", "--listen", "127.0.0.1:0", "--dir", dir, "--max-file-size", "2GB"}, args...)...)
 	out, err := cmd.StdoutPipe()
 	check(err)
 	cmd.Stderr = io.Discard
