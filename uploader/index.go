@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -52,6 +53,7 @@ type UploadedIndex struct {
 var (
 	bucketUploads = []byte("uploads")
 	bucketAtPath  = []byte("atPath")
+	bucketSizes   = []byte("sizes") // which sizes went up to each folder: bytes of another size cannot be there
 	bucketMeta    = []byte("meta")
 	keyReady      = []byte("ready") // in meta: made, and an older index read in
 )
@@ -78,6 +80,12 @@ func uploadKey(account, folder, sum string) []byte {
 }
 
 func pathKey(account, filePath string) []byte { return append(accountKey(account), filePath...) }
+
+// sizeKey names the uploads of size bytes to an account's folder.
+func sizeKey(account, folder string, size int64) []byte {
+	k := append(append(accountKey(account), folder...), 0)
+	return binary.BigEndian.AppendUint64(k, uint64(size))
+}
 
 // put notes u. Bytes that a later upload replaced at their path (a new
 // version) are no longer there: their record goes.
@@ -106,6 +114,15 @@ func put(tx *bolt.Tx, u Uploaded) error {
 		if err := at.Put(pk, k); err != nil {
 			return err
 		}
+	}
+	sizes, err := tx.CreateBucketIfNotExists(bucketSizes)
+	if err != nil {
+		return err
+	}
+	// Never taken out: a size no longer there costs a read, a size missing
+	// would cost a second copy.
+	if err := sizes.Put(sizeKey(u.Account, u.Folder, u.Size), nil); err != nil {
+		return err
 	}
 	u.Account = "" // in the key
 	b, err := json.Marshal(u)
@@ -216,8 +233,10 @@ func migrateIndex(db *bolt.DB, legacy string) error {
 	// Ready last: a crash before it reads the lines in again, over what
 	// went in (the same records: no harm).
 	err = db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(bucketUploads); err != nil {
-			return err
+		for _, b := range [][]byte{bucketUploads, bucketAtPath, bucketSizes} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
 		}
 		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
@@ -268,6 +287,24 @@ func (x *UploadedIndex) Find(account, folder, sum string) (u Uploaded, ok bool) 
 		return nil
 	})
 	return u, ok
+}
+
+// MayHave says whether bytes of this size may have gone up to the
+// account's folder: false means Find would find no upload of them, so a
+// large file need not be read for its SHA-256 to know. An upload recorded
+// without its size (0) leaves every size possible.
+func (x *UploadedIndex) MayHave(account, folder string, size int64) bool {
+	if x == nil {
+		return false
+	}
+	may := true
+	x.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketSizes); b != nil {
+			may = b.Get(sizeKey(account, folder, size)) != nil || b.Get(sizeKey(account, folder, 0)) != nil
+		}
+		return nil
+	})
+	return may
 }
 
 // At returns the newest upload recorded at filePath in this account, if any.

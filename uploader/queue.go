@@ -513,6 +513,7 @@ func (q *Queue) schedule() {
 		q.mu.Unlock()
 
 		size, err := precheck(req, sizes) // disk work, outside the lock
+		req.Size = size
 		if err == nil && index != nil && !req.UploadAgain && client != nil && req.URL == "" {
 			err = earlier(q.ctx, index, client, req) // reads the file for its SHA-256 (once: kept)
 		}

@@ -16,6 +16,9 @@ func earlier(ctx context.Context, x *UploadedIndex, c *Client, r Request) error 
 	if err != nil {
 		return nil // the check before says why
 	}
+	if !x.MayHave(c.account(), folder, r.Size) {
+		return nil // nothing of its size went there: no need to read it for its SHA-256
+	}
 	sum, err := c.hashes().of(ctx, r.Path)
 	if err != nil {
 		return err
@@ -88,4 +91,10 @@ func (q *Queue) record(c *Client, r Request, sum, filePath, url string) {
 		return
 	}
 	x.add(Uploaded{SHA256: sum, Size: r.Size, Account: c.account(), Folder: folder, FilePath: filePath, URL: url, At: time.Now(), Settings: r.Fields.Settings()})
+}
+
+// folderOf is where r goes, or "" when its folder cannot be used.
+func folderOf(r Request) string {
+	folder, _ := destination(r.Fields.Folder, r.Rel)
+	return folder
 }

@@ -34,7 +34,11 @@ func (q *Queue) hashAhead() {
 			return
 		}
 		next.read = true
+		req, index := next.Request, q.index
 		q.mu.Unlock()
+		if !req.Fields.UseUniqueFileName && !index.MayHave(client.account(), folderOf(req), req.Size) {
+			continue // read only for the index, which has nothing of its size there
+		}
 		// Read while the job waits, and only then: paused or canceled, the
 		// reading stops (the sum is read again when it is needed).
 		ctx, cancel := context.WithCancel(q.ctx)

@@ -8,6 +8,7 @@
 //	go run ./scripts/bench wan      # over a simulated wide-area network (wan.go)
 //	go run ./scripts/bench window   # the window against the command on camera photos (window.go)
 //	go run ./scripts/bench list     # a million-line list, a million-upload index, URL items (list.go)
+//	go run ./scripts/bench nginx    # one large file to nginx, upload vs curl -F (nginx.go)
 package main
 
 import (
@@ -45,6 +46,10 @@ func main() {
 		case "list":
 			log.SetFlags(0)
 			list(os.Args[2:])
+			return
+		case "nginx":
+			log.SetFlags(0)
+			nginxBench(os.Args[2:])
 			return
 		case "photo": // window's helper
 			photo(os.Args[2:])
