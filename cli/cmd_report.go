@@ -222,7 +222,7 @@ func notReported(ctx context.Context, name string, stdin io.Reader, last map[[16
 			missing = append(missing, it.raw)
 		}
 		return nil
-	})
+	}, nil)
 	return missing, err
 }
 

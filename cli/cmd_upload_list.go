@@ -80,6 +80,7 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 		defer done.close()
 		run.UseJournal(jn)
 		journalPath = jpath
+		done.byItem = true // a list's items: by their file and where they go
 		left = done.settle(left, jn)
 		if len(left) > 0 {
 			fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), "item", "items"))
@@ -118,52 +119,48 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 		}
 	})
 
-	// What an earlier run left unfinished goes first; the list does not
-	// send those items a second time.
-	resumed := map[string]bool{}
+	// What an earlier run left unfinished is sent when the list names it
+	// again, as the list names it now (a list presigned again has new URLs),
+	// guarded as the journal says; what the list no longer names goes at
+	// the end, as it was.
+	pending := map[string]uploader.Unfinished{}
 	for _, u := range left {
-		resumed[u.Path] = true
+		pending[itemKey(requestOf(u))] = u
 	}
-	lr.mu.Lock()
-	lr.inFlight += len(left)
-	lr.mu.Unlock()
-	if ids := q.Restore(left); len(ids) < len(left) {
-		lr.mu.Lock()
-		lr.inFlight -= len(left) - len(ids)
-		lr.mu.Unlock()
-	}
-	q.Start()
 
 	start := time.Now()
 	var batch []uploader.Request
+	window := max(listWindow, 4*f.concurrency)
+	// flush adds the batch to the queue, as much of it at a time as there
+	// is room for (a folder may bring more files than the window holds).
 	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		window := max(listWindow, 4*f.concurrency)
-		lr.mu.Lock()
-		for lr.inFlight+len(batch) > window && lr.stopErr == nil && ctx.Err() == nil {
-			lr.room.Wait()
-		}
-		stopped := lr.stopErr != nil || ctx.Err() != nil
-		if !stopped {
-			lr.inFlight += len(batch)
-		}
-		lr.mu.Unlock()
-		if stopped {
-			return errListStopped
-		}
-		q.Remove(func(uploader.Job) bool { return true }) // finished and reported: let them go
-		ids, dup := q.AddRequests(batch)
-		if dup > 0 {
+		for len(batch) > 0 {
 			lr.mu.Lock()
-			lr.inFlight -= dup
-			lr.room.Broadcast()
+			for lr.inFlight >= window && lr.stopErr == nil && ctx.Err() == nil {
+				lr.room.Wait()
+			}
+			stopped := lr.stopErr != nil || ctx.Err() != nil
+			n := min(len(batch), window-lr.inFlight)
+			if !stopped {
+				lr.inFlight += n
+			}
 			lr.mu.Unlock()
+			if stopped {
+				return errListStopped
+			}
+			q.Remove(func(uploader.Job) bool { return true }) // finished and reported: let them go
+			ids, dup := q.AddRequests(batch[:n])
+			if dup > 0 {
+				lr.mu.Lock()
+				lr.inFlight -= dup
+				lr.room.Broadcast()
+				lr.mu.Unlock()
+			}
+			f.uploadAgain(q, ids)
+			q.Start(ids...)
+			batch = batch[n:]
 		}
-		f.uploadAgain(q, ids)
-		q.Start(ids...)
-		batch = batch[:0]
+		batch = nil
 		return nil
 	}
 	// A context's end wakes the reader waiting for room.
@@ -183,8 +180,6 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 			out.write(l, fmt.Sprintf("failed    %s", results.Printable(it.err.Error())))
 			tally("failed")
 			return nil
-		case resumed[it.req.Path]:
-			return nil // resumed above: its line comes from there
 		}
 		reqs := []uploader.Request{it.req}
 		if it.req.URL == "" {
@@ -205,7 +200,14 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 			}
 		}
 		for _, r := range reqs {
-			if d, ok := done.stored(r.Path); ok && f.skipUploaded {
+			key := itemKey(r)
+			if u, ok := pending[key]; ok {
+				delete(pending, key)
+				r.Resumed, r.SentAt = u.Started, u.SentAt // it may be there: guarded
+				if u.Path != r.Path {
+					jn.Forget([]uploader.Unfinished{u}) // named anew: the new entry is the one to finish
+				}
+			} else if d, ok := done.storedItem(r); ok && f.skipUploaded {
 				out.earlier(d, r)
 				tally("already-uploaded")
 				continue
@@ -216,7 +218,26 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 			return flush()
 		}
 		return nil
-	})
+	}, func() error { return flush() }) // the list waits for more: what was read goes now
+	if len(pending) > 0 && readErr == nil && lr.stopErr == nil {
+		// Left by an earlier run, and named no longer: finished as they were.
+		var rest []uploader.Unfinished
+		for _, u := range left {
+			if _, ok := pending[itemKey(requestOf(u))]; ok {
+				rest = append(rest, u)
+			}
+		}
+		lr.mu.Lock()
+		lr.inFlight += len(rest)
+		lr.mu.Unlock()
+		q.Remove(func(uploader.Job) bool { return true })
+		if ids := q.Restore(rest); len(ids) < len(rest) {
+			lr.mu.Lock()
+			lr.inFlight -= len(rest) - len(ids)
+			lr.mu.Unlock()
+		}
+		q.Start()
+	}
 	if readErr == nil {
 		readErr = flush()
 	}
@@ -234,9 +255,9 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 		fmt.Fprintln(std.Err, "note: the rest of the list was not read; run the same command again once this is fixed")
 	}
 	switch {
-	case errors.Is(readErr, errListStopped), readErr == nil:
 	case ctx.Err() != nil:
 		fmt.Fprintln(std.Err, "note: stopped before the end of the list; run the same command again to go on")
+	case errors.Is(readErr, errListStopped), readErr == nil:
 	default:
 		fmt.Fprintln(std.Err, "imagekit-uploader:", readErr)
 	}
@@ -269,6 +290,34 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 	return nil
 }
 
+// itemKey names an item of a list by its file (a URL without what
+// presigns it) and where it goes: the same file to two places is two items.
+func itemKey(r uploader.Request) string {
+	return itemIdentity(r) + "\x00" + itemPlace(r)
+}
+
+// itemIdentity is what names an item's file.
+func itemIdentity(r uploader.Request) string {
+	if r.URL != "" {
+		return uploader.URLIdentity(r.URL)
+	}
+	return r.Path
+}
+
+// itemPlace is where an item goes: its folder and name.
+func itemPlace(r uploader.Request) string {
+	folder := r.Fields.Folder
+	if r.Rel != "" {
+		folder = path.Join(folder, r.Rel)
+	}
+	return folder + "\x00" + r.FileName
+}
+
+// requestOf is the request of a file a journal left unfinished.
+func requestOf(u uploader.Unfinished) uploader.Request {
+	return uploader.Request{Path: u.Path, URL: u.URL, Rel: u.Rel, FileName: u.FileName, Fields: u.Fields}
+}
+
 // cancelWaiting cancels every job not yet started.
 func cancelWaiting(q *uploader.Queue) {
 	for _, w := range q.Jobs() {
@@ -280,11 +329,11 @@ func cancelWaiting(q *uploader.Queue) {
 
 // earlier reports a list's item that an earlier run of the job stored.
 func (r *uploadReport) earlier(d doneFile, req uploader.Request) {
-	text := fmt.Sprintf("already   %s: uploaded by an earlier run of this job, to %s", results.Printable(d.Path), results.Printable(d.FilePath))
+	text := fmt.Sprintf("already   %s: uploaded by an earlier run of this job, to %s", results.Printable(req.Path), results.Printable(d.FilePath))
 	if d.URL != "" {
-		text = fmt.Sprintf("already   %s -> %s (uploaded by an earlier run of this job)", results.Printable(d.Path), results.Printable(d.URL))
+		text = fmt.Sprintf("already   %s -> %s (uploaded by an earlier run of this job)", results.Printable(req.Path), results.Printable(d.URL))
 	}
-	l := results.Line{Path: d.Path, Status: "already-uploaded", FilePath: d.FilePath, URL: d.URL, Reason: "uploaded by an earlier run of this job"}
+	l := results.Line{Path: req.Path, Status: "already-uploaded", FilePath: d.FilePath, URL: d.URL, Reason: "uploaded by an earlier run of this job"}
 	if r.list {
 		l.Item = itemJSON(req)
 	}
@@ -403,7 +452,7 @@ func (f *uploadFlags) planList(ctx context.Context, std Stdio, fields uploader.F
 		l := results.Line{Path: it.req.Path, Status: "planned", FilePath: where, Item: itemJSON(it.req)}
 		out.write(l, fmt.Sprintf("planned   %s -> %s", results.Printable(it.req.Path), results.Printable(where)))
 		return nil
-	})
+	}, nil)
 	out.w.(*bufio.Writer).Flush()
 	elapsed := time.Since(start)
 	fmt.Fprintf(std.Err, "%d planned, %d failed the checks in %s (%.0f items/s); nothing was sent\n",

@@ -144,6 +144,7 @@ func removeFinishedJournal(path string) {
 type doneList struct {
 	db     *bolt.DB
 	job    string
+	byItem bool // a list's: an item is its file and where it goes (doneFile.Place)
 	stderr io.Writer
 	mu     sync.Mutex
 	failed bool // said so once
@@ -158,14 +159,22 @@ type doneFile struct {
 	ModTime  int64  `json:"mtime"` // Unix ns
 	FilePath string `json:"filePath"`
 	URL      string `json:"url,omitempty"`
+	// Place, for a list's item, is where it went (its folder and name):
+	// the same file to another place is another item.
+	Place string `json:"place,omitempty"`
 }
 
-func (r doneFile) key() []byte { return []byte(r.Job + "\x00" + r.Path) }
+func (r doneFile) key() []byte {
+	if r.Place != "" {
+		return []byte(r.Job + "\x00" + r.Path + "\x00" + r.Place)
+	}
+	return []byte(r.Job + "\x00" + r.Path)
+}
 
 // isDoneLine says whether line is a record of a done list of JSON lines.
 func isDoneLine(line []byte) bool {
 	var r doneFile
-	return uploader.OnlyMembers(line, "job", "path", "size", "mtime", "filePath", "url") &&
+	return uploader.OnlyMembers(line, "job", "path", "size", "mtime", "filePath", "url", "place") &&
 		json.Unmarshal(line, &r) == nil && r.Job != "" && r.Path != ""
 }
 
@@ -271,7 +280,7 @@ func (d *doneList) settle(left []uploader.Unfinished, jn *uploader.Journal) []up
 	}
 	var keep, stored []uploader.Unfinished
 	for _, u := range left {
-		if _, ok := d.stored(u.Path); ok {
+		if _, ok := d.storedItem(requestOf(u)); ok && d.byItem || !d.byItem && d.has(u.Path) {
 			stored = append(stored, u)
 			continue
 		}
@@ -283,13 +292,31 @@ func (d *doneList) settle(left []uploader.Unfinished, jn *uploader.Journal) []up
 	return keep
 }
 
+// has says whether the list has the file at p, stored and unchanged.
+func (d *doneList) has(p string) bool {
+	_, ok := d.stored(p)
+	return ok
+}
+
 // stored returns the list's record of the file at p when the file is the
 // same size and time as when it was stored.
 func (d *doneList) stored(p string) (doneFile, bool) {
 	if d == nil {
 		return doneFile{}, false
 	}
-	r := doneFile{Job: d.job, Path: p}
+	return d.lookup(doneFile{Job: d.job, Path: p}, p)
+}
+
+// storedItem is stored for a list's item: by its file and where it goes.
+func (d *doneList) storedItem(r uploader.Request) (doneFile, bool) {
+	if d == nil {
+		return doneFile{}, false
+	}
+	return d.lookup(doneFile{Job: d.job, Path: itemIdentity(r), Place: itemPlace(r)}, r.Path)
+}
+
+// lookup reads r's record; p is the local file, checked unchanged.
+func (d *doneList) lookup(r doneFile, p string) (doneFile, bool) {
 	ok := false
 	d.db.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketDone); b != nil {
@@ -314,6 +341,9 @@ func (d *doneList) record(j uploader.Job) {
 		return
 	}
 	r := doneFile{Job: d.job, Path: j.Request.Path, Size: j.Request.Size}
+	if d.byItem {
+		r.Path, r.Place = itemIdentity(j.Request), itemPlace(j.Request)
+	}
 	switch j.State {
 	case uploader.Done:
 		r.FilePath, r.URL = j.Result.FilePath, j.Result.URL
@@ -326,7 +356,7 @@ func (d *doneList) record(j uploader.Job) {
 		return
 	}
 	if j.Request.URL == "" {
-		info, err := os.Stat(r.Path)
+		info, err := os.Stat(j.Request.Path)
 		if err != nil || info.Size() != r.Size {
 			return // changed since it was sent: the next run sends it again
 		}

@@ -120,25 +120,36 @@ func redactURL(u string) string {
 // readList calls fn with each item of r that is sh's, in order, until r
 // ends, fn returns an error, or ctx ends. Empty lines and lines starting
 // with # are passed over. fields are the command's: an item's own override
-// them.
-func readList(ctx context.Context, r io.Reader, fields uploader.Fields, sh shard, fn func(listItem) error) error {
+// them. idle, when set, is called whenever the list has no more lines at
+// hand (a pipe or a download that waits for more), so that the items read
+// so far need not wait for the next ones.
+func readList(ctx context.Context, r io.Reader, fields uploader.Fields, sh shard, fn func(listItem) error, idle func() error) error {
 	n := 0
 	var stop error
-	err := eachListLine(r, func(line []byte, long bool) bool {
+	err := eachListLine(ctx, r, func(line []byte, long bool) bool {
 		n++
-		if ctx.Err() != nil || stop != nil {
+		if stop != nil {
 			return false
 		}
 		line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\ufeff")))
-		if len(line) == 0 || line[0] == '#' {
+		if len(line) == 0 && !long || len(line) > 0 && line[0] == '#' {
 			return true
 		}
-		it := parseListLine(line, n, fields)
-		if long {
-			it.err = &uploader.CheckError{Field: "list", Reason: fmt.Sprintf("line %d is longer than %d bytes", n, maxListLine)}
+		var it listItem
+		if !long {
+			it = parseListLine(line, n, fields)
+		} else {
+			it = listItem{line: n, key: fmt.Sprintf("line %d", n), raw: jsonString(fmt.Sprintf("line %d", n))}
+			it.req.Path = fmt.Sprintf("line %d", n)
+			it.err = &uploader.CheckError{Field: "list", Reason: fmt.Sprintf("line %d is longer than %d bytes: not read", n, maxListLine)}
 		}
 		if sh.mine(it.key) {
 			stop = fn(it)
+		}
+		return stop == nil
+	}, func() bool {
+		if idle != nil && stop == nil {
+			stop = idle()
 		}
 		return stop == nil
 	})
@@ -151,27 +162,61 @@ func readList(ctx context.Context, r io.Reader, fields uploader.Fields, sh shard
 	return err
 }
 
+// jsonString is s as a JSON string.
+func jsonString(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
+}
+
 // eachListLine calls fn with each line of r; a line longer than
-// maxListLine comes cut, with long set. fn returns false to stop.
-func eachListLine(r io.Reader, fn func(line []byte, long bool) bool) error {
-	buf := make([]byte, 0, 64<<10)
+// maxListLine comes cut to nothing, with long set. fn returns false to
+// stop. Reading happens on a goroutine of its own, so that the end of ctx
+// is heard while a pipe waits; idle is called when a read does not come at
+// once, and returns false to stop.
+func eachListLine(ctx context.Context, r io.Reader, fn func(line []byte, long bool) bool, idle func() bool) error {
+	type read struct {
+		n   int
+		err error
+	}
 	chunk := make([]byte, 64<<10)
+	reads := make(chan read, 1)
+	readInto := func() {
+		go func() {
+			k, err := r.Read(chunk)
+			reads <- read{k, err}
+		}()
+	}
+	buf := make([]byte, 0, 64<<10)
 	long := false
+	readInto()
 	for {
-		k, err := r.Read(chunk)
-		data := chunk[:k]
+		var rd read
+		select {
+		case rd = <-reads:
+		default:
+			if !idle() {
+				return nil
+			}
+			select {
+			case rd = <-reads:
+			case <-ctx.Done():
+				return ctx.Err() // the read under way is left to the process's end
+			}
+		}
+		data := chunk[:rd.n]
 		for len(data) > 0 {
 			i := bytes.IndexByte(data, '\n')
 			if i < 0 {
-				if len(buf)+len(data) > maxListLine {
-					long = true
-					buf = append(buf[:0], data[:min(len(data), 256)]...)
-				} else if !long {
+				if long || len(buf)+len(data) > maxListLine {
+					long, buf = true, buf[:0]
+				} else {
 					buf = append(buf, data...)
 				}
 				break
 			}
-			if !long && len(buf)+i <= maxListLine {
+			if long || len(buf)+i > maxListLine {
+				long, buf = true, buf[:0]
+			} else {
 				buf = append(buf, data[:i]...)
 			}
 			if !fn(buf, long) {
@@ -179,15 +224,19 @@ func eachListLine(r io.Reader, fn func(line []byte, long bool) bool) error {
 			}
 			buf, long, data = buf[:0], false, data[i+1:]
 		}
-		if errors.Is(err, io.EOF) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(rd.err, io.EOF) {
 			if len(buf) > 0 || long {
 				fn(buf, long)
 			}
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("the list could not be read: %w", err)
+		if rd.err != nil {
+			return fmt.Errorf("the list could not be read: %w", rd.err)
 		}
+		readInto()
 	}
 }
 

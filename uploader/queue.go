@@ -162,16 +162,19 @@ func (q *Queue) SetMaxFileSize(n int64) {
 	q.mu.Unlock()
 }
 
-// AddRequests makes a Ready job for each request whose Path is not in the
-// queue already (a list's items: each with its own name, fields, or URL).
+// AddRequests makes a Ready job for each request not in the queue already
+// (a list's items: each with its own name, fields, or URL). A request is
+// the same as another when it sends the same path to the same folder under
+// the same name; the same file to two places is two jobs.
 func (q *Queue) AddRequests(reqs []Request) (added []JobID, duplicates int) {
 	items := make([]Item, len(reqs))
 	by := make(map[string]Request, len(reqs))
 	for i, r := range reqs {
-		items[i] = Item{Path: r.Path, Size: r.Size}
-		by[r.Path] = r
+		k := r.Path + "\x00" + r.Fields.Folder + "\x00" + r.Rel + "\x00" + r.FileName
+		items[i] = Item{Path: r.Path, Size: r.Size, Key: fileKey{path: k}}
+		by[k] = r
 	}
-	return q.add(items, func(it Item) Request { return by[it.Path] })
+	return q.add(items, func(it Item) Request { return by[it.Key.path] })
 }
 
 // Add makes a Ready job for each item not already in the queue, and returns
