@@ -21,27 +21,25 @@ import (
 // reported is the last word on one item across reports: small, as a
 // migration's report holds one for each of millions of items.
 type reported struct {
-	at     int64 // the line's time, Unix ns
-	seq    int64 // the order read: the later line wins a tie
-	status uint8 // index in statuses
-	kind   uint8 // of a failure: index in kinds
+	at       int64 // the line's time, Unix ns
+	seq      int64 // the order read: the later line wins a tie
+	status   uint8 // index in statuses
+	kind     uint8 // of a failure: index in kinds
+	uploaded bool  // some run uploaded it: its rerun's "already uploaded" is that upload
 }
 
-// statuses and kinds are the words of the lines, by index; a word not
-// known yet is added.
-type words []string
+// statuses are the words of upload's lines; a line with another is not
+// an upload's.
+var statuses = []string{"uploaded", "already-uploaded", "may-be-uploaded", "failed", "skipped", "planned"}
 
-func (w *words) index(s string) uint8 {
-	for i, x := range *w {
-		if x == s {
-			return uint8(i)
-		}
+// kinds are the kinds of failure; another counts as "other".
+var kinds = []string{"", "check", "file", "network", "server", "config", "canceled", "other"}
+
+func indexOf(words []string, w, or string) uint8 {
+	if i := slices.Index(words, w); i >= 0 {
+		return uint8(i)
 	}
-	if len(*w) == 255 {
-		return 255 // so many words: not an upload's report
-	}
-	*w = append(*w, s)
-	return uint8(len(*w) - 1)
+	return uint8(slices.Index(words, or))
 }
 
 // reportSums is what report prints.
@@ -84,19 +82,19 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 	listPath := fs.String("list", "", "the list the runs were given: count (and add to --failed) its items that have no line")
 	failedPath := fs.String("failed", "", "write the items that failed or may be uploaded to FILE, as a list for upload --from-list")
 	asJSON := fs.Bool("json", false, "print the sums as one JSON object")
-	files, err := fs.parseInterleaved(args)
+	files0, err := fs.parseInterleaved(args)
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 {
+	if len(files0) == 0 {
 		return usagef("report needs the files of upload --json lines (- for stdin)")
 	}
 	last := map[[16]byte]reported{}
 	items := map[[16]byte]json.RawMessage{} // the lines of the items not stored (yet)
-	statuses, kinds := words{""}, words{""}
+	files := map[[16]byte]struct{}{}        // every file reported, wherever it went: for --list
 	var sums reportSums
 	var seq int64
-	for _, name := range files {
+	for _, name := range files0 {
 		var r io.Reader = std.In
 		if name != "-" {
 			f, err := os.Open(name)
@@ -113,22 +111,28 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 			}
 			sums.Lines++
 			var l results.Line
-			if json.Unmarshal(line, &l) != nil || l.Status == "" || l.Path == "" && len(l.Item) == 0 {
+			if json.Unmarshal(line, &l) != nil || !slices.Contains(statuses, l.Status) || l.Path == "" && len(l.Item) == 0 {
 				sums.UnreadLines++
 				return
 			}
 			seq++
-			key := reportKey(l)
+			key, file := reportKey(l)
+			files[file] = struct{}{}
 			var at int64
 			if t, err := time.Parse(time.RFC3339Nano, l.At); err == nil {
 				at = t.UnixNano()
 			}
-			if old, ok := last[key]; ok && (at < old.at || at == old.at && seq < old.seq) {
+			old, had := last[key]
+			if l.Status == "uploaded" && had {
+				old.uploaded = true
+				last[key] = old
+			}
+			if had && (at < old.at || at == old.at && seq < old.seq) {
 				return // an earlier word than the one kept
 			}
-			r := reported{at: at, seq: seq, status: statuses.index(l.Status)}
+			r := reported{at: at, seq: seq, status: indexOf(statuses, l.Status, ""), uploaded: old.uploaded || l.Status == "uploaded"}
 			if l.Error != nil {
-				r.kind = kinds.index(l.Error.Kind)
+				r.kind = indexOf(kinds, l.Error.Kind, "other")
 			}
 			last[key] = r
 			if l.Status == "failed" || l.Status == "may-be-uploaded" {
@@ -144,7 +148,7 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 	sums.FailedByKind = map[string]int{}
 	type again struct {
 		seq  int64
-		item json.RawMessage
+		item []byte
 	}
 	var retry []again // in the order their lines were read
 	for key, r := range last {
@@ -153,7 +157,11 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 		case "uploaded":
 			sums.Uploaded++
 		case "already-uploaded":
-			sums.Already++
+			if r.uploaded { // by a run of this report whose word came before
+				sums.Uploaded++
+			} else {
+				sums.Already++
+			}
 		case "skipped":
 			sums.Skipped++
 		case "planned":
@@ -163,21 +171,21 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 			retry = append(retry, again{r.seq, items[key]})
 		default:
 			sums.Failed++
-			sums.FailedByKind[cmp.Or(kinds[r.kind], "unknown")]++
+			sums.FailedByKind[cmp.Or(kinds[r.kind], "other")]++
 			retry = append(retry, again{r.seq, items[key]})
 		}
 	}
 	slices.SortFunc(retry, func(a, b again) int { return cmp.Compare(a.seq, b.seq) })
-	list := make([]json.RawMessage, 0, len(retry))
+	list := make([][]byte, 0, len(retry))
 	for _, a := range retry {
 		list = append(list, a.item)
 	}
 	if *listPath != "" {
-		missing, err := notReported(ctx, *listPath, std.In, last)
+		missing, n, err := notReported(ctx, *listPath, std.In, files)
 		if err != nil {
 			return err
 		}
-		sums.NotReported = len(missing)
+		sums.NotReported = n
 		list = append(list, missing...)
 	}
 	if *failedPath != "" {
@@ -201,70 +209,115 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 	return nil
 }
 
-// notReported returns the items of the list at name that no report has a
-// line for, as the list's lines.
-func notReported(ctx context.Context, name string, stdin io.Reader, last map[[16]byte]reported) ([]json.RawMessage, error) {
+// notReported returns the lines of the list at name that no report has a
+// line for (a folder's, when any of its files has none), and how many
+// items, files of folders counted each, they hold.
+func notReported(ctx context.Context, name string, stdin io.Reader, files map[[16]byte]struct{}) ([][]byte, int, error) {
 	list, err := openList(ctx, name, stdin)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer list.Close()
-	var missing []json.RawMessage
+	var missing [][]byte
+	n := 0
+	seen := func(file string) bool {
+		_, ok := files[fileKey(file)]
+		return ok
+	}
 	err = readList(ctx, list, uploader.DefaultFields(), shard{}, func(it listItem) error {
 		if it.err == nil && it.req.URL == "" {
 			if info, err := os.Stat(it.req.Path); err == nil && info.IsDir() {
-				return nil // its files have lines of their own
+				found, _, err := uploader.CollectContext(ctx, []string{it.req.Path})
+				if err != nil {
+					return err
+				}
+				k := 0
+				for _, f := range found {
+					if !seen(f.Path) {
+						k++
+					}
+				}
+				if k > 0 { // the folder again: what is there already is passed over
+					n += k
+					missing = append(missing, listLine(it.raw))
+				}
+				return nil
 			}
 		}
 		// Named as upload named the item's line: by its file, or for a
 		// line it could not read, by the line's number.
-		if _, ok := last[reportKey(results.Line{Path: it.req.Path, Item: it.raw})]; !ok {
-			missing = append(missing, it.raw)
+		if !seen(it.req.Path) {
+			n++
+			missing = append(missing, listLine(it.raw))
 		}
 		return nil
 	}, nil)
-	return missing, err
+	return missing, n, err
 }
 
-// reportKey names a line's item: its file, a URL without what presigns it.
-func reportKey(l results.Line) [16]byte {
-	file := l.Path
+// reportKey names a line's item: its file (a URL without what presigns
+// it) and where it went, from the item upload wrote; and the file alone,
+// as --list names it.
+func reportKey(l results.Line) (item, file [16]byte) {
 	var it struct {
-		File string `json:"file"`
+		File     string `json:"file"`
+		Folder   string `json:"folder"`
+		FileName string `json:"fileName"`
 	}
+	f := l.Path
 	if len(l.Item) > 0 && l.Item[0] == '{' && json.Unmarshal(l.Item, &it) == nil && it.File != "" {
-		file = it.File
+		f = it.File
 	}
-	if urlLike.MatchString(file) {
-		file = uploader.URLIdentity(file)
+	file = fileKey(f)
+	if urlLike.MatchString(f) {
+		f = uploader.URLIdentity(f)
 	}
-	sum := sha256.Sum256([]byte(file))
+	sum := sha256.Sum256([]byte(f + "\x00" + it.Folder + "\x00" + it.FileName))
+	return [16]byte(sum[:16]), file
+}
+
+// fileKey names a file in a report, as reportKey does.
+func fileKey(f string) [16]byte {
+	if urlLike.MatchString(f) {
+		f = uploader.URLIdentity(f)
+	}
+	sum := sha256.Sum256([]byte(f))
 	return [16]byte(sum[:16])
 }
 
-// itemOfLine is the list's line that sends a reported item again.
-func itemOfLine(l results.Line) json.RawMessage {
-	if len(l.Item) > 0 {
-		return l.Item
+// itemOfLine is the list's line that sends a reported item again: its
+// item, or a path that is not UTF-8 as its very bytes (JSON would have
+// changed them, and the file would not be found).
+func itemOfLine(l results.Line) []byte {
+	if len(l.PathBytes) > 0 && !strings.ContainsAny(string(l.PathBytes), "\r\n") {
+		return append([]byte(nil), l.PathBytes...)
 	}
-	b, _ := json.Marshal(l.Path) // a plain upload's line: its path
-	return b
+	if len(l.Item) > 0 {
+		return listLine(l.Item)
+	}
+	return listLine(jsonString(l.Path)) // a plain upload's line: its path
 }
 
-// writeList writes items as a list: a plain line for a string, the JSON
-// object otherwise. The file is written whole, then renamed into place.
-func writeList(path string, items []json.RawMessage) error {
-	var b bytes.Buffer
-	for _, it := range items {
-		var s string
-		if json.Unmarshal(it, &s) == nil && !strings.ContainsAny(s, "\n\r") && strings.TrimSpace(s) == s && s != "" && !strings.HasPrefix(strings.TrimSpace(s), "{") && !strings.HasPrefix(s, "#") {
-			b.WriteString(s)
-		} else if len(it) > 0 && it[0] == '{' {
-			b.Write(it)
-		} else {
-			line, _ := json.Marshal(map[string]string{"file": s})
-			b.Write(line)
+// listLine is an item as a list's line: a plain line for a string that
+// reads back as itself, the JSON object otherwise.
+func listLine(it json.RawMessage) []byte {
+	var s string
+	if json.Unmarshal(it, &s) == nil {
+		if s != "" && !strings.ContainsAny(s, "\n\r") && strings.TrimSpace(s) == s && s[0] != '{' && s[0] != '#' {
+			return []byte(s)
 		}
+		line, _ := json.Marshal(map[string]string{"file": s})
+		return line
+	}
+	return append([]byte(nil), it...)
+}
+
+// writeList writes lines as a list. The file is written whole, then
+// renamed into place.
+func writeList(path string, lines [][]byte) error {
+	var b bytes.Buffer
+	for _, l := range lines {
+		b.Write(l)
 		b.WriteByte('\n')
 	}
 	tmp := path + ".tmp"
