@@ -150,7 +150,10 @@ type doneList struct {
 	failed bool // said so once
 }
 
-var bucketDone = []byte("done")
+var (
+	bucketDone = []byte("done")
+	kindDone   = []byte("list of a job's uploads")
+)
 
 type doneFile struct {
 	Job      string `json:"job"` // the job that stored it: another job's are not this one's to pass over
@@ -182,7 +185,7 @@ func isDoneLine(line []byte) bool {
 // list of JSON lines, or this program's store of one.
 func checkDoneList(path string) error {
 	if uploader.IsStore(path) {
-		return uploader.CheckOwnStore(path, "a list of a job's uploads", bucketDone)
+		return uploader.CheckOwnStore(path, "a list of a job's uploads", kindDone, bucketDone)
 	}
 	return uploader.CheckOwnFile(path, "a list of a job's uploads", isDoneLine)
 }
@@ -222,6 +225,9 @@ func openDoneList(path, legacy, job string, stderr io.Writer) (*doneList, error)
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
 	err = db.Update(func(tx *bolt.Tx) error {
+		if err := uploader.MarkStore(tx, kindDone); err != nil {
+			return err
+		}
 		b, err := tx.CreateBucketIfNotExists(bucketDone)
 		if err != nil {
 			return err
@@ -436,7 +442,8 @@ func windowsDevice(path string) bool {
 
 // isURL says whether an item's path is a URL ImageKit fetches.
 func isURL(p string) bool {
-	return strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://")
+	l := strings.ToLower(p[:min(len(p), 8)])
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }
 
 // legacyDone is where a done list of JSON lines (before 0.3) was kept for

@@ -75,3 +75,43 @@ func TestJobStateOfAnEarlierVersionIsReadIn(t *testing.T) {
 		t.Error("the done list is not a store")
 	}
 }
+
+// TestJournalRefusesOtherDatabases: --journal at a bbolt database that is
+// not this program's store (none of its own mark: empty, or with a bucket
+// that only looks like the journal's) is refused and left as it was.
+// Before, both were taken as journals, and removed when the run finished.
+func TestJournalRefusesOtherDatabases(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	p := filepath.Join(t.TempDir(), "a.jpg")
+	os.WriteFile(p, []byte("photo"), 0o644)
+	for name, buckets := range map[string][]string{"empty.db": nil, "like.db": {"unfinished"}, "done-like.db": {"done"}} {
+		db := filepath.Join(t.TempDir(), name)
+		b, err := bolt.Open(db, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Update(func(tx *bolt.Tx) error {
+			for _, k := range buckets {
+				bk, _ := tx.CreateBucket([]byte(k))
+				bk.Put([]byte("x"), []byte("not ours"))
+			}
+			return nil
+		})
+		b.Close()
+		before, _ := os.ReadFile(db)
+		target := db
+		if name == "done-like.db" {
+			target = strings.TrimSuffix(db, ".done") // the done list beside the journal
+			os.Rename(db, db+".done")
+			db += ".done"
+			target = strings.TrimSuffix(db, ".done")
+		}
+		code, _, errs := runCLI(t, "", uploadArgs(srv, "--journal", target, p)...)
+		after, err := os.ReadFile(db)
+		if code != 2 || !strings.Contains(errs, "left as it is") || err != nil || string(after) != string(before) {
+			t.Errorf("%s: exit %d, changed %v: %s", name, code, string(after) != string(before), errs)
+		}
+	}
+}

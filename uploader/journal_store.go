@@ -2,11 +2,14 @@ package uploader
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -16,7 +19,27 @@ import (
 // The journal's store: one bbolt bucket whose keys are the unfinished
 // files' paths, byte for byte, and whose values are their state.
 
-var bucketUnfinished = []byte("unfinished")
+var (
+	bucketUnfinished = []byte("unfinished")
+	// bucketStore holds what a store is: its "kind", written when it is
+	// made, so that no other program's database is taken for one.
+	bucketStore = []byte("imagekit-uploader")
+	keyKind     = []byte("kind")
+	kindJournal = []byte("journal of unfinished uploads")
+)
+
+// maxPathKey is the longest path kept as its own key; a longer one (a URL
+// of a list can be long) is keyed by its SHA-256, with the path in the
+// value: bbolt takes keys of at most 32 KiB.
+const maxPathKey = 1024
+
+func journalKey(path string) []byte {
+	if len(path) <= maxPathKey {
+		return []byte(path)
+	}
+	h := sha256.Sum256([]byte(path))
+	return append([]byte("\x00sha256:"), hex.EncodeToString(h[:])...)
+}
 
 // openFile is an unfinished file's state: what it was added with, which
 // run of it is under way, whether and when that began to send.
@@ -82,7 +105,7 @@ func applyRecords(tx *bolt.Tx, recs []journalRecord) error {
 		n := apply(o, r)
 		switch {
 		case n == nil && o != nil:
-			err = b.Delete([]byte(r.Path))
+			err = b.Delete(journalKey(r.Path))
 		case n != nil && n != o:
 			if o == nil {
 				n.Seq, _ = b.NextSequence()
@@ -97,7 +120,7 @@ func applyRecords(tx *bolt.Tx, recs []journalRecord) error {
 }
 
 func getOpen(b *bolt.Bucket, path string) *openFile {
-	v := b.Get([]byte(path))
+	v := b.Get(journalKey(path))
 	if v == nil {
 		return nil
 	}
@@ -115,20 +138,26 @@ func putOpen(b *bolt.Bucket, o *openFile) error {
 	r := journalRecord{Unfinished: c.Unfinished}
 	r.keepRaw() // names that are not UTF-8: JSON would replace their bad bytes
 	c.Unfinished, c.Raw = r.Unfinished, r.Raw
-	c.Path = "" // the key
+	key := journalKey(o.Path)
+	if string(key) == o.Path {
+		c.Path = "" // the key
+	}
 	v, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(o.Path), v)
+	return b.Put(key, v)
 }
 
-// restore puts back the names set aside as bytes, and the path (the key).
-func (o *openFile) restore(path string) {
+// restore puts back the names set aside as bytes, and the path (the key,
+// unless it is in the value).
+func (o *openFile) restore(key string) {
 	r := journalRecord{Unfinished: o.Unfinished, Raw: o.Raw}
 	r.restoreRaw()
 	o.Unfinished, o.Raw = r.Unfinished, nil
-	o.Path = path
+	if o.Path == "" {
+		o.Path = key
+	}
 }
 
 // unfinished lists the store's files in the order they were added.
@@ -138,9 +167,11 @@ func unfinished(tx *bolt.Tx) []Unfinished {
 		return nil
 	}
 	var all []*openFile
-	b.ForEach(func(k, _ []byte) error {
-		if o := getOpen(b, string(k)); o != nil {
-			all = append(all, o)
+	b.ForEach(func(k, v []byte) error {
+		var o openFile
+		if json.Unmarshal(v, &o) == nil {
+			o.restore(string(k))
+			all = append(all, &o)
 		}
 		return nil
 	})
@@ -175,17 +206,18 @@ func journalKind(path string) (int, error) {
 		}
 		return journalLines, nil
 	}
-	if err := CheckOwnStore(path, "a journal of unfinished uploads", bucketUnfinished); err != nil {
+	if err := CheckOwnStore(path, "a journal of unfinished uploads", kindJournal, bucketUnfinished); err != nil {
 		return 0, err
 	}
 	return journalStore, nil
 }
 
 // CheckOwnStore says whether the bbolt database at path is this program's
-// store of what: nil when its buckets are among buckets (none yet is
-// fine), a NotOursError when it holds others or cannot be read as one,
-// ErrJournalInUse when another process has it open.
-func CheckOwnStore(path, what string, buckets ...[]byte) error {
+// store of what (kind, as markStore wrote it): nil when it says so and its
+// buckets are among buckets, a NotOursError otherwise (another program's,
+// one with no mark, one that cannot be read), ErrJournalInUse when another
+// process has it open.
+func CheckOwnStore(path, what string, kind []byte, buckets ...[]byte) error {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return ErrJournalInUse
@@ -194,17 +226,28 @@ func CheckOwnStore(path, what string, buckets ...[]byte) error {
 		return &NotOursError{Path: path, What: what, Is: "a damaged database"}
 	}
 	defer db.Close()
-	other := false
+	ours := false
 	db.View(func(tx *bolt.Tx) error {
+		mark := tx.Bucket(bucketStore)
+		ours = mark != nil && bytes.Equal(mark.Get(keyKind), kind)
 		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-			other = other || !slices.ContainsFunc(buckets, func(b []byte) bool { return bytes.Equal(b, name) })
+			ours = ours && (bytes.Equal(name, bucketStore) || slices.ContainsFunc(buckets, func(b []byte) bool { return bytes.Equal(b, name) }))
 			return nil
 		})
 	})
-	if other {
-		return &NotOursError{Path: path, What: what, Is: "another program's database"}
+	if !ours {
+		return &NotOursError{Path: path, What: what, Is: "a database that is not one (another program's?)"}
 	}
 	return nil
+}
+
+// MarkStore writes in tx what the store is (kind), for CheckOwnStore.
+func MarkStore(tx *bolt.Tx, kind []byte) error {
+	b, err := tx.CreateBucketIfNotExists(bucketStore)
+	if err != nil {
+		return err
+	}
+	return b.Put(keyKind, kind)
 }
 
 // IsStore says whether path is a regular file that starts as a bbolt
@@ -238,6 +281,9 @@ func openLocked(path string) (*Journal, []Unfinished, error) {
 	db.MaxBatchDelay = 2 * time.Millisecond // an upload waits for its record: not long
 	var left []Unfinished
 	err = db.Update(func(tx *bolt.Tx) error {
+		if err := MarkStore(tx, kindJournal); err != nil {
+			return err
+		}
 		b, err := tx.CreateBucketIfNotExists(bucketUnfinished)
 		if err != nil {
 			return err
@@ -267,13 +313,20 @@ func migrateJournal(from, to string) error {
 	if err != nil {
 		return err
 	}
-	tmp := to + ".migrating"
-	os.Remove(tmp)
+	f, err := os.CreateTemp(filepath.Dir(to), filepath.Base(to)+".*.migrating")
+	if err != nil {
+		return fmt.Errorf("the journal of unfinished uploads cannot be written: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
 	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return fmt.Errorf("the journal of unfinished uploads cannot be written: %w", err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		if err := MarkStore(tx, kindJournal); err != nil {
+			return err
+		}
 		b, err := tx.CreateBucketIfNotExists(bucketUnfinished)
 		if err != nil {
 			return err

@@ -364,3 +364,31 @@ func TestSentAtOfAnOldJournalIsNotTrusted(t *testing.T) {
 		t.Fatalf("%+v, %v", left, err)
 	}
 }
+
+// TestJournalKeepsALongURL: an item named by a URL longer than a store's
+// key may be (a list's, 40 KiB) is kept, and the others written with it
+// too. Before, the store refused the key, and the whole write with it: a
+// crash then lost every item of that batch.
+func TestJournalKeepsALongURL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "job.db")
+	jn, _, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "https://h/a.jpg?x=" + strings.Repeat("q", 40<<10)
+	var failed error
+	jn.OnError = func(err error) { failed = err }
+	jn.write([]journalRecord{
+		{Op: "add", Run: "r1", Unfinished: Unfinished{Path: long, URL: long, FileName: "a.jpg"}},
+		{Op: "add", Run: "r2", Unfinished: Unfinished{Path: "/b.jpg", FileName: "b.jpg"}},
+		{Op: "send", Run: "r1", Unfinished: Unfinished{Path: long, SentAt: time.Now()}},
+	})
+	jn.Close()
+	if failed != nil {
+		t.Fatal(failed)
+	}
+	left, err := ReadJournal(path)
+	if err != nil || len(left) != 2 || left[0].Path != long || left[0].URL != long || !left[0].Started || left[1].Path != "/b.jpg" {
+		t.Fatalf("%d left, %v", len(left), err)
+	}
+}
