@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,7 +45,7 @@ type uploadFlags struct {
 	maxFileSize, preset, limitRate, journal, jobKey                         string
 	fromList, shard                                                         string // upload only
 	shards                                                                  int
-	dryRun                                                                  bool
+	shardsSet, dryRun                                                       bool
 	stderr                                                                  io.Writer // for notes while the run goes on
 }
 
@@ -186,6 +187,7 @@ no journal unless --journal FILE is given.`)
 	if err := applyPreset(fs, f.preset); err != nil {
 		return err
 	}
+	fs.Visit(func(fl *flag.Flag) { f.shardsSet = f.shardsSet || fl.Name == "shards" })
 	sh, err := f.listShard(paths)
 	if err != nil {
 		return err
@@ -591,6 +593,9 @@ func (r *uploadReport) write(l results.Line, text string) {
 func marshalLine(l results.Line) []byte {
 	item := l.Item
 	l.Item = nil
+	if !json.Valid(item) || !utf8.Valid(item) {
+		item = jsonString(string(item)) // never a line that is not JSON
+	}
 	b, _ := json.Marshal(l)
 	if len(item) > 0 {
 		b = append(append(append(b[:len(b)-1], `,"item":`...), item...), '}')

@@ -61,7 +61,7 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 	// settings. A list on stdin keeps no journal unless given one: another
 	// run's stdin is another list.
 	id := f.fromList
-	if strings.HasPrefix(id, "http://") || strings.HasPrefix(id, "https://") {
+	if isURL(id) {
 		id = uploader.URLIdentity(id)
 	}
 	if f.fromList == "-" && f.journal == "" {
@@ -383,7 +383,7 @@ func itemJSON(r uploader.Request) json.RawMessage {
 // listShard checks the list's flags, and returns this worker's shard.
 func (f *uploadFlags) listShard(paths []string) (shard, error) {
 	if f.fromList == "" {
-		if f.shard != "" || f.shards != 0 || f.dryRun {
+		if f.shard != "" || f.shardsSet || f.dryRun {
 			return shard{}, usagef("--shard, --shards and --dry-run are for a list: give --from-list too")
 		}
 		return shard{}, nil
@@ -393,8 +393,10 @@ func (f *uploadFlags) listShard(paths []string) (shard, error) {
 		return shard{}, usagef("give paths or --from-list, not both (a list may name folders)")
 	case f.fileName != "":
 		return shard{}, usagef("--file-name names one file: in a list, give each item its own as {\"file\": \"…\", \"fileName\": \"…\"}")
-	case f.shard != "" && f.shards != 0:
+	case f.shard != "" && f.shardsSet:
 		return shard{}, usagef("give --shard I/N or --shards N, not both")
+	case f.shards < 0 || f.shards == 0 && f.shardsSet:
+		return shard{}, usagef("--shards must be at least 1")
 	case f.shards != 0:
 		i := os.Getenv("JOB_COMPLETION_INDEX")
 		if i == "" {

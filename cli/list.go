@@ -8,13 +8,17 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"imagekit-uploader/uploader"
 )
@@ -53,7 +57,10 @@ func parseShard(s string) (shard, error) {
 	if !ok || err1 != nil || err2 != nil {
 		return shard{}, fmt.Errorf("%q: give I/N, this worker's index from 0 to N-1 and the number of workers, e.g. 0/4", s)
 	}
-	if count < 1 || index < 0 || index >= count {
+	if count < 1 {
+		return shard{}, fmt.Errorf("%q: the number of workers must be at least 1", s)
+	}
+	if index < 0 || index >= count {
 		return shard{}, fmt.Errorf("%q: the index must be from 0 to %d", s, max(count-1, 0))
 	}
 	return shard{index, count}, nil
@@ -83,18 +90,25 @@ func openList(ctx context.Context, name string, stdin io.Reader) (io.ReadCloser,
 	switch {
 	case name == "-":
 		return io.NopCloser(stdin), nil
-	case strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://"):
+	case isURL(name):
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, name, nil)
 		if err != nil {
-			return nil, usagef("--from-list: %v", err)
+			return nil, usagef("--from-list: %s: not a URL to fetch", redactURL(name))
 		}
 		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("the list could not be fetched: %w", err)
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err // its text holds the whole URL, which may be signed
 		}
-		if resp.StatusCode != http.StatusOK {
+		if err != nil {
+			return nil, fmt.Errorf("the list could not be fetched from %s: %v", redactURL(name), err)
+		}
+		switch mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); {
+		case resp.StatusCode != http.StatusOK:
 			resp.Body.Close()
 			return nil, fmt.Errorf("the list could not be fetched: %s answered %s", redactURL(name), resp.Status)
+		case mt == "text/html":
+			resp.Body.Close()
+			return nil, fmt.Errorf("%s answered a web page, not a list (a sign-in page, or a link to a page about the file?): give the URL of the list itself", redactURL(name))
 		}
 		return resp.Body, nil
 	}
@@ -111,6 +125,10 @@ func openList(ctx context.Context, name string, stdin io.Reader) (io.ReadCloser,
 
 // redactURL is u without its query, which may sign it: for messages.
 func redactURL(u string) string {
+	if p, err := url.Parse(u); err == nil && p.User != nil {
+		p.User = url.User("…")
+		u = p.String()
+	}
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
 		return u[:i] + "?…"
 	}
@@ -258,8 +276,12 @@ func parseListLine(line []byte, n int, fields uploader.Fields) listItem {
 		return itemOf(it, string(line), "", fields)
 	}
 	it.raw = append(json.RawMessage(nil), line...)
+	if !utf8.Valid(line) {
+		it.raw = jsonString(string(line)) // JSON is UTF-8: the line as text, its odd bytes replaced
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(line, &m); err != nil {
+		it.raw = jsonString(string(line))
 		return bad("not a JSON object: %v", err)
 	}
 	var file, name string
@@ -273,6 +295,9 @@ func parseListLine(line []byte, n int, fields uploader.Fields) listItem {
 		}
 		if err := uploader.CheckFileName(name); err != nil {
 			return bad("fileName: %v", err)
+		}
+		if strings.ContainsFunc(name, unicode.IsControl) {
+			return bad("fileName %q has a control character (a line break, a NUL, …)", name)
 		}
 	}
 	it.key = file

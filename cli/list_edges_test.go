@@ -192,3 +192,33 @@ func TestResumedItemPresignedAgain(t *testing.T) {
 		t.Errorf("left unfinished: %+v", left)
 	}
 }
+
+// TestListURLSecretsStayOut: a list's URL with a password or a signature
+// is never printed whole, whether the server is down, answers 404, or
+// answers a web page. Before, both were printed.
+func TestListURLSecretsStayOut(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/page") {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte("<html><body>sign in</body></html>\n"))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer web.Close()
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	for _, u := range []string{
+		strings.Replace(down.URL, "http://", "http://user:s3cret@", 1) + "/list.txt?X-Amz-Signature=abc123",
+		strings.Replace(web.URL, "http://", "HTTP://user:s3cret@", 1) + "/list.txt?X-Amz-Signature=abc123",
+		web.URL + "/page?X-Amz-Signature=abc123",
+	} {
+		code, _, errs := runCLI(t, "", uploadArgs(srv, "--from-list", u)...)
+		if code == 0 || strings.Contains(errs, "s3cret") || strings.Contains(errs, "abc123") || !strings.Contains(errs, "list") {
+			t.Errorf("%s: exit %d: %s", u, code, errs)
+		}
+	}
+}

@@ -141,6 +141,9 @@ func TestUploadFromList(t *testing.T) {
 			t.Errorf("%s again: %v", p, by[p])
 		}
 	}
+	if r, _ := by[from.URL+"/img/raw.png"]["reason"].(string); !strings.Contains(r, "same URL") {
+		t.Errorf("the reason a URL item is there: %q", r)
+	}
 }
 
 func TestUploadFromListShards(t *testing.T) {

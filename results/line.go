@@ -117,6 +117,8 @@ func FromJob(j uploader.Job) Line {
 				l.Reason = "uploaded before, on " + au.Earlier.Format("2006-01-02 15:04")
 			case au.SameContent:
 				l.Reason = "the same bytes, uploaded before: it keeps the settings of that upload"
+			case au.SameURL:
+				l.Reason = "fetched from the same URL before: it keeps the settings of that upload"
 			}
 		}
 		return l

@@ -192,10 +192,29 @@ func URLIdentity(u string) string {
 	return identityOf(p)
 }
 
-// identityOf is URLIdentity of a parsed URL (which it changes).
+// identityOf is URLIdentity of a parsed URL (which it changes). The
+// spellings of one address are one: the host in any case, a default port,
+// a path with ./ or escaped letters, an empty ?.
 func identityOf(p *url.URL) string {
+	p.Host = strings.ToLower(p.Host)
+	if p.Scheme == "http" {
+		p.Host = strings.TrimSuffix(p.Host, ":80")
+	} else if p.Scheme == "https" {
+		p.Host = strings.TrimSuffix(p.Host, ":443")
+	}
+	if p.Path != "" {
+		clean := path.Clean(p.Path)
+		if strings.HasSuffix(p.Path, "/") && clean != "/" {
+			clean += "/"
+		}
+		p.Path = clean
+	}
+	if !strings.Contains(strings.ToLower(p.RawPath), "%2f") {
+		p.RawPath = "" // written anew from the path: %37 is 7; an escaped / stays, as it is another name
+	}
+	p.ForceQuery = false
+	p.Fragment, p.RawFragment = "", ""
 	if p.RawQuery == "" {
-		p.Fragment, p.RawFragment = "", ""
 		return p.String()
 	}
 	q := p.Query()

@@ -97,6 +97,8 @@ func TestURLIdentity(t *testing.T) {
 		{"https://b.s3.amazonaws.com/k/a.jpg?X-Amz-Algorithm=A&X-Amz-Signature=1", "https://b.s3.amazonaws.com/k/a.jpg?X-Amz-Signature=2"},
 		{"https://x/a.jpg?v=1&w=2", "https://x/a.jpg?w=2&v=1"},
 		{"https://x.blob.core.windows.net/c/a.jpg?sv=1&sig=2&se=3", "https://x.blob.core.windows.net/c/a.jpg"},
+		{"https://Cdn.Example:443/p/./img%37.jpg?", "https://cdn.example/p/img7.jpg"},
+		{"http://h:80/a/../b.jpg#frag", "http://h/b.jpg"},
 	}
 	for _, p := range same {
 		if URLIdentity(p[0]) != URLIdentity(p[1]) {
@@ -105,6 +107,9 @@ func TestURLIdentity(t *testing.T) {
 	}
 	if URLIdentity("https://x/a.jpg?v=1") == URLIdentity("https://x/a.jpg?v=2") {
 		t.Error("?v=1 and ?v=2 name one file")
+	}
+	if URLIdentity("https://x/a%2Fb.jpg") == URLIdentity("https://x/a/b.jpg") {
+		t.Error("an escaped / and a / name one file")
 	}
 	if _, err := url.Parse(URLIdentity("https://x/a b.jpg")); err != nil {
 		t.Error(err)
