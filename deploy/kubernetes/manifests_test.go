@@ -157,6 +157,11 @@ func TestManifests(t *testing.T) {
 		}
 	}
 	for _, rule := range spec.PodFailurePolicy.Rules {
+		// Ignore is "not counted": an index whose list has one item that
+		// always fails would run again without end.
+		if rule.Action == batchv1.PodFailurePolicyActionIgnore && rule.OnExitCodes != nil {
+			t.Errorf("a rule ignores exit codes %v: those pods would be replaced without end", rule.OnExitCodes.Values)
+		}
 		if rule.OnExitCodes != nil && rule.OnExitCodes.ContainerName != nil && *rule.OnExitCodes.ContainerName != w.Name {
 			t.Errorf("a failure rule names container %s, not %s", *rule.OnExitCodes.ContainerName, w.Name)
 		}
