@@ -127,6 +127,16 @@ func TestREADMEExamplesRun(t *testing.T) {
 					switch a := args[i]; {
 					case a == "--public-key" || a == "--endpoint": // ours instead
 						i++
+					case a == ">": // the shell's: where stdout goes
+						i++
+					case a == "--from-list" && i+1 < len(args) && !strings.ContainsAny(args[i+1], "/-:"):
+						// The list it names: a file and a JSON item.
+						os.WriteFile(filepath.Join(dir, "listed.jpg"), []byte("a listed photo"), 0o644)
+						item := `{"file": "listed-2.jpg", "fileName": "cover.jpg", "tags": ["listed"]}`
+						os.WriteFile(filepath.Join(dir, "listed-2.jpg"), []byte("another listed photo"), 0o644)
+						os.WriteFile(filepath.Join(dir, args[i+1]), []byte("# a list\nlisted.jpg\n"+item+"\n"), 0o644)
+						kept = append(kept, a, args[i+1])
+						i++
 					case strings.HasSuffix(a, "/") && !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "/") && !strings.Contains(a, "{"):
 						os.MkdirAll(filepath.Join(dir, a, "sub"), 0o755)
 						os.WriteFile(filepath.Join(dir, a, "a.jpg"), []byte("a photo in "+a), 0o644)

@@ -363,5 +363,5 @@ func (q *Queue) UploadedBefore(ctx context.Context, it Item, f Fields) bool {
 	}
 	// With other settings it is not the upload asked for: it goes, and its
 	// row says why it was not made.
-	return errors.As(earlier(ctx, x, c, Request{Path: it.Path, Rel: it.Rel, Fields: f}), new(*AlreadyUploadedError))
+	return errors.As(earlier(ctx, x, c, Request{Path: it.Path, Rel: it.Rel, Size: it.Size, Fields: f}), new(*AlreadyUploadedError))
 }

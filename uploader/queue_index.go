@@ -3,6 +3,7 @@ package uploader
 import (
 	"context"
 	"errors"
+	"os"
 	"time"
 )
 
@@ -16,7 +17,11 @@ func earlier(ctx context.Context, x *UploadedIndex, c *Client, r Request) error 
 	if err != nil {
 		return nil // the check before says why
 	}
-	if !x.MayHave(c.account(), folder, r.Size) {
+	size := r.Size
+	if info, err := os.Stat(r.Path); err == nil {
+		size = info.Size() // as it is now: a caller may not know it
+	}
+	if !x.MayHave(c.account(), folder, size) {
 		return nil // nothing of its size went there: no need to read it for its SHA-256
 	}
 	sum, err := c.hashes().of(ctx, r.Path)
