@@ -231,21 +231,13 @@ no journal unless --journal FILE is given.`)
 	if err != nil {
 		return err
 	}
-	var done *doneList
+	done, left, err := f.resume(run, jn, jpath, left, false, "file", std)
+	if err != nil {
+		return err
+	}
+	defer done.close()
 	if jn != nil {
-		if done, err = openDoneList(jpath+".done", legacyDone(jpath), f.jobKey, std.Err); err != nil {
-			jn.Close()
-			return configError{err}
-		}
-		defer done.close()
-		run.UseJournal(jn)
 		journalPath = jpath
-		// A file stored just before a crash can be both on the done list
-		// and unfinished in the journal: the done list has the last word.
-		left = done.settle(left, jn)
-		if len(left) > 0 {
-			fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), "file", "files"))
-		}
 	}
 	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }}
 	for _, s := range skipped {

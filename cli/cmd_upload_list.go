@@ -71,20 +71,14 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 	if err != nil {
 		return err
 	}
-	var done *doneList
+	// A list's items are named by their file and where they go.
+	done, left, err := f.resume(run, jn, jpath, left, true, "item", std)
+	if err != nil {
+		return err
+	}
+	defer done.close()
 	if jn != nil {
-		if done, err = openDoneList(jpath+".done", legacyDone(jpath), f.jobKey, std.Err); err != nil {
-			jn.Close()
-			return configError{err}
-		}
-		defer done.close()
-		run.UseJournal(jn)
 		journalPath = jpath
-		done.byItem = true // a list's items: by their file and where they go
-		left = done.settle(left, jn)
-		if len(left) > 0 {
-			fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), "item", "items"))
-		}
 	}
 	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }, list: true}
 	lr := &listRun{count: map[string]int{}}

@@ -455,3 +455,27 @@ func legacyDone(jpath string) string {
 	}
 	return strings.TrimSuffix(jpath, ".db") + ".jsonl.done"
 }
+
+// resume opens the done list beside the job's journal jn (at jpath), hands
+// the journal to the run, and returns what the journal left unfinished and
+// the done list does not settle: a file stored just before a crash can be
+// both on the done list and unfinished in the journal, and the done list
+// has the last word. It says how many are resumed, as what (file or item).
+// With no journal, there is no done list either.
+func (f *uploadFlags) resume(run *uploader.Session, jn *uploader.Journal, jpath string, left []uploader.Unfinished, byItem bool, what string, std Stdio) (*doneList, []uploader.Unfinished, error) {
+	if jn == nil {
+		return nil, left, nil
+	}
+	done, err := openDoneList(jpath+".done", legacyDone(jpath), f.jobKey, std.Err)
+	if err != nil {
+		jn.Close()
+		return nil, nil, configError{err}
+	}
+	run.UseJournal(jn)
+	done.byItem = byItem
+	left = done.settle(left, jn)
+	if len(left) > 0 {
+		fmt.Fprintf(std.Err, "resuming: %d %s of an earlier run did not finish\n", len(left), plural(len(left), what, what+"s"))
+	}
+	return done, left, nil
+}

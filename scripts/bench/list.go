@@ -42,11 +42,7 @@ func list(args []string) {
 	work, err := os.MkdirTemp("", "ik-list-")
 	check(err)
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "imagekit-uploader")
-	build := exec.Command("go", "build", "-tags", "nogui", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	check(build.Run())
+	bin := buildStatic(work)
 
 	// The list: 70% URLs (presigned), 20% JSON items with their own
 	// fields, 10% local files (1,000 of them, each named 100 times).

@@ -36,11 +36,7 @@ func nginxBench(args []string) {
 	work, err := os.MkdirTemp("", "ik-nginx-")
 	check(err)
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "imagekit-uploader")
-	build := exec.Command("go", "build", "-tags", "nogui", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	check(build.Run())
+	bin := buildStatic(work)
 
 	size := int64(*sizeMiB) << 20
 	answer := fmt.Sprintf(`{"fileId":"f1","name":"big.mp4","filePath":"/big.mp4","url":"http://127.0.0.1/big.mp4","size":%d,"fileType":"non-image","versionInfo":{"id":"v1","name":"Version 1"}}`, size)

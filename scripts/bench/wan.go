@@ -41,11 +41,7 @@ func wan(args []string) {
 	work, err := os.MkdirTemp("", "ik-wan-")
 	check(err)
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "imagekit-uploader")
-	build := exec.Command("go", "build", "-tags", "nogui", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	check(build.Run())
+	bin := buildStatic(work)
 
 	emu := startEmulator(bin, work)
 	defer emu.stop()
@@ -239,4 +235,15 @@ func delayed(dst, src net.Conn, delay time.Duration, bytesPerSecond int64) {
 			return
 		}
 	}
+}
+
+// buildStatic builds the command line without the window (what servers
+// run) into work, and returns its path.
+func buildStatic(work string) string {
+	bin := filepath.Join(work, "imagekit-uploader")
+	build := exec.Command("go", "build", "-tags", "nogui", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	check(build.Run())
+	return bin
 }
