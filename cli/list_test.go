@@ -123,7 +123,7 @@ func TestUploadFromList(t *testing.T) {
 	code, out, errs = runCLI(t, "", uploadArgs(srv, "--json", "--folder", "/migrated", "--from-list", list)...)
 	by = listLines(t, out)
 	if code != 1 || len(srv.Requests()) != sent || by[a]["status"] != "already-uploaded" || by[from.URL+"/img/raw.png"]["status"] != "already-uploaded" {
-		t.Fatalf("again: exit %d, %d requests more: %s", code, len(srv.Requests())-sent, out)
+		t.Fatalf("again: exit %d, %d requests more: %s%s", code, len(srv.Requests())-sent, out, errs)
 	}
 
 	// And on a machine that has no journal (another home): nothing is

@@ -101,12 +101,10 @@ func TestJournalRefusesOtherDatabases(t *testing.T) {
 		})
 		b.Close()
 		before, _ := os.ReadFile(db)
-		target := db
+		target := db // the journal's path
 		if name == "done-like.db" {
-			target = strings.TrimSuffix(db, ".done") // the done list beside the journal
-			os.Rename(db, db+".done")
+			os.Rename(db, db+".done") // the done list beside the journal
 			db += ".done"
-			target = strings.TrimSuffix(db, ".done")
 		}
 		code, _, errs := runCLI(t, "", uploadArgs(srv, "--journal", target, p)...)
 		after, err := os.ReadFile(db)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // The journal's store: one bbolt bucket whose keys are the unfinished
@@ -219,7 +220,7 @@ func journalKind(path string) (int, error) {
 // process has it open.
 func CheckOwnStore(path, what string, kind []byte, buckets ...[]byte) error {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return ErrJournalInUse
 	}
 	if err != nil {
@@ -272,7 +273,7 @@ func IsStore(path string) bool {
 // as the runs that left them are over.
 func openLocked(path string) (*Journal, []Unfinished, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, nil, ErrJournalInUse
 	}
 	if err != nil {
