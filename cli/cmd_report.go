@@ -118,6 +118,7 @@ that 'upload --from-list' takes back, each with its own fields. Sending a
 			seq++
 			key, file := reportKey(l)
 			files[file] = struct{}{}
+			files[key] = struct{}{} // and where it went: a list's item that names its folder
 			var at int64
 			if t, err := time.Parse(time.RFC3339Nano, l.At); err == nil {
 				at = t.UnixNano()
@@ -245,7 +246,19 @@ func notReported(ctx context.Context, name string, stdin io.Reader, files map[[1
 			}
 		}
 		// Named as upload named the item's line: by its file, or for a
-		// line it could not read, by the line's number.
+		// line it could not read, by the line's number. An item that names
+		// its own folder is looked for there (the same file may go to two);
+		// one that takes the command's folder, which the list does not say,
+		// anywhere.
+		var m map[string]json.RawMessage
+		if it.err == nil && json.Unmarshal(it.raw, &m) == nil && m["folder"] != nil {
+			key, _ := reportKey(results.Line{Path: it.req.Path, Item: itemJSON(it.req)})
+			if _, ok := files[key]; !ok {
+				n++
+				missing = append(missing, listLine(it.raw))
+			}
+			return nil
+		}
 		if !seen(it.req.Path) {
 			n++
 			missing = append(missing, listLine(it.raw))
@@ -303,7 +316,9 @@ func itemOfLine(l results.Line) []byte {
 func listLine(it json.RawMessage) []byte {
 	var s string
 	if json.Unmarshal(it, &s) == nil {
-		if s != "" && !strings.ContainsAny(s, "\n\r") && strings.TrimSpace(s) == s && s[0] != '{' && s[0] != '#' {
+		// The line as it was given: a path, a URL, or a line that could
+		// not be read (it fails again, the same way, until it is mended).
+		if s != "" && !strings.ContainsAny(s, "\n\r") {
 			return []byte(s)
 		}
 		line, _ := json.Marshal(map[string]string{"file": s})

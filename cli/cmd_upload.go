@@ -644,6 +644,12 @@ func (r *uploadReport) finished(j uploader.Job) {
 		l.Item = itemJSON(j.Request)
 	}
 	p := results.Printable
+	if j.Request.URL != "" {
+		// A URL item's text line names it without what signs it, there and
+		// in a message that quotes it; --json keeps it whole, to send again.
+		u, short := j.Request.URL, redactURL(j.Request.URL)
+		p = func(s string) string { return results.Printable(strings.ReplaceAll(s, u, short)) }
+	}
 	var text string
 	switch l.Status {
 	case "uploaded":

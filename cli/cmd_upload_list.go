@@ -29,9 +29,10 @@ type listRun struct {
 	mu       sync.Mutex
 	room     *sync.Cond // signalled as items finish
 	inFlight int
-	count    map[string]int // by status
-	stopErr  error          // a refusal that stops the run
-	uploaded bool           // something went up: the credentials work
+	queued   map[string]bool // the items in the queue, by itemKey: one listed again meanwhile is said so
+	count    map[string]int  // by status
+	stopErr  error           // a refusal that stops the run
+	uploaded bool            // something went up: the credentials work
 }
 
 // uploadList uploads the items of the list --from-list names, as a
@@ -81,7 +82,7 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 		journalPath = jpath
 	}
 	out := &uploadReport{w: std.Out, errw: std.Err, json: f.asJSON, format: f.resultFormat, around: func(f func()) { f() }, list: true}
-	lr := &listRun{count: map[string]int{}}
+	lr := &listRun{count: map[string]int{}, queued: map[string]bool{}}
 	lr.room = sync.NewCond(&lr.mu)
 	tally := func(status string) {
 		lr.mu.Lock()
@@ -99,6 +100,7 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 		}
 		stopErr := lr.stopErr
 		lr.inFlight--
+		delete(lr.queued, itemKey(j.Request))
 		lr.room.Broadcast()
 		lr.mu.Unlock()
 		if stopErr != nil && j.State == uploader.Canceled && j.Err == nil {
@@ -204,6 +206,16 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 			} else if d, ok := done.storedItem(r); ok && f.skipUploaded {
 				out.earlier(d, r)
 				tally("already-uploaded")
+				continue
+			}
+			lr.mu.Lock()
+			twice := lr.queued[key]
+			lr.queued[key] = true
+			lr.mu.Unlock()
+			if twice {
+				s := uploader.Skip{Path: r.Path, Reason: "listed again while it goes: the same file to the same place goes once"}
+				out.write(results.Line{Path: s.Path, Status: "skipped", Reason: s.Reason, Item: itemJSON(r)}, fmt.Sprintf("skipped   %s: %s", results.Printable(shownPath(s.Path)), s.Reason))
+				skipped++
 				continue
 			}
 			batch = append(batch, r)
@@ -460,4 +472,13 @@ func (f *uploadFlags) planList(ctx context.Context, std Stdio, fields uploader.F
 		return errFailed
 	}
 	return nil
+}
+
+// shownPath is an item's file as a text line shows it: a URL without what
+// signs it.
+func shownPath(p string) string {
+	if isURL(p) {
+		return redactURL(p)
+	}
+	return p
 }

@@ -126,7 +126,7 @@ func openList(ctx context.Context, name string, stdin io.Reader) (io.ReadCloser,
 // redactURL is u without its query, which may sign it: for messages.
 func redactURL(u string) string {
 	if p, err := url.Parse(u); err == nil && p.User != nil {
-		p.User = url.User("…")
+		p.User = nil // a name and a password: left out
 		u = p.String()
 	}
 	if i := strings.IndexAny(u, "?#"); i >= 0 {

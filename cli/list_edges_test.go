@@ -222,3 +222,54 @@ func TestListURLSecretsStayOut(t *testing.T) {
 		}
 	}
 }
+
+// TestListTwiceAndTwoPlacesAddUp: an item listed twice has a line each
+// time (the second: skipped, as it goes already), and report --list finds
+// the one of a file's two places that no run reported. Before, the second
+// line had no line of its own on a first run, and --list matched by file
+// alone, so a place never sent went unnoticed.
+func TestListTwiceAndTwoPlacesAddUp(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	srv := imagekittest.NewServer()
+	defer srv.Close()
+	dir := t.TempDir()
+	f3 := filepath.Join(dir, "f3.jpg")
+	os.WriteFile(f3, []byte("f3"), 0o644)
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte(f3+"\n"+f3+"\n"+fmt.Sprintf(`{"file": %q, "folder": "/two1"}`+"\n"+`{"file": %q, "folder": "/two2"}`+"\n", f3, f3)), 0o644)
+	code, out, errs := runCLI(t, "", uploadArgs(srv, "--json", "--journal", "none", "--from-list", list)...)
+	if n := strings.Count(out, "\n"); code != 0 || n != 4 || strings.Count(out, `"status":"skipped"`) > 1 {
+		t.Fatalf("exit %d, %d lines for 4 list lines\n%s%s", code, n, out, errs)
+	}
+	// Only the /two1 line of the report reached us: /two2 is not reported.
+	var kept []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !strings.Contains(l, `"folder":"/two2"`) {
+			kept = append(kept, l)
+		}
+	}
+	r := filepath.Join(dir, "r.jsonl")
+	os.WriteFile(r, []byte(strings.Join(kept, "\n")+"\n"), 0o644)
+	code, out, _ = runCLI(t, "", "report", "--json", "--list", list, "--failed", filepath.Join(dir, "again.txt"), r)
+	var sums reportSums
+	json.Unmarshal([]byte(out), &sums)
+	again, _ := os.ReadFile(filepath.Join(dir, "again.txt"))
+	if code != 1 || sums.NotReported != 1 || !strings.Contains(string(again), "/two2") {
+		t.Errorf("exit %d, %+v; to send again: %s", code, sums, again)
+	}
+}
+
+// TestURLItemTextHidesItsSignature: a URL item's text line, and a message
+// that quotes its URL, show it without its query; --json keeps it whole.
+func TestURLItemTextHidesItsSignature(t *testing.T) {
+	t.Setenv("IMAGEKIT_PRIVATE_KEY", "")
+	origin := httptest.NewServer(http.NotFoundHandler())
+	defer origin.Close()
+	srv := imagekittest.NewServer(imagekittest.WithFetchAllow(strings.TrimPrefix(origin.URL, "http://")))
+	defer srv.Close()
+	u := origin.URL + "/missing.jpg?X-Amz-Signature=SECRETSIG"
+	code, out, errs := runCLI(t, u+"\n", uploadArgs(srv, "--from-list", "-")...)
+	if code != 1 || strings.Contains(out+errs, "SECRETSIG") || !strings.Contains(out, "/missing.jpg") {
+		t.Errorf("exit %d:\n%s%s", code, out, errs)
+	}
+}
