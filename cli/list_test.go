@@ -128,8 +128,9 @@ func TestUploadFromList(t *testing.T) {
 
 	// And on a machine that has no journal (another home): nothing is
 	// stored twice.
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	for _, v := range []string{"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "LocalAppData", "AppData", "HOME"} {
+		t.Setenv(v, t.TempDir()) // the cache and config folders of every system
+	}
 	stored := len(srv.Files())
 	code, out, errs = runCLI(t, "", uploadArgs(srv, "--json", "--folder", "/migrated", "--from-list", list)...)
 	by = listLines(t, out)

@@ -199,7 +199,6 @@ func migrateIndex(db *bolt.DB, legacy string) error {
 		return err
 	}
 	if f != nil {
-		defer f.Close()
 		var batch []Uploaded
 		flush := func() error {
 			// In the order written: a later upload at a path replaces an earlier.
@@ -223,6 +222,7 @@ func migrateIndex(db *bolt.DB, legacy string) error {
 				}
 			}
 		})
+		f.Close() // before the rename: Windows renames no file that is open
 		if err = cmp.Or(perr, err); err == nil {
 			err = flush()
 		}
