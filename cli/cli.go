@@ -57,6 +57,7 @@ func commands() []command {
 		{"preset", "save, list, show or delete named upload settings", cmdPreset},
 		{"emulator", "run a local ImageKit-compatible upload server (demo keys built in)", cmdEmulator},
 		{"token-server", "serve upload tokens to web and mobile clients (POST /auth)", cmdTokenServer},
+		{"local-endpoint", "serve PicGo's upload API on 127.0.0.1:36677, for Typora, Obsidian and other editors", cmdLocalEndpoint},
 	}
 }
 
@@ -209,6 +210,7 @@ Environment:
   HTTPS_PROXY, NO_PROXY  the proxy for uploads (or --proxy)
   SSL_CERT_FILE          more certificate authorities to trust (a company proxy's)
   IMAGEKIT_UPLOADER_PRESETS  the presets file, in place of presets.json in the config folder
+  IMAGEKIT_LOCAL_ENDPOINT_SECRET  the secret local-endpoint requires, when set
 
 Run 'imagekit-uploader COMMAND --help' for a command's flags.
 `)
