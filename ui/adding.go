@@ -36,6 +36,7 @@ func (u *UI) AddPaths(paths []string) {
 		}
 		<-u.journalReady
 		ids, dups := u.queue.Add(items, fields)
+		u.watchDrop(ids)
 		jobs := make([]uploader.Job, 0, len(ids))
 		for _, id := range ids {
 			if j, ok := u.queue.Job(id); ok {

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -156,3 +158,89 @@ func (u *UI) editCopyTemplates() {
 
 // plural is results.Plural: "1 file", "2 files".
 var plural = results.Plural
+
+// prefCopyWhenDone names the Copy as format a drop's links are copied in
+// when its last file ends; "" (the default) copies nothing.
+const prefCopyWhenDone = "copyWhenDone"
+
+// copyWhenDone is the index of the format Copy when done uses, or -1.
+func (u *UI) copyWhenDone() int {
+	name := u.app.Preferences().String(prefCopyWhenDone)
+	for i, c := range copyFormats {
+		if c.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// watchDrop notes the files one drop added, while Copy when done is on.
+func (u *UI) watchDrop(ids []uploader.JobID) {
+	if len(ids) == 0 || u.copyWhenDone() < 0 {
+		return
+	}
+	drop := make(map[uploader.JobID]bool, len(ids))
+	for _, id := range ids {
+		drop[id] = true
+	}
+	u.shared.mu.Lock()
+	u.shared.drops = append(u.shared.drops, drop)
+	u.shared.mu.Unlock()
+}
+
+// dropFinished notes that a file ended; when it was the last of its drop,
+// the drop's links go on the clipboard (on the UI goroutine).
+func (u *UI) dropFinished(id uploader.JobID) {
+	u.shared.mu.Lock()
+	var done []uploader.JobID
+	kept := u.shared.drops[:0]
+	for _, drop := range u.shared.drops {
+		if _, ok := drop[id]; ok {
+			drop[id] = false // ended
+			if !slices.Contains(slices.Collect(maps.Values(drop)), true) {
+				done = slices.Collect(maps.Keys(drop))
+				continue
+			}
+		}
+		kept = append(kept, drop)
+	}
+	u.shared.drops = kept
+	u.shared.mu.Unlock()
+	if len(done) == 0 {
+		return
+	}
+	runOnUI(func() {
+		i := u.copyWhenDone()
+		if i < 0 {
+			return // turned off meanwhile
+		}
+		for _, id := range done { // the rows are drawn at the next tick: these are the ends themselves
+			if j, ok := u.queue.Job(id); ok {
+				u.snaps[id] = j
+			}
+		}
+		slices.SortFunc(done, func(a, b uploader.JobID) int { return u.index[a] - u.index[b] })
+		u.copyAs(i, done)
+	})
+}
+
+// copyWhenDoneChoice is Settings' choice of what a finished drop copies.
+func (u *UI) copyWhenDoneChoice() *widget.Select {
+	options := []string{"Nothing"}
+	for _, c := range copyFormats {
+		options = append(options, "Its links as "+c.name)
+	}
+	sel := widget.NewSelect(options, func(s string) {
+		name := ""
+		if rest, ok := strings.CutPrefix(s, "Its links as "); ok {
+			name = rest
+		}
+		u.app.Preferences().SetString(prefCopyWhenDone, name)
+	})
+	if i := u.copyWhenDone(); i >= 0 {
+		sel.SetSelected(options[i+1])
+	} else {
+		sel.SetSelected(options[0])
+	}
+	return sel
+}

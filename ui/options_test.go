@@ -538,3 +538,39 @@ func TestOtherExtensionsInTheWindow(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyWhenDone: with Settings › When a drop is done on, the links of a
+// drop's files go on the clipboard, in the list's order, when the last of
+// them has uploaded; off, nothing is copied.
+func TestCopyWhenDone(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() {
+		sel := u.copyWhenDoneChoice()
+		sel.SetSelected("Its links as URL")
+	})
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg", "b.jpg")...)
+	waitFor(t, "rows", func() bool { return len(u.rows) == 2 })
+	onUI(func() {
+		u.app.Clipboard().SetContent("before")
+		test.Tap(u.form.button)
+	})
+	waitFor(t, "the links on the clipboard", func() bool { return u.app.Clipboard().Content() != "before" })
+	onUI(func() {
+		a, b := u.snaps[u.rows[0]].Result, u.snaps[u.rows[1]].Result
+		if got := u.app.Clipboard().Content(); a == nil || b == nil || got != a.URL+"\n"+b.URL {
+			t.Errorf("clipboard %q", got)
+		}
+		u.copyWhenDoneChoice().SetSelected("Nothing")
+		u.app.Clipboard().SetContent("kept")
+	})
+	drop(u, makeFiles(t, t.TempDir(), "c.jpg")...)
+	waitFor(t, "the third row", func() bool { return len(u.rows) == 3 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "its upload", func() bool { return allDone(u, 3) })
+	time.Sleep(200 * time.Millisecond)
+	onUI(func() {
+		if got := u.app.Clipboard().Content(); got != "kept" {
+			t.Errorf("turned off, the clipboard became %q", got)
+		}
+	})
+}

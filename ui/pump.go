@@ -25,6 +25,7 @@ func (u *UI) onJobChange(id uploader.JobID) {
 // learns of it, on the job's goroutine, so a crash a moment later loses no
 // URL. Canceled jobs are not results.
 func (u *UI) onJobFinish(j uploader.Job) {
+	u.dropFinished(j.ID)
 	if j.State == uploader.Canceled {
 		return
 	}

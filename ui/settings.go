@@ -125,6 +125,7 @@ func (u *UI) showSettings(first bool) {
 				"ImageKit's library can be read only with the private key: this sends it to ImageKit's API, over HTTPS (uploads never send it); "+
 				"with a token endpoint, its /lookup reads it, and the key stays there."))),
 		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
+		widget.NewFormItem("After a drop", u.copyWhenDoneChoice()),
 		widget.NewFormItem("Watch folders", container.NewHBox(widget.NewButton("Choose…", u.editWatchedFolders))),
 	)
 	form.Items[1].HintText = "Saved only in the OS keyring, never in a file."
@@ -133,6 +134,7 @@ func (u *UI) showSettings(first bool) {
 	form.Items[8].HintText = "Your account's own limit per file, where it has one; empty: the plan's."
 	form.Items[10].HintText = "Bytes a second for all uploads together, so others can use the network; applies at once."
 	form.Items[11].HintText = "From the environment: HTTPS_PROXY. A password goes in the proxy's URL."
+	form.Items[14].HintText = "When a drop's last file has uploaded, its links go on the clipboard."
 
 	intro := widget.NewLabel("Your keys are in the ImageKit dashboard under Developer options.")
 	if first {
