@@ -174,17 +174,23 @@ func (u *UI) copyWhenDone() int {
 	return -1
 }
 
+// dropGroup is the files of one drop, and how many have not ended yet.
+type dropGroup struct {
+	ended map[uploader.JobID]bool
+	left  int
+}
+
 // watchDrop notes the files one drop added, while Copy when done is on.
 func (u *UI) watchDrop(ids []uploader.JobID) {
 	if len(ids) == 0 || u.copyWhenDone() < 0 {
 		return
 	}
-	drop := make(map[uploader.JobID]bool, len(ids))
+	d := &dropGroup{ended: make(map[uploader.JobID]bool, len(ids)), left: len(ids)}
 	for _, id := range ids {
-		drop[id] = true
+		d.ended[id] = false
 	}
 	u.shared.mu.Lock()
-	u.shared.drops = append(u.shared.drops, drop)
+	u.shared.drops = append(u.shared.drops, d)
 	u.shared.mu.Unlock()
 }
 
@@ -194,15 +200,15 @@ func (u *UI) dropFinished(id uploader.JobID) {
 	u.shared.mu.Lock()
 	var done []uploader.JobID
 	kept := u.shared.drops[:0]
-	for _, drop := range u.shared.drops {
-		if _, ok := drop[id]; ok {
-			drop[id] = false // ended
-			if !slices.Contains(slices.Collect(maps.Values(drop)), true) {
-				done = slices.Collect(maps.Keys(drop))
+	for _, d := range u.shared.drops {
+		if ended, ok := d.ended[id]; ok && !ended { // a retry's second end counts once
+			d.ended[id] = true
+			if d.left--; d.left == 0 {
+				done = slices.Collect(maps.Keys(d.ended))
 				continue
 			}
 		}
-		kept = append(kept, drop)
+		kept = append(kept, d)
 	}
 	u.shared.drops = kept
 	u.shared.mu.Unlock()

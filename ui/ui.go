@@ -88,9 +88,10 @@ type shared struct {
 	// passedOver are the jobs of the batch under way whose bytes went up
 	// before: what to do with them is asked when it ends.
 	passedOver []uploader.JobID
-	// drops are the files of each drop (or Add files…) while Copy when
-	// done is on: when the last of a drop's ends, its links are copied.
-	drops []map[uploader.JobID]bool
+	// drops are the files of each drop (or Add files…) while Settings ›
+	// After a drop is on: when the last of a drop's ends, its links are
+	// copied.
+	drops []*dropGroup
 }
 
 // screen is owned by the UI goroutine: only code that runs there (event
