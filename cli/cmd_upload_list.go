@@ -172,7 +172,7 @@ func (f *uploadFlags) uploadList(ctx context.Context, std Stdio, fields uploader
 		switch {
 		case it.err != nil:
 			l := results.Line{Path: it.req.Path, Status: "failed", Item: it.raw,
-				Error: &results.Error{Kind: "check", Message: it.err.Error()}}
+				Error: &results.Error{Kind: uploader.Explain(it.err).Kind, Message: it.err.Error()}}
 			out.write(l, fmt.Sprintf("failed    %s", results.Printable(it.err.Error())))
 			tally("failed")
 			return nil

@@ -17,6 +17,7 @@
 package localendpoint
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -108,7 +109,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var paths []string
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		if h.Clipboard == nil {
 			refuse(http.StatusBadRequest, `no "list" of files: the clipboard's image is uploaded by the window's endpoint only; send {"list": ["/path/to/image.png"]}`)
 			return
@@ -127,7 +128,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			List []string `json:"list"`
 		}
-		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&in); err != nil || dec.More() {
 			refuse(http.StatusBadRequest, `the body is not {"list": ["/path/to/image.png", …]}`)

@@ -17,9 +17,9 @@ func earlier(ctx context.Context, x *UploadedIndex, c *Client, r Request) error 
 	if err != nil {
 		return nil // the check before says why
 	}
-	size := r.Size
-	if info, err := os.Stat(r.Path); err == nil {
-		size = info.Size() // as it is now: a caller may not know it
+	size := r.Size // the queue's check has just read it
+	if info, err := os.Stat(r.Path); size <= 0 && err == nil {
+		size = info.Size() // a caller that did not know it (no file it uploads is empty)
 	}
 	if !x.MayHave(c.account(), folder, size) {
 		return nil // nothing of its size went there: no need to read it for its SHA-256
