@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -152,7 +153,7 @@ func presetFlags(p preset.Preset) [][2]string {
 	}
 	flags := [][2]string{
 		{"folder", p.Folder}, {"tags", p.Tags}, {"unique", b(p.UseUniqueFileName)},
-		{"overwrite", b(p.OverwriteFile)}, {"private", b(p.IsPrivateFile)},
+		{"overwrite", b(p.OverwriteFile)}, {"private", b(p.IsPrivateFile)}, {"strip", string(p.Strip)},
 	}
 	for _, op := range uploader.OptionTable {
 		v, _ := op.Get(p.Options)
@@ -209,6 +210,9 @@ func fromFlags(fs *flagSet, f *uploadFlags) preset.Preset {
 	}
 	p.UseUniqueFileName, p.OverwriteFile, p.IsPrivateFile = b("unique", f.unique), b("overwrite", f.overwrite), b("private", f.private)
 	p.Options = f.options // its flags are empty or nil unless given
+	if given["strip"] {
+		p.Strip = cmp.Or(f.strip, "none")
+	}
 	return p
 }
 

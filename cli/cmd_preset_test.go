@@ -11,6 +11,7 @@ import (
 
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/preset"
+	"imagekit-uploader/strip/striptest"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -28,7 +29,7 @@ func TestPresetRoundTrip(t *testing.T) {
 		t.Fatalf("list of none: exit %d, %q %q", code, out, errs)
 	}
 	code, _, errs := runCLI(t, "", "preset", "save", "Summer shoot", "--folder", "/shoots/{yyyy}/{mm}",
-		"--tags", "summer,dress", "--unique=false", "--custom-metadata", `{"brand": "acme"}`, "--overwrite-tags=false")
+		"--tags", "summer,dress", "--unique=false", "--strip", "gps", "--custom-metadata", `{"brand": "acme"}`, "--overwrite-tags=false")
 	if code != 0 {
 		t.Fatalf("save: exit %d: %s", code, errs)
 	}
@@ -37,13 +38,13 @@ func TestPresetRoundTrip(t *testing.T) {
 		t.Fatalf("list: exit %d: %q", code, out)
 	}
 	code, out, _ = runCLI(t, "", "preset", "show", "Summer shoot")
-	want := "--folder='/shoots/{yyyy}/{mm}'\n--tags=summer,dress\n--unique=false\n--custom-metadata='{\"brand\": \"acme\"}'\n--overwrite-tags=false\n"
+	want := "--folder='/shoots/{yyyy}/{mm}'\n--tags=summer,dress\n--unique=false\n--strip=gps\n--custom-metadata='{\"brand\": \"acme\"}'\n--overwrite-tags=false\n"
 	if code != 0 || out != want {
 		t.Fatalf("show: exit %d:\n%s\nwant:\n%s", code, out, want)
 	}
 
 	p := filepath.Join(t.TempDir(), "dress.jpg")
-	touchFile(t, p)
+	os.WriteFile(p, striptest.PhoneJPEG(), 0o644)
 	code, out, errs = runCLI(t, "", append(uploadArgs(srv, "--preset", "Summer shoot", "--tags", "sale", "--json"), p)...)
 	if code != 0 {
 		t.Fatalf("upload --preset: exit %d: %s", code, errs)
@@ -56,6 +57,9 @@ func TestPresetRoundTrip(t *testing.T) {
 	f := srv.Requests()[0].Fields
 	if f["tags"] != "sale" || f["customMetadata"] != `{"brand": "acme"}` || f["overwriteTags"] != "false" {
 		t.Errorf("sent %v: want the preset with --tags overridden", f)
+	}
+	if left := striptest.Location(fetch(t, line["url"].(string))); left != "" {
+		t.Errorf("the preset's --strip gps was not applied: %s was stored", left)
 	}
 
 	code, _, errs = runCLI(t, "", append(uploadArgs(srv, "--preset", "Winter"), p)...)

@@ -20,6 +20,7 @@ import (
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/results"
 	"imagekit-uploader/signer"
+	"imagekit-uploader/strip"
 	"imagekit-uploader/uploader"
 )
 
@@ -37,6 +38,7 @@ type uploadFlags struct {
 	endpoint, publicKey, folder, tags, fileName, plan, tokenEndpoint, proxy string
 	unique, overwrite, private, asJSON, skipUploaded, sendDoubtful          bool
 	readLibrary                                                             bool
+	strip                                                                   strip.Mode
 	apiEndpoint                                                             string
 	concurrency, retries                                                    int
 	format                                                                  string
@@ -79,7 +81,26 @@ func settingFlags(fs *flagSet, f *uploadFlags) {
 	fs.BoolVar(&f.unique, "unique", true, "give each file a unique name, name_<first 12 hex digits of its SHA-256>.ext: the same bytes are never stored twice in a folder")
 	fs.BoolVar(&f.overwrite, "overwrite", true, "with --unique=false: make a new version of an existing file (without --tags it loses its tags and metadata; --overwrite-tags=false and the like keep them); false: fail instead")
 	fs.BoolVar(&f.private, "private", false, "upload as private files")
+	fs.Var(stripFlag{&f.strip}, "strip", "before sending, take out of JPEG, PNG and WebP files where they were taken (gps) or all metadata but orientation and colour profile (all), without re-encoding; other kinds are refused")
 	optionFlags(fs, &f.options)
+}
+
+// stripFlag is --strip: gps, all, or none.
+type stripFlag struct{ m *strip.Mode }
+
+func (s stripFlag) String() string {
+	if s.m == nil || *s.m == strip.Keep {
+		return ""
+	}
+	return string(*s.m)
+}
+
+func (s stripFlag) Set(v string) error {
+	m, err := strip.ParseMode(v)
+	if err == nil {
+		*s.m = m
+	}
+	return err
 }
 
 // optionFlags adds a flag for each of ImageKit's further upload options.
@@ -464,6 +485,7 @@ func (f *uploadFlags) validate() (uploader.Fields, uploader.Limit, error) {
 	fields.Folder, fields.Tags = folder, tags
 	fields.UseUniqueFileName, fields.OverwriteFile, fields.IsPrivateFile = f.unique, f.overwrite, f.private
 	fields.Options = f.options
+	fields.Strip = f.strip
 	return fields, limit, nil
 }
 

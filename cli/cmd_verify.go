@@ -15,6 +15,7 @@ import (
 
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/results"
+	"imagekit-uploader/strip"
 	"imagekit-uploader/uploader"
 )
 
@@ -58,6 +59,7 @@ func cmdVerify(ctx context.Context, args []string, std Stdio) error {
 	fs.StringVar(&f.publicKey, "public-key", os.Getenv(keystore.EnvPublicKey), "ImageKit public key (default $IMAGEKIT_PUBLIC_KEY): whose private key reads the library")
 	fs.StringVar(&f.folder, "folder", "/", "the folder the files were uploaded to; {yyyy}, {mm} and {dd} are today's date")
 	fs.BoolVar(&f.unique, "unique", true, "the files were uploaded with names made from their content (upload's default); false: under their own names")
+	fs.Var(stripFlag{&f.strip}, "strip", "the files were uploaded with --strip gps or all: their names and sizes are those of what was sent")
 	fs.StringVar(&f.proxy, "proxy", uploader.ProxyEnvironment, "read through this proxy (http://[user:password@]host:port), or none (default: HTTPS_PROXY)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per file on stdout")
 	extra := fs.Bool("extra", false, "also list the library's files in those folders that no file here matches")
@@ -117,12 +119,17 @@ func cmdVerify(ctx context.Context, args []string, std Stdio) error {
 		}
 		dir := path.Join(folder, it.Rel)
 		name := filepath.Base(it.Path)
-		if f.unique {
-			if name, err = uploader.ContentNameOf(ctx, it.Path, name); err != nil {
+		if f.unique || f.strip != strip.Keep {
+			sum, size, err := uploader.Sent(ctx, it.Path, f.strip)
+			if err != nil {
 				unreadable++
 				fmt.Fprintf(std.Err, "failed    %s: %v\n", results.Printable(it.Path), err)
 				continue
 			}
+			if f.unique {
+				name = uploader.ContentName(name, sum)
+			}
+			it.Size = size // what was sent: the library has that
 		}
 		name = uploader.StoredAs(name) // as ImageKit writes it: "summer banner.jpg" is summer_banner.jpg
 		files, ok := listed[dir]

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"imagekit-uploader/internal/filelock"
+	"imagekit-uploader/strip"
 	"imagekit-uploader/uploader"
 )
 
@@ -29,6 +30,10 @@ type Preset struct {
 	UseUniqueFileName *bool  `json:"useUniqueFileName,omitempty"`
 	OverwriteFile     *bool  `json:"overwriteFile,omitempty"`
 	IsPrivateFile     *bool  `json:"isPrivateFile,omitempty"`
+	// Strip is what of a file's metadata is taken out before it is sent:
+	// "gps", "all", or "none" to keep it where the form would strip; empty
+	// leaves the form's choice.
+	Strip strip.Mode `json:"strip,omitempty"`
 	uploader.Options
 }
 
@@ -49,6 +54,13 @@ func (p Preset) Apply(f uploader.Fields) uploader.Fields {
 		}
 	}
 	f.Options = f.Options.Over(p.Options)
+	switch p.Strip {
+	case "":
+	case "none":
+		f.Strip = strip.Keep
+	default:
+		f.Strip = p.Strip
+	}
 	return f
 }
 
@@ -64,6 +76,9 @@ func (p Preset) Check() error {
 		}
 	}
 	if err := uploader.CheckTags(uploader.ParseTags(p.Tags)); err != nil {
+		return err
+	}
+	if _, err := strip.ParseMode(string(p.Strip)); err != nil {
 		return err
 	}
 	return p.Options.Check()

@@ -37,7 +37,7 @@ func (c *Client) attempt(ctx context.Context, r Request, n int, lifetime time.Du
 	var b *body
 	if r.URL != "" {
 		b = newURLBody(r.URL, fields, token)
-	} else if b, err = newBody(r.Path, r.FileName, r.Size, fields, token); err != nil {
+	} else if b, err = newBody(r.Path, r.FileName, r.Size, r.Fields.Strip, fields, token); err != nil {
 		return nil, err
 	}
 	defer b.Close()

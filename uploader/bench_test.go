@@ -3,6 +3,8 @@ package uploader
 import (
 	"context"
 	"testing"
+
+	"imagekit-uploader/strip"
 )
 
 // BenchmarkUpload64KiB is one whole upload of a 64 KiB file over loopback:
@@ -28,7 +30,7 @@ func BenchmarkBody(b *testing.B) {
 	buf := make([]byte, 32<<10)
 	b.ReportAllocs()
 	for b.Loop() {
-		body, err := newBody(p, "bench.bin", 64<<10, fields, "token")
+		body, err := newBody(p, "bench.bin", 64<<10, strip.Keep, fields, "token")
 		if err != nil {
 			b.Fatal(err)
 		}

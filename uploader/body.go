@@ -23,6 +23,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"imagekit-uploader/strip"
 )
 
 // ErrFileChanged means the file's size changed while it was being sent.
@@ -40,7 +42,10 @@ var ErrContentChanged = errors.New("the file changed after it was read for its n
 type body struct {
 	head, tail  []byte
 	file        *os.File
-	size        int64
+	src         io.Reader    // what is sent of the file: the file, or a view of it without its metadata
+	fileSize    int64        // the file's size
+	size        int64        // the size of what is sent of it
+	stripped    bool         // src is a view
 	contentType string       // of the whole body
 	sent        atomic.Int64 // file bytes read from the file
 	total       atomic.Int64 // body bytes read by the transport
@@ -133,11 +138,21 @@ func newURLBody(url string, fields map[string]string, token string) *body {
 }
 
 // newBody opens path and lays out the body. fields are written in name order,
-// then the token, then the file.
-func newBody(path, fileName string, size int64, fields map[string]string, token string) (*body, error) {
+// then the token, then the file (of size bytes) with mode's metadata taken out.
+func newBody(path, fileName string, size int64, mode strip.Mode, fields map[string]string, token string) (*body, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fileError(path, err)
+	}
+	var src io.Reader = f
+	sendSize := size
+	if mode != strip.Keep {
+		v, err := strip.Plan(f, size, mode)
+		if err != nil {
+			f.Close()
+			return nil, fileError(path, err)
+		}
+		src, sendSize = v.Open(f), v.Size()
 	}
 	partType, err := contentTypeOf(f, fileName)
 	if err != nil {
@@ -173,7 +188,10 @@ func newBody(path, fileName string, size int64, fields map[string]string, token 
 		head:        append([]byte(nil), all[:headLen]...),
 		tail:        append([]byte(nil), all[headLen:]...),
 		file:        f,
-		size:        size,
+		src:         src,
+		fileSize:    size,
+		size:        sendSize,
+		stripped:    mode != strip.Keep,
 		contentType: mw.FormDataContentType(),
 		modTime:     modTime,
 		hash:        newHasher(),
@@ -189,7 +207,7 @@ func (b *body) changedSince(path string) bool {
 		return false // a URL: ImageKit fetched it
 	}
 	info, err := os.Stat(path)
-	return err == nil && !b.modTime.IsZero() && (!info.ModTime().Equal(b.modTime) || info.Size() != b.size)
+	return err == nil && !b.modTime.IsZero() && (!info.ModTime().Equal(b.modTime) || info.Size() != b.fileSize)
 }
 
 // Len is the exact number of bytes Read will give.
@@ -266,7 +284,11 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	left := e.b.size - e.read
 	if left <= 0 {
 		var one [1]byte
-		if n, _ := e.b.file.Read(one[:]); n > 0 {
+		if e.b.stripped {
+			if info, err := e.b.file.Stat(); err != nil || info.Size() != e.b.fileSize {
+				return 0, ErrFileChanged
+			}
+		} else if n, _ := e.b.file.Read(one[:]); n > 0 {
 			return 0, ErrFileChanged
 		}
 		// What went is what the name says, or the body ends here, before
@@ -279,11 +301,11 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > left {
 		p = p[:left]
 	}
-	n, err := e.b.file.Read(p)
+	n, err := e.b.src.Read(p)
 	e.b.hash.write(p[:n])
 	e.read += int64(n)
 	e.b.sent.Store(e.read)
-	if errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		if e.read < e.b.size {
 			return n, ErrFileChanged
 		}
@@ -323,6 +345,8 @@ func fileError(path string, err error) error {
 		return &FileError{Path: path, Reason: "the file does not exist (moved or deleted?)", Err: err}
 	case heldByAnother(err):
 		return &FileError{Path: path, Reason: "another program has the file open and does not share it (still saving it?): close it, then retry", Err: err}
+	case errors.Is(err, strip.ErrDamaged) || errors.As(err, new(*strip.UnsupportedError)):
+		return &FileError{Path: path, Reason: err.Error(), Err: err}
 	case errors.Is(err, os.ErrPermission):
 		return &FileError{Path: path, Reason: "permission denied: this user cannot read the file", Err: err}
 	default:

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"imagekit-uploader/strip"
 )
 
 func TestBodyIsExactAndRoundTrips(t *testing.T) {
@@ -17,7 +19,7 @@ func TestBodyIsExactAndRoundTrips(t *testing.T) {
 	content := bytes.Repeat([]byte("jpegdata"), 5000)
 	os.WriteFile(p, content, 0o644)
 	fields := map[string]string{"fileName": "photo.jpg", "tags": "a,b", "folder": "/x"}
-	b, err := newBody(p, "photo.jpg", int64(len(content)), fields, "TOKEN")
+	b, err := newBody(p, "photo.jpg", int64(len(content)), strip.Keep, fields, "TOKEN")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +95,7 @@ func TestBodyNoticesAFileThatChanged(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "f.bin")
 			os.WriteFile(p, make([]byte, c.actual), 0o644)
-			b, err := newBody(p, "f.bin", 1000, map[string]string{"fileName": "f.bin"}, "t")
+			b, err := newBody(p, "f.bin", 1000, strip.Keep, map[string]string{"fileName": "f.bin"}, "t")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"imagekit-uploader/strip"
 )
 
 // Fields are the upload fields a person sets for a batch; Request turns them
@@ -21,6 +23,10 @@ type Fields struct {
 	OverwriteFile     bool     // with UseUniqueFileName false: a new version
 	IsPrivateFile     bool
 	Options           // description, custom metadata, extensions, ...
+	// Strip is what of the file's metadata is taken out before it is sent
+	// (its location, or all but orientation and colour profile): never a
+	// field of the form, it changes the bytes sent.
+	Strip strip.Mode `json:"strip,omitempty"`
 }
 
 // DefaultFields are ImageKit's defaults.

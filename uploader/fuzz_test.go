@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"imagekit-uploader/strip"
 )
 
 // FuzzCleanFolder: any input is either refused or becomes a folder ImageKit
@@ -73,7 +75,7 @@ func FuzzBody(f *testing.F) {
 			t.Fatal(err)
 		}
 		fields := map[string]string{"fileName": fileName, "tags": tags, "folder": folder}
-		b, err := newBody(p, fileName, int64(len(content)), fields, "TOKEN")
+		b, err := newBody(p, fileName, int64(len(content)), strip.Keep, fields, "TOKEN")
 		if err != nil {
 			t.Fatal(err)
 		}

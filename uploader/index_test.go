@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"imagekit-uploader/strip"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -202,9 +203,9 @@ func TestIndexSizesSpareTheRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	var reads atomic.Int32
-	hashFile = func(ctx context.Context, p string, read func(int64)) (string, error) {
+	hashFile = func(ctx context.Context, p string, mode strip.Mode, read func(int64)) (string, int64, error) {
 		reads.Add(1)
-		return readSHA256(ctx, p, read)
+		return readSHA256(ctx, p, mode, read)
 	}
 	defer func() { hashFile = readSHA256 }()
 	f := DefaultFields()

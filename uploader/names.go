@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"imagekit-uploader/strip"
 )
 
 // Unique names are made here, from the file's content: name_<first 12 hex
@@ -34,35 +36,37 @@ func ContentName(fileName, sum string) string {
 	return strings.TrimSuffix(fileName, ext) + "_" + sum[:contentHexDigits] + ext
 }
 
-// ContentNameOf is the name ContentName makes for the file at p, sent as
-// fileName: it reads the file whole for its SHA-256.
-func ContentNameOf(ctx context.Context, p, fileName string) (string, error) {
-	sum, err := hashFile(ctx, p, nil)
-	if err != nil {
-		return "", err
-	}
-	return ContentName(fileName, sum), nil
+// Sent reads what is sent of the file at p with mode's metadata taken out,
+// and returns its SHA-256 (hex), which ContentName makes a name of, and its
+// size.
+func Sent(ctx context.Context, p string, mode strip.Mode) (sum string, size int64, err error) {
+	return hashFile(ctx, p, mode, nil)
 }
 
-// hashFile streams the file's bytes through SHA-256 and returns the sum in
-// hex, telling read how far it has got, now and then; it stops when ctx
+// hashFile streams the bytes sent of the file (its own, or with mode's
+// metadata taken out) through SHA-256 and returns the sum in hex and their
+// number, telling read how far it has got, now and then; it stops when ctx
 // ends (a 2 GB video takes seconds). Tests count the reads through it.
 var hashFile = readSHA256
 
-func readSHA256(ctx context.Context, p string, read func(int64)) (string, error) {
+func readSHA256(ctx context.Context, p string, mode strip.Mode, read func(int64)) (string, int64, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return "", fileError(p, err)
+		return "", 0, fileError(p, err)
 	}
 	defer f.Close()
+	r, _, err := sent(f, mode)
+	if err != nil {
+		return "", 0, fileError(p, err)
+	}
 	h := sha256.New()
 	buf := make([]byte, 1<<20)
 	var done, told int64
 	for {
 		if err := ctx.Err(); err != nil {
-			return "", context.Cause(ctx)
+			return "", 0, context.Cause(ctx)
 		}
-		n, err := f.Read(buf)
+		n, err := r.Read(buf)
 		h.Write(buf[:n])
 		done += int64(n)
 		if read != nil && (done-told >= 8<<20 || err == io.EOF) {
@@ -73,10 +77,27 @@ func readSHA256(ctx context.Context, p string, read func(int64)) (string, error)
 			break
 		}
 		if err != nil {
-			return "", fileError(p, err)
+			return "", 0, fileError(p, err)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), done, nil
+}
+
+// sent is what is sent of the open file f: its bytes, or with mode's
+// metadata taken out, and how many.
+func sent(f *os.File, mode strip.Mode) (io.Reader, int64, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	if mode == strip.Keep {
+		return f, info.Size(), nil
+	}
+	v, err := strip.Plan(f, info.Size(), mode)
+	if err != nil {
+		return nil, 0, err
+	}
+	return v.Open(f), v.Size(), nil
 }
 
 // sums remembers files' SHA-256 by path, the file itself, size and
@@ -85,7 +106,7 @@ func readSHA256(ctx context.Context, p string, read func(int64)) (string, error)
 // and the upload).
 type sums struct {
 	mu   sync.Mutex
-	by   map[sumKey]string
+	by   map[sumKey]content
 	busy map[sumKey]chan struct{} // closed when the sum is known (or failed)
 }
 
@@ -94,24 +115,34 @@ type sumKey struct {
 	file fileKey // the file itself: another written in its place has another
 	size int64
 	mod  time.Time
+	mode strip.Mode // what is taken out of it
 }
 
-// of returns the file's SHA-256 in hex, computing it when the file is new
-// or changed.
-func (s *sums) of(ctx context.Context, p string) (string, error) { return s.reading(ctx, p, nil) }
+// content is what is sent of a file: its SHA-256 (hex) and size.
+type content struct {
+	sum  string
+	size int64
+}
 
-// reading is of, telling read how far the reading has got.
-func (s *sums) reading(ctx context.Context, p string, read func(int64)) (string, error) {
+// of returns the SHA-256 in hex of what is sent of the file with mode's
+// metadata taken out, computing it when the file is new or changed.
+func (s *sums) of(ctx context.Context, p string, mode strip.Mode) (string, error) {
+	c, err := s.reading(ctx, p, mode, nil)
+	return c.sum, err
+}
+
+// reading is of with the size sent, telling read how far the reading has got.
+func (s *sums) reading(ctx context.Context, p string, mode strip.Mode, read func(int64)) (content, error) {
 	info, err := os.Stat(p)
 	if err != nil {
-		return "", fileError(p, err)
+		return content{}, fileError(p, err)
 	}
-	k := sumKey{p, keyOf(p, info), info.Size(), info.ModTime()}
+	k := sumKey{p, keyOf(p, info), info.Size(), info.ModTime(), mode}
 	for {
 		s.mu.Lock()
-		if sum, ok := s.by[k]; ok {
+		if c, ok := s.by[k]; ok {
 			s.mu.Unlock()
-			return sum, nil
+			return c, nil
 		}
 		wait, busy := s.busy[k]
 		if !busy {
@@ -121,24 +152,24 @@ func (s *sums) reading(ctx context.Context, p string, read func(int64)) (string,
 			done := make(chan struct{})
 			s.busy[k] = done
 			s.mu.Unlock()
-			sum, err := hashFile(ctx, p, read)
+			sum, size, err := hashFile(ctx, p, mode, read)
 			s.mu.Lock()
 			delete(s.busy, k)
 			if err == nil {
 				if s.by == nil || len(s.by) > 100_000 {
-					s.by = map[sumKey]string{}
+					s.by = map[sumKey]content{}
 				}
-				s.by[k] = sum
+				s.by[k] = content{sum, size}
 			}
 			s.mu.Unlock()
 			close(done)
-			return sum, err
+			return content{sum, size}, err
 		}
 		s.mu.Unlock()
 		select { // another reads it: wait for its sum, then look again
 		case <-wait:
 		case <-ctx.Done():
-			return "", context.Cause(ctx)
+			return content{}, context.Cause(ctx)
 		}
 	}
 }
@@ -155,7 +186,7 @@ func (c *Client) storedName(ctx context.Context, r *Request) error {
 		r.StoredName = ContentName(r.FileName, hex.EncodeToString(u[:]))
 		return nil
 	}
-	sum, err := c.hashes().of(ctx, r.Path)
+	sum, err := c.hashes().of(ctx, r.Path, r.Fields.Strip)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func earlier(ctx context.Context, x *UploadedIndex, c *Client, r Request) error 
 	if !x.MayHave(c.account(), folder, size) {
 		return nil // nothing of its size went there: no need to read it for its SHA-256
 	}
-	sum, err := c.hashes().of(ctx, r.Path)
+	sum, err := c.hashes().of(ctx, r.Path, r.Fields.Strip)
 	if err != nil {
 		return err
 	}

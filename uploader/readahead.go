@@ -42,7 +42,7 @@ func (q *Queue) hashAhead() {
 		// Read while the job waits, and only then: paused or canceled, the
 		// reading stops (the sum is read again when it is needed).
 		ctx, cancel := context.WithCancel(q.ctx)
-		client.hashes().reading(ctx, next.Request.Path, func(n int64) {
+		client.hashes().reading(ctx, next.Request.Path, next.Request.Fields.Strip, func(n int64) {
 			q.mu.Lock()
 			waiting := next.State == Queued && !q.paused
 			if waiting {

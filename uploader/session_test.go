@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"imagekit-uploader/signer"
+	"imagekit-uploader/strip"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -71,9 +72,9 @@ func TestSessionKeepsWhatItLearnt(t *testing.T) {
 		t.Fatal("the new client forgot the files' SHA-256: a retry reads each file again")
 	}
 	var reread atomic.Int32 // the times the file is read again for its SHA-256
-	hashFile = func(ctx context.Context, p string, read func(int64)) (string, error) {
+	hashFile = func(ctx context.Context, p string, mode strip.Mode, read func(int64)) (string, int64, error) {
 		reread.Add(1)
-		return readSHA256(ctx, p, read)
+		return readSHA256(ctx, p, mode, read)
 	}
 	defer func() { hashFile = readSHA256 }()
 	s.Queue.Retry(ids[0])

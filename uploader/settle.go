@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"imagekit-uploader/strip"
 )
 
 // An upload whose answer was lost "may already be uploaded": sending it
@@ -56,7 +58,15 @@ func (q *Queue) settle(ctx context.Context, j *job, req Request, c *Client, res 
 		return res, err
 	}
 	filePath := path.Join(folder, StoredAs(cmp.Or(req.StoredName, req.FileName)))
-	v, found, lerr := FindUpload(lctx, lib, filePath, req.Size, since.Add(c.clockOffset()))
+	size := req.Size
+	if req.Fields.Strip != strip.Keep { // what was sent, without its metadata
+		sent, err := c.hashes().reading(lctx, req.Path, req.Fields.Strip, nil)
+		if err != nil {
+			return res, err
+		}
+		size = sent.size
+	}
+	v, found, lerr := FindUpload(lctx, lib, filePath, size, since.Add(c.clockOffset()))
 	switch {
 	case lerr != nil:
 		mu.Reason += "; the library could not be checked (" + Explain(lerr).Message + ")"
@@ -67,9 +77,9 @@ func (q *Queue) settle(ctx context.Context, j *job, req Request, c *Client, res 
 	default:
 		sum := req.sum
 		if sum == "" {
-			sum, _ = c.hashes().of(lctx, req.Path)
+			sum, _ = c.hashes().of(lctx, req.Path, req.Fields.Strip)
 		}
-		switch same, cerr := sameBytes(lctx, c, v.URL, sum, req.Size); {
+		switch same, cerr := sameBytes(lctx, c, v.URL, sum, size); {
 		case cerr == nil && !same:
 			mu.Reason += "; a version of that size was made at " + filePath + " since, but its bytes are not this file's"
 		default: // the same bytes, or bytes that cannot be read here (a private file): the size and the time say it
