@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/emulator"
+	"imagekit-uploader/strip"
 	"imagekit-uploader/uploader"
 )
 
@@ -23,7 +24,28 @@ const (
 	prefUnique    = "form.unique"
 	prefOverwrite = "form.overwrite"
 	prefPrivate   = "form.private"
+	prefStrip     = "form.strip"
 )
+
+// stripChoices are the Metadata choices, in the order shown, with what
+// each takes out of a photo before it is sent.
+var stripChoices = []struct {
+	label string
+	mode  strip.Mode
+}{
+	{"Keep all", strip.Keep},
+	{"Remove location (GPS)", strip.Location},
+	{"Remove all but orientation", strip.All},
+}
+
+func stripLabel(m strip.Mode) string {
+	for _, c := range stripChoices {
+		if c.mode == m {
+			return c.label
+		}
+	}
+	return stripChoices[0].label
+}
 
 // uploadForm is the upload fields, the selected file's name, and the Upload
 // button with the reason it is off.
@@ -34,6 +56,7 @@ type uploadForm struct {
 	unique    *widget.Check
 	overwrite *widget.Check
 	private   *widget.Check
+	strip     *widget.Select // what of each photo's metadata is taken out
 	name      *widget.Entry
 	desc      *widget.Entry // the selected file's own description
 	nameHint  *widget.Label
@@ -76,6 +99,12 @@ func newUploadForm(u *UI) *uploadForm {
 	f.overwrite.SetChecked(p.BoolWithFallback(prefOverwrite, true))
 	f.private = widget.NewCheck("Private file", nil)
 	f.private.SetChecked(p.Bool(prefPrivate))
+	labels := make([]string, len(stripChoices))
+	for i, c := range stripChoices {
+		labels[i] = c.label
+	}
+	f.strip = widget.NewSelect(labels, nil)
+	f.strip.SetSelected(stripLabel(strip.Mode(p.String(prefStrip))))
 	f.name = widget.NewEntry()
 	f.name.SetPlaceHolder("select a file in the list")
 	f.name.Disable()
@@ -107,6 +136,7 @@ func newUploadForm(u *UI) *uploadForm {
 		p.SetBool(prefUnique, f.unique.Checked)
 		p.SetBool(prefOverwrite, f.overwrite.Checked)
 		p.SetBool(prefPrivate, f.private.Checked)
+		p.SetString(prefStrip, string(f.stripMode()))
 		f.refreshState()
 	}
 	f.folder.OnChanged = func(string) { save() }
@@ -114,6 +144,7 @@ func newUploadForm(u *UI) *uploadForm {
 	f.unique.OnChanged = func(bool) { save() }
 	f.overwrite.OnChanged = func(bool) { save() }
 	f.private.OnChanged = func(bool) { save() }
+	f.strip.OnChanged = func(string) { save() }
 	f.name.OnChanged = f.rename
 
 	f.button = widget.NewButtonWithIcon("Upload", theme.UploadIcon(), f.upload)
@@ -127,6 +158,8 @@ func newUploadForm(u *UI) *uploadForm {
 		widget.NewFormItem("Folder", container.NewVBox(f.folder,
 			hint("Dropped folders keep their structure under it; {yyyy}, {mm} and {dd} are the upload's date."))),
 		widget.NewFormItem("Tags", container.NewVBox(f.tags, hint("Comma-separated; at most 500 characters, no %."))),
+		widget.NewFormItem("Metadata", container.NewVBox(f.strip,
+			hint("Of JPEG, PNG and WebP, not re-encoded; colour profiles stay."))),
 	)
 	nameForm := widget.NewForm(widget.NewFormItem("File name", f.name), widget.NewFormItem("Description", f.desc))
 	f.more = newMoreOptions(f)
@@ -163,7 +196,18 @@ func (f *uploadForm) fields() uploader.Fields {
 		OverwriteFile:     f.overwrite.Checked,
 		IsPrivateFile:     f.private.Checked,
 		Options:           options,
+		Strip:             f.stripMode(),
 	}
+}
+
+// stripMode is the Metadata choice.
+func (f *uploadForm) stripMode() strip.Mode {
+	for _, c := range stripChoices {
+		if c.label == f.strip.Selected {
+			return c.mode
+		}
+	}
+	return strip.Keep
 }
 
 // why says why Upload is off, or "" when it is on; problem is true when the

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +17,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/preset"
+	"imagekit-uploader/strip"
+	"imagekit-uploader/strip/striptest"
 	"imagekit-uploader/uploader"
 	"imagekit-uploader/uploader/imagekittest"
 )
@@ -127,6 +131,7 @@ func TestPresetsInTheWindow(t *testing.T) {
 	file := preset.File{Path: filepath.Join(storage, "presets.json")}
 	no := false
 	if err := file.Save("shoot", preset.Preset{Folder: "/shoots/{yyyy}", Tags: "summer", UseUniqueFileName: &no,
+		Strip:   strip.Location,
 		Options: uploader.Options{CustomMetadata: `{"brand":"acme"}`, Extensions: `[{"name":"ai-auto-description"}]`}}); err != nil {
 		t.Fatal(err)
 	}
@@ -143,19 +148,32 @@ func TestPresetsInTheWindow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Folder != "/shoots/{yyyy}" || p.CustomMetadata != `{"brand":"acme"}` || p.Extensions != `[{"name":"ai-auto-description"}]` {
+		if p.Folder != "/shoots/{yyyy}" || p.CustomMetadata != `{"brand":"acme"}` || p.Extensions != `[{"name":"ai-auto-description"}]` || p.Strip != strip.Location {
 			t.Errorf("the form as a preset: %+v", p)
 		}
 	})
-	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+	photo := filepath.Join(t.TempDir(), "a.jpg")
+	os.WriteFile(photo, striptest.PhoneJPEG(), 0o644)
+	drop(u, photo)
 	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
 	onUI(func() { test.Tap(u.form.button) })
 	waitFor(t, "the upload", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
+	var url string
 	onUI(func() {
 		if fp := u.snaps[u.rows[0]].Result.FilePath; !strings.HasPrefix(fp, "/shoots/20") || strings.Contains(fp, "{") {
 			t.Errorf("stored at %s, want the year filled in", fp)
 		}
+		url = u.snaps[u.rows[0]].Result.URL
 	})
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if left := striptest.Location(stored); left != "" || len(stored) == 0 {
+		t.Errorf("the preset's Remove location was not applied: %s stored", left)
+	}
 }
 
 // TestCopyAs: a row, or every finished row, goes to the clipboard through

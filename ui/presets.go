@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -103,6 +104,9 @@ func (b *presetBar) apply(p preset.Preset) {
 			c.w.SetChecked(*c.v)
 		}
 	}
+	if p.Strip != "" {
+		f.strip.SetSelected(stripLabel(p.Apply(f.fields()).Strip))
+	}
 	fields := f.fields()
 	f.more.set(p.Apply(fields).Options)
 	f.more.save()
@@ -117,7 +121,8 @@ func (b *presetBar) current() (preset.Preset, error) {
 	}
 	unique, overwrite, private := f.unique.Checked, f.overwrite.Checked, f.private.Checked
 	return preset.Preset{Folder: f.folder.Text, Tags: f.tags.Text,
-		UseUniqueFileName: &unique, OverwriteFile: &overwrite, IsPrivateFile: &private, Options: o}, nil
+		UseUniqueFileName: &unique, OverwriteFile: &overwrite, IsPrivateFile: &private, Options: o,
+		Strip: cmp.Or(f.stripMode(), "none")}, nil
 }
 
 func (b *presetBar) saveAs() {
