@@ -92,6 +92,11 @@ func TestUploadStripsLocation(t *testing.T) {
 			}
 		})
 	}
+	// A URL is ImageKit's to fetch: nothing of it passes here to be stripped.
+	code, out, _ := runCLI(t, "https://example.com/beach.jpg\n", uploadArgs(srv, "--json", "--strip", "gps", "--from-list", "-")...)
+	if code != 1 || !strings.Contains(out, "cannot be removed here") {
+		t.Errorf("a URL item with --strip gps: exit %d %s", code, out)
+	}
 	if code, _, errs := runCLI(t, "", uploadArgs(srv, "--strip", "exif", photo)...); code != 2 || !strings.Contains(errs, "use gps") {
 		t.Errorf("--strip exif: exit %d %s", code, errs)
 	}

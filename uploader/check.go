@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"os"
 	"path"
+
+	"imagekit-uploader/strip"
 )
 
 // precheck is Check; tests replace it to see where it runs.
@@ -26,6 +28,9 @@ func Check(r Request, limit Limit) (int64, error) {
 		return 0, err
 	}
 	if r.URL != "" {
+		if r.Fields.Strip != strip.Keep {
+			return 0, &CheckError{Field: "file", Reason: "ImageKit fetches this file from its URL, so its metadata cannot be removed here first: upload it with metadata kept, or download it and upload the file"}
+		}
 		return 0, CheckSourceURL(r.URL) // fetched by ImageKit: its size is ImageKit's to check
 	}
 	info, err := os.Stat(r.Path)
