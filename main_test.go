@@ -11,6 +11,18 @@ import (
 	"imagekit-uploader/cli"
 )
 
+// envRunApp makes the test binary the app itself, with these arguments
+// (space-separated): tests of the real window start it so.
+const envRunApp = "IMAGEKIT_UPLOADER_TEST_RUN_APP"
+
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(envRunApp); ok {
+		os.Args = append(os.Args[:1], strings.Fields(args)...)
+		main()
+	}
+	os.Exit(m.Run())
+}
+
 func TestVersionComesFromFyneAppTOML(t *testing.T) {
 	raw, err := os.ReadFile("FyneApp.toml")
 	if err != nil {

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages this project needs, only those missing.
 #   scripts/deps.sh build   compile the app (cgo, OpenGL and X11 headers)
-#   scripts/deps.sh test    build + a real Secret Service, curl, Node.js, Xvfb
+#   scripts/deps.sh test    build + a real Secret Service, curl, Node.js, Xvfb, xclip (a real clipboard)
 #   scripts/deps.sh package build + the Windows cross-compiler
 #   scripts/deps.sh windows the Windows cross-compiler and wine, to run its tests
 set -euo pipefail
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
-test=(gnome-keyring dbus libsecret-tools curl ca-certificates nodejs npm xvfb xauth imagemagick xdotool shellcheck chromium)
+test=(gnome-keyring dbus libsecret-tools curl ca-certificates nodejs npm xvfb xauth imagemagick xdotool xclip shellcheck chromium)
 package=(gcc-mingw-w64-x86-64 xz-utils zip file wixl msitools)
 windows=(gcc-mingw-w64-x86-64 wine wine64)
 want=("${build[@]}")

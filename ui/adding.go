@@ -16,7 +16,11 @@ import (
 
 // AddPaths queues files and folders (dropped, picked or given on the command
 // line). The disk walk runs off the UI goroutine.
-func (u *UI) AddPaths(paths []string) {
+func (u *UI) AddPaths(paths []string) { u.addPaths(paths, nil) }
+
+// addPaths is AddPaths, calling then (on the UI goroutine) with the jobs
+// added once they are rows.
+func (u *UI) addPaths(paths []string, then func([]uploader.JobID)) {
 	if len(paths) == 0 {
 		return
 	}
@@ -54,6 +58,9 @@ func (u *UI) AddPaths(paths []string) {
 			}
 			if msg != "" {
 				u.showNotice(msg)
+			}
+			if then != nil {
+				then(ids)
 			}
 		})
 	}()

@@ -383,14 +383,20 @@ func (f *uploadForm) upload() {
 		return
 	}
 	u := f.u
-	fields := f.fields()
-	f.more.rememberKeys()
 	var ids []uploader.JobID
 	for _, id := range u.rows {
 		if u.snaps[id].State == uploader.Ready {
 			ids = append(ids, id)
 		}
 	}
+	f.start(ids)
+}
+
+// start uploads the rows ids with the form's settings.
+func (f *uploadForm) start(ids []uploader.JobID) {
+	u := f.u
+	fields := f.fields()
+	f.more.rememberKeys()
 	f.busy = true
 	f.refreshState()
 	u.withClient(func(ok bool) {

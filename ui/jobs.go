@@ -55,7 +55,7 @@ func newJobsView(u *UI) *jobsView {
 
 	icon := widget.NewIcon(theme.UploadIcon())
 	title := widget.NewLabelWithStyle("Drop files or folders here", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	hint := widget.NewLabelWithStyle("or use Add files… (Ctrl+O) or Add folder…", fyne.TextAlignCenter, fyne.TextStyle{})
+	hint := widget.NewLabelWithStyle("or use Add files… (Ctrl+O), Add folder…, or paste (Ctrl+V)", fyne.TextAlignCenter, fyne.TextStyle{})
 	hint2 := widget.NewLabelWithStyle("Folders keep their structure under the destination folder.", fyne.TextAlignCenter, fyne.TextStyle{})
 	hint2.Importance = widget.LowImportance
 	iconBox := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(64), icon))

@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/emulator"
+	"imagekit-uploader/internal/pasteboard"
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/preset"
 	"imagekit-uploader/signer"
@@ -74,6 +75,11 @@ type UI struct {
 	tickDone   chan struct{}
 	redraw     atomic.Bool // a thumbnail arrived: draw the rows again on the next tick
 	closeOnce  sync.Once
+
+	// readClipboard reads what was copied (pasteboard.Read; tests put
+	// theirs); pasting is true while a paste reads it.
+	readClipboard func(time.Duration) (pasteboard.Contents, error)
+	pasting       atomic.Bool
 }
 
 // shared is what the UI goroutine and the workers (the queue's callbacks,
@@ -143,11 +149,12 @@ func New(a fyne.App, cfg Config) *UI {
 		cfg.PresetsFile = p
 	}
 	u := &UI{
-		app:          a,
-		open:         a.OpenURL,
-		cfg:          cfg,
-		secrets:      secrets{store: cfg.Secrets},
-		journalReady: make(chan struct{}),
+		app:           a,
+		open:          a.OpenURL,
+		readClipboard: pasteboard.Read,
+		cfg:           cfg,
+		secrets:       secrets{store: cfg.Secrets},
+		journalReady:  make(chan struct{}),
 		shared: shared{
 			account: loadAccount(a.Preferences()),
 			changed: map[uploader.JobID]struct{}{},
@@ -275,6 +282,7 @@ func (u *UI) addShortcuts() {
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.form.upload() })
 	}
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.showSettings(false) })
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.paste() }) // a text field that has the focus takes its own
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape && u.dialog != nil {
 			u.dialog.Hide()

@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"imagekit-uploader/internal/filelock"
+	"imagekit-uploader/internal/pasteboard"
+	"imagekit-uploader/uploader"
+)
+
+// Paste (Ctrl+V, Cmd+V, outside a text field): what was copied goes in the
+// list as a drop does. Files copied in a file manager are those files; an
+// image (a screenshot) is saved under the app's storage, in pasted/, with a
+// name from the date and time, and uploaded from there, so a crash resumes
+// it like any file; http(s) links are sent for ImageKit to fetch.
+
+// prefPasteName is the name a pasted image is saved and uploaded under.
+const prefPasteName = "pasteName"
+
+const defaultPasteName = "screenshot-{yyyy}-{mm}-{dd}-{hh}{mi}{ss}.png"
+
+// pasteName fills pattern's {yyyy} {mm} {dd} {hh} {mi} {ss} with t, and
+// makes sure the name ends in .png.
+func pasteName(pattern string, t time.Time) string {
+	name := strings.NewReplacer("{yyyy}", t.Format("2006"), "{mm}", t.Format("01"), "{dd}", t.Format("02"),
+		"{hh}", t.Format("15"), "{mi}", t.Format("04"), "{ss}", t.Format("05")).Replace(strings.TrimSpace(pattern))
+	if uploader.CheckFileName(name) != nil || strings.ContainsAny(name, `/\`) {
+		name = pasteName(defaultPasteName, t)
+	}
+	if !strings.EqualFold(filepath.Ext(name), ".png") {
+		name += ".png"
+	}
+	return name
+}
+
+// paste reads the clipboard off the UI goroutine (when this app owns it,
+// the UI goroutine's own loop answers the reading) and adds what it holds.
+func (u *UI) paste() {
+	if u.pasting.Swap(true) {
+		return // one paste at a time
+	}
+	pattern := u.app.Preferences().StringWithFallback(prefPasteName, defaultPasteName)
+	go func() {
+		defer u.pasting.Store(false)
+		notice := func(s string) { runOnUI(func() { u.showNotice(s) }) }
+		c, err := u.readClipboard(5 * time.Second)
+		if errors.Is(err, pasteboard.ErrUnavailable) {
+			notice("Nothing was pasted: the clipboard cannot be read here. Drop the files, or use Add files… (Ctrl+O).")
+			return
+		}
+		if err != nil {
+			notice("Nothing was pasted: " + err.Error() + ". Copy it again, then paste.")
+			return
+		}
+		it := pasteboard.Interpret(c)
+		if it.Empty() {
+			notice("Nothing to upload on the clipboard: copy an image, files, or http(s) links, then paste (Ctrl+V).")
+			return
+		}
+		paths := it.Paths
+		if it.Image != nil {
+			p, err := u.savePasted(it.Image, pasteName(pattern, time.Now()))
+			if err != nil {
+				notice("The pasted image could not be saved to upload it: " + err.Error())
+				return
+			}
+			paths = append(paths, p)
+		}
+		runOnUI(func() {
+			u.addPaths(paths, u.uploadPasted)
+			u.addURLs(it.URLs, u.uploadPasted)
+		})
+	}()
+}
+
+// savePasted writes a pasted image under pasted/ in the app's storage, as
+// name or, where that is taken, name-2, name-3, ...
+func (u *UI) savePasted(png []byte, name string) (string, error) {
+	dir := filepath.Join(u.cfg.StorageDir, "pasted")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(name, ext)
+	for n := 1; ; n++ {
+		p := filepath.Join(dir, name)
+		if n > 1 {
+			p = filepath.Join(dir, fmt.Sprintf("%s-%d%s", base, n, ext))
+		}
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		return p, filelock.Replace(p, png)
+	}
+}
+
+// uploadPasted starts a paste's files at once, where the form allows: a
+// paste is the quick way, one screenshot and its link.
+func (u *UI) uploadPasted(ids []uploader.JobID) {
+	if len(ids) == 0 {
+		return
+	}
+	if reason, problem := u.form.why(); problem {
+		u.showNotice("Pasted, not uploaded yet: " + reason)
+		return
+	}
+	u.form.start(ids)
+}
+
+// addURLs queues links for ImageKit to fetch, with the form's settings,
+// and calls then with the jobs added. Called on the UI goroutine.
+func (u *UI) addURLs(urls []string, then func([]uploader.JobID)) {
+	if len(urls) == 0 {
+		return
+	}
+	fields := u.form.fields()
+	var reqs []uploader.Request
+	var refused []string
+	for _, link := range urls {
+		_, name, err := uploader.SourceURL(link)
+		switch {
+		case err != nil:
+			refused = append(refused, err.Error())
+		case name == "":
+			refused = append(refused, link+" has no file name at the end of its path")
+		default:
+			reqs = append(reqs, uploader.Request{Path: link, URL: link, FileName: name, Fields: fields})
+		}
+	}
+	go func() {
+		<-u.journalReady
+		ids, dups := u.queue.AddRequests(reqs)
+		u.watchDrop(ids)
+		jobs := make([]uploader.Job, 0, len(ids))
+		for _, id := range ids {
+			if j, ok := u.queue.Job(id); ok {
+				jobs = append(jobs, j)
+			}
+		}
+		runOnUI(func() {
+			u.appendRows(jobs)
+			msg := addedNotice(len(ids), dups, nil)
+			if len(refused) > 0 {
+				msg = strings.TrimSpace(fmt.Sprintf("Not added: %s. %s", strings.Join(refused, "; "), msg))
+			}
+			if msg != "" {
+				u.showNotice(msg)
+			}
+			then(ids)
+		})
+	}()
+}

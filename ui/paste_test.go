@@ -1,0 +1,161 @@
+package ui
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"imagekit-uploader/internal/pasteboard"
+	"imagekit-uploader/uploader"
+)
+
+// copied is a clipboard a test fills.
+type copied struct {
+	mu sync.Mutex
+	c  pasteboard.Contents
+}
+
+func (c *copied) set(v pasteboard.Contents) { c.mu.Lock(); c.c = v; c.mu.Unlock() }
+func (c *copied) read(time.Duration) (pasteboard.Contents, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.c, nil
+}
+
+// pressPaste types Ctrl+V (Cmd+V) on the window, with no text field focused.
+func pressPaste(u *UI) {
+	onUI(func() {
+		u.win.Canvas().(fyne.Shortcutable).TypedShortcut(&fyne.ShortcutPaste{Clipboard: u.app.Clipboard()})
+	})
+}
+
+// TestPaste: Ctrl+V uploads a copied screenshot at once (saved as a dated
+// PNG in the app's storage), and with Copy when done its link lands on the
+// clipboard;
+// copied files are added as files, links as links ImageKit fetches;
+// nothing to upload says so; a text field keeps its own paste.
+func TestPaste(t *testing.T) {
+	storage := t.TempDir()
+	u := newTestUI(t, Config{Demo: true, StorageDir: storage})
+	board := &copied{}
+	u.readClipboard = board.read
+	onUI(func() { u.copyWhenDoneChoice().SetSelected("Its links as URL") })
+
+	var shot bytes.Buffer
+	png.Encode(&shot, image.NewRGBA(image.Rect(0, 0, 40, 30)))
+	board.set(pasteboard.Contents{Image: shot.Bytes(), Text: "https://example.com/page"})
+	onUI(func() { u.app.Clipboard().SetContent("before") })
+	pressPaste(u)
+	waitFor(t, "the screenshot's row", func() bool { return len(u.rows) == 1 })
+	var name string
+	onUI(func() {
+		name = u.snaps[u.rows[0]].Request.FileName
+	})
+	if !strings.HasPrefix(name, "screenshot-"+time.Now().Format("2006-01-02")) || !strings.HasSuffix(name, ".png") {
+		t.Errorf("named %q", name)
+	}
+	if b, err := os.ReadFile(filepath.Join(storage, "pasted", name)); err != nil || !bytes.Equal(b, shot.Bytes()) {
+		t.Errorf("the saved screenshot: %v", err)
+	}
+	waitFor(t, "its link on the clipboard", func() bool { return u.app.Clipboard().Content() != "before" })
+	onUI(func() {
+		r := u.snaps[u.rows[0]].Result
+		if got := u.app.Clipboard().Content(); r == nil || got != r.URL || !strings.Contains(got, "screenshot-") {
+			t.Errorf("clipboard %q", got)
+		}
+		u.copyWhenDoneChoice().SetSelected("Nothing")
+	})
+
+	// A second screenshot in the same second gets a name of its own.
+	pressPaste(u)
+	waitFor(t, "the second screenshot", func() bool { return len(u.rows) == 2 })
+	onUI(func() {
+		if second := u.snaps[u.rows[1]].Request.FileName; second == name {
+			t.Errorf("two pastes share %q", second)
+		}
+	})
+
+	// Files copied in a file manager, and links.
+	files := makeFiles(t, t.TempDir(), "a.jpg", "b.jpg")
+	board.set(pasteboard.Contents{Files: files})
+	pressPaste(u)
+	waitFor(t, "the copied files", func() bool { return len(u.rows) == 4 })
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(shot.Bytes()) }))
+	defer origin.Close()
+	board.set(pasteboard.Contents{Text: origin.URL + "/cats/tabby.png\nnot a link"})
+	pressPaste(u)
+	waitFor(t, "the link's row", func() bool { return len(u.rows) == 5 })
+	onUI(func() {
+		r := u.snaps[u.rows[4]].Request
+		if r.URL != origin.URL+"/cats/tabby.png" || r.FileName != "tabby.png" {
+			t.Errorf("the link's request: %+v", r)
+		}
+	})
+	// The demo server fetches nothing from this machine, so the link fails,
+	// saying it was asked to fetch it: the paste sent a link, not a file.
+	waitFor(t, "every upload", func() bool {
+		return len(u.rows) == 5 && u.snaps[u.rows[3]].State == uploader.Done && u.snaps[u.rows[4]].State == uploader.Failed
+	})
+
+	board.set(pasteboard.Contents{Text: "just words"})
+	pressPaste(u)
+	waitFor(t, "the notice", func() bool { return strings.Contains(u.notice.Text, "Nothing to upload on the clipboard") })
+
+	// In a text field, Ctrl+V pastes text there, not files.
+	onUI(func() {
+		u.win.Canvas().Focus(u.form.tags)
+		u.app.Clipboard().SetContent("summer")
+		u.win.Canvas().(fyne.Shortcutable).TypedShortcut(&fyne.ShortcutPaste{Clipboard: u.app.Clipboard()})
+	})
+	time.Sleep(100 * time.Millisecond)
+	onUI(func() {
+		if len(u.rows) != 5 {
+			t.Errorf("%d rows after a paste in Tags", len(u.rows))
+		}
+		if err := u.snaps[u.rows[4]].Err; err == nil || !strings.Contains(err.Error(), "not downloaded from "+origin.URL+"/cats/tabby.png") {
+			t.Errorf("the link: %v", err)
+		}
+	})
+}
+
+func TestPasteName(t *testing.T) {
+	at := time.Date(2026, 12, 4, 13, 15, 2, 0, time.Local)
+	for pattern, want := range map[string]string{
+		defaultPasteName:           "screenshot-2026-12-04-131502.png",
+		"shot {dd}.{mm}.{yyyy}":    "shot 04.12.2026.png",
+		"../../etc/passwd":         "screenshot-2026-12-04-131502.png",
+		"  ":                       "screenshot-2026-12-04-131502.png",
+		"capture-{hh}{mi}{ss}.PNG": "capture-131502.PNG",
+	} {
+		if got := pasteName(pattern, at); got != want {
+			t.Errorf("%q: %q, want %q", pattern, got, want)
+		}
+	}
+}
+
+// TestPasteWaitsForAFormToFix: with a folder ImageKit would refuse, a paste
+// is listed and not uploaded, and the notice says why.
+func TestPasteWaitsForAFormToFix(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true, StorageDir: t.TempDir()})
+	board := &copied{}
+	u.readClipboard = board.read
+	board.set(pasteboard.Contents{Files: makeFiles(t, t.TempDir(), "a.jpg")})
+	onUI(func() { u.form.folder.SetText("/bad%folder") })
+	pressPaste(u)
+	waitFor(t, "the notice", func() bool { return strings.Contains(u.notice.Text, "Pasted, not uploaded yet: Fix the folder") })
+	onUI(func() {
+		if len(u.rows) != 1 || u.snaps[u.rows[0]].State != uploader.Ready {
+			t.Errorf("%d rows", len(u.rows))
+		}
+	})
+}
