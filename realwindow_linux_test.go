@@ -29,11 +29,7 @@ func startApp(t *testing.T, home string, prefs string, args ...string) *exec.Cmd
 	if prefs != "" {
 		os.WriteFile(filepath.Join(dir, "preferences.json"), []byte(prefs), 0o600)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_RUNTIME_DIR="+filepath.Join(home, "run"), envRunApp+"="+strings.Join(args, " "),
-		"IMAGEKIT_PRIVATE_KEY=", "IMAGEKIT_PUBLIC_KEY=", "DBUS_SESSION_BUS_ADDRESS=disabled:")
-	os.MkdirAll(filepath.Join(home, "run"), 0o700)
+	cmd := appCommand(home, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -52,6 +48,16 @@ func startApp(t *testing.T, home string, prefs string, args ...string) *exec.Cmd
 		t.Fatalf("the window did not open: %v", err)
 	}
 	time.Sleep(time.Second) // its first frame, and its shortcuts
+	return cmd
+}
+
+// appCommand is the app (this test binary as main) with its own home.
+func appCommand(home string, args ...string) *exec.Cmd {
+	os.MkdirAll(filepath.Join(home, "run"), 0o700)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_RUNTIME_DIR="+filepath.Join(home, "run"), envRunApp+"="+strings.Join(args, " "),
+		"IMAGEKIT_PRIVATE_KEY=", "IMAGEKIT_PUBLIC_KEY=", "DBUS_SESSION_BUS_ADDRESS=disabled:")
 	return cmd
 }
 
@@ -105,5 +111,50 @@ func TestPasteInTheRealWindow(t *testing.T) {
 	resp.Body.Close()
 	if !bytes.Equal(stored, shot.Bytes()) {
 		t.Errorf("the server has %d bytes, the screenshot was %d", len(stored), shot.Len())
+	}
+}
+
+// TestSecondLaunchHandsOverToTheWindow: with the window open, a second
+// launch with two files (as "Open with" starts it) hands them to the first
+// and ends; the first lists them, and uploads them on Ctrl+Enter.
+func TestSecondLaunchHandsOverToTheWindow(t *testing.T) {
+	xvfbtest.Start(t, "xdotool")
+	home := t.TempDir()
+	startApp(t, home, "", "--demo")
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "first.jpg"), filepath.Join(dir, "second.jpg")
+	os.WriteFile(a, []byte("the first photo"), 0o644)
+	os.WriteFile(b, []byte("the second photo"), 0o644)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	second := appCommand(home, "--demo", a, b)
+	cmd := exec.CommandContext(ctx, second.Path, second.Args[1:]...)
+	cmd.Env = second.Env
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "The window already open took 2 paths") {
+		t.Fatalf("the second launch: %v\n%s", err, out)
+	}
+	if n, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "ImageKit Uploader").Output(); strings.Count(string(n), "\n") != 1 {
+		t.Errorf("windows open: %q", n)
+	}
+	if out, err := exec.Command("xdotool", "key", "ctrl+Return").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v %s", err, out)
+	}
+	library := filepath.Join(home, ".config", "fyne", appID, "demo-library")
+	var stored []string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && len(stored) < 2; time.Sleep(100 * time.Millisecond) {
+		stored = nil
+		filepath.WalkDir(library, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if data, _ := os.ReadFile(p); string(data) == "the first photo" || string(data) == "the second photo" {
+					stored = append(stored, p)
+				}
+			}
+			return nil
+		})
+	}
+	if len(stored) != 2 {
+		t.Fatalf("the demo server stored %d of the two files handed over", len(stored))
 	}
 }
