@@ -55,6 +55,7 @@ func openWindow(ctx context.Context, w cli.Window) error {
 		others.Handle(func(paths []string) {
 			fyne.Do(func() {
 				u.AddPaths(paths)
+				u.Window().Show() // from the tray too
 				u.Window().RequestFocus()
 			})
 		})

@@ -76,6 +76,9 @@ type UI struct {
 	redraw     atomic.Bool // a thumbnail arrived: draw the rows again on the next tick
 	closeOnce  sync.Once
 
+	tray     *tray // nil where the desktop has none
+	watching int   // folders watched, as the toolbar says
+
 	// readClipboard reads what was copied (pasteboard.Read; tests put
 	// theirs); pasting is true while a paste reads it.
 	readClipboard func(time.Duration) (pasteboard.Contents, error)
@@ -189,6 +192,7 @@ func New(a fyne.App, cfg Config) *UI {
 	u.win.SetOnDropped(u.onDropped)
 	u.win.SetCloseIntercept(u.onClose)
 	u.addShortcuts()
+	u.setupTray()
 	go func() {
 		err := u.history.load()
 		runOnUI(func() {
@@ -321,10 +325,19 @@ func (u *UI) showNotice(text string) {
 }
 
 func (u *UI) onClose() {
+	if u.closeToTray() {
+		return
+	}
+	u.quit()
+}
+
+// quit ends the app, asking first while uploads are under way.
+func (u *UI) quit() {
 	t := u.queue.Totals()
 	if t.Active == 0 {
 		u.Close()
 		u.win.Close()
+		u.app.Quit() // the tray keeps the app running after its window
 		return
 	}
 	d := dialog.NewConfirm("Quit while uploading?",
@@ -333,6 +346,7 @@ func (u *UI) onClose() {
 			if quit {
 				u.Close() // saves the unfinished list, then stops the uploads
 				u.win.Close()
+				u.app.Quit()
 			}
 		}, u.win)
 	d.SetConfirmText("Quit")

@@ -40,7 +40,12 @@ func onUI(f func()) { runOnUI(f) }
 
 func newTestUI(t testing.TB, cfg Config) *UI {
 	t.Helper()
-	a := test.NewTempApp(t)
+	return newTestUIOn(t, test.NewTempApp(t), cfg)
+}
+
+// newTestUIOn is newTestUI on the app a (a test app, or one wrapping it).
+func newTestUIOn(t testing.TB, a fyne.App, cfg Config) *UI {
+	t.Helper()
 	if cfg.StorageDir == "" {
 		cfg.StorageDir = t.TempDir()
 	}

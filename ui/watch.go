@@ -137,6 +137,8 @@ func (u *UI) runWatchers(ctx context.Context, list []watchedFolder, formFields u
 
 // showWatching says, in the toolbar, how many folders are watched.
 func (u *UI) showWatching(n int) {
+	u.watching = n
+	u.refreshTray()
 	if n == 0 {
 		u.watchBtn.Hide()
 		return
