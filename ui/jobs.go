@@ -75,6 +75,22 @@ func (v *jobsView) showing(id uploader.JobID) bool {
 	return false
 }
 
+// onScreen says whether job id's row is on screen, or within two rows of
+// it. (Rows scrolled away stay made, in the list's pool, so the rows made
+// cannot say.) Called on the UI goroutine.
+func (v *jobsView) onScreen(id uploader.JobID) bool {
+	i, ok := v.u.index[id]
+	if !ok || len(v.made) == 0 {
+		return false
+	}
+	pitch := v.made[0].MinSize().Height + theme.Padding() // a row and the space after it
+	if pitch <= 0 {
+		return true
+	}
+	off := v.list.GetScrollOffset()
+	return i >= int(off/pitch)-2 && i <= int((off+v.list.Size().Height)/pitch)+2
+}
+
 // refresh redraws the whole list: after rows were added or removed.
 func (v *jobsView) refresh() {
 	if len(v.u.rows) == 0 {

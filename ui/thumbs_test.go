@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/png"
@@ -11,7 +12,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // pngDeclaring returns a 1×1 PNG whose header claims w×h pixels: a few dozen
@@ -233,4 +236,50 @@ func FuzzHEIFThumbnail(f *testing.F) {
 			t.Fatalf("%d bytes in, %d out, %d×%d", len(data), len(out), w, h)
 		}
 	})
+}
+
+// TestOnlyRowsOnScreenAreDecoded: rows scrolled past before their turn are
+// not decoded (a drop of hundreds of exported photos decoded every one of
+// them, a 24-megapixel decode each, as the list went by).
+func TestOnlyRowsOnScreenAreDecoded(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	decoded := map[string]bool{}
+	decodeThumbFor = func(p string) image.Image {
+		<-release
+		mu.Lock()
+		decoded[filepath.Base(p)] = true
+		mu.Unlock()
+		return image.NewRGBA(image.Rect(0, 0, 4, 4))
+	}
+	defer func() { decodeThumbFor = decodeThumb }()
+	u := newTestUI(t, Config{Demo: true})
+	var names []string
+	for i := range 200 {
+		names = append(names, fmt.Sprintf("IMG_%03d.jpg", i))
+	}
+	drop(u, makeFiles(t, t.TempDir(), names...)...)
+	waitFor(t, "the rows", func() bool { return len(u.rows) == 200 })
+	time.Sleep(300 * time.Millisecond) // the first screen asks for its thumbnails
+	onUI(func() { u.jobs.list.ScrollToBottom() })
+	time.Sleep(300 * time.Millisecond)
+	close(release)
+	waitFor(t, "the last row's thumbnail", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return decoded["IMG_199.jpg"]
+	})
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	n := len(decoded)
+	mu.Unlock()
+	if n > 14 { // the first screen's two under way, and the last screen's rows
+		t.Errorf("%d of 200 rows decoded, the first screen's too after it scrolled away", n)
+	}
+	u.thumbs.mu.Lock()
+	skipped := u.thumbs.skip
+	u.thumbs.mu.Unlock()
+	if skipped == 0 {
+		t.Error("no row scrolled away was passed over")
+	}
 }

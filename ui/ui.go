@@ -33,6 +33,9 @@ import (
 // the real driver does.
 var runOnUI = fyne.Do
 
+// waitOnUI runs f on the UI goroutine and waits for it (tests: under their lock).
+var waitOnUI = fyne.DoAndWait
+
 // Config is what the window starts with.
 type Config struct {
 	Paths []string // files and folders to add at once (command line, "Open with")
@@ -181,6 +184,10 @@ func New(a fyne.App, cfg Config) *UI {
 	u.queue.OnChange = u.onJobChange
 	u.session.OnFinish(u.onJobFinish)
 	u.thumbs = newThumbnails(func(uploader.JobID) { u.redraw.Store(true) }) // drawn on the next tick
+	u.thumbs.onScreen = func(id uploader.JobID) (on bool) {
+		waitOnUI(func() { on = u.jobs.onScreen(id) })
+		return on
+	}
 
 	u.win = a.NewWindow("ImageKit Uploader")
 	u.win.SetContent(u.build())

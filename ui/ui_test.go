@@ -26,6 +26,7 @@ var uiMu sync.Mutex
 func init() {
 	keyring.MockInit() // never the real keyring in these tests
 	runOnUI = onUIDirect
+	waitOnUI = onUIDirect
 }
 
 // onUIDirect runs f holding uiMu.

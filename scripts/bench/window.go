@@ -30,12 +30,13 @@ import (
 // memory. It runs the real window under Xvfb, with a throwaway keyring, so
 // it re-executes itself under scripts/with-keyring.sh and xvfb-run.
 //
-//	go run ./scripts/bench window [-files 300] [-mp 24]
+//	go run ./scripts/bench window [-files 300] [-mp 24] [-exported]
 func window(args []string) {
 	fs := flag.NewFlagSet("window", flag.ExitOnError)
 	files := fs.Int("files", 300, "how many photos")
 	profile := fs.String("profile", "", "write the window's CPU profile here (go tool pprof)")
 	mp := fs.Int("mp", 24, "megapixels each")
+	exported := fs.Bool("exported", false, "photos as editors and CMSs export them: no EXIF thumbnail, so a row's thumbnail decodes the photo")
 	fs.Parse(args)
 	if os.Getenv("BENCH_UNDER_XVFB") == "" {
 		self, err := os.Executable()
@@ -60,7 +61,11 @@ func window(args []string) {
 	self, err := os.Executable()
 	check(err)
 	photoPath := filepath.Join(work, "photo.jpg")
-	run(self, "photo", strconv.Itoa(6000**mp/24), strconv.Itoa(4000**mp/24), photoPath)
+	kind := "camera"
+	if *exported {
+		kind = "exported"
+	}
+	run(self, "photo", strconv.Itoa(6000**mp/24), strconv.Itoa(4000**mp/24), photoPath, kind)
 	photo, err := os.ReadFile(photoPath)
 	check(err)
 	dir := filepath.Join(work, "shoot")
@@ -72,8 +77,8 @@ func window(args []string) {
 		paths = append(paths, p)
 	}
 	total := float64(len(photo)) * float64(*files) / (1 << 20)
-	fmt.Printf("Measured %s: %d photos of %d MP (%.1f MB each, %.0f MiB in all), to a local emulator, the window under Xvfb.\n\n",
-		time.Now().UTC().Format("2006-01-02"), *files, *mp, float64(len(photo))/1e6, total)
+	fmt.Printf("Measured %s: %d %s photos of %d MP (%.1f MB each, %.0f MiB in all), to a local emulator, the window under Xvfb.\n\n",
+		time.Now().UTC().Format("2006-01-02"), *files, kind, *mp, float64(len(photo))/1e6, total)
 
 	// The command. Both runs start from the same page cache (settle).
 	dropped := settle(paths)
@@ -276,22 +281,39 @@ func countFiles(dir string) int {
 func photo(args []string) {
 	w, _ := strconv.Atoi(args[0])
 	h, _ := strconv.Atoi(args[1])
-	check(os.WriteFile(args[2], cameraJPEG(w, h), 0o644))
+	b := cameraJPEG(w, h)
+	if len(args) > 3 && args[3] == "exported" {
+		b = exportedJPEG(w, h)
+	}
+	check(os.WriteFile(args[2], b, 0o644))
+}
+
+// exportedJPEG is a photo as a photo editor or a CMS exports it: the same
+// image, with no EXIF thumbnail.
+func exportedJPEG(w, h int) []byte {
+	var photo bytes.Buffer
+	check(jpeg.Encode(&photo, grain(w, h), &jpeg.Options{Quality: 85}))
+	return photo.Bytes()
+}
+
+// grain is a gradient with grain: about a camera JPEG's 0.3 bytes a pixel.
+func grain(w, h int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	r := rand.New(rand.NewPCG(1, 2))
+	for y := range h {
+		for x := range w {
+			g := r.IntN(40)
+			img.Set(x, y, color.RGBA{uint8(x*160/w + g), uint8(y*160/h + g), uint8(100 + g), 255})
+		}
+	}
+	return img
 }
 
 // cameraJPEG makes a photo-like JPEG: a gradient with grain, and an EXIF
 // segment with a 160 × 120 thumbnail, as cameras write.
 func cameraJPEG(w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	r := rand.New(rand.NewPCG(1, 2))
-	for y := range h {
-		for x := range w {
-			g := r.IntN(40) // grain: about a camera JPEG's 0.3 bytes a pixel
-			img.Set(x, y, color.RGBA{uint8(x*160/w + g), uint8(y*160/h + g), uint8(100 + g), 255})
-		}
-	}
 	var photo, thumb bytes.Buffer
-	check(jpeg.Encode(&photo, img, &jpeg.Options{Quality: 85}))
+	check(jpeg.Encode(&photo, grain(w, h), &jpeg.Options{Quality: 85}))
 	small := image.NewRGBA(image.Rect(0, 0, 160, 120))
 	check(jpeg.Encode(&thumb, small, nil))
 	var tiff bytes.Buffer
