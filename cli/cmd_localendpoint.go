@@ -17,7 +17,7 @@ import (
 )
 
 // EnvLocalEndpointSecret is the local endpoint's optional secret.
-const EnvLocalEndpointSecret = "IMAGEKIT_LOCAL_ENDPOINT_SECRET"
+const EnvLocalEndpointSecret = localendpoint.EnvSecret
 
 func cmdLocalEndpoint(ctx context.Context, args []string, std Stdio) error {
 	fs := newFlags(std, "local-endpoint", "local-endpoint [--listen ADDR] [upload flags]", `
@@ -147,12 +147,6 @@ clipboard's image) is for the window's endpoint. Runs until Ctrl-C.`)
 // resultOf is what the endpoint answers for a finished job: its URL, or
 // why there is none.
 func resultOf(j uploader.Job) localendpoint.Result {
-	l := results.FromJob(j)
-	switch {
-	case l.URL != "":
-		return localendpoint.Result{URL: l.URL}
-	case l.Error != nil:
-		return localendpoint.Result{Err: errors.New(l.Error.Message)}
-	}
-	return localendpoint.Result{Err: fmt.Errorf("%s, at %s, with no URL this computer knows", l.Status, l.FilePath)}
+	url, err := results.Link(j)
+	return localendpoint.Result{URL: url, Err: err}
 }

@@ -32,6 +32,10 @@ import (
 	"strings"
 )
 
+// EnvSecret is the environment variable that holds the endpoint's
+// optional secret.
+const EnvSecret = "IMAGEKIT_LOCAL_ENDPOINT_SECRET"
+
 // DefaultListen is PicGo's address: what editors' apps call by default.
 const DefaultListen = "127.0.0.1:36677"
 

@@ -6,6 +6,7 @@ package results
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -129,4 +130,17 @@ func FromJob(j uploader.Job) Line {
 		e.Status = x.Status // ImageKit's own status only
 	}
 	return Line{Path: path, Status: uploader.Status(j), Error: e}
+}
+
+// Link is the URL a finished job's file has, or why it has none: what an
+// editor's app is given back for it.
+func Link(j uploader.Job) (string, error) {
+	l := FromJob(j)
+	switch {
+	case l.URL != "":
+		return l.URL, nil
+	case l.Error != nil:
+		return "", errors.New(l.Error.Message)
+	}
+	return "", fmt.Errorf("%s, at %s, with no URL this computer knows", l.Status, l.FilePath)
 }

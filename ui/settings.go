@@ -127,6 +127,9 @@ func (u *UI) showSettings(first bool) {
 		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
 		widget.NewFormItem("After a drop", u.copyWhenDoneChoice()),
 		widget.NewFormItem("Watch folders", container.NewHBox(widget.NewButton("Choose…", u.editWatchedFolders))),
+		widget.NewFormItem("Editors' apps", container.NewVBox(u.endpointChoice(), hint(
+			"Typora, Obsidian and SiYuan upload pasted images through it, as through PicGo; "+
+				"only apps on this computer can reach it, never a web page."))),
 	)
 	form.Items[1].HintText = "Saved only in the OS keyring, never in a file."
 	form.Items[6].HintText = "ImageKit's, or a local server such as http://127.0.0.1:8087/api/v2/files/upload"

@@ -51,6 +51,9 @@ type Config struct {
 	// IndexFile is the index of uploaded files, shared with the command
 	// line; uploader.DefaultIndexPath() by default.
 	IndexFile string
+	// EndpointListen is where Settings › Editors' apps listens:
+	// localendpoint.DefaultListen (PicGo's address) by default.
+	EndpointListen string
 }
 
 // UI is the main window and what it shows. Its state lives in two places,
@@ -79,8 +82,9 @@ type UI struct {
 	redraw     atomic.Bool // a thumbnail arrived: draw the rows again on the next tick
 	closeOnce  sync.Once
 
-	tray     *tray // nil where the desktop has none
-	watching int   // folders watched, as the toolbar says
+	tray     *tray     // nil where the desktop has none
+	endpoint *endpoint // Settings › Editors' apps, while on
+	watching int       // folders watched, as the toolbar says
 
 	// readClipboard reads what was copied (pasteboard.Read; tests put
 	// theirs); pasting is true while a paste reads it.
@@ -221,6 +225,7 @@ func New(a fyne.App, cfg Config) *UI {
 		u.AddPaths(cfg.Paths)
 	}
 	u.startWatching()
+	u.applyEndpoint()
 	if firstRun {
 		u.showSettings(true)
 	}
@@ -238,6 +243,9 @@ func (u *UI) Close() {
 	u.closeOnce.Do(func() {
 		if u.stopWatch != nil {
 			u.stopWatch()
+		}
+		if u.endpoint != nil {
+			u.endpoint.close()
 		}
 		close(u.stopTicker)
 		<-u.tickDone
