@@ -34,6 +34,10 @@ type Preset struct {
 	// "gps", "all", or "none" to keep it where the form would strip; empty
 	// leaves the form's choice.
 	Strip strip.Mode `json:"strip,omitempty"`
+	// CopyWhenDone is the window's After a drop for this preset: a Copy
+	// as format's name ("URL", "Markdown", ...), "none", or empty for
+	// Settings' choice. The command line has no clipboard and passes it over.
+	CopyWhenDone string `json:"copyWhenDone,omitempty"`
 	uploader.Options
 }
 

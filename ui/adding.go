@@ -25,6 +25,7 @@ func (u *UI) addPaths(paths []string, then func([]uploader.JobID)) {
 		return
 	}
 	fields := u.form.fields() // widgets are read here, on the UI goroutine
+	format := u.copyWhenDone()
 	go func() {
 		all, skipped := uploader.Collect(paths)
 		// A path given that does not exist is no upload to retry: it is
@@ -40,7 +41,7 @@ func (u *UI) addPaths(paths []string, then func([]uploader.JobID)) {
 		}
 		<-u.journalReady
 		ids, dups := u.queue.Add(items, fields)
-		u.watchDrop(ids)
+		u.watchDrop(ids, format)
 		jobs := make([]uploader.Job, 0, len(ids))
 		for _, id := range ids {
 			if j, ok := u.queue.Job(id); ok {

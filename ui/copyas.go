@@ -163,9 +163,18 @@ var plural = results.Plural
 // when its last file ends; "" (the default) copies nothing.
 const prefCopyWhenDone = "copyWhenDone"
 
-// copyWhenDone is the index of the format Copy when done uses, or -1.
+// copyWhenDone is the index of the format Copy when done uses, or -1:
+// the preset's choice where the form's preset has one, else Settings'.
 func (u *UI) copyWhenDone() int {
 	name := u.app.Preferences().String(prefCopyWhenDone)
+	if u.form != nil && u.form.copyWhenDone != "" {
+		name = u.form.copyWhenDone
+	}
+	return copyFormatIndex(name)
+}
+
+// copyFormatIndex is the index of the Copy as format named name, or -1.
+func copyFormatIndex(name string) int {
 	for i, c := range copyFormats {
 		if c.name == name {
 			return i
@@ -174,18 +183,21 @@ func (u *UI) copyWhenDone() int {
 	return -1
 }
 
-// dropGroup is the files of one drop, and how many have not ended yet.
+// dropGroup is the files of one drop, how many have not ended yet, and
+// the format its links go in (chosen when it was dropped).
 type dropGroup struct {
-	ended map[uploader.JobID]bool
-	left  int
+	ended  map[uploader.JobID]bool
+	left   int
+	format int
 }
 
-// watchDrop notes the files one drop added, while Copy when done is on.
-func (u *UI) watchDrop(ids []uploader.JobID) {
-	if len(ids) == 0 || u.copyWhenDone() < 0 {
+// watchDrop notes the files one drop added, whose links go in the Copy as
+// format format when they have all ended (-1: none).
+func (u *UI) watchDrop(ids []uploader.JobID, format int) {
+	if len(ids) == 0 || format < 0 {
 		return
 	}
-	d := &dropGroup{ended: make(map[uploader.JobID]bool, len(ids)), left: len(ids)}
+	d := &dropGroup{ended: make(map[uploader.JobID]bool, len(ids)), left: len(ids), format: format}
 	for _, id := range ids {
 		d.ended[id] = false
 	}
@@ -199,12 +211,13 @@ func (u *UI) watchDrop(ids []uploader.JobID) {
 func (u *UI) dropFinished(id uploader.JobID) {
 	u.shared.mu.Lock()
 	var done []uploader.JobID
+	format := -1
 	kept := u.shared.drops[:0]
 	for _, d := range u.shared.drops {
 		if ended, ok := d.ended[id]; ok && !ended { // a retry's second end counts once
 			d.ended[id] = true
 			if d.left--; d.left == 0 {
-				done = slices.Collect(maps.Keys(d.ended))
+				done, format = slices.Collect(maps.Keys(d.ended)), d.format
 				continue
 			}
 		}
@@ -216,8 +229,8 @@ func (u *UI) dropFinished(id uploader.JobID) {
 		return
 	}
 	runOnUI(func() {
-		i := u.copyWhenDone()
-		if i < 0 {
+		i := format
+		if u.copyWhenDone() < 0 {
 			return // turned off meanwhile
 		}
 		for _, id := range done { // the rows are drawn at the next tick: these are the ends themselves
@@ -249,4 +262,37 @@ func (u *UI) copyWhenDoneChoice() *widget.Select {
 		sel.SetSelected(options[0])
 	}
 	return sel
+}
+
+// afterDrop is a preset's choice of what its drops copy.
+type afterDrop struct{ sel *widget.Select }
+
+// afterDropChoice offers Settings' choice, nothing, or each Copy as
+// format, with value selected.
+func afterDropChoice(value string) afterDrop {
+	options := []string{"As in Settings", "Copy nothing"}
+	for _, c := range copyFormats {
+		options = append(options, "Copy its links as "+c.name)
+	}
+	a := afterDrop{widget.NewSelect(options, nil)}
+	switch i := copyFormatIndex(value); {
+	case value == "none":
+		a.sel.SetSelected(options[1])
+	case i >= 0:
+		a.sel.SetSelected(options[2+i])
+	default:
+		a.sel.SetSelected(options[0])
+	}
+	return a
+}
+
+// value is the choice as a preset keeps it.
+func (a afterDrop) value() string {
+	switch s := a.sel.Selected; {
+	case s == "Copy nothing":
+		return "none"
+	case strings.HasPrefix(s, "Copy its links as "):
+		return strings.TrimPrefix(s, "Copy its links as ")
+	}
+	return ""
 }

@@ -57,6 +57,8 @@ type uploadForm struct {
 	overwrite *widget.Check
 	private   *widget.Check
 	strip     *widget.Select // what of each photo's metadata is taken out
+	// copyWhenDone is the picked preset's After a drop ("" for Settings').
+	copyWhenDone string
 	name      *widget.Entry
 	desc      *widget.Entry // the selected file's own description
 	nameHint  *widget.Label

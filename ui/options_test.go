@@ -592,3 +592,49 @@ func TestCopyWhenDone(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyWhenDonePerPreset: a preset's After a drop overrides Settings'
+// for the drops made while it is picked: Markdown with Settings at
+// Nothing, and nothing with Settings at URL.
+func TestCopyWhenDonePerPreset(t *testing.T) {
+	storage := t.TempDir()
+	file := preset.File{Path: filepath.Join(storage, "presets.json")}
+	file.Save("notes", preset.Preset{Folder: "/notes", CopyWhenDone: "Markdown"})
+	file.Save("quiet", preset.Preset{Folder: "/quiet", CopyWhenDone: "none"})
+	u := newTestUI(t, Config{Demo: true, StorageDir: storage})
+	waitFor(t, "the presets", func() bool { return len(u.form.presets.pick.Options) == 2 })
+	onUI(func() {
+		u.copyWhenDoneChoice().SetSelected("Nothing")
+		u.form.presets.pick.SetSelected("notes")
+		u.app.Clipboard().SetContent("before")
+	})
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "the Markdown link", func() bool { return strings.HasPrefix(u.app.Clipboard().Content(), "![a_") })
+
+	onUI(func() {
+		u.copyWhenDoneChoice().SetSelected("Its links as URL")
+		u.form.presets.pick.SetSelected("quiet")
+		u.app.Clipboard().SetContent("kept")
+	})
+	drop(u, makeFiles(t, t.TempDir(), "b.jpg")...)
+	waitFor(t, "the second row", func() bool { return len(u.rows) == 2 })
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "its upload", func() bool { return allDone(u, 2) })
+	time.Sleep(200 * time.Millisecond)
+	onUI(func() {
+		if got := u.app.Clipboard().Content(); got != "kept" {
+			t.Errorf("the quiet preset's drop copied %q", got)
+		}
+		p, _ := u.form.presets.current()
+		if p.CopyWhenDone != "none" {
+			t.Errorf("the form as a preset: %q", p.CopyWhenDone)
+		}
+	})
+	for _, v := range []string{"", "none", "URL", "Markdown", "HTML <img>"} {
+		if got := afterDropChoice(v).value(); got != v {
+			t.Errorf("%q comes back as %q", v, got)
+		}
+	}
+}

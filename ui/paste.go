@@ -119,6 +119,7 @@ func (u *UI) addURLs(urls []string, then func([]uploader.JobID)) {
 		return
 	}
 	fields := u.form.fields()
+	format := u.copyWhenDone()
 	var reqs []uploader.Request
 	var refused []string
 	for _, link := range urls {
@@ -135,7 +136,7 @@ func (u *UI) addURLs(urls []string, then func([]uploader.JobID)) {
 	go func() {
 		<-u.journalReady
 		ids, dups := u.queue.AddRequests(reqs)
-		u.watchDrop(ids)
+		u.watchDrop(ids, format)
 		jobs := make([]uploader.Job, 0, len(ids))
 		for _, id := range ids {
 			if j, ok := u.queue.Job(id); ok {

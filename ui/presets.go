@@ -107,6 +107,7 @@ func (b *presetBar) apply(p preset.Preset) {
 	if p.Strip != "" {
 		f.strip.SetSelected(stripLabel(p.Apply(f.fields()).Strip))
 	}
+	f.copyWhenDone = p.CopyWhenDone
 	fields := f.fields()
 	f.more.set(p.Apply(fields).Options)
 	f.more.save()
@@ -122,7 +123,7 @@ func (b *presetBar) current() (preset.Preset, error) {
 	unique, overwrite, private := f.unique.Checked, f.overwrite.Checked, f.private.Checked
 	return preset.Preset{Folder: f.folder.Text, Tags: f.tags.Text,
 		UseUniqueFileName: &unique, OverwriteFile: &overwrite, IsPrivateFile: &private, Options: o,
-		Strip: cmp.Or(f.stripMode(), "none")}, nil
+		Strip: cmp.Or(f.stripMode(), "none"), CopyWhenDone: f.copyWhenDone}, nil
 }
 
 func (b *presetBar) saveAs() {
@@ -138,12 +139,14 @@ func (b *presetBar) saveAs() {
 	name.SetPlaceHolder("Summer shoot")
 	name.SetText(b.pick.Selected)
 	name.Validator = preset.CheckName
+	after := afterDropChoice(p.CopyWhenDone)
 	d := dialog.NewForm("Save the settings as a preset", "Save", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Name", name)}, func(ok bool) {
+		[]*widget.FormItem{widget.NewFormItem("Name", name), widget.NewFormItem("After a drop", after.sel)}, func(ok bool) {
 			if !ok {
 				return
 			}
 			n := name.Text
+			p.CopyWhenDone = after.value()
 			go func() {
 				err := b.file.Save(n, p)
 				runOnUI(func() {
@@ -156,7 +159,7 @@ func (b *presetBar) saveAs() {
 			}()
 		}, b.f.u.win)
 	name.OnSubmitted = func(string) { d.Submit() } // Enter saves, as Save does (not while the name is refused)
-	d.Resize(fyne.NewSize(420, 160))
+	d.Resize(fyne.NewSize(460, 200))
 	b.f.u.show(d)
 }
 
