@@ -92,22 +92,40 @@ func TestDamagedEXIFIsPassedOver(t *testing.T) {
 }
 
 // BenchmarkThumbnail24MP: a 6000 × 4000 photo's thumbnail, from its EXIF
-// thumbnail and from the photo itself.
+// thumbnail, and of an exported photo (none embedded) from its DC
+// coefficients, and decoded whole as before.
 func BenchmarkThumbnail24MP(b *testing.B) {
 	t := &testing.T{}
 	dir := b.TempDir()
 	with := filepath.Join(dir, "with.jpg")
 	os.WriteFile(with, photoWithThumbnail(t, 6000, 4000), 0o644)
+	// An exported photo: grain over a gradient (about a camera's 0.3 bytes a
+	// pixel at quality 85), no EXIF thumbnail.
 	img := image.NewRGBA(image.Rect(0, 0, 6000, 4000))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i/24000 + i*31%40)
+	}
 	var plain bytes.Buffer
-	jpeg.Encode(&plain, img, nil)
+	jpeg.Encode(&plain, img, &jpeg.Options{Quality: 85})
 	without := filepath.Join(dir, "without.jpg")
 	os.WriteFile(without, plain.Bytes(), 0o644)
-	for _, c := range []struct{ name, path string }{{"exif", with}, {"decoded", without}} {
+	whole := func(p string) image.Image { // what an exported photo cost before: decoded whole
+		f, _ := os.Open(p)
+		defer f.Close()
+		src, err := jpeg.Decode(f)
+		if err != nil {
+			return nil
+		}
+		return scaleThumb(src)
+	}
+	for _, c := range []struct {
+		name, path string
+		thumb      func(string) image.Image
+	}{{"exif", with, decodeThumb}, {"exported-dc", without, decodeThumb}, {"exported-whole", without, whole}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if decodeThumb(c.path) == nil {
+				if c.thumb(c.path) == nil {
 					b.Fatal("no thumbnail")
 				}
 			}

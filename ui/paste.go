@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"fyne.io/fyne/v2/widget"
+
 	"imagekit-uploader/internal/filelock"
 	"imagekit-uploader/internal/pasteboard"
 	"imagekit-uploader/uploader"
@@ -36,6 +38,29 @@ func pasteName(pattern string, t time.Time) string {
 		name += ".png"
 	}
 	return name
+}
+
+// pasteNameEntry is Settings' pattern for pasted images' names.
+func (u *UI) pasteNameEntry() *widget.Entry {
+	e := widget.NewEntry()
+	e.SetPlaceHolder(defaultPasteName)
+	e.SetText(u.app.Preferences().String(prefPasteName))
+	e.Validator = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return nil // the default
+		}
+		name := pasteName(s, time.Now())
+		if name == pasteName(defaultPasteName, time.Now()) && strings.TrimSpace(s) != defaultPasteName {
+			return errors.New("not a file name: no / or \\, and not empty")
+		}
+		return nil
+	}
+	e.OnChanged = func(s string) {
+		if e.Validate() == nil {
+			u.app.Preferences().SetString(prefPasteName, strings.TrimSpace(s))
+		}
+	}
+	return e
 }
 
 // paste reads the clipboard off the UI goroutine (when this app owns it,

@@ -159,3 +159,30 @@ func TestPasteWaitsForAFormToFix(t *testing.T) {
 		}
 	})
 }
+
+// TestPasteNameSetting: Settings' pattern names the next paste; one that
+// is no file name is refused where it is typed and not kept.
+func TestPasteNameSetting(t *testing.T) {
+	storage := t.TempDir()
+	u := newTestUI(t, Config{Demo: true, StorageDir: storage})
+	board := &copied{}
+	u.readClipboard = board.read
+	onUI(func() {
+		e := u.pasteNameEntry()
+		e.SetText("a/b")
+		if e.Validate() == nil || u.app.Preferences().String(prefPasteName) != "" {
+			t.Error("a name with a slash was kept")
+		}
+		e.SetText("clip {yyyy}")
+	})
+	var shot bytes.Buffer
+	png.Encode(&shot, image.NewRGBA(image.Rect(0, 0, 4, 4)))
+	board.set(pasteboard.Contents{Image: shot.Bytes()})
+	pressPaste(u)
+	waitFor(t, "the row", func() bool { return len(u.rows) == 1 })
+	onUI(func() {
+		if got, want := u.snaps[u.rows[0]].Request.FileName, "clip "+time.Now().Format("2006")+".png"; got != want {
+			t.Errorf("named %q, want %q", got, want)
+		}
+	})
+}

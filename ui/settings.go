@@ -126,6 +126,8 @@ func (u *UI) showSettings(first bool) {
 				"with a token endpoint, its /lookup reads it, and the key stays there."))),
 		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
 		widget.NewFormItem("After a drop", u.copyWhenDoneChoice()),
+		widget.NewFormItem("Pasted images", container.NewVBox(u.pasteNameEntry(), hint(
+			"Their name; {yyyy} {mm} {dd} {hh} {mi} {ss} are when they were pasted."))),
 		widget.NewFormItem("Watch folders", container.NewHBox(widget.NewButton("Choose…", u.editWatchedFolders))),
 		widget.NewFormItem("Editors' apps", container.NewVBox(u.endpointChoice(), hint(
 			"Typora, Obsidian and SiYuan upload pasted images through it, as through PicGo; "+
