@@ -94,7 +94,7 @@ func (t *thumbnails) load(id uploader.JobID, path string) {
 		t.mu.Unlock()
 		return
 	}
-	img := decodeThumbFor(path)
+	img := safely(path)
 	<-t.sem
 	t.mu.Lock()
 	delete(t.busy, id)
@@ -112,6 +112,17 @@ func (t *thumbnails) load(id uploader.JobID, path string) {
 	t.cache[id] = img
 	t.mu.Unlock()
 	t.loaded(id)
+}
+
+// safely is decodeThumbFor, where a decoder's panic on a crafted file is
+// that file's missing thumbnail, not the app's end.
+func safely(path string) (img image.Image) {
+	defer func() {
+		if recover() != nil {
+			img = nil
+		}
+	}()
+	return decodeThumbFor(path)
 }
 
 // decodeThumbFor is decodeThumb; tests slow it down.

@@ -283,3 +283,13 @@ func TestOnlyRowsOnScreenAreDecoded(t *testing.T) {
 		t.Error("no row scrolled away was passed over")
 	}
 }
+
+// TestCraftedJPEGGetsNoThumbnail: a 26-byte .jpg whose Huffman table is
+// overfull crashed the whole window through its row's thumbnail.
+func TestCraftedJPEGGetsNoThumbnail(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "evil.jpg")
+	os.WriteFile(p, []byte("\xff\xd8\xff\xc4\x00\x16\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x02"), 0o644)
+	if img := safely(p); img != nil {
+		t.Error("a thumbnail from a crafted file")
+	}
+}

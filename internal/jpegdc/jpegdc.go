@@ -50,14 +50,17 @@ type decoder struct {
 	dcTables [4]*huffman
 	acTables [4]*huffman
 	ri       int
+	rgb      bool // Adobe's transform 0, or components named R, G, B: not YCbCr
+	past     int  // zero bytes fed after the data ended (a marker, or the end)
 	// the bit reader over the entropy-coded data: the next bits at the top
 	bits   uint64
 	nbits  uint
 	marker byte // a marker met in the data: no more bits until it is passed
 }
 
-// MaxPixels bounds the image a header may declare.
-const MaxPixels = 1 << 28
+// MaxPixels bounds the image a header may declare: what the thumbnails
+// decode at most (64 megapixels).
+const MaxPixels = 64_000_000
 
 // Decode reads the JPEG from r and returns it at an eighth of its size
 // (each side rounded up).
@@ -159,6 +162,14 @@ func (d *decoder) decode() error {
 			if err := d.quantTables(seg); err != nil {
 				return err
 			}
+		case m == 0xEE: // Adobe: its transform 0 says the colours are RGB
+			seg, err := d.segment()
+			if err != nil {
+				return err
+			}
+			if len(seg) >= 12 && string(seg[:5]) == "Adobe" && seg[11] == 0 {
+				d.rgb = true
+			}
 		case m == 0xDD:
 			seg, err := d.segment()
 			if err != nil || len(seg) < 2 {
@@ -224,6 +235,9 @@ func (d *decoder) frame(seg []byte, progressive bool) error {
 		}
 		d.hmax, d.vmax = max(d.hmax, c.h), max(d.vmax, c.v)
 	}
+	if n == 3 && seg[6] == 'R' && seg[9] == 'G' && seg[12] == 'B' {
+		d.rgb = true
+	}
 	if n == 1 { // one component is never interleaved: its blocks are its own
 		d.comps[0].h, d.comps[0].v, d.hmax, d.vmax = 1, 1, 1, 1
 	}
@@ -279,6 +293,9 @@ func (d *decoder) tables(seg []byte) error {
 			h.valPtr[l] = k
 			h.minode[l] = code
 			for range counts[l-1] {
+				if code >= 1<<l {
+					return ErrFormat // more codes than the length holds
+				}
 				if l <= lutBits {
 					shift := lutBits - l
 					for j := range int32(1) << shift {
@@ -331,10 +348,17 @@ func (d *decoder) refill() {
 				}
 			}
 		}
+		if d.marker != 0 {
+			d.past++
+		}
 		d.bits |= uint64(b) << (56 - d.nbits)
 		d.nbits += 8
 	}
 }
+
+// ranOut says whether the bits left are only the zeros fed after the data
+// ended: a cut file, or one whose codes claim more than it holds.
+func (d *decoder) ranOut() bool { return d.marker != 0 && int(d.nbits) <= 8*d.past }
 
 // receive takes n (≤ 16) bits; the caller made sure they are there.
 func (d *decoder) receive(n uint) int32 {
@@ -418,7 +442,7 @@ func (d *decoder) scan(seg []byte) (byte, error) {
 	if !d.progress {
 		ss, se, al = 0, 63, 0
 	}
-	d.bits, d.nbits, d.marker = 0, 0, 0
+	d.bits, d.nbits, d.marker, d.past = 0, 0, 0, 0
 	preds := make([]int32, len(in))
 	block := func(i int, c *component, bx, by int) error {
 		if d.nbits < 32 {
@@ -468,6 +492,9 @@ func (d *decoder) scan(seg []byte) (byte, error) {
 	}
 	for u := range units {
 		if d.ri > 0 && u > 0 && u%d.ri == 0 {
+			if d.marker == 0 && d.pos >= len(d.data) {
+				return 0, ErrFormat
+			}
 			// A restart: the bits end, the marker is passed, prediction starts again.
 			for d.marker == 0 {
 				d.bits, d.nbits = 0, 0
@@ -476,8 +503,10 @@ func (d *decoder) scan(seg []byte) (byte, error) {
 			if d.marker < 0xD0 || d.marker > 0xD7 {
 				return 0, ErrFormat
 			}
-			d.bits, d.nbits, d.marker = 0, 0, 0
+			d.bits, d.nbits, d.marker, d.past = 0, 0, 0, 0
 			clear(preds)
+		} else if u > 0 && d.ranOut() {
+			return 0, ErrFormat // no data left for this unit
 		}
 		ux, uy := u%unitsX, u/unitsX
 		if len(in) == 1 {
@@ -552,7 +581,10 @@ func (d *decoder) image() image.Image {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {
-			r, g, b := color.YCbCrToRGB(level(&d.comps[0], x, y), level(&d.comps[1], x, y), level(&d.comps[2], x, y))
+			r, g, b := level(&d.comps[0], x, y), level(&d.comps[1], x, y), level(&d.comps[2], x, y)
+			if !d.rgb {
+				r, g, b = color.YCbCrToRGB(r, g, b)
+			}
 			i := y*img.Stride + 4*x
 			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = r, g, b, 255
 		}

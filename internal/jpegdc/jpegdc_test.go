@@ -106,6 +106,22 @@ func TestDamagedData(t *testing.T) {
 			Decode(bytes.NewReader(bad))
 		}
 	}
+	// A Huffman table with more codes than its lengths hold (26 bytes that
+	// crashed the window through its thumbnail).
+	overfull := []byte("\xff\xd8\xff\xc4\x00\x16\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x02")
+	if _, err := DecodeBytes(overfull); !errors.Is(err, ErrFormat) {
+		t.Errorf("an overfull table: %v", err)
+	}
+	// A header that declares far more than its data holds: the data runs
+	// out, and the decode ends there rather than making a picture of zeros
+	// (a 150-byte file took 6.5 s and 64 MB before).
+	base, _ := os.ReadFile("testdata/baseline420.jpg")
+	big := append([]byte(nil), base...)
+	sof := bytes.Index(big, []byte{0xFF, 0xC0})
+	big[sof+5], big[sof+6], big[sof+7], big[sof+8] = 0x1F, 0x3F, 0x1F, 0x3F // 7999 × 7999
+	if _, err := DecodeBytes(big); !errors.Is(err, ErrFormat) {
+		t.Errorf("a header declaring 64 MP over 2 KB of data: %v", err)
+	}
 	if _, err := Decode(bytes.NewReader([]byte("not a jpeg"))); !errors.Is(err, ErrFormat) {
 		t.Errorf("not a JPEG: %v", err)
 	}
