@@ -143,7 +143,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, p := range in.List {
-			if err := checkFile(p); err != nil {
+			if err := CheckMediaFile(p); err != nil {
 				refuse(http.StatusBadRequest, err.Error())
 				return
 			}
@@ -242,7 +242,9 @@ var mediaExt = map[string]bool{
 }
 
 // checkFile says why path is not a file the endpoint uploads.
-func checkFile(path string) error {
+// CheckMediaFile says why path is not a file an app may have uploaded:
+// an image, video or PDF, by absolute path, a regular file.
+func CheckMediaFile(path string) error {
 	switch {
 	case path == "":
 		return errors.New("an empty path")

@@ -12,6 +12,7 @@ import (
 
 	"imagekit-uploader/internal/filelock"
 	"imagekit-uploader/internal/pasteboard"
+	"imagekit-uploader/localendpoint"
 	"imagekit-uploader/uploader"
 )
 
@@ -88,6 +89,7 @@ func (u *UI) paste() {
 			return
 		}
 		paths := it.Paths
+		named, passed := namedFiles(it.Named)
 		if it.Image != nil {
 			p, err := u.savePasted(it.Image, pasteName(pattern, time.Now()))
 			if err != nil {
@@ -99,8 +101,32 @@ func (u *UI) paste() {
 		runOnUI(func() {
 			u.addPaths(paths, u.uploadPasted)
 			u.addURLs(it.URLs, u.uploadPasted)
+			// Files named in text are listed, not sent: the text may be
+			// anyone's, so the person sees them and presses Upload.
+			u.addPaths(named, func([]uploader.JobID) {
+				if len(named) > 0 {
+					u.showNotice(fmt.Sprintf("Listed %d %s named in the copied text: press Upload to send %s.", len(named),
+						plural(len(named), "file", "files"), plural(len(named), "it", "them")))
+				}
+			})
+			if passed > 0 && len(named)+len(paths)+len(it.URLs) == 0 && it.Image == nil {
+				u.showNotice("Nothing to upload on the clipboard: the paths in the copied text are not image, video or PDF files (folders and hidden files named in text are not taken).")
+			}
 		})
 	}()
+}
+
+// namedFiles keeps, of the paths in copied text, the image, video and PDF
+// files that are not hidden; folders are not walked for text.
+func namedFiles(paths []string) (files []string, passed int) {
+	for _, p := range paths {
+		if strings.HasPrefix(filepath.Base(p), ".") || localendpoint.CheckMediaFile(p) != nil {
+			passed++
+			continue
+		}
+		files = append(files, p)
+	}
+	return files, passed
 }
 
 // savePasted writes a pasted image under pasted/ in the app's storage, as

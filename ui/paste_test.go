@@ -186,3 +186,32 @@ func TestPasteNameSetting(t *testing.T) {
 		}
 	})
 }
+
+// TestPastedTextNamesNoSecrets: paths written in copied text (a web page's
+// copy button can put any there) were uploaded at once, folders walked and
+// hidden files too: a key in ~/.ssh went up. Now only image, video and PDF
+// files named in text are listed, and not sent until Upload.
+func TestPastedTextNamesNoSecrets(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true, StorageDir: t.TempDir()})
+	board := &copied{}
+	u.readClipboard = board.read
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), []byte("a key"), 0o600)
+	os.WriteFile(filepath.Join(home, "passwords.txt"), []byte("secrets"), 0o600)
+	os.WriteFile(filepath.Join(home, ".hidden.jpg"), []byte("hidden"), 0o600)
+	os.WriteFile(filepath.Join(home, "photo.jpg"), []byte("a photo"), 0o600)
+	board.set(pasteboard.Contents{Text: strings.Join([]string{"some notes", home, filepath.Join(home, ".ssh", "id_ed25519"),
+		filepath.Join(home, "passwords.txt"), filepath.Join(home, ".hidden.jpg"), "file://" + filepath.ToSlash(filepath.Join(home, "photo.jpg"))}, "\n")})
+	pressPaste(u)
+	waitFor(t, "the notice", func() bool { return strings.Contains(u.notice.Text, "Listed 1 file named in the copied text") })
+	time.Sleep(300 * time.Millisecond)
+	onUI(func() {
+		if len(u.rows) != 1 || filepath.Base(u.snaps[u.rows[0]].Request.Path) != "photo.jpg" || u.snaps[u.rows[0]].State != uploader.Ready {
+			t.Errorf("%d rows", len(u.rows))
+		}
+	})
+	if n := len(u.shared.demo.Requests()); n != 0 {
+		t.Errorf("%d files were sent", n)
+	}
+}

@@ -30,13 +30,18 @@ var ErrUnavailable = errors.New("the clipboard cannot be read here: no display")
 
 // Items are what a paste uploads.
 type Items struct {
-	Paths []string // files and folders on this computer
+	Paths []string // files and folders copied in a file manager
+	// Named are the absolute paths written in copied text: anyone's words
+	// (a web page's copy button), not files the person picked.
+	Named []string
 	URLs  []string // http(s) addresses, for ImageKit to fetch
 	Image []byte   // a copied image (PNG), to be saved as a file
 }
 
 // Empty says there is nothing to upload.
-func (it Items) Empty() bool { return len(it.Paths) == 0 && len(it.URLs) == 0 && it.Image == nil }
+func (it Items) Empty() bool {
+	return len(it.Paths) == 0 && len(it.Named) == 0 && len(it.URLs) == 0 && it.Image == nil
+}
 
 // Interpret says what a paste of c uploads: copied files first (a file
 // manager also offers their names as text, and sometimes an icon as an
@@ -57,14 +62,14 @@ func Interpret(c Contents) Items {
 		case line == "" || strings.HasPrefix(line, "#"): // a uri-list's comments
 		case strings.HasPrefix(line, "file://"):
 			if p, ok := FilePath(line); ok {
-				it.Paths = append(it.Paths, p)
+				it.Named = append(it.Named, p)
 			}
 		case strings.HasPrefix(line, "http://") || strings.HasPrefix(line, "https://"):
 			if u, err := url.Parse(line); err == nil && u.Host != "" && !strings.ContainsAny(line, " \t") {
 				it.URLs = append(it.URLs, line)
 			}
 		case filepath.IsAbs(line):
-			it.Paths = append(it.Paths, line)
+			it.Named = append(it.Named, line)
 		}
 	}
 	return it

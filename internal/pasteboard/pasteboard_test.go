@@ -1,6 +1,7 @@
 package pasteboard
 
 import (
+	"bufio"
 	"bytes"
 	"image"
 	"image/png"
@@ -34,7 +35,7 @@ func TestInterpret(t *testing.T) {
 	}
 	if runtime.GOOS != "windows" {
 		got := Interpret(Contents{Text: "file:///home/ann/a%20b.jpg\n/home/ann/c.png"})
-		if want := []string{"/home/ann/a b.jpg", "/home/ann/c.png"}; !reflect.DeepEqual(got.Paths, want) {
+		if want := []string{"/home/ann/a b.jpg", "/home/ann/c.png"}; !reflect.DeepEqual(got.Named, want) || got.Paths != nil {
 			t.Errorf("paths %q, want %q", got.Paths, want)
 		}
 		if files := uriList([]byte("copy\nfile:///tmp/x.jpg\r\nfile://otherhost/y.jpg\n")); !reflect.DeepEqual(files, []string{"/tmp/x.jpg"}) {
@@ -86,5 +87,35 @@ func TestReadTheXClipboard(t *testing.T) {
 	own(t, "UTF8_STRING", []byte("https://example.com/ü.jpg"))
 	if c, err := Read(2 * time.Second); err != nil || strings.TrimSpace(c.Text) != "https://example.com/ü.jpg" {
 		t.Errorf("text: %+v %v", c, err)
+	}
+}
+
+// TestAMisbehavingOwner: an owner that lists an atom that does not exist
+// (Xlib's default for the error it brings is exit(1): the whole window
+// gone on Ctrl+V), then trickles its image a byte every 4 s: the reading
+// survives both and gives up within its time.
+func TestAMisbehavingOwner(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the X clipboard")
+	}
+	xvfbtest.Start(t, "gcc")
+	bin := filepath.Join(t.TempDir(), "owner")
+	if out, err := exec.Command("gcc", "-o", bin, "testdata/owner.c", "-lX11").CombinedOutput(); err != nil {
+		t.Skipf("cannot build the owner (libx11-dev?): %v\n%s", err, out)
+	}
+	owner := exec.Command(bin)
+	stdout, _ := owner.StdoutPipe()
+	if err := owner.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { owner.Process.Kill(); owner.Wait() })
+	bufio.NewReader(stdout).ReadString('\n') // it owns the clipboard
+	start := time.Now()
+	_, err := Read(2 * time.Second)
+	if err == nil || !strings.Contains(err.Error(), "did not hand it over") {
+		t.Errorf("a trickling owner: %v", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the reading went on for %s with 2 s given", took)
 	}
 }

@@ -15,9 +15,10 @@ static void nap(void) {
 	nanosleep(&ts, NULL);
 }
 
-// waitEvent waits up to ms for an event of type on w; 1 when one came.
-static int waitEvent(Display *d, Window w, int type, XEvent *ev, int ms) {
-	for (int waited = 0; waited < ms; waited += 2) {
+// waitEvent waits for an event of type on w, out of *ms, the time left
+// for the whole reading; 1 when one came.
+static int waitEvent(Display *d, Window w, int type, XEvent *ev, int *ms) {
+	for (; *ms > 0; *ms -= 2) {
 		if (XCheckTypedWindowEvent(d, w, type, ev)) {
 			return 1;
 		}
@@ -26,11 +27,36 @@ static int waitEvent(Display *d, Window w, int type, XEvent *ev, int ms) {
 	return 0;
 }
 
+// X errors on the clipboard's own connection (an owner that lists atoms
+// that do not exist, say) are noted, not Xlib's default: exit(1), the
+// whole window gone. Others go to whoever handled them before.
+static XErrorHandler previous;
+static Display *reading;
+static int failed;
+
+static int onError(Display *d, XErrorEvent *e) {
+	if (d == reading) {
+		failed = 1;
+		return 0;
+	}
+	return previous ? previous(d, e) : 0;
+}
+
+static void catchErrors(Display *d) {
+	static int installed;
+	if (!installed) {
+		previous = XSetErrorHandler(onError);
+		installed = 1;
+	}
+	reading = d;
+	failed = 0;
+}
+
 // readSelection asks CLIPBOARD's owner for target and reads it into *out
 // (malloc'd), following an INCR transfer. 0 when read; 1 when the owner
 // has no such form; 2 when it did not answer in time; 3 when there is no
 // owner; 4 when a transfer is over limit bytes.
-static int readSelection(Display *d, Window w, const char *name, unsigned char **out, unsigned long *outLen, int ms, unsigned long limit) {
+static int readSelection(Display *d, Window w, const char *name, unsigned char **out, unsigned long *outLen, int *ms, unsigned long limit) {
 	Atom clipboard = XInternAtom(d, "CLIPBOARD", False);
 	Atom target = XInternAtom(d, name, False);
 	Atom prop = XInternAtom(d, "IMAGEKIT_UPLOADER_PASTE", False);
@@ -124,6 +150,7 @@ static Display *openDisplay(Window *w) {
 	if (!d) {
 		return NULL;
 	}
+	catchErrors(d);
 	*w = XCreateSimpleWindow(d, DefaultRootWindow(d), 0, 0, 1, 1, 0, 0, 0);
 	XSelectInput(d, *w, PropertyChangeMask);
 	return d;
@@ -138,9 +165,14 @@ import "C"
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 	"unsafe"
 )
+
+// one reads the clipboard at a time (a paste, the endpoint's request): the
+// error handler knows one connection.
+var one sync.Mutex
 
 // maxRead bounds what a paste reads: a 100-megapixel screenshot's PNG is
 // well under it.
@@ -149,6 +181,9 @@ const maxRead = 512 << 20
 // Read reads what was copied. It must not run on the window's own event
 // loop: when this app owns the clipboard, that loop answers the request.
 func Read(timeout time.Duration) (Contents, error) {
+	one.Lock()
+	defer one.Unlock()
+	budget := C.int(timeout.Milliseconds()) // for the whole reading, however the owner hands it over
 	var w C.Window
 	d := C.openDisplay(&w)
 	if d == nil {
@@ -160,7 +195,7 @@ func Read(timeout time.Duration) (Contents, error) {
 		defer C.free(unsafe.Pointer(name))
 		var out *C.uchar
 		var n C.ulong
-		switch r := C.readSelection(d, w, name, &out, &n, C.int(timeout.Milliseconds()), maxRead); r {
+		switch r := C.readSelection(d, w, name, &out, &n, &budget, maxRead); r {
 		case 0:
 			defer C.free(unsafe.Pointer(out))
 			if n == 0 {
