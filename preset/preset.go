@@ -58,12 +58,10 @@ func (p Preset) Apply(f uploader.Fields) uploader.Fields {
 		}
 	}
 	f.Options = f.Options.Over(p.Options)
-	switch p.Strip {
-	case "":
-	case "none":
-		f.Strip = strip.Keep
-	default:
-		f.Strip = p.Strip
+	if p.Strip != "" { // "none", "keep", "location": as --strip reads them
+		if m, err := strip.ParseMode(string(p.Strip)); err == nil {
+			f.Strip = m
+		}
 	}
 	return f
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"imagekit-uploader/strip"
 	"imagekit-uploader/uploader"
 )
 
@@ -172,5 +173,19 @@ func TestOddFilesAreDamage(t *testing.T) {
 	}
 	if all, err := (File{Path: target}).Load(); err != nil || len(all) != 1 {
 		t.Fatalf("the link's target: %v, %v", all, err)
+	}
+}
+
+// TestStripSpellings: a preset's strip is read as --strip reads it: a file
+// written by hand with "location" or "keep" did the wrong thing before
+// ("keep" stripped everything, and the window showed "location" as keep).
+func TestStripSpellings(t *testing.T) {
+	for in, want := range map[strip.Mode]strip.Mode{"location": strip.Location, "gps": strip.Location, "keep": strip.Keep,
+		"none": strip.Keep, "all": strip.All, "": strip.All} {
+		f := uploader.DefaultFields()
+		f.Strip = strip.All // the form's, which an empty preset field leaves
+		if got := (Preset{Strip: in}).Apply(f).Strip; got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
 	}
 }

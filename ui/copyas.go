@@ -256,7 +256,7 @@ func (u *UI) copyWhenDoneChoice() *widget.Select {
 		}
 		u.app.Preferences().SetString(prefCopyWhenDone, name)
 	})
-	if i := u.copyWhenDone(); i >= 0 {
+	if i := copyFormatIndex(u.app.Preferences().String(prefCopyWhenDone)); i >= 0 { // Settings' own, not a preset's
 		sel.SetSelected(options[i+1])
 	} else {
 		sel.SetSelected(options[0])

@@ -638,3 +638,18 @@ func TestCopyWhenDonePerPreset(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsKeepTheirOwnAfterADrop: opening Settings while a preset with
+// its own After a drop is picked saved the preset's as Settings' own.
+func TestSettingsKeepTheirOwnAfterADrop(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() {
+		u.form.presets.apply(preset.Preset{CopyWhenDone: "Markdown"})
+		if sel := u.copyWhenDoneChoice(); sel.Selected != "Nothing" {
+			t.Errorf("Settings show %q", sel.Selected)
+		}
+		if got := u.app.Preferences().String(prefCopyWhenDone); got != "" {
+			t.Errorf("Settings' own became %q", got)
+		}
+	})
+}

@@ -3,8 +3,10 @@ package ui
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -28,7 +30,16 @@ func (a *trayApp) SetSystemTrayMenu(m *fyne.Menu) {
 }
 func (a *trayApp) TrayForTests()                   {}
 func (a *trayApp) SetSystemTrayIcon(fyne.Resource) {}
-func (a *trayApp) SetSystemTrayWindow(fyne.Window) {}
+
+// SetSystemTrayWindow does as Fyne's does: the window's close hides it.
+func (a *trayApp) SetSystemTrayWindow(w fyne.Window) { w.SetCloseIntercept(w.Hide) }
+
+// closeIntercept is what closing the test window calls (the test window
+// keeps it unexported).
+func closeIntercept(w fyne.Window) func() {
+	f := reflect.ValueOf(w).Elem().FieldByName("onCloseIntercepted")
+	return *(*func())(unsafe.Pointer(f.UnsafeAddr()))
+}
 
 // line is the tray menu's item i's label.
 func (a *trayApp) line(i int) string {
@@ -66,7 +77,7 @@ func TestTray(t *testing.T) {
 	}
 
 	want := fyne.NewNotification("Still watching", "ImageKit Uploader keeps watching 1 folder from the tray. Quit from its menu.")
-	test.AssertNotificationSent(t, want, func() { onUI(u.onClose) })
+	test.AssertNotificationSent(t, want, func() { onUI(closeIntercept(u.win)) }) // the window's own close
 	os.WriteFile(filepath.Join(dir, "later.jpg"), []byte("a photo after the window closed"), 0o644)
 	waitFor(t, "the photo uploaded while in the tray", func() bool {
 		return len(u.rows) == 1 && u.snaps[u.rows[0]].State == uploader.Done

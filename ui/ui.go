@@ -201,9 +201,9 @@ func New(a fyne.App, cfg Config) *UI {
 	}
 	u.win.Resize(fyne.NewSize(1100, 720))
 	u.win.SetOnDropped(u.onDropped)
+	u.setupTray() // before the close intercept: Fyne's tray window sets its own (hide)
 	u.win.SetCloseIntercept(u.onClose)
 	u.addShortcuts()
-	u.setupTray()
 	go func() {
 		err := u.history.load()
 		runOnUI(func() {
