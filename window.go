@@ -45,9 +45,7 @@ func openWindow(ctx context.Context, w cli.Window) error {
 	if handed || err != nil {
 		return err
 	}
-	if others != nil {
-		defer others.Close()
-	}
+
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("Icon.png", assets.Icon))
 	u := ui.New(a, ui.Config{Paths: w.Paths, Demo: w.Demo, DemoThrottle: w.DemoThrottle, Secrets: keystore.DefaultKeyStore})
@@ -65,6 +63,9 @@ func openWindow(ctx context.Context, w cli.Window) error {
 		fyne.Do(a.Quit)
 	}()
 	u.Window().ShowAndRun()
+	if others != nil {
+		others.Close() // first: a launch from now on opens its own window
+	}
 	u.Close()
 	return nil
 }

@@ -66,28 +66,31 @@ func Claim(dir string, paths []string, wait time.Duration) (s *Server, handed bo
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, false, err
 	}
-	os.Chmod(dir, 0o700) // the socket's folder: this user's alone
-	sock := filepath.Join(dir, "window.sock")
-	lock, err := filelock.TryLock(filepath.Join(dir, "window.lock"))
-	if err == nil {
-		os.Remove(sock) // a crashed window's
-		ln, err := net.Listen("unix", sock)
-		if err != nil {
-			lock.Unlock()
-			return nil, false, err
-		}
-		os.Chmod(sock, 0o600)
-		s := &Server{ln: ln, lock: lock, sock: sock}
-		go s.serve()
-		return s, false, nil
-	}
-	if !errors.Is(err, filelock.ErrLocked) {
+	if err := ours(dir); err != nil {
 		return nil, false, err
 	}
-	// Another window: it may be starting, its socket not there yet.
+	sock := filepath.Join(dir, "window.sock")
 	deadline := time.Now().Add(wait)
 	for {
-		err := send(sock, paths, time.Until(deadline))
+		lock, err := filelock.TryLock(filepath.Join(dir, "window.lock"))
+		if err == nil {
+			os.Remove(sock) // a crashed window's
+			ln, err := net.Listen("unix", sock)
+			if err != nil {
+				lock.Unlock()
+				return nil, false, err
+			}
+			os.Chmod(sock, 0o600)
+			s := &Server{ln: ln, lock: lock, sock: sock}
+			go s.serve()
+			return s, false, nil
+		}
+		if !errors.Is(err, filelock.ErrLocked) {
+			return nil, false, err
+		}
+		// Another window: it may be starting (its socket not there yet),
+		// or closing (then its lock goes, and this launch is the window).
+		err = send(sock, paths, time.Until(deadline))
 		if err == nil {
 			return nil, true, nil
 		}
@@ -98,6 +101,23 @@ func Claim(dir string, paths []string, wait time.Duration) (s *Server, handed bo
 	}
 }
 
+// ours says why dir is not a folder of this user's alone, or nil: a
+// folder another user made (a shared XDG_RUNTIME_DIR) could hold their
+// socket, to which this launch would hand its paths.
+func ours(dir string) error {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	if !ownedHere(info) {
+		return fmt.Errorf("%s belongs to another user", dir)
+	}
+	return os.Chmod(dir, 0o700)
+}
+
 // send hands paths to the window at sock and waits for it to take them.
 func send(sock string, paths []string, wait time.Duration) error {
 	conn, err := net.DialTimeout("unix", sock, max(wait, time.Second))
@@ -105,6 +125,9 @@ func send(sock string, paths []string, wait time.Duration) error {
 		return err
 	}
 	defer conn.Close()
+	if !samePerson(conn) {
+		return errors.New("the window's socket is another user's")
+	}
 	conn.SetDeadline(time.Now().Add(max(wait, 5*time.Second)))
 	if err := json.NewEncoder(conn).Encode(message{Paths: paths}); err != nil {
 		return err
@@ -146,6 +169,10 @@ func (s *Server) take(conn net.Conn) {
 		}
 	}
 	s.mu.Lock()
+	if s.closed { // the window is going: no "ok", so the launch opens its own
+		s.mu.Unlock()
+		return
+	}
 	h := s.handle
 	if h == nil {
 		s.pending = append(s.pending, m.Paths)

@@ -163,3 +163,20 @@ func TestNotALaunch(t *testing.T) {
 	default:
 	}
 }
+
+// TestAnotherUsersFolder: a folder of another user's (a shared
+// XDG_RUNTIME_DIR, where they listen and answer ok) is not used: before,
+// the launch handed its paths to their socket and no window opened.
+func TestAnotherUsersFolder(t *testing.T) {
+	if runtime.GOOS == "windows" || os.Getuid() != 0 {
+		t.Skip("needs root, to give the folder away")
+	}
+	dir := shortDir(t)
+	os.MkdirAll(dir, 0o777)
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Skip(err)
+	}
+	if s, handed, err := Claim(dir, []string{"/tmp/secret.png"}, time.Second); err == nil || handed || s != nil {
+		t.Fatalf("another user's folder was used: %v %v", handed, err)
+	}
+}

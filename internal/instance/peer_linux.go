@@ -7,8 +7,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// samePerson says whether the peer runs as this user (root too, which may
-// anyway).
+// samePerson says whether the peer runs as this user (or, for the window
+// taking a launch's paths, root, which may anyway).
 func samePerson(conn net.Conn) bool {
 	uc, ok := conn.(*net.UnixConn)
 	if !ok {
