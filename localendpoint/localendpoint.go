@@ -186,6 +186,9 @@ func (h *Handler) refused(r *http.Request) string {
 	if !localHost(r.Host) {
 		return "refused: the request is for another host than this computer (" + r.Host + ")"
 	}
+	if !fromThisUser(r) {
+		return "refused: the request comes from another user of this computer"
+	}
 	if h.Secret != "" {
 		given := r.URL.Query().Get("key")
 		if a, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
