@@ -15,6 +15,7 @@ var ErrDamaged = errors.New("the photo's EXIF data is damaged")
 
 const (
 	tagGPS         = 0x8825
+	tagExifIFD     = 0x8769
 	tagOrientation = 0x0112
 )
 
@@ -22,36 +23,54 @@ const (
 var typeSizes = map[uint16]uint32{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 
 // RemoveGPS blanks the GPS IFD of EXIF's TIFF structure b (where a photo
-// was taken, its altitude, direction and time) and takes its pointer out of
-// IFD0. It reports whether there was one.
+// was taken, its altitude, direction and time) and takes its pointer out.
+// The pointer belongs in IFD0; IFD1 (the thumbnail's) and the Exif IFD are
+// searched too, as readers follow it there. It reports whether there was
+// one.
 func RemoveGPS(b []byte) (bool, error) {
 	t, ifd0, ok := firstIFD(b)
 	if !ok {
 		return false, ErrDamaged
 	}
-	n, ok := t.u16(ifd0)
-	if !ok || int64(ifd0)+2+12*int64(n)+4 > int64(len(b)) {
-		return false, ErrDamaged
-	}
-	for i := range uint32(n) {
-		e := ifd0 + 2 + 12*i
-		if tag, _ := t.u16(e); tag != tagGPS {
-			continue
+	found := false
+	ifds := []uint32{ifd0}
+	for i := 0; i < len(ifds) && i < 8; i++ {
+		at := ifds[i]
+		n, ok := t.u16(at)
+		if !ok || int64(at)+2+12*int64(n)+4 > int64(len(b)) {
+			return found, ErrDamaged
 		}
-		gps, _ := t.u32(e + 8)
-		if err := t.blankIFD(gps); err != nil {
-			return false, err
+		for e := at + 2; e < at+2+12*uint32(n); {
+			tag, _ := t.u16(e)
+			switch tag {
+			case tagGPS:
+				gps, _ := t.u32(e + 8)
+				if err := t.blankIFD(gps); err != nil {
+					return found, err
+				}
+				// Take the entry out: the ones after it move up, the next
+				// IFD's offset follows them, and the freed 12 bytes are zero.
+				end := at + 2 + 12*uint32(n) + 4
+				copy(b[e:], b[e+12:end])
+				clear(b[end-12 : end])
+				n--
+				t.order.PutUint16(b[at:], n)
+				found = true
+				continue // the entry now at e is the next one
+			case tagExifIFD:
+				if sub, _ := t.u32(e + 8); sub != 0 {
+					ifds = append(ifds, sub)
+				}
+			}
+			e += 12
 		}
-		// Take the entry out: the ones after it move up, the next IFD's
-		// offset follows them, and the freed 12 bytes are zero.
-		end := ifd0 + 2 + 12*uint32(n) + 4
-		copy(b[e:], b[e+12:end])
-		clear(b[end-12 : end])
-		t.order.PutUint16(b[ifd0:], n-1)
-		_, err := RemoveGPS(b) // a second pointer, in data made to hide one
-		return true, err
+		if at == ifd0 { // IFD1 follows IFD0
+			if next, _ := t.u32(at + 2 + 12*uint32(n)); next != 0 {
+				ifds = append(ifds, next)
+			}
+		}
 	}
-	return false, nil
+	return found, nil
 }
 
 // blankIFD zeroes the IFD at at: its entries, the values they point at, and

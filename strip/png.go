@@ -66,8 +66,8 @@ func planPNG(v *View, f io.ReaderAt, size int64, mode Mode) error {
 			} else {
 				v.keep(off, end-off)
 			}
-		case typ == "iTXt" && bytes.HasPrefix(data, []byte("XML:com.adobe.xmp\x00")):
-			changed, err := blankITXt(data)
+		case bytes.HasPrefix(data, []byte("XML:com.adobe.xmp\x00")): // iTXt as the spec says, tEXt or zTXt as some write
+			changed, err := blankXMPChunk(typ, data)
 			if err != nil {
 				return err
 			}
@@ -89,28 +89,40 @@ func planPNG(v *View, f io.ReaderAt, size int64, mode Mode) error {
 	return ErrDamaged // no IEND
 }
 
-// blankITXt blanks the location in an iTXt chunk's XMP: the chunk's new
-// data, or nil when there was none.
-func blankITXt(data []byte) ([]byte, error) {
-	// keyword \0 compressed method language \0 translated keyword \0 text
+// blankXMPChunk blanks the location in a text chunk's XMP: the chunk's
+// new data, or nil when there was none.
+func blankXMPChunk(typ string, data []byte) ([]byte, error) {
 	k := bytes.IndexByte(data, 0)
-	if k < 0 || k+3 > len(data) {
+	var textAt int
+	var compressed bool
+	switch typ {
+	case "tEXt": // keyword \0 text
+		textAt = k + 1
+	case "zTXt": // keyword \0 method, compressed text
+		textAt, compressed = k+2, true
+	default: // iTXt: keyword \0 compressed method language \0 translated keyword \0 text
+		if k+3 > len(data) {
+			return nil, ErrDamaged
+		}
+		compressed = data[k+1] == 1
+		rest := data[k+3:]
+		l := bytes.IndexByte(rest, 0)
+		if l < 0 {
+			return nil, ErrDamaged
+		}
+		t := bytes.IndexByte(rest[l+1:], 0)
+		if t < 0 {
+			return nil, ErrDamaged
+		}
+		textAt = k + 3 + l + 1 + t + 1
+	}
+	if textAt > len(data) {
 		return nil, ErrDamaged
 	}
-	compressed := data[k+1] == 1
-	rest := data[k+3:]
-	l := bytes.IndexByte(rest, 0)
-	if l < 0 {
-		return nil, ErrDamaged
-	}
-	t := bytes.IndexByte(rest[l+1:], 0)
-	if t < 0 {
-		return nil, ErrDamaged
-	}
-	textAt := k + 3 + l + 1 + t + 1
 	if !compressed {
-		if !blankXMPLocation(data[textAt:]) {
-			return nil, nil
+		found, err := blankXMPLocation(data[textAt:])
+		if err != nil || !found {
+			return nil, err
 		}
 		return data, nil
 	}
@@ -118,12 +130,13 @@ func blankITXt(data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, ErrDamaged
 	}
-	text, err := io.ReadAll(io.LimitReader(zr, 64<<20))
-	if err != nil {
+	text, err := io.ReadAll(io.LimitReader(zr, 64<<20+1))
+	if err != nil || len(text) > 64<<20 { // not read whole: what it holds is not known
 		return nil, ErrDamaged
 	}
-	if !blankXMPLocation(text) {
-		return nil, nil
+	found, err := blankXMPLocation(text)
+	if err != nil || !found {
+		return nil, err
 	}
 	var out bytes.Buffer
 	out.Write(data[:textAt])

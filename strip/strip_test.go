@@ -2,12 +2,15 @@ package strip
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
+	"encoding/xml"
 	"errors"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"io"
+	"os"
 	"testing"
 
 	"golang.org/x/image/webp"
@@ -271,5 +274,144 @@ func TestDamagedFiles(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// exifSegment is an APP1 EXIF segment whose TIFF structure is tiff.
+func exifSegment(tiff []byte) []byte {
+	return jpegSegment(0xE1, append(append([]byte{}, exifID...), tiff...))
+}
+
+// TestJPEGMetadataAnywhere: the hostile review's ways of keeping a location
+// through a strip, each of which did before.
+func TestJPEGMetadataAnywhere(t *testing.T) {
+	progressive, err := os.ReadFile("../internal/jpegdc/testdata/progressive.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := bytes.Index(progressive[bytes.Index(progressive, []byte{0xFF, 0xDA})+2:], []byte{0xFF, 0xDA}) + bytes.Index(progressive, []byte{0xFF, 0xDA}) + 2
+	between := append(append(append([]byte{}, progressive[:second]...), exifSegment(striptest.TIFF(binary.LittleEndian))...), progressive[second:]...)
+
+	// A second picture after the first's end, with its own EXIF (an MPO).
+	var small bytes.Buffer
+	jpeg.Encode(&small, striptest.Pixels(8, 8), nil)
+	mpo := append(append([]byte{}, striptest.PhoneJPEG()...), small.Bytes()[:2]...)
+	mpo = append(append(mpo, exifSegment(striptest.TIFF(binary.BigEndian))...), small.Bytes()[2:]...)
+
+	// The GPS pointer in IFD1 and in the Exif IFD, where readers follow it.
+	inIFD1 := tiffWithGPSIn(t, "ifd1")
+	inExif := tiffWithGPSIn(t, "exif")
+	plain := func(tiff []byte) []byte {
+		var b bytes.Buffer
+		jpeg.Encode(&b, striptest.Pixels(8, 8), nil)
+		return append(append(append([]byte{}, b.Bytes()[:2]...), exifSegment(tiff)...), b.Bytes()[2:]...)
+	}
+
+	// XMP with the location in a default namespace, nested, and in an
+	// extended packet cut between two chunks.
+	xmpWith := func(x string) []byte {
+		var b bytes.Buffer
+		jpeg.Encode(&b, striptest.Pixels(8, 8), nil)
+		return append(append(append([]byte{}, b.Bytes()[:2]...), jpegSegment(0xE1, append(append([]byte{}, xmpID...), x...))...), b.Bytes()[2:]...)
+	}
+	defaultNS := xmpWith(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description><GPSLatitude xmlns="http://ns.adobe.com/exif/1.0/">52,31.4159N</GPSLatitude></rdf:Description></rdf:RDF></x:xmpmeta>`)
+	nested := xmpWith(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description><exif:GPSArea><exif:GPSArea>52,31.4159N</exif:GPSArea></exif:GPSArea><dc:title>Spring</dc:title></rdf:Description></rdf:RDF></x:xmpmeta>`)
+	packet := []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description exif:GPSLatitude="52,31.4159N"/></rdf:RDF></x:xmpmeta>`)
+	var ext bytes.Buffer
+	jpeg.Encode(&ext, striptest.Pixels(8, 8), nil)
+	extended := append([]byte{}, ext.Bytes()[:2]...)
+	cut := bytes.Index(packet, []byte("GPSLat")) + 3
+	for _, part := range [][2]int{{0, cut}, {cut, len(packet)}} {
+		c := append([]byte{}, xmpExtendedID...)
+		c = append(c, bytes.Repeat([]byte("A"), 32)...)
+		c = binary.BigEndian.AppendUint32(c, uint32(len(packet)))
+		c = binary.BigEndian.AppendUint32(c, uint32(part[0]))
+		extended = append(extended, jpegSegment(0xE1, append(c, packet[part[0]:part[1]]...))...)
+	}
+	extended = append(extended, ext.Bytes()[2:]...)
+
+	for name, file := range map[string][]byte{"between scans": between, "a second picture": mpo, "IFD1": plain(inIFD1),
+		"the Exif IFD": plain(inExif), "XMP in a default namespace": defaultNS, "nested XMP": nested, "extended XMP": extended} {
+		for _, mode := range []Mode{Location, All} {
+			got := apply(t, file, mode)
+			noLocation(t, name+", "+string(mode), got)
+			if _, err := jpeg.Decode(bytes.NewReader(got)); err != nil {
+				t.Errorf("%s, %s: no longer an image: %v", name, mode, err)
+			}
+		}
+	}
+	// The nested XMP is still XML, with its title.
+	got := apply(t, nested, Location)
+	i := bytes.Index(got, []byte("<x:xmpmeta"))
+	j := bytes.Index(got, []byte("</x:xmpmeta>")) + len("</x:xmpmeta>")
+	if err := xml.Unmarshal(got[i:j], new(struct{})); err != nil || !bytes.Contains(got[i:j], []byte("Spring")) {
+		t.Errorf("the nested XMP: %v\n%s", err, got[i:j])
+	}
+}
+
+// tiffWithGPSIn is EXIF's TIFF structure (little-endian) with a GPS IFD
+// whose pointer is in IFD1 or in the Exif IFD, not IFD0.
+func tiffWithGPSIn(t *testing.T, where string) []byte {
+	t.Helper()
+	le := binary.LittleEndian
+	var b bytes.Buffer
+	w := func(v any) { binary.Write(&b, le, v) }
+	entry := func(tag, typ uint16, count, value uint32) { w(tag); w(typ); w(count); w(value) }
+	b.WriteString("II*\x00")
+	w(uint32(8))
+	// IFD0 at 8: one entry (2+12+4 = 18): the Exif IFD at 26, or none; IFD1 at 26 otherwise.
+	w(uint16(1))
+	if where == "exif" {
+		entry(0x8769, 4, 1, 26)
+		w(uint32(0))
+	} else {
+		entry(0x0112, 3, 1, 1)
+		w(uint32(26))
+	}
+	// The IFD at 26: one entry, the GPS IFD at 44.
+	w(uint16(1))
+	entry(0x8825, 4, 1, 44)
+	w(uint32(0))
+	// The GPS IFD at 44: the latitude's three rationals at 62.
+	w(uint16(1))
+	entry(0x0002, 5, 3, 62)
+	w(uint32(0))
+	for range 3 {
+		w(uint32(striptest.Latitude))
+		w(uint32(1))
+	}
+	return b.Bytes()
+}
+
+// TestPNGXMPInOtherChunks: XMP written in tEXt or zTXt (as some tools do),
+// and a compressed XMP too large to read whole.
+func TestPNGXMPInOtherChunks(t *testing.T) {
+	var img bytes.Buffer
+	png.Encode(&img, striptest.Pixels(4, 4))
+	b := img.Bytes()
+	ihdrEnd := 8 + 8 + 13 + 4
+	with := func(typ string, data []byte) []byte {
+		return append(append(append([]byte{}, b[:ihdrEnd]...), pngChunk(typ, data)...), b[ihdrEnd:]...)
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(striptest.XMP())
+	zw.Close()
+	for name, file := range map[string][]byte{
+		"tEXt": with("tEXt", append([]byte("XML:com.adobe.xmp\x00"), striptest.XMP()...)),
+		"zTXt": with("zTXt", append([]byte("XML:com.adobe.xmp\x00\x00"), z.Bytes()...)),
+	} {
+		got := apply(t, file, Location)
+		noLocation(t, name, got)
+		samePixels(t, name, png.Decode, file, got)
+	}
+	var huge bytes.Buffer
+	zw = zlib.NewWriter(&huge)
+	zw.Write([]byte("<x:xmpmeta>"))
+	zw.Write(make([]byte, 65<<20))
+	zw.Close()
+	file := with("iTXt", append([]byte("XML:com.adobe.xmp\x00\x01\x00\x00\x00"), huge.Bytes()...))
+	if _, err := Plan(bytes.NewReader(file), int64(len(file)), Location); !errors.Is(err, ErrDamaged) {
+		t.Errorf("an XMP of 65 MB inflated: %v, want it refused", err)
 	}
 }

@@ -84,7 +84,11 @@ func planWebP(v *View, f io.ReaderAt, size int64, mode Mode) error {
 				}
 				break
 			}
-			if blankXMPLocation(data) {
+			found, err := blankXMPLocation(data)
+			if err != nil {
+				return err
+			}
+			if found {
 				v.changed = true
 				v.put(webpChunk(typ, data))
 			} else {
