@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2/widget"
 
-	"imagekit-uploader/internal/filelock"
 	"imagekit-uploader/internal/pasteboard"
 	"imagekit-uploader/localendpoint"
 	"imagekit-uploader/uploader"
@@ -130,7 +129,9 @@ func namedFiles(paths []string) (files []string, passed int) {
 }
 
 // savePasted writes a pasted image under pasted/ in the app's storage, as
-// name or, where that is taken, name-2, name-3, ...
+// name or, where that is taken, name-2, name-3, ... (a crash while writing
+// leaves no half file behind it to be uploaded: it is removed, or the
+// journal has not listed it yet)
 func (u *UI) savePasted(png []byte, name string) (string, error) {
 	dir := filepath.Join(u.cfg.StorageDir, "pasted")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -143,10 +144,27 @@ func (u *UI) savePasted(png []byte, name string) (string, error) {
 		if n > 1 {
 			p = filepath.Join(dir, fmt.Sprintf("%s-%d%s", base, n, ext))
 		}
-		if _, err := os.Lstat(p); err == nil {
+		// Made only if new: a paste and an app's request in the same second
+		// each get a file of their own.
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
 			continue
 		}
-		return p, filelock.Replace(p, png)
+		if err != nil {
+			return "", err
+		}
+		_, err = f.Write(png)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(p)
+			return "", err
+		}
+		return p, nil
 	}
 }
 

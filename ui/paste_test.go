@@ -215,3 +215,32 @@ func TestPastedTextNamesNoSecrets(t *testing.T) {
 		t.Errorf("%d files were sent", n)
 	}
 }
+
+// TestPastesInTheSameSecond: many saves of the same name at once each get
+// a file of their own (a paste and an app's request could overwrite one
+// another: a look, then a write).
+func TestPastesInTheSameSecond(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true, StorageDir: t.TempDir()})
+	var wg sync.WaitGroup
+	paths := make([]string, 20)
+	for i := range paths {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := u.savePasted([]byte{byte(i)}, "shot.png")
+			if err != nil {
+				t.Error(err)
+			}
+			paths[i] = p
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, p := range paths {
+		b, _ := os.ReadFile(p)
+		if seen[p] || len(b) != 1 || b[0] != byte(i) {
+			t.Errorf("save %d: %s holds %v", i, filepath.Base(p), b)
+		}
+		seen[p] = true
+	}
+}
