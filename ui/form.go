@@ -59,16 +59,16 @@ type uploadForm struct {
 	strip     *widget.Select // what of each photo's metadata is taken out
 	// copyWhenDone is the picked preset's After a drop ("" for Settings').
 	copyWhenDone string
-	name      *widget.Entry
-	desc      *widget.Entry // the selected file's own description
-	nameHint  *widget.Label
-	whole     *widget.Label // the selected file's line in full: a row cuts it
-	button    *widget.Button
-	reason    *widget.Label
-	more      *moreOptions
-	presets   *presetBar
-	object    fyne.CanvasObject
-	busy      bool // an Upload click is reading the keyring
+	name         *widget.Entry
+	desc         *widget.Entry // the selected file's own description
+	nameHint     *widget.Label
+	whole        *widget.Label // the selected file's line in full: a row cuts it
+	button       *widget.Button
+	reason       *widget.Label
+	more         *moreOptions
+	presets      *presetBar
+	object       fyne.CanvasObject
+	busy         bool // an Upload click is reading the keyring
 }
 
 // formFolder is the folder as typed, with {yyyy}, {mm} and {dd} filled with
