@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -23,8 +24,12 @@ func TestAnotherUserIsRefused(t *testing.T) {
 	if err != nil {
 		t.Skip("no curl")
 	}
+	var mu sync.Mutex
 	var uploaded []string
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(uploaded) }
 	h := &Handler{Upload: func(_ context.Context, paths []string) []Result {
+		mu.Lock()
+		defer mu.Unlock()
 		uploaded = append(uploaded, paths...)
 		return []Result{{URL: "https://ik.imagekit.io/demo/passport.jpg"}}
 	}}
@@ -38,10 +43,10 @@ func TestAnotherUserIsRefused(t *testing.T) {
 		out, _ := cmd.Output()
 		return string(out)
 	}
-	if out := post(65534); !strings.Contains(out, "another user") || len(uploaded) != 0 {
-		t.Errorf("as nobody: %s; uploaded %q", out, uploaded)
+	if out := post(65534); !strings.Contains(out, "another user") || count() != 0 {
+		t.Errorf("as nobody: %s; %d uploaded", out, count())
 	}
-	if out := post(0); !strings.Contains(out, `"success":true`) || len(uploaded) != 1 {
+	if out := post(0); !strings.Contains(out, `"success":true`) || count() != 1 {
 		t.Errorf("as this user: %s", out)
 	}
 }
