@@ -42,29 +42,41 @@ func (u *UI) addPaths(paths []string, then func([]uploader.JobID)) {
 		<-u.journalReady
 		ids, dups := u.queue.Add(items, fields)
 		u.watchDrop(ids, format)
-		jobs := make([]uploader.Job, 0, len(ids))
-		for _, id := range ids {
-			if j, ok := u.queue.Job(id); ok {
-				jobs = append(jobs, j)
-			}
+		msg := addedNotice(len(ids), dups, skipped)
+		switch {
+		case len(missing) == 1:
+			msg = strings.TrimSpace(fmt.Sprintf("%s does not exist here: nothing was added for it (give a file or folder that is on this computer). %s", missing[0], msg))
+		case len(missing) > 1:
+			msg = strings.TrimSpace(fmt.Sprintf("%d paths do not exist here, such as %s: nothing was added for them. %s", len(missing), missing[0], msg))
 		}
-		runOnUI(func() {
-			u.appendRows(jobs)
-			msg := addedNotice(len(ids), dups, skipped)
-			switch {
-			case len(missing) == 1:
-				msg = strings.TrimSpace(fmt.Sprintf("%s does not exist here: nothing was added for it (give a file or folder that is on this computer). %s", missing[0], msg))
-			case len(missing) > 1:
-				msg = strings.TrimSpace(fmt.Sprintf("%d paths do not exist here, such as %s: nothing was added for them. %s", len(missing), missing[0], msg))
-			}
-			if msg != "" {
-				u.showNotice(msg)
-			}
-			if then != nil {
-				then(ids)
-			}
-		})
+		u.listAdded(ids, msg, then)
 	}()
+}
+
+// jobsOf is the queue's jobs ids, in order.
+func (u *UI) jobsOf(ids []uploader.JobID) []uploader.Job {
+	jobs := make([]uploader.Job, 0, len(ids))
+	for _, id := range ids {
+		if j, ok := u.queue.Job(id); ok {
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs
+}
+
+// listAdded shows the jobs just added as rows, says msg (if any) and calls
+// then (if any) with them, on the UI goroutine. Called from any goroutine.
+func (u *UI) listAdded(ids []uploader.JobID, msg string, then func([]uploader.JobID)) {
+	jobs := u.jobsOf(ids)
+	runOnUI(func() {
+		u.appendRows(jobs)
+		if msg != "" {
+			u.showNotice(msg)
+		}
+		if then != nil {
+			then(ids)
+		}
+	})
 }
 
 func addedNotice(added, dups int, skipped []uploader.Skip) string {

@@ -107,12 +107,7 @@ func (u *UI) endpointUpload(ctx context.Context, paths []string) []localendpoint
 			start = append(start, j.ID)
 		}
 	}
-	jobs := make([]uploader.Job, 0, len(added))
-	for _, id := range added {
-		if j, ok := u.queue.Job(id); ok {
-			jobs = append(jobs, j)
-		}
-	}
+	jobs := u.jobsOf(added)
 	runOnUI(func() {
 		u.appendRows(jobs)
 		for _, id := range start {

@@ -206,22 +206,10 @@ func (u *UI) addURLs(urls []string, then func([]uploader.JobID)) {
 		<-u.journalReady
 		ids, dups := u.queue.AddRequests(reqs)
 		u.watchDrop(ids, format)
-		jobs := make([]uploader.Job, 0, len(ids))
-		for _, id := range ids {
-			if j, ok := u.queue.Job(id); ok {
-				jobs = append(jobs, j)
-			}
+		msg := addedNotice(len(ids), dups, nil)
+		if len(refused) > 0 {
+			msg = strings.TrimSpace(fmt.Sprintf("Not added: %s. %s", strings.Join(refused, "; "), msg))
 		}
-		runOnUI(func() {
-			u.appendRows(jobs)
-			msg := addedNotice(len(ids), dups, nil)
-			if len(refused) > 0 {
-				msg = strings.TrimSpace(fmt.Sprintf("Not added: %s. %s", strings.Join(refused, "; "), msg))
-			}
-			if msg != "" {
-				u.showNotice(msg)
-			}
-			then(ids)
-		})
+		u.listAdded(ids, msg, then)
 	}()
 }

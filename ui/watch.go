@@ -107,12 +107,7 @@ func (u *UI) runWatchers(ctx context.Context, list []watchedFolder, formFields u
 				return send, nil
 			},
 			Added: func(ids []uploader.JobID) {
-				jobs := make([]uploader.Job, 0, len(ids))
-				for _, id := range ids {
-					if j, ok := u.queue.Job(id); ok {
-						jobs = append(jobs, j)
-					}
-				}
+				jobs := u.jobsOf(ids)
 				runOnUI(func() {
 					u.beginBatch()
 					u.appendRows(jobs)
