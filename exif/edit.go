@@ -38,7 +38,10 @@ func RemoveGPS(b []byte) (bool, error) {
 		at := ifds[i]
 		n, ok := t.u16(at)
 		if !ok || int64(at)+2+12*int64(n)+4 > int64(len(b)) {
-			return found, ErrDamaged
+			if i == 0 {
+				return found, ErrDamaged
+			}
+			continue // a dangling pointer to IFD1 or the Exif IFD (a thumbnail cut out, say): no IFD there
 		}
 		for e := at + 2; e < at+2+12*uint32(n); {
 			tag, _ := t.u16(e)

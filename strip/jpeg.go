@@ -44,29 +44,52 @@ type jpegPlan struct {
 	mode     Mode
 	mpfs     []mpfSegment
 	extended map[string]*extended
+	declared int64 // the extended packets' lengths, as their chunks say: at most the file's
 }
 
 func planJPEG(v *View, f io.ReaderAt, size int64, mode Mode) error {
 	p := &jpegPlan{v: v, f: f, size: size, mode: mode, extended: map[string]*extended{}}
 	off := int64(0)
 	for first := true; off < size; first = false {
-		h, err := readAt(f, off, min(2, size-off), size)
-		if err != nil {
-			return err
+		if !first { // padding between pictures
+			pad := padRun(f, off, size)
+			v.keep(off, pad-off)
+			off = pad
+			if off >= size {
+				break
+			}
 		}
-		if len(h) < 2 || h[0] != 0xFF || h[1] != 0xD8 {
+		if !isSOI(f, off, size) {
 			if first {
 				return ErrDamaged
 			}
 			// Bytes after the last picture that are no picture: a maker's
-			// trailer, whatever it holds. Not an image's: left out.
+			// trailer (a motion photo's video, say), whatever it holds. Not
+			// an image's: left out.
 			v.changed = true
 			break
 		}
-		v.keep(off, 2)
-		if off, err = p.picture(off + 2); err != nil {
-			return err
+		mark := len(v.pieces)
+		markSize := v.size
+		var markLast piece // keep joins ranges: the last is restored whole
+		if mark > 0 {
+			markLast = v.pieces[mark-1]
 		}
+		v.keep(off, 2)
+		end, err := p.picture(off + 2)
+		if err != nil {
+			if first {
+				return err
+			}
+			// A later picture that cannot be read to its end: left out as
+			// a trailer is.
+			v.pieces, v.size, v.changed = v.pieces[:mark], markSize, true
+			if mark > 0 {
+				v.pieces[mark-1] = markLast
+			}
+			break
+		}
+		off = end
 	}
 	if err := p.dropLocatedExtendedXMP(); err != nil {
 		return err
@@ -74,12 +97,25 @@ func planJPEG(v *View, f io.ReaderAt, size int64, mode Mode) error {
 	return p.moveMPF()
 }
 
+// isSOI says whether a picture starts at off.
+func isSOI(f io.ReaderAt, off, size int64) bool {
+	h, err := readAt(f, off, min(2, size-off), size)
+	return err == nil && len(h) == 2 && h[0] == 0xFF && h[1] == 0xD8
+}
+
 // picture plans one picture's segments and scans from off (after its SOI)
-// to its end, and returns where it ends.
+// to its end, and returns where it ends: its EOI, or the file's end for a
+// picture cut short (viewers show what it has).
 func (p *jpegPlan) picture(off int64) (int64, error) {
 	v, f, size := p.v, p.f, p.size
 	for {
-		h, err := readAt(f, off, 2, size)
+		if off >= size {
+			return size, nil
+		}
+		h, err := readAt(f, off, min(2, size-off), size)
+		if err != nil || len(h) < 2 {
+			return 0, ErrDamaged
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -88,9 +124,10 @@ func (p *jpegPlan) picture(off int64) (int64, error) {
 		}
 		marker := h[1]
 		switch {
-		case marker == 0xFF: // fill byte
-			v.keep(off, 1)
-			off++
+		case marker == 0xFF: // fill bytes, passed over a buffer at a time, to the last before the marker
+			n := fillRun(f, off+1, size) - 1
+			v.keep(off, n)
+			off += n
 			continue
 		case marker == 0xD9: // EOI
 			v.keep(off, 2)
@@ -189,7 +226,9 @@ func (p *jpegPlan) segment(marker byte, seg []byte, off int64) error {
 		guid, total, at := string(c[:32]), int64(binary.BigEndian.Uint32(c[32:])), int64(binary.BigEndian.Uint32(c[36:]))
 		x := p.extended[guid]
 		if x == nil {
-			if total > 64<<20 {
+			// Each packet is made from what its chunks say its length is:
+			// together no more than the file holds, not 64 MB a chunk asks.
+			if p.declared += total; p.declared > p.size {
 				return ErrDamaged
 			}
 			x = &extended{packet: make([]byte, total)}
@@ -238,8 +277,55 @@ func (p *jpegPlan) dropLocatedExtendedXMP() error {
 	return nil
 }
 
+// padRun is where the zeros and 0xFFs from off end: at a picture's start
+// (FF D8), another byte, or the file's end.
+func padRun(f io.ReaderAt, off, size int64) int64 {
+	buf := make([]byte, 64<<10)
+	for off < size {
+		k, _ := f.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if k == 0 {
+			return off
+		}
+		for i := range k {
+			switch {
+			case buf[i] == 0:
+			case buf[i] == 0xFF && (i+1 < k && buf[i+1] == 0xD8 || i+1 == k && isSOI(f, off+int64(i), size)):
+				return off + int64(i)
+			case buf[i] == 0xFF:
+			default:
+				return off + int64(i)
+			}
+		}
+		off += int64(k)
+	}
+	return size
+}
+
+// fillRun is how many bytes from off-1 are 0xFF (off-1 is).
+func fillRun(f io.ReaderAt, off, size int64) int64 {
+	n := int64(1)
+	buf := make([]byte, 64<<10)
+	for off < size {
+		k, _ := f.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if k == 0 {
+			break
+		}
+		i := 0
+		for i < k && buf[i] == 0xFF {
+			i++
+		}
+		n += int64(i)
+		if i < k {
+			break
+		}
+		off += int64(k)
+	}
+	return n
+}
+
 // scanEnd finds where a scan's entropy-coded data that starts at off ends:
-// the next marker that is not a stuffed 0xFF or a restart.
+// the next marker that is not a stuffed 0xFF or a restart, or the file's
+// end for a picture cut short.
 func scanEnd(f io.ReaderAt, off, size int64) (int64, error) {
 	buf := make([]byte, 64<<10)
 	for off < size {
@@ -267,7 +353,7 @@ func scanEnd(f io.ReaderAt, off, size int64) (int64, error) {
 		}
 		off += int64(n)
 	}
-	return 0, ErrDamaged // no end: a cut file
+	return size, nil // no end: a cut file, sent as it is
 }
 
 // jpegSegment is a segment with marker and payload.

@@ -6,11 +6,13 @@ import (
 	"encoding/binary"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
+	"runtime"
 	"testing"
 
 	"golang.org/x/image/webp"
@@ -413,5 +415,80 @@ func TestPNGXMPInOtherChunks(t *testing.T) {
 	file := with("iTXt", append([]byte("XML:com.adobe.xmp\x00\x01\x00\x00\x00"), huge.Bytes()...))
 	if _, err := Plan(bytes.NewReader(file), int64(len(file)), Location); !errors.Is(err, ErrDamaged) {
 		t.Errorf("an XMP of 65 MB inflated: %v, want it refused", err)
+	}
+}
+
+// TestSecondReview: what the second hostile pass found in the first pass's
+// fixes, each of which failed before.
+func TestSecondReview(t *testing.T) {
+	var small bytes.Buffer
+	jpeg.Encode(&small, striptest.Pixels(8, 8), nil)
+	s := small.Bytes()
+	withSegments := func(segs ...[]byte) []byte {
+		out := append([]byte{}, s[:2]...)
+		for _, g := range segs {
+			out = append(out, g...)
+		}
+		return append(out, s[2:]...)
+	}
+
+	// Extended XMP chunks, each of another packet declaring 64 MB: 9 KB of
+	// file made 6.4 GB of buffers.
+	var bomb [][]byte
+	for i := range 100 {
+		c := append([]byte{}, xmpExtendedID...)
+		c = append(c, []byte(fmt.Sprintf("%032d", i))...)
+		c = binary.BigEndian.AppendUint32(c, 64<<20)
+		c = binary.BigEndian.AppendUint32(c, 0)
+		bomb = append(bomb, jpegSegment(0xE1, append(c, "<x/>"...)))
+	}
+	file := withSegments(bomb...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Plan(bytes.NewReader(file), int64(len(file)), Location)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrDamaged) || after.TotalAlloc-before.TotalAlloc > 64<<20 {
+		t.Errorf("extended XMP declaring 6.4 GB in %d bytes: %v, %d MB allocated", len(file), err, (after.TotalAlloc-before.TotalAlloc)>>20)
+	}
+
+	// XMP that is not XML, as old writers made it (Latin-1, a control
+	// byte): refused whole before; now cleaned, and kept where it has no
+	// location.
+	xmp := func(x string) []byte { return jpegSegment(0xE1, append(append([]byte{}, xmpID...), x...)) }
+	latin1 := withSegments(xmp("<x:xmpmeta><rdf:Description dc:title=\"caf\xe9\" exif:GPSLatitude=\"52,31.4159N\"><exif:GPSAltitude>12/1</exif:GPSAltitude></rdf:Description></x:xmpmeta>"))
+	got := apply(t, latin1, Location)
+	noLocation(t, "Latin-1 XMP", got)
+	if bytes.Contains(got, []byte("GPSAltitude")) || !bytes.Contains(got, []byte("caf\xe9")) {
+		t.Error("Latin-1 XMP: the altitude kept, or the title lost")
+	}
+	plain := withSegments(xmp("<x:xmpmeta><rdf:Description dc:title=\"\x01caf\xe9\"/></x:xmpmeta>"))
+	if got := apply(t, plain, Location); !bytes.Equal(got, plain) {
+		t.Error("non-XML XMP with no location was changed")
+	}
+
+	// A dangling pointer to IFD1 (a thumbnail cut out) refused the file.
+	tiff := striptest.TIFF(binary.LittleEndian)
+	binary.LittleEndian.PutUint32(tiff[8+2+3*12:], 65535) // IFD0's next IFD, far outside
+	noLocation(t, "a dangling IFD1", apply(t, withSegments(exifSegment(tiff)), Location))
+
+	// A cut picture, padding between pictures, a trailer that starts like
+	// a picture and is none, and fill bytes before a marker.
+	phone := striptest.PhoneJPEG()
+	cut := phone[:len(phone)-40]
+	if got := apply(t, cut, Location); len(got) == 0 {
+		t.Error("a cut picture")
+	}
+	padded := append(append(append([]byte{}, phone...), 0, 0, 0, 0), s...)
+	if got := apply(t, padded, All); !bytes.HasSuffix(got, s) {
+		t.Error("a second picture after padding was left out")
+	}
+	trailer := append(append([]byte{}, phone...), 0xFF, 0xD8, 'n', 'o', 't')
+	if got := apply(t, trailer, Location); bytes.HasSuffix(got, []byte("not")) {
+		t.Error("a trailer that is no picture was kept")
+	}
+	fill := append(append(append([]byte{}, s[:2]...), 0xFF, 0xFF, 0xFF), s[2:]...)
+	got = apply(t, append(fill[:2], append(exifSegment(striptest.TIFF(binary.BigEndian)), fill[2:]...)...), All)
+	if _, err := jpeg.Decode(bytes.NewReader(got)); err != nil {
+		t.Errorf("fill bytes: %v", err)
 	}
 }

@@ -14,7 +14,14 @@ import (
 // spaces, which XML passes over, so the packet keeps its length and every
 // offset around it holds.
 
-var xmpGPSAttr = regexp.MustCompile(`\s(?:[A-Za-z_][\w.-]*:)?(?i:gps)[\w.-]*\s*=\s*("[^"]*"|'[^']*')`)
+var (
+	xmpGPSAttr = regexp.MustCompile(`\s(?:[A-Za-z_][\w.-]*:)?(?i:gps)[\w.-]*\s*=\s*("[^"]*"|'[^']*')`)
+	// For packets that are not XML (old writers' Latin-1, stray control
+	// bytes): elements named GPS…, to their close, and what is left of
+	// GPS anywhere.
+	xmpGPSElement = regexp.MustCompile(`(?s)<((?:[A-Za-z_][\w.-]*:)?(?i:gps)[\w.-]*)[\s/>].*?(?:</([A-Za-z_][\w.-]*:)?(?i:gps)[\w.-]*\s*>|/>)`)
+	xmpGPSAnywhere = regexp.MustCompile(`(?i)gps`)
+)
 
 func isGPSName(local string) bool { return strings.HasPrefix(strings.ToLower(local), "gps") }
 
@@ -34,7 +41,7 @@ func blankXMPLocation(b []byte) (bool, error) {
 			return found, nil
 		}
 		if err != nil {
-			return found, ErrDamaged
+			return blankNotXML(body)
 		}
 		el, ok := tok.(xml.StartElement)
 		if !ok {
@@ -59,6 +66,24 @@ func blankXMPLocation(b []byte) (bool, error) {
 			}
 		}
 	}
+}
+
+// blankNotXML blanks the location in a packet that is not well-formed XML,
+// by pattern: attributes and elements named GPS…, the outermost of nested
+// ones taking what is inside. Where the word is still there after, the
+// packet cannot be said to be clean: ErrDamaged.
+func blankNotXML(b []byte) (bool, error) {
+	found := false
+	for _, re := range []*regexp.Regexp{xmpGPSElement, xmpGPSAttr} {
+		for _, m := range re.FindAllIndex(b, -1) {
+			blank(b[m[0]:m[1]])
+			found = true
+		}
+	}
+	if xmpGPSAnywhere.Match(b) {
+		return found, ErrDamaged
+	}
+	return found, nil
 }
 
 // skipElement reads to the end of the element whose start was just read.
