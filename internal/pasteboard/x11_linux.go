@@ -28,28 +28,31 @@ static int waitEvent(Display *d, Window w, int type, XEvent *ev, int *ms) {
 }
 
 // X errors on the clipboard's own connection (an owner that lists atoms
-// that do not exist, say) are noted, not Xlib's default: exit(1), the
-// whole window gone. Others go to whoever handled them before.
+// that do not exist, say) are passed over, not Xlib's default: exit(1), the
+// whole window gone. Others go to whoever handled them before. The handler
+// is the process's: it is set for each reading and put back after, the
+// connection synced first, so that the window's (GLFW's, which sets and
+// puts back its own around its calls) is what it was.
 static XErrorHandler previous;
 static Display *reading;
-static int failed;
 
 static int onError(Display *d, XErrorEvent *e) {
 	if (d == reading) {
-		failed = 1;
 		return 0;
 	}
 	return previous ? previous(d, e) : 0;
 }
 
 static void catchErrors(Display *d) {
-	static int installed;
-	if (!installed) {
-		previous = XSetErrorHandler(onError);
-		installed = 1;
-	}
 	reading = d;
-	failed = 0;
+	previous = XSetErrorHandler(onError);
+}
+
+static void closeDisplay(Display *d) {
+	XSync(d, False); // its errors, if any, come while onError is the handler
+	XCloseDisplay(d);
+	XSetErrorHandler(previous);
+	reading = NULL;
 }
 
 // readSelection asks CLIPBOARD's owner for target and reads it into *out
@@ -189,7 +192,7 @@ func Read(timeout time.Duration) (Contents, error) {
 	if d == nil {
 		return Contents{}, ErrUnavailable
 	}
-	defer C.XCloseDisplay(d)
+	defer C.closeDisplay(d)
 	read := func(target string) ([]byte, error) {
 		name := C.CString(target)
 		defer C.free(unsafe.Pointer(name))
