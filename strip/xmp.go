@@ -19,7 +19,7 @@ var (
 	// For packets that are not XML (old writers' Latin-1, stray control
 	// bytes): elements named GPS…, to their close, and what is left of
 	// GPS anywhere.
-	xmpGPSElement = regexp.MustCompile(`(?s)<((?:[A-Za-z_][\w.-]*:)?(?i:gps)[\w.-]*)[\s/>].*?(?:</([A-Za-z_][\w.-]*:)?(?i:gps)[\w.-]*\s*>|/>)`)
+	xmpGPSElement  = regexp.MustCompile(`(?s)<((?:[A-Za-z_][\w.-]*:)?(?i:gps)[\w.-]*)[\s/>].*?(?:</([A-Za-z_][\w.-]*:)?(?i:gps)[\w.-]*\s*>|/>)`)
 	xmpGPSAnywhere = regexp.MustCompile(`(?i)gps`)
 )
 
