@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"slices"
 
 	"imagekit-uploader/exif"
 )
@@ -87,6 +88,7 @@ func planJPEG(v *View, f io.ReaderAt, size int64, mode Mode) error {
 			if mark > 0 {
 				v.pieces[mark-1] = markLast
 			}
+			p.forget(mark)
 			break
 		}
 		off = end
@@ -95,6 +97,18 @@ func planJPEG(v *View, f io.ReaderAt, size int64, mode Mode) error {
 		return err
 	}
 	return p.moveMPF()
+}
+
+// forget drops what was noted of the pieces from mark on (a picture left
+// out): its MPF segments, its extended XMP chunks.
+func (p *jpegPlan) forget(mark int) {
+	p.mpfs = slices.DeleteFunc(p.mpfs, func(m mpfSegment) bool { return m.piece >= mark })
+	for guid, x := range p.extended {
+		x.pieces = slices.DeleteFunc(x.pieces, func(i int) bool { return i >= mark })
+		if len(x.pieces) == 0 {
+			delete(p.extended, guid)
+		}
+	}
 }
 
 // isSOI says whether a picture starts at off.

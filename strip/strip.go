@@ -151,7 +151,12 @@ func (e *exact) Read(p []byte) (int, error) {
 // Plan reads the metadata of the file f (size bytes) and lays out what is
 // sent with mode's metadata taken out. A file with none to take out is a
 // View of the whole file.
-func Plan(f io.ReaderAt, size int64, mode Mode) (*View, error) {
+func Plan(f io.ReaderAt, size int64, mode Mode) (view *View, err error) {
+	defer func() {
+		if recover() != nil { // a structure no check here foresaw: not sent, and not the app's end
+			view, err = nil, ErrDamaged
+		}
+	}()
 	v := &View{}
 	if mode == Keep {
 		v.keep(0, size)
@@ -159,7 +164,6 @@ func Plan(f io.ReaderAt, size int64, mode Mode) (*View, error) {
 	}
 	var head [16]byte
 	n, _ := f.ReadAt(head[:], 0)
-	var err error
 	switch kind := kindOf(head[:n]); kind {
 	case "JPEG":
 		err = planJPEG(v, f, size, mode)

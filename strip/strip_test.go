@@ -492,3 +492,22 @@ func TestSecondReview(t *testing.T) {
 		t.Errorf("fill bytes: %v", err)
 	}
 }
+
+// TestALaterPictureLeftOutWithItsSegments: a later picture that cannot be
+// read is left out with what was noted of it (an extended XMP chunk with a
+// location); nothing of it is written after.
+func TestALaterPictureLeftOutWithItsSegments(t *testing.T) {
+	packet := []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description exif:GPSLatitude="52,31.4159N"/></rdf:RDF></x:xmpmeta>`)
+	c := append([]byte{}, xmpExtendedID...)
+	c = append(c, bytes.Repeat([]byte("B"), 32)...)
+	c = binary.BigEndian.AppendUint32(c, uint32(len(packet)))
+	c = binary.BigEndian.AppendUint32(c, 0)
+	later := append([]byte{0xFF, 0xD8}, jpegSegment(0xE1, append(c, packet...))...)
+	later = append(later, 0xFF, 0xC0, 0xFF) // then a segment that cannot be read
+	file := append(append([]byte{}, striptest.PhoneJPEG()...), later...)
+	got := apply(t, file, Location)
+	noLocation(t, "a later picture", got)
+	if len(got) > len(striptest.PhoneJPEG()) {
+		t.Errorf("%d bytes after the first picture were kept", len(got)-len(striptest.PhoneJPEG()))
+	}
+}
