@@ -58,7 +58,7 @@ func (u *UI) setPaused(paused, now bool) {
 	}
 	u.app.Preferences().SetBool(prefPaused, paused)
 	u.showPaused()
-	u.refreshTray()
+	u.refreshTray(u.queue.Totals())
 	u.jobs.refresh()
 }
 

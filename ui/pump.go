@@ -98,7 +98,7 @@ func (u *UI) tick() {
 				u.lastFooter = time.Now()
 			}
 			u.form.refreshState()
-			u.refreshTray()
+			u.refreshTray(totals)
 			u.batchEnded(totals)
 			if u.notice.Visible() && time.Since(u.lastNotice) > 10*time.Second {
 				u.notice.Hide()

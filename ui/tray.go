@@ -73,15 +73,16 @@ func trayStatus(t uploader.Totals, paused bool, watching int) string {
 	return s
 }
 
-// refreshTray redraws the tray's menu where what it says changed. Called
-// on the UI goroutine.
-func (u *UI) refreshTray() {
+// refreshTray redraws the tray's menu where what it says changed, from the
+// queue's totals (the tick's, which it reads anyway: they walk every job).
+// Called on the UI goroutine.
+func (u *UI) refreshTray(totals uploader.Totals) {
 	t := u.tray
 	if t == nil {
 		return
 	}
 	paused := u.queue.Paused()
-	status := trayStatus(u.queue.Totals(), paused, u.watching)
+	status := trayStatus(totals, paused, u.watching)
 	pause := "Pause uploads"
 	if paused {
 		pause = "Resume uploads"

@@ -71,7 +71,7 @@ func TestTray(t *testing.T) {
 		t.Errorf("after Resume: %q", a.line(3))
 	}
 	menus := a.menus
-	onUI(func() { u.refreshTray() })
+	onUI(func() { u.refreshTray(u.queue.Totals()) })
 	if a.menus != menus {
 		t.Error("the tray's menu is set again when nothing it says changed")
 	}

@@ -133,7 +133,7 @@ func (u *UI) runWatchers(ctx context.Context, list []watchedFolder, formFields u
 // showWatching says, in the toolbar, how many folders are watched.
 func (u *UI) showWatching(n int) {
 	u.watching = n
-	u.refreshTray()
+	u.refreshTray(u.queue.Totals())
 	if n == 0 {
 		u.watchBtn.Hide()
 		return
