@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -81,16 +80,10 @@ clipboard's image) is for the window's endpoint. Runs until Ctrl-C.`)
 		}
 	})
 	upload := func(ctx context.Context, paths []string) []localendpoint.Result {
-		reqs := make([]uploader.Request, len(paths))
-		for i, p := range paths {
-			reqs[i] = uploader.Request{Path: p, FileName: filepath.Base(p), Fields: fields}
-			if info, err := os.Stat(p); err == nil {
-				reqs[i].Size = info.Size()
-			}
-		}
+		items, _ := uploader.Collect(paths) // files, checked by the handler
 		mu.Lock()
 		q.Remove(func(uploader.Job) bool { return true }) // reported: let them go
-		ids, _ := q.AddRequests(reqs)
+		ids, _ := q.Add(items, fields)
 		chans := make([]chan uploader.Job, len(ids))
 		for i, id := range ids {
 			chans[i] = make(chan uploader.Job, 1)

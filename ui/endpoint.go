@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2/widget"
@@ -87,14 +86,8 @@ func (u *UI) endpointUpload(ctx context.Context, paths []string) []localendpoint
 	var fields uploader.Fields
 	waitOnUI(func() { fields = u.form.fields() })
 	<-u.journalReady
-	reqs := make([]uploader.Request, len(paths))
-	for i, p := range paths {
-		reqs[i] = uploader.Request{Path: p, FileName: filepath.Base(p), Fields: fields}
-		if info, err := os.Stat(p); err == nil {
-			reqs[i].Size = info.Size()
-		}
-	}
-	added, _ := u.queue.AddRequests(reqs)
+	items, _ := uploader.Collect(paths) // files, checked by the handler
+	added, _ := u.queue.Add(items, fields)
 	// A file listed before (the app sent it again) is that row: started
 	// again where it has not uploaded.
 	byPath := map[string]uploader.JobID{}
