@@ -2,12 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"imagekit-uploader/localendpoint/endpointtest"
 	"imagekit-uploader/uploader/imagekittest"
 )
 
@@ -33,25 +33,7 @@ func TestLocalEndpointUploadsForAnEditor(t *testing.T) {
 	os.WriteFile(a, []byte("a screenshot"), 0o644)
 	os.WriteFile(b, []byte("a diagram"), 0o644)
 	body, _ := json.Marshal(map[string][]string{"list": {a, b}})
-	send := func(hdr map[string]string) (int, map[string]any) {
-		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(string(body)))
-		req.Header.Set("Content-Type", "application/json")
-		for k, v := range hdr {
-			if k == "Host" {
-				req.Host = v
-			} else {
-				req.Header.Set(k, v)
-			}
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
-	}
+	send := func(hdr map[string]string) (int, map[string]any) { return endpointtest.Post(t, url, string(body), hdr) }
 	for _, hdr := range []map[string]string{{"Origin": "https://evil.example"}, {"Host": "rebound.example:36677"}} {
 		if code, m := send(hdr); code != 403 || len(srv.Requests()) != 0 {
 			t.Errorf("%v: %d %v, %d requests", hdr, code, m, len(srv.Requests()))

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"imagekit-uploader/internal/pasteboard"
+	"imagekit-uploader/localendpoint/endpointtest"
 )
 
 // TestEditorsEndpointInTheWindow: with Settings › Editors' apps on, an app
@@ -27,25 +28,7 @@ func TestEditorsEndpointInTheWindow(t *testing.T) {
 		addr = u.endpoint.addr
 	})
 	post := func(body string, header map[string]string) (int, map[string]any) {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/upload", strings.NewReader(body))
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		for k, v := range header {
-			if k == "Host" {
-				req.Host = v
-			} else {
-				req.Header.Set(k, v)
-			}
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var a map[string]any
-		json.NewDecoder(resp.Body).Decode(&a)
-		return resp.StatusCode, a
+		return endpointtest.Post(t, "http://"+addr+"/upload", body, header)
 	}
 	files := makeFiles(t, t.TempDir(), "a.png", "b.png")
 	list, _ := json.Marshal(map[string][]string{"list": files})
