@@ -100,16 +100,23 @@ type tiff struct {
 }
 
 func newTIFF(b []byte) (tiff, bool) {
+	order, ok := ByteOrder(b)
+	return tiff{b, order}, ok
+}
+
+// ByteOrder is the byte order a TIFF structure's header says (EXIF's, or
+// a JPEG's multi-picture index).
+func ByteOrder(b []byte) (binary.ByteOrder, bool) {
 	if len(b) < 8 {
-		return tiff{}, false
+		return nil, false
 	}
 	switch string(b[:4]) {
 	case "II*\x00":
-		return tiff{b, binary.LittleEndian}, true
+		return binary.LittleEndian, true
 	case "MM\x00*":
-		return tiff{b, binary.BigEndian}, true
+		return binary.BigEndian, true
 	}
-	return tiff{}, false
+	return nil, false
 }
 
 // firstIFD reads the TIFF structure's header: its byte order and where

@@ -424,7 +424,7 @@ func (p *jpegPlan) moveMPF() error {
 // eachMPFOffset sets each later picture's offset o in a multi-picture
 // index's TIFF structure b to move(o).
 func eachMPFOffset(b []byte, move func(int64) (int64, error)) error {
-	order, ok := byteOrder(b)
+	order, ok := exif.ByteOrder(b)
 	if !ok {
 		return ErrDamaged
 	}
@@ -456,17 +456,4 @@ func eachMPFOffset(b []byte, move func(int64) (int64, error)) error {
 		}
 	}
 	return nil
-}
-
-func byteOrder(b []byte) (binary.ByteOrder, bool) {
-	if len(b) < 8 {
-		return nil, false
-	}
-	switch string(b[:4]) {
-	case "II*\x00":
-		return binary.LittleEndian, true
-	case "MM\x00*":
-		return binary.BigEndian, true
-	}
-	return nil, false
 }
