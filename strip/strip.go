@@ -37,17 +37,6 @@ func ParseMode(s string) (Mode, error) {
 	return Keep, fmt.Errorf("%q is not a way to strip metadata: use gps (the location) or all (all but orientation and colour profile)", s)
 }
 
-// Describe says what m takes out, for a person.
-func (m Mode) Describe() string {
-	switch m {
-	case Location:
-		return "location removed"
-	case All:
-		return "metadata removed"
-	}
-	return ""
-}
-
 // UnsupportedError is a file of a kind whose metadata is not removed here.
 type UnsupportedError struct {
 	Kind string // "HEIC", "video", ...
