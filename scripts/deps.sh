@@ -4,11 +4,13 @@
 #   scripts/deps.sh test    build + a real Secret Service, curl, Node.js, Xvfb, xclip (a real clipboard)
 #   scripts/deps.sh package build + the Windows cross-compiler
 #   scripts/deps.sh windows the Windows cross-compiler and wine, to run its tests
+#   scripts/deps.sh shots   fonts for Japanese and Chinese, for scripts/screenshot.sh
 set -euo pipefail
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
 test=(gnome-keyring dbus libsecret-tools curl ca-certificates nodejs npm xvfb xauth imagemagick xdotool xclip shellcheck chromium)
 package=(gcc-mingw-w64-x86-64 xz-utils zip file wixl msitools)
 windows=(gcc-mingw-w64-x86-64 wine wine64)
+shots=(fonts-noto-cjk)
 want=("${build[@]}")
 for set in "$@"; do
   case "$set" in
@@ -16,7 +18,8 @@ for set in "$@"; do
     test) want+=("${test[@]}") ;;
     package) want+=("${package[@]}") ;;
     windows) want+=("${windows[@]}") ;;
-    *) echo "deps.sh: unknown set '$set' (build, test, package, windows)" >&2; exit 2 ;;
+    shots) want+=("${shots[@]}") ;;
+    *) echo "deps.sh: unknown set '$set' (build, test, package, windows, shots)" >&2; exit 2 ;;
   esac
 done
 missing=()

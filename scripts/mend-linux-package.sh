@@ -3,7 +3,8 @@
 # `fyne package` (1.7.4) makes. It writes the desktop entry's "%F" (the
 # files "Open with" passes) into the Makefile's command name too, which
 # breaks the install targets; and user-install should say when ~/.local/bin
-# is not on PATH. Used by scripts/package.sh and the release workflow.
+# is not on PATH; and the desktop entry gets its translated Comment[xx] from
+# the window's catalogue. Used by scripts/package.sh and the release workflow.
 set -euo pipefail
 in=$1 out=$2
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -14,4 +15,9 @@ note='\t@case ":$$PATH:" in *":$(HOME)/.local/bin:"*) ;; *) echo "Note: $(HOME)/
 awk -v note="$note" '{ print } /^\tsed -i -e "s,Exec=/ { print note }' "$mk" >"$work/Makefile" && mv "$work/Makefile" "$mk"
 grep -q '^Exec := "imagekit-uploader"$' "$mk" && grep -q 'is not on your PATH' "$mk" ||
   { echo "mend-linux-package.sh: the Makefile was not mended:" >&2; cat "$mk" >&2; exit 1; }
+desktop=$(find "$work/imagekit-uploader" -name '*.desktop' | head -1)
+[ -n "$desktop" ] || { echo "mend-linux-package.sh: no desktop entry in $in" >&2; exit 1; }
+(cd "$(dirname "$0")/.." && go run ./scripts/desktop-l10n assets/lang) >"$work/l10n"
+sed -i "/^Comment=/r $work/l10n" "$desktop"
+grep -q '^Comment\[de\]=' "$desktop" || { echo "mend-linux-package.sh: the desktop entry has no translations:" >&2; cat "$desktop" >&2; exit 1; }
 tar -cJf "$out" -C "$work" imagekit-uploader

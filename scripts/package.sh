@@ -63,8 +63,8 @@ if $check; then
   desktop=$(find "$work/unpacked" -name '*.desktop' | head -1)
   [ -n "$bin" ] && [ -n "$desktop" ] || { echo "the tarball lacks the binary or the .desktop file" >&2; exit 1; }
   grep -q '^Name=ImageKit Uploader$' "$desktop" && grep -q '^Exec=imagekit-uploader %F$' "$desktop" &&
-    grep -q '^MimeType=.*image/jpeg;.*video/mp4;' "$desktop" ||
-    { echo "the .desktop file does not name the app, its command with %F, and the types it opens:" >&2; cat "$desktop" >&2; exit 1; }
+    grep -q '^MimeType=.*image/jpeg;.*video/mp4;' "$desktop" && grep -q '^Comment\[ja\]=' "$desktop" ||
+    { echo "the .desktop file does not name the app, its command with %F, and the types it opens, and its comment in Japanese:" >&2; cat "$desktop" >&2; exit 1; }
   # user-install into a fresh home whose PATH lacks ~/.local/bin: it installs,
   # keeps %F, and says what to add to PATH.
   (cd "$work/unpacked/imagekit-uploader" && HOME="$work/fresh" PATH=/usr/bin:/bin make user-install >"$work/install.log" 2>&1) ||

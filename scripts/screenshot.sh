@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs the app under Xvfb in demo mode with sample images, and writes
 # screenshots of the main states into docs/: empty, uploading, done (dark and
-# light), settings and history. Look at them before calling a screen done.
+# light), settings and history; then the main window, Settings, History and
+# More options in German and Japanese, and at 1.5x (FYNE_SCALE). Look at them
+# before calling a screen done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${SCREENSHOT_UNDER_XVFB:-}" ]; then
-  scripts/deps.sh build test
+  scripts/deps.sh build test shots
   # A throwaway keyring, as a desktop session has one: Settings shows the
   # keyring's state as it opens.
-  SCREENSHOT_UNDER_XVFB=1 exec scripts/with-keyring.sh xvfb-run -a -s '-screen 0 1280x800x24' "$0" "$@"
+  SCREENSHOT_UNDER_XVFB=1 exec scripts/with-keyring.sh xvfb-run -a -s '-screen 0 1920x1200x24' "$0" "$@"
 fi
 out=docs
 work=$(mktemp -d)
@@ -100,3 +102,32 @@ run() {
 
 run dark
 run light
+
+# In other languages and at 1.5x: the window where text is longest. The keys
+# reach each screen, so no click depends on where a translation puts things.
+around() { # around SUFFIX: the main window done, Settings, History, More options
+  start --demo-throttle=4MB "$samples"
+  sleep 1
+  xdotool key --window "$wid" ctrl+Return
+  sleep 6
+  shot "screenshot-done-$1"
+  xdotool key --window "$wid" ctrl+comma
+  sleep 1
+  shot "screenshot-settings-$1"
+  xdotool key --window "$wid" Escape
+  sleep 0.5
+  xdotool key --window "$wid" ctrl+2
+  sleep 1
+  shot "screenshot-history-$1"
+  xdotool key --window "$wid" ctrl+1
+  sleep 0.5
+  xdotool key --window "$wid" ctrl+m # More options, opened
+  sleep 1
+  shot "screenshot-more-options-$1"
+  stop
+}
+export FYNE_THEME=light
+for l in de ja; do
+  IMAGEKIT_UPLOADER_LANGUAGE=$l around "$l"
+done
+FYNE_SCALE=1.5 around scale-1.5

@@ -3,9 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/signer"
@@ -91,24 +91,36 @@ func (a Account) configured() bool {
 // check says what is wrong with the account's settings, field by field.
 func (a Account) check() error {
 	if a.PublicKey == "" {
-		return errors.New("enter the public key (ImageKit dashboard, Developer options)")
+		return errors.New(lang.L("enter the public key (ImageKit dashboard, Developer options)"))
 	}
 	if err := keystore.CheckPublicKey(a.PublicKey); err != nil {
-		return fmt.Errorf("public key: %w", err)
+		return wrapError(lang.L("public key: {{.Err}}", args{"Err": err}), err)
 	}
 	if err := uploader.CheckEndpoint(a.Endpoint); err != nil {
-		return fmt.Errorf("upload endpoint: %w", err)
+		return wrapError(lang.L("upload endpoint: {{.Err}}", args{"Err": err}), err)
 	}
 	if _, err := uploader.ProxyFunc(a.Proxy); err != nil {
 		return err
 	}
 	if a.Mode == SignByRequest {
 		if err := uploader.CheckEndpoint(a.TokenURL); err != nil {
-			return fmt.Errorf("token endpoint: %w", err)
+			return wrapError(lang.L("token endpoint: {{.Err}}", args{"Err": err}), err)
 		}
 	}
 	return nil
 }
+
+// wrapError is err said in msg, a translated sentence that holds err's
+// text, still unwrapping to err (for errors.Is and errors.As).
+func wrapError(msg string, err error) error { return &wrappedError{msg, err} }
+
+type wrappedError struct {
+	msg string
+	err error
+}
+
+func (e *wrappedError) Error() string { return e.msg }
+func (e *wrappedError) Unwrap() error { return e.err }
 
 // tokenSecretName is the keyring name of a token endpoint's bearer secret.
 func tokenSecretName(url string) string { return "token-endpoint " + url }
@@ -126,7 +138,7 @@ func (s secrets) tokenSource(ctx context.Context, acct Account, cached *signer.S
 	if acct.Mode == SignByRequest {
 		secret, err := s.store.Load(ctx, tokenSecretName(acct.TokenURL))
 		if errors.Is(err, keystore.ErrNoKey) {
-			return nil, cached, errors.New("no bearer secret is saved for the token endpoint: enter it in Settings")
+			return nil, cached, errors.New(lang.L("no bearer secret is saved for the token endpoint: enter it in Settings"))
 		}
 		if err != nil {
 			return nil, cached, err
@@ -138,7 +150,7 @@ func (s secrets) tokenSource(ctx context.Context, acct Account, cached *signer.S
 	}
 	priv, err := s.store.Load(ctx, acct.PublicKey)
 	if errors.Is(err, keystore.ErrNoKey) {
-		return nil, cached, errors.New("no private key is saved for this public key: enter it in Settings")
+		return nil, cached, errors.New(lang.L("no private key is saved for this public key: enter it in Settings"))
 	}
 	if err != nil {
 		return nil, cached, err

@@ -2,16 +2,15 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"sort"
 	"strings"
 
-	"imagekit-uploader/results"
 	"imagekit-uploader/uploader"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 )
 
 // AddPaths queues files and folders (dropped, picked or given on the command
@@ -45,9 +44,11 @@ func (u *UI) addPaths(paths []string, then func([]uploader.JobID)) {
 		msg := addedNotice(len(ids), dups, skipped)
 		switch {
 		case len(missing) == 1:
-			msg = strings.TrimSpace(fmt.Sprintf("%s does not exist here: nothing was added for it (give a file or folder that is on this computer). %s", missing[0], msg))
+			msg = strings.TrimSpace(lang.L("{{.Path}} does not exist here: nothing was added for it (give a file or folder that is on this computer). {{.More}}",
+				args{"Path": missing[0], "More": msg}))
 		case len(missing) > 1:
-			msg = strings.TrimSpace(fmt.Sprintf("%d paths do not exist here, such as %s: nothing was added for them. %s", len(missing), missing[0], msg))
+			msg = strings.TrimSpace(lang.N("{{.Count}} paths do not exist here, such as {{.Path}}: nothing was added for them. {{.More}}", len(missing),
+				args{"Count": len(missing), "Path": missing[0], "More": msg}))
 		}
 		u.listAdded(ids, msg, then)
 	}()
@@ -82,13 +83,13 @@ func (u *UI) listAdded(ids []uploader.JobID, msg string, then func([]uploader.Jo
 func addedNotice(added, dups int, skipped []uploader.Skip) string {
 	var parts []string
 	if dups > 0 {
-		parts = append(parts, fmt.Sprintf("%d already in the list, queued once", dups))
+		parts = append(parts, lang.N("{{.Count}} already in the list, queued once", dups, args{"Count": dups}))
 	}
 	reasons := map[string]int{}
 	for _, s := range skipped {
-		r := s.Reason
+		r := s.Reason // the engine's words
 		if strings.HasPrefix(r, "given twice") {
-			r = "given twice"
+			r = lang.L("given twice")
 		}
 		reasons[r]++
 	}
@@ -98,23 +99,23 @@ func addedNotice(added, dups int, skipped []uploader.Skip) string {
 	}
 	sort.Strings(keys)
 	for _, r := range keys {
-		parts = append(parts, fmt.Sprintf("%d skipped (%s)", reasons[r], r))
+		parts = append(parts, lang.N("{{.Count}} skipped ({{.Reason}})", reasons[r], args{"Count": reasons[r], "Reason": r}))
 	}
 	switch {
 	case len(parts) == 0:
 		return ""
 	case added == 0 && len(reasons) == 0: // every file given is in the list
 		if dups == 1 {
-			return "Nothing added: that file is already in the list."
+			return lang.L("Nothing added: that file is already in the list.")
 		}
 		if dups == 2 {
-			return "Nothing added: both files are already in the list."
+			return lang.L("Nothing added: both files are already in the list.")
 		}
-		return fmt.Sprintf("Nothing added: all %d files are already in the list.", dups)
+		return lang.N("Nothing added: all {{.Count}} files are already in the list.", dups, args{"Count": dups})
 	case added == 0:
-		return fmt.Sprintf("Nothing added: %s.", strings.Join(parts, ", "))
+		return lang.L("Nothing added: {{.Parts}}.", args{"Parts": strings.Join(parts, ", ")})
 	}
-	return fmt.Sprintf("Added %d %s; %s.", added, results.Plural(added, "file", "files"), strings.Join(parts, ", "))
+	return lang.N("Added {{.Count}} files; {{.Parts}}.", added, args{"Count": added, "Parts": strings.Join(parts, ", ")})
 }
 
 func (u *UI) appendRows(jobs []uploader.Job) {
@@ -141,7 +142,7 @@ func (u *UI) onDropped(_ fyne.Position, uris []fyne.URI) {
 func (u *UI) pickFiles() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
-			u.showError("Cannot open the file", err)
+			u.showError(lang.L("Cannot open the file"), err)
 			return
 		}
 		r.Close()
@@ -153,7 +154,7 @@ func (u *UI) pickFiles() {
 func (u *UI) pickFolder() {
 	d := dialog.NewFolderOpen(func(l fyne.ListableURI, err error) {
 		if err != nil || l == nil {
-			u.showError("Cannot open the folder", err)
+			u.showError(lang.L("Cannot open the folder"), err)
 			return
 		}
 		u.AddPaths([]string{l.Path()})

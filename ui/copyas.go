@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/results"
@@ -17,12 +19,13 @@ import (
 
 // copyFormats are Copy as's choices: the same Go templates as upload
 // --format, over the same fields. Each can be changed (Settings, or Edit
-// templates… in the menu); these are the defaults.
+// templates… in the menu); these are the defaults. A name is in English,
+// as preferences and presets keep it: the window shows lang.L(name).
 var copyFormats = []struct{ name, text string }{
-	{"URL", `{{.url}}`},
-	{"URL at 800 px", `{{tr .url "w-800"}}`},
-	{"Markdown", `![{{.name}}]({{tr .url "w-800"}})`},
-	{"HTML <img>", `<img src="{{tr .url "w-800"}}" srcset="{{tr .url "w-400"}} 400w, {{tr .url "w-800"}} 800w, {{tr .url "w-1600"}} 1600w" sizes="(max-width: 800px) 100vw, 800px" alt="{{html .name}}">`},
+	{later("URL"), `{{.url}}`},
+	{later("URL at 800 px"), `{{tr .url "w-800"}}`},
+	{later("Markdown"), `![{{.name}}]({{tr .url "w-800"}})`},
+	{later("HTML <img>"), `<img src="{{tr .url "w-800"}}" srcset="{{tr .url "w-400"}} 400w, {{tr .url "w-800"}} 800w, {{tr .url "w-1600"}} 1600w" sizes="(max-width: 800px) 100vw, 800px" alt="{{html .name}}">`},
 }
 
 func prefCopy(name string) string { return "copy." + name }
@@ -50,7 +53,8 @@ func (u *UI) copyLine(j uploader.Job) (results.Line, bool) {
 func (u *UI) copyAs(i int, ids []uploader.JobID) {
 	f, err := results.ParseFormat(u.copyTemplate(i))
 	if err != nil {
-		u.showError("Cannot copy", fmt.Errorf("the %s template: %w (Settings › Copy as templates)", copyFormats[i].name, err))
+		u.showError(lang.L("Cannot copy"), errors.New(lang.L("the {{.Format}} template: {{.Err}} (Settings › Copy as templates)",
+			args{"Format": lang.L(copyFormats[i].name), "Err": err.Error()})))
 		return
 	}
 	var b strings.Builder
@@ -62,23 +66,24 @@ func (u *UI) copyAs(i int, ids []uploader.JobID) {
 		}
 		out, err := f.Line(l)
 		if err != nil {
-			u.showError("Cannot copy", fmt.Errorf("the %s template, for %s: %w", copyFormats[i].name, l.Path, err))
+			u.showError(lang.L("Cannot copy"), errors.New(lang.L("the {{.Format}} template, for {{.Path}}: {{.Err}}",
+				args{"Format": lang.L(copyFormats[i].name), "Path": l.Path, "Err": err.Error()})))
 			return
 		}
 		b.Write(out)
 		n, last = n+1, l.Name
 	}
 	if n == 0 {
-		u.showNotice("Nothing to copy: no file in the list has been uploaded yet.")
+		u.showNotice(lang.L("Nothing to copy: no file in the list has been uploaded yet."))
 		return
 	}
 	// The notice names what was copied, in one line: the text itself
 	// (an <img> tag with its srcset) took four and pushed the rows down.
 	u.app.Clipboard().SetContent(strings.TrimSuffix(b.String(), "\n"))
 	if n == 1 {
-		u.showNotice(fmt.Sprintf("Copied %s as %s.", last, copyFormats[i].name))
+		u.showNotice(lang.L("Copied {{.Name}} as {{.Format}}.", args{"Name": last, "Format": lang.L(copyFormats[i].name)}))
 	} else {
-		u.showNotice(fmt.Sprintf("Copied %d files as %s.", n, copyFormats[i].name))
+		u.showNotice(lang.N("Copied {{.Count}} files as {{.Format}}.", n, args{"Count": n, "Format": lang.L(copyFormats[i].name)}))
 	}
 }
 
@@ -87,9 +92,9 @@ func (u *UI) copyAs(i int, ids []uploader.JobID) {
 func (u *UI) copyMenu(ids func() []uploader.JobID) *fyne.Menu {
 	var items []*fyne.MenuItem
 	for i, c := range copyFormats {
-		items = append(items, fyne.NewMenuItem("Copy as "+c.name, func() { u.copyAs(i, ids()) }))
+		items = append(items, fyne.NewMenuItem(lang.L("Copy as {{.Format}}", args{"Format": lang.L(c.name)}), func() { u.copyAs(i, ids()) }))
 	}
-	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Edit templates…", u.editCopyTemplates))
+	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem(lang.L("Edit templates…"), u.editCopyTemplates))
 	return fyne.NewMenu("", items...)
 }
 
@@ -113,25 +118,27 @@ func (u *UI) finishedRows() []uploader.JobID {
 // editCopyTemplates lets a person change Copy as's templates; each is
 // checked as upload --format checks its own.
 func (u *UI) editCopyTemplates() {
-	entries := make([]*widget.Entry, len(copyFormats))
+	entries := make([]*entry, len(copyFormats))
 	var items []*widget.FormItem
 	for i, c := range copyFormats {
-		e := widget.NewMultiLineEntry()
+		e := newMultiLineEntry()
 		e.Wrapping = fyne.TextWrapBreak
 		e.SetMinRowsVisible(2)
 		e.SetText(u.copyTemplate(i))
 		e.Validator = func(s string) error { _, err := results.ParseFormat(s); return err }
 		entries[i] = e
-		items = append(items, widget.NewFormItem(c.name, e))
+		items = append(items, widget.NewFormItem(lang.L(c.name), e))
 	}
-	help := hint(`Go templates over the fields of upload --json, as upload --format takes them: {{.url}}, {{.name}}, {{.filePath}}, ` +
-		`{{.customMetadata.brand}}, {{range .AITags}}{{.name}} {{end}}; {{tr .url "w-800"}} adds a transformation, {{html .name}} escapes for HTML.`)
-	reset := widget.NewButton("Back to the defaults", func() {
+	// The templates' own syntax is no text to translate: it goes in whole.
+	help := hint(lang.L("Go templates over the fields of upload --json, as upload --format takes them: {{.Fields}}; {{.Tr}} adds a transformation, {{.HTML}} escapes for HTML.",
+		args{"Fields": `{{.url}}, {{.name}}, {{.filePath}}, {{.customMetadata.brand}}, {{range .AITags}}{{.name}} {{end}}`,
+			"Tr": `{{tr .url "w-800"}}`, "HTML": `{{html .name}}`}))
+	reset := newButton(lang.L("Back to the defaults"), func() {
 		for i, c := range copyFormats {
 			entries[i].SetText(c.text)
 		}
 	})
-	d := dialog.NewCustomConfirm("Copy as templates", "Save", "Cancel",
+	d := dialog.NewCustomConfirm(lang.L("Copy as templates"), lang.L("Save"), lang.L("Cancel"),
 		container.NewVBox(widget.NewForm(items...), help, container.NewHBox(reset)), func(ok bool) {
 			if !ok {
 				return
@@ -139,7 +146,7 @@ func (u *UI) editCopyTemplates() {
 			var kept []string
 			for i, e := range entries {
 				if err := e.Validate(); err != nil {
-					kept = append(kept, fmt.Sprintf("%s: %v", copyFormats[i].name, err))
+					kept = append(kept, fmt.Sprintf("%s: %v", lang.L(copyFormats[i].name), err))
 					continue // a template that does not parse keeps the old one
 				}
 				if e.Text == copyFormats[i].text {
@@ -149,15 +156,12 @@ func (u *UI) editCopyTemplates() {
 				}
 			}
 			if len(kept) > 0 {
-				u.showError("Some templates were not saved", fmt.Errorf("they keep their old text: %s", strings.Join(kept, "; ")))
+				u.showError(lang.L("Some templates were not saved"), errors.New(lang.L("they keep their old text: {{.Errors}}", args{"Errors": strings.Join(kept, "; ")})))
 			}
 		}, u.win)
 	d.Resize(fyne.NewSize(720, 520))
 	u.show(d)
 }
-
-// plural is results.Plural: "1 file", "2 files".
-var plural = results.Plural
 
 // prefCopyWhenDone names the Copy as format a drop's links are copied in
 // when its last file ends; "" (the default) copies nothing.
@@ -245,14 +249,15 @@ func (u *UI) dropFinished(id uploader.JobID) {
 
 // copyWhenDoneChoice is Settings' choice of what a finished drop copies.
 func (u *UI) copyWhenDoneChoice() *widget.Select {
-	options := []string{"Nothing"}
+	options := []string{lang.L("Nothing")}
 	for _, c := range copyFormats {
-		options = append(options, "Its links as "+c.name)
+		options = append(options, lang.L("Its links as {{.Format}}", args{"Format": lang.L(c.name)}))
 	}
-	sel := widget.NewSelect(options, func(s string) {
+	var sel *widget.Select
+	sel = widget.NewSelect(options, func(string) {
 		name := ""
-		if rest, ok := strings.CutPrefix(s, "Its links as "); ok {
-			name = rest
+		if i := sel.SelectedIndex(); i >= 1 {
+			name = copyFormats[i-1].name
 		}
 		u.app.Preferences().SetString(prefCopyWhenDone, name)
 	})
@@ -270,9 +275,9 @@ type afterDrop struct{ sel *widget.Select }
 // afterDropChoice offers Settings' choice, nothing, or each Copy as
 // format, with value selected.
 func afterDropChoice(value string) afterDrop {
-	options := []string{"As in Settings", "Copy nothing"}
+	options := []string{lang.L("As in Settings"), lang.L("Copy nothing")}
 	for _, c := range copyFormats {
-		options = append(options, "Copy its links as "+c.name)
+		options = append(options, lang.L("Copy its links as {{.Format}}", args{"Format": lang.L(c.name)}))
 	}
 	a := afterDrop{widget.NewSelect(options, nil)}
 	switch i := copyFormatIndex(value); {
@@ -288,11 +293,11 @@ func afterDropChoice(value string) afterDrop {
 
 // value is the choice as a preset keeps it.
 func (a afterDrop) value() string {
-	switch s := a.sel.Selected; {
-	case s == "Copy nothing":
+	switch i := a.sel.SelectedIndex(); {
+	case i == 1:
 		return "none"
-	case strings.HasPrefix(s, "Copy its links as "):
-		return strings.TrimPrefix(s, "Copy its links as ")
+	case i >= 2:
+		return copyFormats[i-2].name
 	}
 	return ""
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"fyne.io/fyne/v2/lang"
+
 	"imagekit-uploader/emulator"
 	"imagekit-uploader/signer"
 	"imagekit-uploader/uploader"
@@ -36,7 +38,7 @@ func (u *UI) startDemo() {
 		srv, err = emulator.Listen("127.0.0.1:0", opts...)
 	}
 	if err != nil {
-		u.showError("The demo server could not start", err)
+		u.showError(lang.L("The demo server could not start"), err)
 		return
 	}
 	if srv.Dir == dir && srv.Port() != port {

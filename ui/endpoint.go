@@ -3,12 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/localendpoint"
@@ -38,7 +38,7 @@ func (e *endpoint) close() {
 
 // endpointChoice is Settings' switch for the endpoint.
 func (u *UI) endpointChoice() *widget.Check {
-	c := widget.NewCheck("Upload for editors' apps at "+u.endpointListen()+" (PicGo's API)", func(on bool) {
+	c := widget.NewCheck(lang.L("Upload for editors' apps at {{.Address}} (PicGo's API)", args{"Address": u.endpointListen()}), func(on bool) {
 		u.app.Preferences().SetBool(prefLocalEndpoint, on)
 		u.applyEndpoint()
 	})
@@ -66,13 +66,15 @@ func (u *UI) applyEndpoint() {
 	}
 	ln, err := net.Listen("tcp", u.endpointListen())
 	if err != nil {
-		u.showNotice(fmt.Sprintf("Editors' apps cannot reach this window: %s is in use (PicGo, or imagekit-uploader local-endpoint, running?). Stop that, then turn it on again in Settings.", u.endpointListen()))
+		u.showNotice(lang.L("Editors' apps cannot reach this window: {{.Address}} is in use (PicGo, or imagekit-uploader local-endpoint, running?). Stop that, then turn it on again in Settings.", args{"Address": u.endpointListen()}))
 		return
 	}
 	h := &localendpoint.Handler{Upload: u.endpointUpload, Clipboard: u.endpointClipboard, Secret: os.Getenv(localendpoint.EnvSecret),
 		Log: func(r localendpoint.Request) {
 			if r.Refused != "" {
-				runOnUI(func() { u.showNotice("An upload request from an app was refused: " + r.Refused) })
+				runOnUI(func() {
+					u.showNotice(lang.L("An upload request from an app was refused: {{.Reason}}", args{"Reason": r.Refused}))
+				})
 			}
 		}}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}

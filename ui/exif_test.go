@@ -6,10 +6,11 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"imagekit-uploader/exif"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"imagekit-uploader/exif"
 )
 
 // photoWithThumbnail makes a JPEG whose own pixels are blue and whose EXIF

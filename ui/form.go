@@ -3,13 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,47 +27,50 @@ const (
 )
 
 // stripChoices are the Metadata choices, in the order shown, with what
-// each takes out of a photo before it is sent.
+// each takes out of a photo before it is sent; labels are translated
+// where they are shown.
 var stripChoices = []struct {
 	label string
 	mode  strip.Mode
 }{
-	{"Keep all", strip.Keep},
-	{"Remove location (GPS)", strip.Location},
-	{"Remove all but orientation", strip.All},
+	{later("Keep all"), strip.Keep},
+	{later("Remove location (GPS)"), strip.Location},
+	{later("Remove all but orientation"), strip.All},
 }
 
+// stripLabel is the Metadata choice of m, as shown.
 func stripLabel(m strip.Mode) string {
 	for _, c := range stripChoices {
 		if c.mode == m {
-			return c.label
+			return lang.L(c.label)
 		}
 	}
-	return stripChoices[0].label
+	return lang.L(stripChoices[0].label)
 }
 
 // uploadForm is the upload fields, the selected file's name, and the Upload
 // button with the reason it is off.
 type uploadForm struct {
 	u         *UI
-	folder    *widget.Entry
-	tags      *widget.Entry
+	folder    *entry
+	tags      *entry
 	unique    *widget.Check
 	overwrite *widget.Check
 	private   *widget.Check
 	strip     *widget.Select // what of each photo's metadata is taken out
 	// copyWhenDone is the picked preset's After a drop ("" for Settings').
 	copyWhenDone string
-	name         *widget.Entry
-	desc         *widget.Entry // the selected file's own description
+	name         *entry
+	desc         *entry // the selected file's own description
 	nameHint     *widget.Label
 	whole        *widget.Label // the selected file's line in full: a row cuts it
-	button       *widget.Button
+	button       *button
 	reason       *widget.Label
 	more         *moreOptions
 	presets      *presetBar
 	object       fyne.CanvasObject
-	busy         bool // an Upload click is reading the keyring
+	scroll       *container.Scroll // the fields above Upload
+	busy         bool              // an Upload click is reading the keyring
 }
 
 // formFolder is the folder as typed, with {yyyy}, {mm} and {dd} filled with
@@ -84,43 +86,43 @@ func formFolder(s string) (string, error) {
 func newUploadForm(u *UI) *uploadForm {
 	p := u.app.Preferences()
 	f := &uploadForm{u: u}
-	f.folder = widget.NewEntry()
-	f.folder.SetPlaceHolder("/ (the root)")
+	f.folder = newEntry()
+	f.folder.SetPlaceHolder(lang.L("/ (the root)"))
 	f.folder.SetText(p.StringWithFallback(prefFolder, "/"))
 	f.folder.Validator = func(s string) error {
 		_, err := formFolder(s)
 		return err
 	}
-	f.tags = widget.NewEntry()
-	f.tags.SetPlaceHolder("summer, dress")
+	f.tags = newEntry()
+	f.tags.SetPlaceHolder(lang.L("summer, dress"))
 	f.tags.SetText(p.String(prefTags))
 	f.tags.Validator = func(s string) error { return uploader.CheckTags(uploader.ParseTags(s)) }
-	f.unique = widget.NewCheck("Use unique file name", nil)
+	f.unique = widget.NewCheck(lang.L("Use unique file name"), nil)
 	f.unique.SetChecked(p.BoolWithFallback(prefUnique, true))
-	f.overwrite = widget.NewCheck("Overwrite existing: a new version", nil)
+	f.overwrite = widget.NewCheck(lang.L("Overwrite existing: a new version"), nil)
 	f.overwrite.SetChecked(p.BoolWithFallback(prefOverwrite, true))
-	f.private = widget.NewCheck("Private file", nil)
+	f.private = widget.NewCheck(lang.L("Private file"), nil)
 	f.private.SetChecked(p.Bool(prefPrivate))
 	labels := make([]string, len(stripChoices))
 	for i, c := range stripChoices {
-		labels[i] = c.label
+		labels[i] = lang.L(c.label)
 	}
 	f.strip = widget.NewSelect(labels, nil)
 	f.strip.SetSelected(stripLabel(strip.Mode(p.String(prefStrip))))
-	f.name = widget.NewEntry()
-	f.name.SetPlaceHolder("select a file in the list")
+	f.name = newEntry()
+	f.name.SetPlaceHolder(lang.L("select a file in the list"))
 	f.name.Disable()
 	f.name.Validator = func(s string) error {
 		if f.u.selected == 0 {
 			return nil
 		}
 		if s == "" {
-			return errors.New("a file needs a name")
+			return errors.New(lang.L("a file needs a name"))
 		}
 		return uploader.CheckFileName(s) // where it is typed, as the folder and tags are
 	}
-	f.desc = widget.NewEntry()
-	f.desc.SetPlaceHolder("the batch's (More options)")
+	f.desc = newEntry()
+	f.desc.SetPlaceHolder(lang.L("the batch's (More options)"))
 	f.desc.Disable()
 	f.desc.OnChanged = f.describe
 	f.nameHint = widget.NewLabel("")
@@ -149,7 +151,7 @@ func newUploadForm(u *UI) *uploadForm {
 	f.strip.OnChanged = func(string) { save() }
 	f.name.OnChanged = f.rename
 
-	f.button = widget.NewButtonWithIcon("Upload", theme.UploadIcon(), f.upload)
+	f.button = newButtonWithIcon(lang.L("Upload"), theme.UploadIcon(), f.upload)
 	f.button.Importance = widget.HighImportance
 	f.reason = widget.NewLabel("")
 	f.reason.Wrapping = fyne.TextWrapWord
@@ -157,29 +159,29 @@ func newUploadForm(u *UI) *uploadForm {
 
 	// Hints that wrap: the settings pane stays narrow.
 	form := widget.NewForm(
-		widget.NewFormItem("Folder", container.NewVBox(f.folder,
-			hint("Dropped folders keep their structure under it; {yyyy}, {mm} and {dd} are the upload's date."))),
-		widget.NewFormItem("Tags", container.NewVBox(f.tags, hint("Comma-separated; at most 500 characters, no %."))),
-		widget.NewFormItem("Metadata", container.NewVBox(f.strip,
-			hint("Of JPEG, PNG and WebP, not re-encoded; colour profiles stay."))),
+		widget.NewFormItem(lang.L("Folder"), container.NewVBox(f.folder,
+			hint(lang.L("Dropped folders keep their structure under it; {yyyy}, {mm} and {dd} are the upload's date.")))),
+		widget.NewFormItem(lang.L("Tags"), container.NewVBox(f.tags, hint(lang.L("Comma-separated; at most 500 characters, no %.")))),
+		widget.NewFormItem(lang.L("Metadata"), container.NewVBox(f.strip,
+			hint(lang.L("Of JPEG, PNG and WebP, not re-encoded; colour profiles stay.")))),
 	)
-	nameForm := widget.NewForm(widget.NewFormItem("File name", f.name), widget.NewFormItem("Description", f.desc))
+	nameForm := widget.NewForm(widget.NewFormItem(lang.L("File name"), f.name), widget.NewFormItem(lang.X("label.description", "Description"), f.desc))
 	f.more = newMoreOptions(f)
 	f.presets = newPresetBar(f)
 	settings := container.NewVBox(
-		widget.NewLabelWithStyle("Upload settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(lang.L("Upload settings"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		f.presets.object,
 		form,
 		f.unique, f.overwrite, f.private,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Selected file", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(lang.L("Selected file"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		nameForm, f.nameHint, f.whole,
 		widget.NewSeparator(),
 		f.more.object,
 	)
 	// The settings scroll when More options is open; Upload stays in view.
-	f.object = container.NewBorder(nil, container.NewPadded(container.NewVBox(widget.NewSeparator(), f.button, f.reason)), nil, nil,
-		container.NewVScroll(container.NewPadded(settings)))
+	f.scroll = container.NewVScroll(container.NewPadded(settings))
+	f.object = container.NewBorder(nil, container.NewPadded(container.NewVBox(widget.NewSeparator(), f.button, f.reason)), nil, nil, f.scroll)
 	f.refreshState()
 	return f
 }
@@ -204,10 +206,8 @@ func (f *uploadForm) fields() uploader.Fields {
 
 // stripMode is the Metadata choice.
 func (f *uploadForm) stripMode() strip.Mode {
-	for _, c := range stripChoices {
-		if c.label == f.strip.Selected {
-			return c.mode
-		}
+	if i := f.strip.SelectedIndex(); i >= 0 && i < len(stripChoices) {
+		return stripChoices[i].mode
 	}
 	return strip.Keep
 }
@@ -233,37 +233,37 @@ func (f *uploadForm) why() (reason string, problem bool) {
 	u.shared.mu.Unlock()
 	switch {
 	case f.busy:
-		return "Reading the key from the keyring…", false
+		return lang.L("Reading the key from the keyring…"), false
 	case ready == 0 && len(u.rows) == 0:
-		return "Add files or folders to upload: drop them here, or use Add files… (Ctrl+O).", false
+		return lang.L("Add files or folders to upload: drop them here, or use Add files… (Ctrl+O)."), false
 	case ready == 0 && active > 0 && u.queue.Paused():
-		return fmt.Sprintf("Paused: %d %s waiting. Resume to go on.", active, plural(active, "file is", "files are")), false
+		return lang.N("Paused: {{.Count}} files are waiting. Resume to go on.", active, args{"Count": active}), false
 	case ready == 0 && active > 0:
-		return fmt.Sprintf("Uploading %d %s. Files you add now can be uploaded too.", active, plural(active, "file", "files")), false
+		return lang.N("Uploading {{.Count}} files. Files you add now can be uploaded too.", active, args{"Count": active}), false
 	case ready == 0 && failed > 0:
-		return "Every file in the list has finished. Add more, or retry the failed ones.", false
+		return lang.L("Every file in the list has finished. Add more, or retry the failed ones."), false
 	case ready == 0:
-		return "Every file in the list has finished. Add more to upload them.", false
+		return lang.L("Every file in the list has finished. Add more to upload them."), false
 	}
 	if _, err := formFolder(f.folder.Text); err != nil {
-		return "Fix the folder: " + err.Error() + ".", true
+		return lang.L("Fix the folder: {{.Err}}.", args{"Err": err}), true
 	}
 	if err := uploader.CheckTags(uploader.ParseTags(f.tags.Text)); err != nil {
-		return "Fix the tags: " + err.Error() + ".", true
+		return lang.L("Fix the tags: {{.Err}}.", args{"Err": err}), true
 	}
 	if _, err := f.more.options(); err != nil {
-		return "Fix More options: " + err.Error() + ".", true
+		return lang.L("Fix More options: {{.Err}}.", args{"Err": err}), true
 	}
 	if f.u.selected != 0 && f.name.Text == "" && !f.name.Disabled() {
-		return "The selected file needs a name.", true
+		return lang.L("The selected file needs a name."), true
 	}
 	if f.u.selected != 0 && !f.name.Disabled() {
 		if err := uploader.CheckFileName(f.name.Text); err != nil {
-			return "Fix the file name: " + err.Error() + ".", true
+			return lang.L("Fix the file name: {{.Err}}.", args{"Err": err}), true
 		}
 	}
 	if !demo && !acct.configured() {
-		return "Set up your ImageKit account in Settings first.", true
+		return lang.L("Set up your ImageKit account in Settings first."), true
 	}
 	return "", false
 }
@@ -286,7 +286,7 @@ func (f *uploadForm) refreshState() {
 	} else {
 		setText(f.reason, reason) // called every tick: lay text out only when it changed
 	}
-	label := "Upload"
+	label := lang.L("Upload")
 	if reason == "" {
 		n := 0
 		for _, id := range f.u.rows {
@@ -294,7 +294,7 @@ func (f *uploadForm) refreshState() {
 				n++
 			}
 		}
-		label = fmt.Sprintf("Upload %d %s", n, plural(n, "file", "files"))
+		label = lang.N("Upload {{.Count}} files", n, args{"Count": n})
 	}
 	if f.button.Text != label {
 		f.button.SetText(label)
@@ -332,12 +332,28 @@ func (f *uploadForm) selectJob(id uploader.JobID) {
 	if j.State == uploader.Ready || j.State == uploader.Failed || j.State == uploader.Canceled {
 		f.name.Enable()
 		f.desc.Enable()
-		f.nameHint.SetText("The name it is uploaded under; ImageKit turns characters other than letters, digits, '.' and '-' into '_'.")
+		f.nameHint.SetText(lang.L("The name it is uploaded under; ImageKit turns characters other than letters, digits, '.' and '-' into '_'."))
 	} else {
 		f.name.Disable()
 		f.desc.Disable()
-		f.nameHint.SetText("This file is " + j.State.String() + "; its name can change only before it uploads.")
+		f.nameHint.SetText(lockedNameHint(j.State))
 	}
+}
+
+// lockedNameHint says why a file's name cannot change in state s: each
+// state a sentence of its own, for translators.
+func lockedNameHint(s uploader.State) string {
+	switch s {
+	case uploader.Queued:
+		return lang.L("This file is queued; its name can change only before it uploads.")
+	case uploader.Uploading:
+		return lang.L("This file is uploading; its name can change only before it uploads.")
+	case uploader.Retrying:
+		return lang.L("This file is retrying; its name can change only before it uploads.")
+	case uploader.AlreadyUploaded:
+		return lang.L("This file is already uploaded; its name can change only before it uploads.")
+	}
+	return lang.L("This file is done; its name can change only before it uploads.")
 }
 
 // showWhole shows the selected file's line in full, when it holds more
@@ -436,7 +452,7 @@ func (u *UI) withClient(then func(ok bool)) {
 		}
 		runOnUI(func() {
 			if err != nil {
-				u.showError("Cannot upload", err)
+				u.showError(lang.L("Cannot upload"), err)
 				then(false)
 				return
 			}
@@ -454,36 +470,25 @@ func (u *UI) askRetry(id uploader.JobID) {
 	var msg string
 	switch {
 	case errors.As(j.Err, &au) && !au.Earlier.IsZero():
-		d := dialog.NewConfirm("Upload again?", fmt.Sprintf("These bytes went up to %s on %s. Upload this file again anyway?",
-			au.FilePath, au.Earlier.Format("2 Jan 2006 at 15:04")), func(ok bool) {
-			if ok {
+		u.confirm(lang.L("Upload again?"), lang.L("These bytes went up to {{.Path}} on {{.Date}} at {{.Time}}. Upload this file again anyway?",
+			args{"Path": au.FilePath, "Date": au.Earlier.Format("2006-01-02"), "Time": au.Earlier.Format("15:04")}),
+			lang.L("Upload again"), lang.L("Keep it as it is"), func() {
 				u.queue.Update(id, func(r *uploader.Request) { r.UploadAgain = true })
 				u.retry(id)
-			}
-		}, u.win)
-		d.SetConfirmText("Upload again")
-		d.SetDismissText("Keep it as it is")
-		u.show(d)
+			})
 		return
 	case errors.As(j.Err, &au) && au.SameContent:
-		u.showNotice(fmt.Sprintf("ImageKit already has this file, the same bytes, at %s: there is nothing to upload again.", au.FilePath))
+		u.showNotice(lang.L("ImageKit already has this file, the same bytes, at {{.Path}}: there is nothing to upload again.", args{"Path": au.FilePath}))
 		return
 	case errors.As(j.Err, &au):
-		msg = fmt.Sprintf("ImageKit already has %s, most likely from an earlier upload of this file. Upload it again as a new version?", au.FilePath)
+		msg = lang.L("ImageKit already has {{.Path}}, most likely from an earlier upload of this file. Upload it again as a new version?", args{"Path": au.FilePath})
 	case errors.As(j.Err, &mu):
-		msg = "The whole file was sent, but no answer came back, so ImageKit may already have it. Upload it again? With unique names this can store a second copy."
+		msg = lang.L("The whole file was sent, but no answer came back, so ImageKit may already have it. Upload it again? With unique names this can store a second copy.")
 	default:
 		u.retry(id)
 		return
 	}
-	d := dialog.NewConfirm("Upload again?", msg, func(ok bool) {
-		if ok {
-			u.retry(id)
-		}
-	}, u.win)
-	d.SetConfirmText("Upload again")
-	d.SetDismissText("Keep it as it is")
-	u.show(d)
+	u.confirm(lang.L("Upload again?"), msg, lang.L("Upload again"), lang.L("Keep it as it is"), func() { u.retry(id) })
 }
 
 // retry queues failed files again, with the current account.
@@ -495,8 +500,8 @@ func (u *UI) retry(ids ...uploader.JobID) {
 		u.beginBatch()
 		if len(ids) == 0 {
 			if left := u.queue.RetryFailed(); left > 0 {
-				u.showNotice(fmt.Sprintf("%d %s that may already be on ImageKit %s left as they are: retry them one by one if they are not there.",
-					left, plural(left, "file", "files"), plural(left, "was", "were")))
+				u.showNotice(lang.N("{{.Count}} files that may already be on ImageKit were left as they are: retry them one by one if they are not there.",
+					left, args{"Count": left}))
 			}
 			return
 		}
@@ -539,7 +544,7 @@ func (u *UI) uploadSettings() (uploader.Settings, error) {
 	if rt, remote := ts.(uploader.RemoteTokens); remote && acct.ReadLibrary { // the key stays on the token server: its /lookup reads
 		set.Library = uploader.RemoteLibrary{URL: uploader.LookupURL(rt.URL), Secret: rt.Secret}
 	} else if set.Library, err = u.secrets.library(ctx, acct); err != nil {
-		return uploader.Settings{}, fmt.Errorf("the media library cannot be read (Settings): %w", err)
+		return uploader.Settings{}, wrapError(lang.L("the media library cannot be read (Settings): {{.Err}}", args{"Err": err}), err)
 	}
 	return set, nil
 }

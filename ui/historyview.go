@@ -4,14 +4,15 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -22,13 +23,13 @@ import (
 // historyView lists past uploads, newest first, with search and CSV export.
 type historyView struct {
 	u      *UI
-	search *widget.Entry
+	search *entry
 	list   *widget.List
 	count  *widget.Label
 	shown  []Entry
 	object fyne.CanvasObject
-	check  *widget.Button
-	export *widget.Button
+	check  *button
+	export *button
 	// checked is what the last check against ImageKit found for each
 	// entry, by entry (present, missing, differs); only the UI goroutine.
 	checked map[entryKey]string
@@ -44,8 +45,8 @@ func keyOf(e Entry) entryKey { return entryKey{e.Time, e.File} }
 
 func newHistoryView(u *UI) *historyView {
 	v := &historyView{u: u}
-	v.search = widget.NewEntry()
-	v.search.SetPlaceHolder("Search names, folders, URLs, errors…")
+	v.search = newEntry()
+	v.search.SetPlaceHolder(lang.L("Search names, folders, URLs, errors…"))
 	v.search.OnChanged = func(string) { v.reload() }
 	v.count = widget.NewLabel("")
 	v.list = widget.NewList(
@@ -57,8 +58,8 @@ func newHistoryView(u *UI) *historyView {
 			}
 		},
 	)
-	v.export = widget.NewButtonWithIcon("Export CSV…", theme.DocumentSaveIcon(), v.exportCSV)
-	v.check = widget.NewButtonWithIcon("Check against ImageKit", theme.SearchIcon(), v.checkLibrary)
+	v.export = newButtonWithIcon(lang.L("Export CSV…"), theme.DocumentSaveIcon(), v.exportCSV)
+	v.check = newButtonWithIcon(lang.L("Check against ImageKit"), theme.SearchIcon(), v.checkLibrary)
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.count, v.check, v.export), v.search)
 	v.object = container.NewBorder(container.NewPadded(top), nil, nil, nil, v.list)
 	return v
@@ -68,10 +69,12 @@ func (v *historyView) reload() {
 	v.shown = v.u.history.search(v.search.Text)
 	// Export takes the uploads shown: with a search, the buttons and the
 	// count say so.
-	count, export := fmt.Sprintf("%d %s", len(v.shown), plural(len(v.shown), "upload", "uploads")), "Export CSV…"
+	n := len(v.shown)
+	count, export := lang.N("{{.Count}} uploads", n, args{"Count": n}), lang.L("Export CSV…")
 	if strings.TrimSpace(v.search.Text) != "" {
 		all := v.u.history.count()
-		count, export = fmt.Sprintf("%d of %d %s match", len(v.shown), all, plural(all, "upload", "uploads")), fmt.Sprintf("Export these %d as CSV…", len(v.shown))
+		count = lang.N("{{.Shown}} of {{.Count}} uploads match", all, args{"Shown": n, "Count": all})
+		export = lang.N("Export these {{.Count}} as CSV…", n, args{"Count": n})
 	}
 	v.count.SetText(count)
 	v.export.SetText(export)
@@ -87,7 +90,7 @@ func (v *historyView) exportCSV() {
 	entries, matching := v.shown, strings.TrimSpace(v.search.Text)
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
-			v.u.showError("Cannot export", err)
+			v.u.showError(lang.L("Cannot export"), err)
 			return
 		}
 		go func() {
@@ -97,14 +100,16 @@ func (v *historyView) exportCSV() {
 			}
 			runOnUI(func() {
 				if err != nil {
-					v.u.showError("Cannot export", err)
+					v.u.showError(lang.L("Cannot export"), err)
 					return
 				}
-				what := fmt.Sprintf("%d %s", len(entries), plural(len(entries), "upload", "uploads"))
+				n, file := len(entries), w.URI().Name()
 				if matching != "" {
-					what += fmt.Sprintf(" matching %q", matching)
+					v.u.showNotice(lang.N("Exported {{.Count}} uploads matching {{.Search}} to {{.File}}.", n,
+						args{"Count": n, "Search": strconv.Quote(matching), "File": file}))
+				} else {
+					v.u.showNotice(lang.N("Exported {{.Count}} uploads to {{.File}}.", n, args{"Count": n, "File": file}))
 				}
-				v.u.showNotice(fmt.Sprintf("Exported %s to %s.", what, w.URI().Name()))
 			})
 		}()
 	}, v.u.win)
@@ -119,7 +124,7 @@ type historyRow struct {
 	entry         Entry
 	icon          *widget.Icon
 	title, detail *widget.Label
-	copyBtn, open *widget.Button
+	copyBtn, open *button
 	content       fyne.CanvasObject
 }
 
@@ -131,8 +136,8 @@ func newHistoryRow(u *UI) *historyRow {
 	r.title.Truncation = fyne.TextTruncateEllipsis
 	r.detail = widget.NewLabel("")
 	r.detail.Truncation = fyne.TextTruncateEllipsis
-	r.copyBtn = widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { r.u.copyText(r.entry.URL) })
-	r.open = widget.NewButtonWithIcon("Open", theme.ComputerIcon(), func() { r.u.openURL(r.entry.URL) })
+	r.copyBtn = newButtonWithIcon(lang.L("Copy URL"), theme.ContentCopyIcon(), func() { r.u.copyText(r.entry.URL) })
+	r.open = newButtonWithIcon(lang.L("Open"), theme.ComputerIcon(), func() { r.u.openURL(r.entry.URL) })
 	r.content = container.NewBorder(nil, nil, r.icon, container.NewCenter(container.NewHBox(r.copyBtn, r.open)),
 		container.NewVBox(r.title, r.detail))
 	r.ExtendBaseWidget(r)
@@ -152,17 +157,17 @@ func (v *historyView) checkLibrary() {
 		}
 	}
 	if len(entries) == 0 {
-		v.u.showNotice("Nothing listed went up: search for the uploads to check.")
+		v.u.showNotice(lang.L("Nothing listed went up: search for the uploads to check."))
 		return
 	}
 	v.check.Disable()
-	v.u.showNotice(fmt.Sprintf("Checking %d %s against ImageKit…", len(entries), plural(len(entries), "upload", "uploads")))
+	v.u.showNotice(lang.N("Checking {{.Count}} uploads against ImageKit…", len(entries), args{"Count": len(entries)}))
 	go func() {
 		found, err := v.u.lookUp(entries)
 		runOnUI(func() {
 			v.check.Enable()
 			if err != nil {
-				v.u.showError("Cannot check against ImageKit", err)
+				v.u.showError(lang.L("Cannot check against ImageKit"), err)
 				return
 			}
 			if v.checked == nil {
@@ -174,7 +179,8 @@ func (v *historyView) checkLibrary() {
 				count[s]++
 			}
 			v.list.Refresh()
-			v.u.showNotice(fmt.Sprintf("Checked against ImageKit: %d present, %d missing, %d differ.", count["present"], count["missing"], count["differs"]))
+			v.u.showNotice(lang.L("Checked against ImageKit: {{.Present}} present, {{.Missing}} missing, {{.Differ}} differ.",
+				args{"Present": count["present"], "Missing": count["missing"], "Differ": count["differs"]}))
 		})
 	}()
 }
@@ -187,7 +193,7 @@ func (u *UI) lookUp(entries []Entry) (map[entryKey]string, error) {
 		return nil, err
 	}
 	if set.Library == nil {
-		return nil, errors.New("checking reads the media library: turn on Settings › Lost answers › Read the media library")
+		return nil, errors.New(lang.L("checking reads the media library: turn on Settings › Lost answers › Read the media library"))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -231,7 +237,7 @@ func (r *historyRow) show(e Entry, checked string) {
 		}
 		r.title.SetText(title)
 		r.detail.Importance = widget.MediumImportance
-		r.detail.SetText(when + " · " + cmp.Or(e.URL, "ImageKit already had it"))
+		r.detail.SetText(when + " · " + cmp.Or(e.URL, lang.L("ImageKit already had it")))
 	case "may-be-uploaded": // not a failure: ImageKit may well have it
 		r.icon.SetResource(theme.QuestionIcon())
 		r.title.SetText(e.File)
@@ -244,16 +250,16 @@ func (r *historyRow) show(e Entry, checked string) {
 		r.detail.SetText(when + " · " + e.Error)
 	}
 	if e.Demo {
-		r.detail.SetText(r.detail.Text + " (demo)")
+		r.detail.SetText(r.detail.Text + " " + lang.L("(demo)"))
 	}
 	switch checked {
 	case "present":
-		r.detail.SetText(r.detail.Text + " · in the library")
+		r.detail.SetText(r.detail.Text + " · " + lang.L("in the library"))
 	case "missing":
-		r.detail.SetText(r.detail.Text + " · not in the library now")
+		r.detail.SetText(r.detail.Text + " · " + lang.L("not in the library now"))
 		r.detail.Importance = widget.DangerImportance
 	case "differs":
-		r.detail.SetText(r.detail.Text + " · the library's file has another size")
+		r.detail.SetText(r.detail.Text + " · " + lang.L("the library's file has another size"))
 		r.detail.Importance = widget.WarningImportance
 	}
 	r.copyBtn.Hidden, r.open.Hidden = e.URL == "", e.URL == ""

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -54,9 +55,9 @@ func newJobsView(u *UI) *jobsView {
 	v.list.OnUnselected = func(widget.ListItemID) { u.form.selectJob(0) }
 
 	icon := widget.NewIcon(theme.UploadIcon())
-	title := widget.NewLabelWithStyle("Drop files or folders here", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	hint := widget.NewLabelWithStyle("or use Add files… (Ctrl+O), Add folder…, or paste (Ctrl+V)", fyne.TextAlignCenter, fyne.TextStyle{})
-	hint2 := widget.NewLabelWithStyle("Folders keep their structure under the destination folder.", fyne.TextAlignCenter, fyne.TextStyle{})
+	title := widget.NewLabelWithStyle(lang.L("Drop files or folders here"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	hint := widget.NewLabelWithStyle(lang.L("or use Add files… (Ctrl+O), Add folder…, or paste (Ctrl+V)"), fyne.TextAlignCenter, fyne.TextStyle{})
+	hint2 := widget.NewLabelWithStyle(lang.L("Folders keep their structure under the destination folder."), fyne.TextAlignCenter, fyne.TextStyle{})
 	hint2.Importance = widget.LowImportance
 	iconBox := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(64), icon))
 	v.empty = container.NewCenter(container.NewVBox(iconBox, title, hint, hint2))
@@ -146,8 +147,8 @@ type jobRow struct {
 	name, detail             *widget.Label
 	bar                      *widget.ProgressBar
 	barBox                   *fyne.Container
-	copyBtn, copyAs, openBtn *widget.Button
-	retryBtn, cancel         *widget.Button
+	copyBtn, copyAs, openBtn *button
+	retryBtn, cancel         *button
 	content                  fyne.CanvasObject
 }
 
@@ -163,15 +164,15 @@ func newJobRow(u *UI) *jobRow {
 	r.detail.Truncation = fyne.TextTruncateEllipsis
 	r.bar = widget.NewProgressBar()
 	r.bar.TextFormatter = func() string { return "" }
-	r.copyBtn = widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { r.withURL(r.u.copyText) })
-	r.copyAs = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
+	r.copyBtn = newButtonWithIcon(lang.L("Copy URL"), theme.ContentCopyIcon(), func() { r.withURL(r.u.copyText) })
+	r.copyAs = newButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
 	r.copyAs.OnTapped = func() {
 		u.showMenuBelow(u.copyMenu(func() []uploader.JobID { return []uploader.JobID{r.id} }), r.copyAs)
 	}
 	r.copyAs.Importance = widget.LowImportance
-	r.openBtn = widget.NewButtonWithIcon("Open", theme.ComputerIcon(), func() { r.withURL(r.u.openURL) })
-	r.retryBtn = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { r.u.askRetry(r.id) })
-	r.cancel = widget.NewButtonWithIcon("", theme.CancelIcon(), func() { r.u.queue.Cancel(r.id) })
+	r.openBtn = newButtonWithIcon(lang.L("Open"), theme.ComputerIcon(), func() { r.withURL(r.u.openURL) })
+	r.retryBtn = newButtonWithIcon(lang.L("Retry"), theme.ViewRefreshIcon(), func() { r.u.askRetry(r.id) })
+	r.cancel = newButtonWithIcon("", theme.CancelIcon(), func() { r.u.queue.Cancel(r.id) })
 	r.retryBtn.Importance = widget.HighImportance
 	r.cancel.Importance = widget.LowImportance
 	buttons := container.NewHBox(r.copyBtn, r.copyAs, r.openBtn, r.retryBtn, r.cancel)
@@ -250,7 +251,7 @@ func (r *jobRow) show(j uploader.Job) {
 	}
 	text := detailText(j, uploader.FormatSize(j.Request.Size), url)
 	if j.State == uploader.Queued && r.u.queue.Paused() {
-		text = uploader.FormatSize(j.Request.Size) + " · paused"
+		text = uploader.FormatSize(j.Request.Size) + " · " + lang.L("paused")
 	}
 	if r.detail.Importance != importance {
 		r.detail.Importance, r.detail.Text = importance, text
@@ -320,9 +321,9 @@ func answerText(r *uploader.Result) string {
 		for _, t := range tags[:min(3, len(tags))] {
 			names = append(names, t.Name)
 		}
-		s := "AI tags: " + strings.Join(names, ", ")
+		s := lang.L("AI tags: {{.Tags}}", args{"Tags": strings.Join(names, ", ")})
 		if len(tags) > 3 {
-			s += fmt.Sprintf(" (+%d)", len(tags)-3)
+			s = lang.L("AI tags: {{.Tags}} (+{{.More}})", args{"Tags": strings.Join(names, ", "), "More": len(tags) - 3})
 		}
 		parts = append(parts, s)
 	}
@@ -338,7 +339,7 @@ func answerText(r *uploader.Result) string {
 		}
 	}
 	if d := r.DescriptionText(); d != "" {
-		parts = append(parts, "“"+d+"”")
+		parts = append(parts, lang.L("“{{.Text}}”", args{"Text": d}))
 	}
 	return oneLine(strings.Join(parts, " · "))
 }
@@ -373,24 +374,24 @@ func wholeText(j uploader.Job, size, url string) string {
 func describeJob(j uploader.Job, size, url string, urlText func(string) string) string {
 	switch j.State {
 	case uploader.Ready:
-		return size + " · ready"
+		return size + " · " + lang.L("ready")
 	case uploader.Queued:
 		if j.Read > 0 && j.Read < j.Request.Size {
-			return fmt.Sprintf("%s · reading it to check it (%d%%)", size, j.Read*100/j.Request.Size)
+			return size + " · " + lang.L("reading it to check it ({{.Percent}}%)", args{"Percent": j.Read * 100 / j.Request.Size})
 		}
-		return size + " · waiting for a free slot"
+		return size + " · " + lang.L("waiting for a free slot")
 	case uploader.Uploading:
-		s := fmt.Sprintf("%s of %s", uploader.FormatSize(j.Acked), size)
+		s := lang.L("{{.Sent}} of {{.Size}}", args{"Sent": uploader.FormatSize(j.Acked), "Size": size})
 		if j.Attempt > 1 {
-			s += fmt.Sprintf(" · attempt %d", j.Attempt)
+			s += " · " + lang.L("attempt {{.Attempt}}", args{"Attempt": j.Attempt})
 		}
 		if j.Speed > 0 {
-			s += " · " + uploader.FormatSize(int64(j.Speed)) + "/s · " + aboutLeft(j.ETA)
+			s += " · " + lang.L("{{.Speed}}/s", args{"Speed": uploader.FormatSize(int64(j.Speed))}) + " · " + aboutLeft(j.ETA)
 		}
 		return s
 	case uploader.Retrying:
 		wait := max(time.Until(j.RetryAt), 0).Round(time.Second)
-		return fmt.Sprintf("%s · retrying in %s: %s", size, wait, shortError(j.Err))
+		return size + " · " + lang.L("retrying in {{.Wait}}: {{.Err}}", args{"Wait": wait.String(), "Err": shortError(j.Err)})
 	case uploader.Done:
 		r := j.Result
 		s := r.Name
@@ -399,7 +400,7 @@ func describeJob(j uploader.Job, size, url string, urlText func(string) string) 
 		}
 		s += " · " + urlText(r.URL) // in a row, its host: the stored name is there already
 		if r.FoundInLibrary {
-			s += " · its answer was lost: found in the library"
+			s += " · " + lang.L("its answer was lost: found in the library")
 		}
 		if more := answerText(r); more != "" {
 			s += " · " + more
@@ -409,19 +410,19 @@ func describeJob(j uploader.Job, size, url string, urlText func(string) string) 
 		return explain(j.Err)
 	case uploader.Canceled:
 		if j.Err != nil { // canceled after the whole file was sent
-			return size + " · canceled · " + j.Err.Error()
+			return size + " · " + lang.L("canceled") + " · " + j.Err.Error()
 		}
-		return size + " · canceled"
+		return size + " · " + lang.L("canceled")
 	case uploader.AlreadyUploaded:
-		s := "Uploaded earlier"
+		s := lang.L("Uploaded earlier")
 		var au *uploader.AlreadyUploadedError
 		if errors.As(j.Err, &au) {
-			s += " · ImageKit already has " + au.FilePath
+			s += " · " + lang.L("ImageKit already has {{.Path}}", args{"Path": au.FilePath})
 		}
 		if url != "" {
 			s += " · " + urlText(url)
 		}
-		return s + " · not sent again"
+		return s + " · " + lang.L("not sent again")
 	}
 	return ""
 }
@@ -440,20 +441,20 @@ func urlHost(raw string) string {
 // with what a person can do.
 func explain(err error) string {
 	if err == nil {
-		return "failed"
+		return lang.L("failed")
 	}
 	x := uploader.Explain(err)
 	switch {
 	case x.MayBeUploaded:
 		return sentence(x.Message)
 	case x.Refused == uploader.RefusedSecret:
-		return sentence(x.Message) + ". Check it in Settings."
+		return lang.L("{{.Err}}. Check it in Settings.", args{"Err": sentence(x.Message)})
 	case x.KeyRejected:
-		return sentence(x.Message) + " Check the keys in Settings." + requestID(x)
+		return lang.L("{{.Err}} Check the keys in Settings.", args{"Err": sentence(x.Message)}) + requestID(x)
 	case x.Kind == "server" || x.Status != 0: // the server's answer, its checks' refusal too
 		return fmt.Sprintf("%d: %s%s", x.Status, x.Message, requestID(x))
 	case x.Kind == "check":
-		return "Not sent: " + x.Message
+		return lang.L("Not sent: {{.Reason}}", args{"Reason": x.Message})
 	}
 	return sentence(x.Message)
 }
@@ -468,7 +469,7 @@ func requestID(x uploader.Explanation) string {
 	if x.RequestID == "" {
 		return ""
 	}
-	return " (request id " + x.RequestID + ")"
+	return " " + lang.L("(request id {{.RequestID}})", args{"RequestID": x.RequestID})
 }
 
 func shortError(err error) string {

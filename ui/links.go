@@ -1,10 +1,10 @@
 package ui
 
 import (
-	"cmp"
 	"errors"
-	"fmt"
 	"net/url"
+
+	"fyne.io/fyne/v2/lang"
 
 	"imagekit-uploader/uploader"
 )
@@ -18,7 +18,7 @@ func (u *UI) openURL(raw string) {
 		err = u.open(parsed)
 	}
 	if err != nil {
-		u.showNotice(fmt.Sprintf("Not opened: %q: %v. Copy it if you trust it.", raw, err))
+		u.showNotice(lang.L("Not opened: “{{.URL}}”: {{.Err}}. Copy it if you trust it.", args{"URL": raw, "Err": err}))
 	}
 }
 
@@ -27,18 +27,20 @@ func webURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return nil, errors.New("it is not a valid URL")
+		return nil, errors.New(lang.L("it is not a valid URL"))
 	case u.Host == "" || u.Opaque != "":
-		return nil, errors.New("it is not a web address")
+		return nil, errors.New(lang.L("it is not a web address"))
 	case u.Scheme == "https":
 		return u, nil
 	case u.Scheme == "http" && uploader.IsLoopback(u.Hostname()):
 		return u, nil
+	case u.Scheme == "":
+		return nil, errors.New(lang.L("only https addresses are opened, and this one is without a scheme"))
 	}
-	return nil, fmt.Errorf("only https addresses are opened, and this one is %s", cmp.Or(u.Scheme, "without a scheme"))
+	return nil, errors.New(lang.L("only https addresses are opened, and this one is {{.Scheme}}", args{"Scheme": u.Scheme}))
 }
 
 func (u *UI) copyText(s string) {
 	u.app.Clipboard().SetContent(s)
-	u.showNotice("Copied " + s)
+	u.showNotice(lang.L("Copied {{.Text}}", args{"Text": s}))
 }

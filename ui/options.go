@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,26 +36,27 @@ var (
 var widgetShown = map[string]bool{"description": true, "customMetadata": true, "extensions": true, "transformation": true,
 	"overwriteTags": true, "overwriteAITags": true, "overwriteCustomMetadata": true, "isPublished": true}
 
-// metaTypes are the kinds of custom metadata value the form offers.
-var metaTypes = []string{"Text", "Number", "Yes/No", "Date", "List"}
+// metaTypes are the kinds of custom metadata value the form offers, in
+// English: the row's list shows them translated, and is read by index.
+var metaTypes = []string{later("Text"), later("Number"), later("Yes/No"), later("Date"), later("List")}
 
 // moreOptions is the form's "More options": ImageKit's upload options as
 // widgets a person can fill without writing JSON.
 type moreOptions struct {
 	f           *uploadForm
-	description *widget.Entry
+	description *entry
 	metaRows    *fyne.Container
 	rows        []*metaRow
 	google, aws *widget.Check
-	maxTags     *widget.Entry
-	minConf     *widget.Entry
+	maxTags     *entry
+	minConf     *entry
 	removeBg    *widget.Check
 	bgShadow    *widget.Check
-	bgColor     *widget.Entry
+	bgColor     *entry
 	aiDescribe  *widget.Check
-	otherExts   *widget.Entry // extensions with no widgets of their own (ai-tasks, saved-extension), as JSON
-	pre, post   *widget.Entry
-	texts       map[string]*widget.Entry // the options shown as one line of text each, by key
+	otherExts   *entry // extensions with no widgets of their own (ai-tasks, saved-extension), as JSON
+	pre, post   *entry
+	texts       map[string]*entry // the options shown as one line of text each, by key
 	keep        *widget.Check
 	published   *widget.Check
 	object      fyne.CanvasObject
@@ -68,7 +71,7 @@ type moreOptions struct {
 type metaRow struct {
 	key   *widget.SelectEntry
 	typ   *widget.Select
-	value *widget.Entry
+	value *entry
 	box   fyne.CanvasObject
 }
 
@@ -79,20 +82,20 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 			m.save()
 		}
 	}
-	entry := func(placeholder string, check func(string) error) *widget.Entry {
-		e := widget.NewEntry()
+	lineEntry := func(placeholder string, check func(string) error) *entry {
+		e := newEntry()
 		e.SetPlaceHolder(placeholder)
 		e.Validator = check
 		e.OnChanged = func(string) { changed() }
 		return e
 	}
-	m.description = widget.NewMultiLineEntry()
-	m.description.SetPlaceHolder("What the files show, for search and accessibility")
+	m.description = newMultiLineEntry()
+	m.description.SetPlaceHolder(lang.L("What the files show, for search and accessibility"))
 	m.description.SetMinRowsVisible(2)
 	m.description.Wrapping = fyne.TextWrapWord
 	m.description.OnChanged = func(string) { changed() }
 	m.metaRows = container.NewVBox()
-	addMeta := widget.NewButtonWithIcon("Add a field", theme.ContentAddIcon(), func() {
+	addMeta := newButtonWithIcon(lang.L("Add a field"), theme.ContentAddIcon(), func() {
 		m.addRow("", metaTypes[0], "")
 		changed()
 	})
@@ -101,20 +104,20 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	check := func(label string) *widget.Check {
 		return widget.NewCheck(label, func(bool) { changed() })
 	}
-	m.google = check("Google auto-tagging")
-	m.aws = check("AWS auto-tagging")
-	m.maxTags = entry("5", func(s string) error { return wholeIn(s, 1, 1000, "max tags") })
-	m.minConf = entry("90", func(s string) error { return wholeIn(s, 0, 100, "confidence") })
-	m.removeBg = check("Remove background")
-	m.bgShadow = check("with a shadow")
-	m.bgColor = entry("background: transparent, or FFFFFF", func(s string) error {
+	m.google = check(lang.L("Google auto-tagging"))
+	m.aws = check(lang.L("AWS auto-tagging"))
+	m.maxTags = lineEntry("5", func(s string) error { return wholeIn(s, 1, 1000, lang.L("max tags")) })
+	m.minConf = lineEntry("90", func(s string) error { return wholeIn(s, 0, 100, lang.L("confidence")) })
+	m.removeBg = check(lang.L("Remove background"))
+	m.bgShadow = check(lang.L("with a shadow"))
+	m.bgColor = lineEntry(lang.L("background: transparent, or FFFFFF"), func(s string) error {
 		if s != "" && !uploader.IsColour(s) {
-			return errors.New("a hex colour (FFFFFF, fff) or a colour name (green)")
+			return errors.New(lang.L("a hex colour ({{.Hex}}) or a colour name ({{.Name}})", args{"Hex": "FFFFFF, fff", "Name": "green"}))
 		}
 		return nil
 	})
-	m.aiDescribe = check("AI description")
-	m.otherExts = widget.NewMultiLineEntry()
+	m.aiDescribe = check(lang.L("AI description"))
+	m.otherExts = newMultiLineEntry()
 	m.otherExts.SetPlaceHolder(`[{"name": "saved-extension", "id": "ext_…"}]`)
 	m.otherExts.SetMinRowsVisible(2)
 	m.otherExts.Wrapping = fyne.TextWrapBreak
@@ -125,47 +128,49 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 		return (uploader.Options{Extensions: s}).Check()
 	}
 	m.otherExts.OnChanged = func(string) { changed() }
-	m.pre = entry("w-2560,q-80", nil)
-	m.post = widget.NewMultiLineEntry()
+	m.pre = lineEntry("w-2560,q-80", nil)
+	m.post = newMultiLineEntry()
 	m.post.SetPlaceHolder("w-400\nthumbnail w-150\ngif-to-video\nabs hls sr-240_360_480")
 	m.post.SetMinRowsVisible(2)
 	m.post.Validator = func(s string) error { _, err := postLines(s); return err }
 	m.post.OnChanged = func(string) { changed() }
-	text := func(key, placeholder string) *widget.Entry {
+	text := func(key, placeholder string) *entry {
 		op, _ := uploader.LookupOption(key)
-		e := entry(placeholder, func(s string) error { return op.Check(strings.TrimSpace(s)) })
+		e := lineEntry(placeholder, func(s string) error { return op.Check(strings.TrimSpace(s)) })
 		m.texts[key] = e
 		return e
 	}
-	m.texts = map[string]*widget.Entry{}
+	m.texts = map[string]*entry{}
 	checks := text("checks", `"file.size" < "10mb"`)
 	webhook := text("webhookUrl", "https://cms.example.com/imagekit")
-	m.keep = widget.NewCheck("Keep the existing tags and metadata", func(bool) {
+	m.keep = widget.NewCheck(lang.L("Keep the existing tags and metadata"), func(bool) {
 		if !m.loading {
 			m.overwrite = [3]*bool{} // a person's choice now: all three
 			m.save()
 		}
 	})
-	m.published = check("Published (off: a draft; enterprise plans)")
+	m.published = check(lang.L("Published (off: a draft; enterprise plans)"))
 	m.published.SetChecked(true)
 
-	tagLimits := container.NewHBox(widget.NewLabel("at most"), sized(m.maxTags, 56), widget.NewLabel("tags, ≥"), sized(m.minConf, 56), widget.NewLabel("%"))
-	item := widget.NewAccordionItem("More options", container.NewVBox(
-		field("Description", m.description),
-		field("Custom metadata", m.metaRows, container.NewHBox(addMeta),
-			hint("The fields must exist in your ImageKit account (dashboard: Settings › Custom metadata).")),
-		field("Extensions", m.google, m.aws, tagLimits, m.removeBg,
+	// The sentence around the two numbers is one, in the order the language puts its parts.
+	tagLimits := container.NewHBox(inline(lang.L("at most {{.MaxTags}} tags, ≥ {{.MinConfidence}} %", args{"MaxTags": slot(0), "MinConfidence": slot(1)}),
+		sized(m.maxTags, 56), sized(m.minConf, 56))...)
+	item := widget.NewAccordionItem(lang.L("More options"), container.NewVBox(
+		field(lang.X("label.description", "Description"), m.description),
+		field(lang.L("Custom metadata"), m.metaRows, container.NewHBox(addMeta),
+			hint(lang.L("The fields must exist in your ImageKit account (dashboard: {{.Where}}).", args{"Where": "Settings › Custom metadata"}))),
+		field(lang.L("Extensions"), m.google, m.aws, tagLimits, m.removeBg,
 			container.NewBorder(nil, nil, widget.NewLabel("   "), nil, container.NewVBox(m.bgShadow, m.bgColor)), m.aiDescribe,
-			m.otherExts, hint("Others as ImageKit's API takes them, a JSON list: ai-tasks, saved-extension.")),
-		field("Transform on upload", m.pre, hint("Changes what is stored, e.g. w-2560,q-80.")),
-		field("Derived versions", m.post,
-			hint("One per line: a transformation (w-400), thumbnail w-150, gif-to-video, abs hls sr-240_360_480.")),
-		field("Checks", checks,
-			hint(`The server refuses files that fail them: "file.size" < "10mb" AND "mediaMetadata.width" >= 1200.`)),
-		field("Webhook URL", webhook, hint("Gets the extensions' final status.")),
+			m.otherExts, hint(lang.L("Others as ImageKit's API takes them, a JSON list: {{.Names}}.", args{"Names": "ai-tasks, saved-extension"}))),
+		field(lang.L("Transform on upload"), m.pre, hint(lang.L("Changes what is stored, e.g. {{.Example}}.", args{"Example": "w-2560,q-80"}))),
+		field(lang.L("Derived versions"), m.post,
+			hint(lang.L("One per line: a transformation ({{.Example}}), {{.Others}}.", args{"Example": "w-400", "Others": "thumbnail w-150, gif-to-video, abs hls sr-240_360_480"}))),
+		field(lang.L("Checks"), checks,
+			hint(lang.L("The server refuses files that fail them: {{.Example}}.", args{"Example": `"file.size" < "10mb" AND "mediaMetadata.width" >= 1200`}))),
+		field(lang.L("Webhook URL"), webhook, hint(lang.L("Gets the extensions' final status."))),
 		widget.NewSeparator(),
 		m.keep,
-		hint("A new version without tags removes the file's tags and coordinates (ImageKit's rule); this keeps tags, AI tags and custom metadata."),
+		hint(lang.L("A new version without tags removes the file's tags and coordinates (ImageKit's rule); this keeps tags, AI tags and custom metadata.")),
 		m.published,
 	))
 	m.object = widget.NewAccordion(item)
@@ -174,13 +179,36 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	return m
 }
 
+// slot marks where the i-th widget goes in a sentence given to inline.
+func slot(i int) string { return fmt.Sprintf("\x00%d\x00", i) }
+
+// inline lays out a translated sentence with widgets in it, each where its
+// slot(i) is: the words between become labels, so a language puts the
+// widgets where its sentence needs them.
+func inline(sentence string, widgets ...fyne.CanvasObject) []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	for i, part := range strings.Split(sentence, "\x00") {
+		if i%2 == 1 {
+			if n, err := strconv.Atoi(part); err == nil && n >= 0 && n < len(widgets) {
+				out = append(out, widgets[n])
+			}
+			continue
+		}
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, widget.NewLabel(part))
+		}
+	}
+	return out
+}
+
 // field is a labelled part of More options: the label above, so the
-// settings pane stays narrow.
+// settings pane stays narrow. label is translated already.
 func field(label string, objs ...fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewVBox(append([]fyne.CanvasObject{widget.NewLabelWithStyle(label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})}, objs...)...)
 }
 
-// hint is a form field's explanation, in small text that wraps.
+// hint is a form field's explanation, in small text that wraps; text is
+// translated already.
 func hint(text string) fyne.CanvasObject {
 	t := widget.NewRichText(&widget.TextSegment{Text: text, Style: widget.RichTextStyle{
 		SizeName: theme.SizeNameCaptionText, ColorName: theme.ColorNamePlaceHolder, Inline: true}})
@@ -199,7 +227,7 @@ func wholeIn(s string, lo, hi int, what string) error {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || !wholeNumber.MatchString(s) || n < lo || n > hi {
-		return fmt.Errorf("%s: a whole number from %d to %d", what, lo, hi)
+		return errors.New(lang.L("{{.Field}}: a whole number from {{.Low}} to {{.High}}", args{"Field": what, "Low": lo, "High": hi}))
 	}
 	return nil
 }
@@ -207,15 +235,19 @@ func wholeIn(s string, lo, hi int, what string) error {
 func (m *moreOptions) addRow(key, typ, value string) {
 	r := &metaRow{}
 	r.key = widget.NewSelectEntry(m.usedKeys())
-	r.key.SetPlaceHolder("field")
+	r.key.SetPlaceHolder(lang.L("field"))
 	r.key.SetText(key)
-	r.typ = widget.NewSelect(metaTypes, nil)
-	r.typ.SetSelected(typ)
-	r.value = widget.NewEntry()
-	r.value.SetPlaceHolder("value")
+	kinds := make([]string, len(metaTypes))
+	for i, k := range metaTypes {
+		kinds[i] = lang.L(k)
+	}
+	r.typ = widget.NewSelect(kinds, nil)
+	r.typ.SetSelectedIndex(slices.Index(metaTypes, typ))
+	r.value = newEntry()
+	r.value.SetPlaceHolder(lang.L("value"))
 	r.value.SetText(value)
-	r.value.Validator = func(s string) error { _, err := metaValue(r.typ.Selected, s); return err }
-	remove := widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() {
+	r.value.Validator = func(s string) error { _, err := metaValue(r.kind(), s); return err }
+	remove := newButtonWithIcon("", theme.ContentRemoveIcon(), func() {
 		for i, x := range m.rows {
 			if x == r {
 				m.rows = append(m.rows[:i], m.rows[i+1:]...)
@@ -243,7 +275,16 @@ func (m *moreOptions) addRow(key, typ, value string) {
 	m.metaRows.Add(r.box)
 }
 
-// metaValue is a custom metadata value typed as its kind.
+// kind is the row's kind of value, one of metaTypes (English), or "".
+func (r *metaRow) kind() string {
+	if i := r.typ.SelectedIndex(); i >= 0 {
+		return metaTypes[i]
+	}
+	return ""
+}
+
+// metaValue is a custom metadata value typed as its kind, one of metaTypes.
+// Yes/No takes yes, no, true and false, and the language's yes and no.
 func metaValue(kind, s string) (any, error) {
 	s = strings.TrimSpace(s)
 	switch kind {
@@ -251,20 +292,20 @@ func metaValue(kind, s string) (any, error) {
 		// As JSON writes numbers: Go would also read +5, 05, .5, Inf and
 		// 0x1p3, which no JSON reader takes.
 		if f, err := strconv.ParseFloat(s, 64); err != nil || !jsonNumber.MatchString(s) || math.IsInf(f, 0) {
-			return nil, errors.New("a number, such as 129, -3 or 4.5")
+			return nil, errors.New(lang.L("a number, such as 129, -3 or 4.5"))
 		}
 		return json.Number(s), nil
 	case "Yes/No":
-		switch strings.ToLower(s) {
-		case "yes", "true":
+		switch s := strings.ToLower(s); s {
+		case "yes", "true", strings.ToLower(lang.L("yes")):
 			return true, nil
-		case "no", "false":
+		case "no", "false", strings.ToLower(lang.L("no")):
 			return false, nil
 		}
-		return nil, errors.New("yes or no")
+		return nil, errors.New(lang.L("yes or no"))
 	case "Date":
 		if _, err := time.Parse("2006-01-02", s); err != nil {
-			return nil, errors.New("a date as 2026-03-31")
+			return nil, errors.New(lang.L("a date as {{.Example}}", args{"Example": "2026-03-31"}))
 		}
 	case "List": // a multi-select field: red, blue; numbers stay numbers
 		list := []any{}
@@ -329,18 +370,18 @@ func (m *moreOptions) options() (uploader.Options, error) {
 				continue
 			}
 			if key == "" {
-				return o, errors.New("custom metadata: a value has no field name")
+				return o, errors.New(lang.L("custom metadata: a value has no field name"))
 			}
-			v, err := metaValue(r.typ.Selected, r.value.Text)
+			v, err := metaValue(r.kind(), r.value.Text)
 			if err != nil {
-				return o, fmt.Errorf("custom metadata %q: %v", key, err)
+				return o, errors.New(lang.L("custom metadata {{.Field}}: {{.Err}}", args{"Field": strconv.Quote(key), "Err": err.Error()}))
 			}
 			meta[key] = v
 		}
 		if len(meta) > 0 {
 			b, err := json.Marshal(meta)
 			if err != nil {
-				return o, fmt.Errorf("custom metadata: %v", err)
+				return o, errors.New(lang.L("custom metadata: {{.Err}}", args{"Err": err.Error()}))
 			}
 			o.CustomMetadata = string(b)
 		}
@@ -354,10 +395,10 @@ func (m *moreOptions) options() (uploader.Options, error) {
 			continue
 		}
 		maxTags, minConf := orDefault(m.maxTags.Text, "5"), orDefault(m.minConf.Text, "90")
-		if err := wholeIn(maxTags, 1, 1000, "max tags"); err != nil {
+		if err := wholeIn(maxTags, 1, 1000, lang.L("max tags")); err != nil {
 			return o, err
 		}
-		if err := wholeIn(minConf, 0, 100, "confidence"); err != nil {
+		if err := wholeIn(minConf, 0, 100, lang.L("confidence")); err != nil {
 			return o, err
 		}
 		exts = append(exts, map[string]any{"name": t.name, "maxTags": json.Number(maxTags), "minConfidence": json.Number(minConf)})
@@ -373,7 +414,7 @@ func (m *moreOptions) options() (uploader.Options, error) {
 		}
 		if c := strings.TrimSpace(m.bgColor.Text); c != "" {
 			if !uploader.IsColour(c) {
-				return o, errors.New("background colour: a hex colour (FFFFFF, fff) or a colour name (green)")
+				return o, errors.New(lang.L("background colour: a hex colour ({{.Hex}}) or a colour name ({{.Name}})", args{"Hex": "FFFFFF, fff", "Name": "green"}))
 			}
 			if strings.Trim(c, "0123456789abcdefABCDEF") == "" {
 				c = strings.ToUpper(c) // a hex code, written as ImageKit's examples write it
@@ -393,14 +434,14 @@ func (m *moreOptions) options() (uploader.Options, error) {
 		d := json.NewDecoder(strings.NewReader(raw))
 		d.UseNumber()
 		if err := d.Decode(&others); err != nil {
-			return o, fmt.Errorf("other extensions: a JSON list of objects, such as [{\"name\": \"saved-extension\", \"id\": \"ext_1\"}]")
+			return o, errors.New(lang.L("other extensions: a JSON list of objects, such as {{.Example}}", args{"Example": `[{"name": "saved-extension", "id": "ext_1"}]`}))
 		}
 		exts = append(exts, others...)
 	}
 	if len(exts) > 0 {
 		b, err := json.Marshal(exts)
 		if err != nil {
-			return o, fmt.Errorf("extensions: %v", err)
+			return o, errors.New(lang.L("extensions: {{.Err}}", args{"Err": err.Error()}))
 		}
 		o.Extensions = string(b)
 	}
@@ -464,7 +505,8 @@ func postLines(s string) ([]map[string]string, error) {
 		case len(f) == 1 && !strings.ContainsAny(f[0], `{}"`):
 			post = append(post, map[string]string{"type": "transformation", "value": f[0]})
 		default:
-			return nil, fmt.Errorf("derived version %q: write w-400, thumbnail w-150, gif-to-video or abs hls sr-240_360", strings.TrimSpace(line))
+			return nil, errors.New(lang.L("derived version {{.Line}}: write {{.Transformation}}, {{.Thumbnail}}, {{.GIFToVideo}} or {{.ABS}}",
+				args{"Line": strconv.Quote(strings.TrimSpace(line)), "Transformation": "w-400", "Thumbnail": "thumbnail w-150", "GIFToVideo": "gif-to-video", "ABS": "abs hls sr-240_360"}))
 		}
 	}
 	return post, nil
@@ -492,7 +534,7 @@ func (m *moreOptions) set(o uploader.Options) {
 			case json.Number:
 				m.addRow(k, "Number", v.String())
 			case bool:
-				m.addRow(k, "Yes/No", map[bool]string{true: "yes", false: "no"}[v])
+				m.addRow(k, "Yes/No", map[bool]string{true: lang.L("yes"), false: lang.L("no")}[v])
 			case string:
 				if _, err := time.Parse("2006-01-02", v); err == nil {
 					m.addRow(k, "Date", v)

@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/preset"
 	"imagekit-uploader/strip"
@@ -355,11 +353,12 @@ func TestBytesUploadedBeforeArePassedOver(t *testing.T) {
 	})
 	onUI(func() {
 		u.askRetry(u.rows[0])
-		d, ok := u.dialog.(*dialog.ConfirmDialog)
-		if !ok {
-			t.Fatalf("Retry asked nothing: %T", u.dialog)
+		c := u.win.Canvas()
+		if b, ok := c.Focused().(*button); !ok || b.Text != "Keep it as it is" {
+			t.Fatalf("Retry asked nothing, or not with the focus on keeping the file: %T", c.Focused())
 		}
-		d.Confirm()
+		press(c, 0, fyne.KeyTab)
+		press(c, 0, fyne.KeyReturn) // Upload again
 	})
 	waitFor(t, "sent anyway", func() bool { return u.snaps[u.rows[0]].State == uploader.Done })
 }
@@ -487,9 +486,9 @@ func TestPresetNameSavesOnEnter(t *testing.T) {
 	onUI(func() {
 		u.form.folder.SetText("/enter")
 		u.form.presets.saveAs()
-		var name *widget.Entry
+		var name *entry
 		for _, o := range test.LaidOutObjects(u.win.Canvas().Overlays().Top()) {
-			if e, ok := o.(*widget.Entry); ok {
+			if e, ok := o.(*entry); ok {
 				name = e
 			}
 		}

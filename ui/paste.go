@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/lang"
 
 	"imagekit-uploader/internal/pasteboard"
 	"imagekit-uploader/localendpoint"
@@ -41,8 +41,8 @@ func pasteName(pattern string, t time.Time) string {
 }
 
 // pasteNameEntry is Settings' pattern for pasted images' names.
-func (u *UI) pasteNameEntry() *widget.Entry {
-	e := widget.NewEntry()
+func (u *UI) pasteNameEntry() *entry {
+	e := newEntry()
 	e.SetPlaceHolder(defaultPasteName)
 	e.SetText(u.app.Preferences().String(prefPasteName))
 	e.Validator = func(s string) error {
@@ -51,7 +51,7 @@ func (u *UI) pasteNameEntry() *widget.Entry {
 		}
 		name := pasteName(s, time.Now())
 		if name == pasteName(defaultPasteName, time.Now()) && strings.TrimSpace(s) != defaultPasteName {
-			return errors.New("not a file name: no / or \\, and not empty")
+			return errors.New(lang.L("not a file name: no / or \\, and not empty"))
 		}
 		return nil
 	}
@@ -75,16 +75,16 @@ func (u *UI) paste() {
 		notice := func(s string) { runOnUI(func() { u.showNotice(s) }) }
 		c, err := u.readClipboard(5 * time.Second)
 		if errors.Is(err, pasteboard.ErrUnavailable) {
-			notice("Nothing was pasted: the clipboard cannot be read here. Drop the files, or use Add files… (Ctrl+O).")
+			notice(lang.L("Nothing was pasted: the clipboard cannot be read here. Drop the files, or use Add files… (Ctrl+O)."))
 			return
 		}
 		if err != nil {
-			notice("Nothing was pasted: " + err.Error() + ". Copy it again, then paste.")
+			notice(lang.L("Nothing was pasted: {{.Err}}. Copy it again, then paste.", args{"Err": err.Error()}))
 			return
 		}
 		it := pasteboard.Interpret(c)
 		if it.Empty() {
-			notice("Nothing to upload on the clipboard: copy an image, files, or http(s) links, then paste (Ctrl+V).")
+			notice(lang.L("Nothing to upload on the clipboard: copy an image, files, or http(s) links, then paste (Ctrl+V)."))
 			return
 		}
 		paths := it.Paths
@@ -92,7 +92,7 @@ func (u *UI) paste() {
 		if it.Image != nil {
 			p, err := u.savePasted(it.Image, pasteName(pattern, time.Now()))
 			if err != nil {
-				notice("The pasted image could not be saved to upload it: " + err.Error())
+				notice(lang.L("The pasted image could not be saved to upload it: {{.Err}}", args{"Err": err.Error()}))
 				return
 			}
 			paths = append(paths, p)
@@ -104,12 +104,11 @@ func (u *UI) paste() {
 			// anyone's, so the person sees them and presses Upload.
 			u.addPaths(named, func([]uploader.JobID) {
 				if len(named) > 0 {
-					u.showNotice(fmt.Sprintf("Listed %d %s named in the copied text: press Upload to send %s.", len(named),
-						plural(len(named), "file", "files"), plural(len(named), "it", "them")))
+					u.showNotice(lang.N("Listed {{.Count}} files named in the copied text: press Upload to send them.", len(named), args{"Count": len(named)}))
 				}
 			})
 			if passed > 0 && len(named)+len(paths)+len(it.URLs) == 0 && it.Image == nil {
-				u.showNotice("Nothing to upload on the clipboard: the paths in the copied text are not image, video or PDF files (folders and hidden files named in text are not taken).")
+				u.showNotice(lang.L("Nothing to upload on the clipboard: the paths in the copied text are not image, video or PDF files (folders and hidden files named in text are not taken)."))
 			}
 		})
 	}()
@@ -175,7 +174,7 @@ func (u *UI) uploadPasted(ids []uploader.JobID) {
 		return
 	}
 	if reason, problem := u.form.why(); problem {
-		u.showNotice("Pasted, not uploaded yet: " + reason)
+		u.showNotice(lang.L("Pasted, not uploaded yet: {{.Reason}}", args{"Reason": reason}))
 		return
 	}
 	u.form.start(ids)
@@ -197,7 +196,7 @@ func (u *UI) addURLs(urls []string, then func([]uploader.JobID)) {
 		case err != nil:
 			refused = append(refused, err.Error())
 		case name == "":
-			refused = append(refused, link+" has no file name at the end of its path")
+			refused = append(refused, lang.L("{{.URL}} has no file name at the end of its path", args{"URL": link}))
 		default:
 			reqs = append(reqs, uploader.Request{Path: link, URL: link, FileName: name, Fields: fields})
 		}
@@ -208,7 +207,7 @@ func (u *UI) addURLs(urls []string, then func([]uploader.JobID)) {
 		u.watchDrop(ids, format)
 		msg := addedNotice(len(ids), dups, nil)
 		if len(refused) > 0 {
-			msg = strings.TrimSpace(fmt.Sprintf("Not added: %s. %s", strings.Join(refused, "; "), msg))
+			msg = strings.TrimSpace(lang.L("Not added: {{.Reasons}}. {{.Added}}", args{"Reasons": strings.Join(refused, "; "), "Added": msg}))
 		}
 		u.listAdded(ids, msg, then)
 	}()

@@ -3,12 +3,15 @@ package ui
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -24,7 +27,7 @@ type presetBar struct {
 	file   preset.File
 	all    map[string]preset.Preset
 	pick   *widget.Select
-	del    *widget.Button
+	del    *button
 	object fyne.CanvasObject
 }
 
@@ -36,14 +39,14 @@ func newPresetBar(f *uploadForm) *presetBar {
 		}
 		b.refresh()
 	})
-	b.pick.PlaceHolder = "No presets yet"
-	save := widget.NewButtonWithIcon("Save…", theme.DocumentSaveIcon(), b.saveAs)
-	b.del = widget.NewButtonWithIcon("", theme.DeleteIcon(), b.deleteSelected)
-	var more *widget.Button
-	more = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), func() {
+	b.pick.PlaceHolder = lang.L("No presets yet")
+	save := newButtonWithIcon(lang.L("Save…"), theme.DocumentSaveIcon(), b.saveAs)
+	b.del = newButtonWithIcon("", theme.DeleteIcon(), b.deleteSelected)
+	var more *button
+	more = newButtonWithIcon("", theme.MoreVerticalIcon(), func() {
 		menu := fyne.NewMenu("",
-			fyne.NewMenuItem("Import presets…", b.importFile),
-			fyne.NewMenuItem("Export presets…", b.exportFile))
+			fyne.NewMenuItem(lang.L("Import presets…"), b.importFile),
+			fyne.NewMenuItem(lang.L("Export presets…"), b.exportFile))
 		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(more)
 		widget.ShowPopUpMenuAtPosition(menu, f.u.win.Canvas(), pos.AddXY(0, more.Size().Height))
 	})
@@ -59,14 +62,14 @@ func (b *presetBar) reload(selected string) {
 		all, err := b.file.Load()
 		runOnUI(func() {
 			if err != nil {
-				b.f.u.showError("Cannot read the presets", err)
+				b.f.u.showError(lang.L("Cannot read the presets"), err)
 				return
 			}
 			b.all = all
 			b.pick.SetOptions(preset.Names(all))
-			b.pick.PlaceHolder = "No presets yet"
+			b.pick.PlaceHolder = lang.L("No presets yet")
 			if len(all) > 0 {
-				b.pick.PlaceHolder = "Preset…"
+				b.pick.PlaceHolder = lang.L("Preset…")
 			}
 			if _, ok := all[selected]; ok {
 				b.pick.Selected = selected
@@ -132,16 +135,16 @@ func (b *presetBar) saveAs() {
 		err = p.Check()
 	}
 	if err != nil {
-		b.f.u.showError("Cannot save a preset", fmt.Errorf("fix the form first: %w", err))
+		b.f.u.showError(lang.L("Cannot save a preset"), errors.New(lang.L("fix the form first: {{.Err}}", args{"Err": err.Error()})))
 		return
 	}
-	name := widget.NewEntry()
-	name.SetPlaceHolder("Summer shoot")
+	name := newEntry()
+	name.SetPlaceHolder(lang.L("Summer shoot"))
 	name.SetText(b.pick.Selected)
 	name.Validator = preset.CheckName
 	after := afterDropChoice(p.CopyWhenDone)
-	d := dialog.NewForm("Save the settings as a preset", "Save", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Name", name), widget.NewFormItem("After a drop", after.sel)}, func(ok bool) {
+	d := dialog.NewForm(lang.L("Save the settings as a preset"), lang.L("Save"), lang.L("Cancel"),
+		[]*widget.FormItem{widget.NewFormItem(lang.L("Name"), name), widget.NewFormItem(lang.L("After a drop"), after.sel)}, func(ok bool) {
 			if !ok {
 				return
 			}
@@ -151,7 +154,7 @@ func (b *presetBar) saveAs() {
 				err := b.file.Save(n, p)
 				runOnUI(func() {
 					if err != nil {
-						b.f.u.showError("Cannot save the preset", err)
+						b.f.u.showError(lang.L("Cannot save the preset"), err)
 						return
 					}
 					b.reload(n)
@@ -168,22 +171,18 @@ func (b *presetBar) deleteSelected() {
 	if n == "" {
 		return
 	}
-	d := dialog.NewConfirm("Delete the preset?", fmt.Sprintf("Delete the preset %q? The command line's presets are the same: it goes from there too.", n), func(ok bool) {
-		if !ok {
-			return
-		}
-		go func() {
-			err := b.file.Delete(n)
-			runOnUI(func() {
-				if err != nil {
-					b.f.u.showError("Cannot delete the preset", err)
-				}
-				b.reload("")
-			})
-		}()
-	}, b.f.u.win)
-	d.SetConfirmText("Delete")
-	b.f.u.show(d)
+	b.f.u.confirm(lang.L("Delete the preset?"), lang.L("Delete the preset {{.Name}}? The command line's presets are the same: it goes from there too.", args{"Name": strconv.Quote(n)}),
+		lang.L("Delete"), lang.L("Cancel"), func() {
+			go func() {
+				err := b.file.Delete(n)
+				runOnUI(func() {
+					if err != nil {
+						b.f.u.showError(lang.L("Cannot delete the preset"), err)
+					}
+					b.reload("")
+				})
+			}()
+		})
 }
 
 // importFile adds the presets of a file (as exported) to these; one of
@@ -198,7 +197,7 @@ func (b *presetBar) importFile() {
 			err := b.importFrom(io.LimitReader(r, 4<<20))
 			runOnUI(func() {
 				if err != nil {
-					b.f.u.showError("Cannot import the presets", err)
+					b.f.u.showError(lang.L("Cannot import the presets"), err)
 					return
 				}
 				b.reload(b.pick.Selected)
@@ -216,7 +215,7 @@ func (b *presetBar) importFrom(r io.Reader) error {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil || in.Presets == nil {
-		return fmt.Errorf("not a presets file (a JSON object with \"presets\"): %v", err)
+		return errors.New(lang.L("not a presets file (a JSON object with {{.Key}}): {{.Err}}", args{"Key": `"presets"`, "Err": fmt.Sprint(err)}))
 	}
 	all, err := b.file.Load()
 	if err != nil {
@@ -247,7 +246,7 @@ func (b *presetBar) exportFile() {
 			}
 			runOnUI(func() {
 				if err != nil {
-					b.f.u.showError("Cannot export the presets", err)
+					b.f.u.showError(lang.L("Cannot export the presets"), err)
 				}
 			})
 		}()

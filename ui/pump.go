@@ -2,13 +2,14 @@ package ui
 
 import (
 	"errors"
-	"fmt"
+	"path"
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
-	"path"
-	"time"
 
 	"imagekit-uploader/uploader"
 )
@@ -36,7 +37,7 @@ func (u *UI) onJobFinish(j uploader.Job) {
 		u.shared.mu.Unlock()
 	}
 	if err := u.history.add(e); err != nil {
-		runOnUI(func() { u.showNotice("The history could not be saved: " + err.Error()) })
+		runOnUI(func() { u.showNotice(lang.L("The history could not be saved: {{.Err}}", args{"Err": err.Error()})) })
 	}
 }
 
@@ -132,10 +133,10 @@ func (u *UI) batchEnded(t uploader.Totals) {
 	if done+failed == 0 {
 		return
 	}
-	title, text := "Uploads finished", fmt.Sprintf("%d %s uploaded", done, plural(done, "file", "files"))
-	if failed > 0 {
-		title = "Uploads finished, some failed"
-		text += fmt.Sprintf(", %d failed: see the list to retry %s", failed, plural(failed, "it", "them"))
+	title, text := lang.L("Uploads finished"), lang.N("{{.Count}} files uploaded", done, args{"Count": done})
+	if failed > 0 { // a list of two parts, each a whole
+		title = lang.L("Uploads finished, some failed")
+		text += ", " + lang.N("{{.Count}} failed: see the list to retry them", failed, args{"Count": failed})
 	}
 	u.app.SendNotification(fyne.NewNotification(title, text))
 	u.shared.mu.Lock()
@@ -175,20 +176,19 @@ func (u *UI) uploadPassedOver(ids []uploader.JobID, newVersions bool) {
 // the earlier files.
 func (u *UI) askAboutPassedOver(ids []uploader.JobID) {
 	n := len(ids)
-	msg := widget.NewLabel(fmt.Sprintf("%d %s of this batch went up before: the same bytes, to the same folder. %s passed over.",
-		n, plural(n, "file", "files"), plural(n, "It was", "They were")))
+	msg := widget.NewLabel(lang.N("{{.Count}} files of this batch went up before: the same bytes, to the same folder. They were passed over.", n, args{"Count": n}))
 	msg.Wrapping = fyne.TextWrapWord
 	var d dialog.Dialog
 	act := func(newVersions bool) {
 		d.Hide()
 		u.uploadPassedOver(ids, newVersions)
 	}
-	keep := widget.NewButton("Keep them passed over", func() { d.Hide() })
+	keep := newButton(lang.L("Keep them passed over"), func() { d.Hide() })
 	keep.Importance = widget.HighImportance
-	d = dialog.NewCustomWithoutButtons("Uploaded before", container.NewVBox(msg, container.NewHBox(
+	d = dialog.NewCustomWithoutButtons(lang.L("Uploaded before"), container.NewVBox(msg, container.NewHBox(
 		keep,
-		widget.NewButton("Upload them anyway", func() { act(false) }),
-		widget.NewButton("As new versions of the earlier files", func() { act(true) }),
+		newButton(lang.L("Upload them anyway"), func() { act(false) }),
+		newButton(lang.L("As new versions of the earlier files"), func() { act(true) }),
 	)), u.win)
 	u.show(d)
 }

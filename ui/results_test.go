@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/widget"
-
 	"imagekit-uploader/keystore"
 	"imagekit-uploader/results"
 
@@ -301,10 +299,10 @@ func TestHistorySaysWhatJSONSays(t *testing.T) {
 }
 
 // buttonIn finds the button labelled text in the dialog on top of u's window.
-func buttonIn(t *testing.T, u *UI, text string) *widget.Button {
+func buttonIn(t *testing.T, u *UI, text string) *button {
 	t.Helper()
 	for _, o := range test.LaidOutObjects(u.win.Canvas().Overlays().Top()) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
+		if b, ok := o.(*button); ok && b.Text == text {
 			return b
 		}
 	}

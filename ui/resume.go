@@ -2,15 +2,12 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"path/filepath"
 
 	"imagekit-uploader/uploader"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -39,9 +36,9 @@ func (u *UI) openJournal() {
 	runOnUI(func() {
 		switch {
 		case errors.Is(err, uploader.ErrJournalInUse):
-			u.showNotice("Another ImageKit Uploader window is open. This one keeps no list of unfinished uploads: after a crash, its files are not offered again.")
+			u.showNotice(lang.L("Another ImageKit Uploader window is open. This one keeps no list of unfinished uploads: after a crash, its files are not offered again."))
 		case err != nil:
-			u.showNotice(sentence(err.Error()) + ": files that do not finish will not be offered again after a restart.")
+			u.showNotice(lang.L("{{.Err}}: files that do not finish will not be offered again after a restart.", args{"Err": sentence(err.Error())}))
 		default:
 			u.offerPending(left)
 		}
@@ -64,8 +61,8 @@ func (u *UI) offerPending(left []uploader.Unfinished) {
 	}
 	if len(demoLeft) > 0 {
 		go u.journal().Forget(demoLeft)
-		u.showNotice(fmt.Sprintf("%d %s left from the demo %s not offered: the demo's uploads never go to your account.",
-			len(demoLeft), plural(len(demoLeft), "file", "files"), plural(len(demoLeft), "was", "were")))
+		u.showNotice(lang.N("{{.Count}} files left from the demo were not offered: the demo's uploads never go to your account.",
+			len(demoLeft), args{"Count": len(demoLeft)}))
 	}
 	if len(mine) > 0 {
 		u.askPending(mine)
@@ -84,29 +81,19 @@ func (u *UI) askPending(files []uploader.Unfinished) {
 			sent++
 		}
 	}
-	msg := fmt.Sprintf("%d %s not uploaded when the app last closed. Add %s to the list again?",
-		len(files), plural(len(files), "file was", "files were"), plural(len(files), "it", "them"))
+	msg := lang.N("{{.Count}} files were not uploaded when the app last closed. Add them to the list again?",
+		len(files), args{"Count": len(files)})
 	if sent > 0 {
-		msg += fmt.Sprintf("\n\n%d of them had started uploading, so ImageKit may already have some. "+
-			"Where names are fixed and nothing is overwritten, a file ImageKit already has is shown as uploaded earlier, "+
-			"not uploaded twice; otherwise it is marked \"may already be uploaded\", and you decide.", sent)
+		msg += "\n\n" + lang.N("{{.Count}} of them had started uploading, so ImageKit may already have some. Where names are fixed and nothing is overwritten, a file ImageKit already has is shown as uploaded earlier, not uploaded twice; otherwise it is marked \"may already be uploaded\", and you decide.", sent, args{"Count": sent})
 	}
-	text := widget.NewLabel(msg + "\n\nClosing this keeps them for next time.")
+	text := widget.NewLabel(msg + "\n\n" + lang.L("Not now (or Esc) keeps them for next time."))
 	text.Wrapping = fyne.TextWrapWord
-	var d dialog.Dialog
-	forget := widget.NewButton("Forget them", func() {
-		d.Hide()
-		go u.journal().Forget(files)
-	})
-	add := widget.NewButton("Add them", func() {
-		d.Hide()
-		u.restorePending(files)
-	})
-	add.Importance = widget.HighImportance
-	d = dialog.NewCustomWithoutButtons("Unfinished uploads", container.NewBorder(nil,
-		container.NewHBox(layout.NewSpacer(), forget, add), nil, nil, text), u.win)
-	d.Resize(fyne.NewSize(520, 260))
-	u.show(d)
+	d := u.ask(lang.L("Unfinished uploads"), text, 2, 0,
+		answer{label: lang.L("Not now")},
+		answer{label: lang.L("Forget them"), do: func() { go u.journal().Forget(files) }},
+		answer{label: lang.L("Add them"), do: func() { u.restorePending(files) }},
+	)
+	d.Resize(fyne.NewSize(560, 280))
 }
 
 // restorePending lists the files again, each with the settings it had; only

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
@@ -19,9 +19,24 @@ import (
 	"imagekit-uploader/uploader"
 )
 
+// The signing modes and plans Settings offers, in the order shown, with
+// their labels (translated where they are shown).
 var (
-	modeNames = map[SigningMode]string{SignLocally: "The private key, kept on this computer", SignByRequest: "A team's token endpoint"}
-	planNames = map[uploader.Plan]string{uploader.PlanFree: "Free", uploader.PlanLite: "Lite", uploader.PlanPro: "Pro"}
+	modeChoices = []struct {
+		mode  SigningMode
+		label string
+	}{
+		{SignLocally, later("The private key, kept on this computer")},
+		{SignByRequest, later("A team's token endpoint")},
+	}
+	planChoices = []struct {
+		plan  uploader.Plan
+		label string
+	}{
+		{uploader.PlanFree, later("Free")},
+		{uploader.PlanLite, later("Lite")},
+		{uploader.PlanPro, later("Pro")},
+	}
 )
 
 // settingsDialog edits the account: keys (saved only to the OS keyring),
@@ -29,18 +44,18 @@ var (
 type settingsDialog struct {
 	u                               *UI
 	d                               dialog.Dialog
-	publicKey, privateKey           *widget.Entry
+	publicKey, privateKey           *entry
 	keyStatus                       *widget.Label
-	deleteKey                       *widget.Button
+	deleteKey                       *button
 	mode                            *widget.RadioGroup
-	tokenURL, tokenSecret, endpoint *widget.Entry
+	tokenURL, tokenSecret, endpoint *entry
 	plan, concurrency               *widget.Select
-	maxFileSize, limitRate          *widget.Entry
+	maxFileSize, limitRate          *entry
 	proxyMode                       *widget.Select
-	proxyURL                        *widget.Entry
+	proxyURL                        *entry
 	readLibrary                     *widget.Check
 	problem                         *widget.Label
-	save                            *widget.Button
+	save                            *button
 }
 
 func (u *UI) showSettings(first bool) {
@@ -48,36 +63,51 @@ func (u *UI) showSettings(first bool) {
 	acct := u.shared.account
 	u.shared.mu.Unlock()
 	s := &settingsDialog{u: u}
-	s.publicKey = widget.NewEntry()
+	s.publicKey = newEntry()
 	s.publicKey.SetPlaceHolder("public_…")
 	s.publicKey.SetText(acct.PublicKey)
-	s.privateKey = widget.NewPasswordEntry()
-	s.privateKey.SetPlaceHolder("private_… (leave empty to keep the saved one)")
+	s.privateKey = newPasswordEntry()
+	s.privateKey.SetPlaceHolder(lang.L("private_… (leave empty to keep the saved one)"))
 	s.keyStatus = widget.NewLabel("")
 	s.keyStatus.Wrapping = fyne.TextWrapWord
-	s.deleteKey = widget.NewButton("Delete the saved key", s.onDelete)
+	s.deleteKey = newButton(lang.L("Delete the saved key"), s.onDelete)
 	s.deleteKey.Importance = widget.DangerImportance
 	s.deleteKey.Hide()
-	s.tokenURL = widget.NewEntry()
+	s.tokenURL = newEntry()
 	s.tokenURL.SetPlaceHolder("https://cms.example.com/auth")
 	s.tokenURL.SetText(acct.TokenURL)
-	s.tokenSecret = widget.NewPasswordEntry()
-	s.tokenSecret.SetPlaceHolder("bearer secret (leave empty to keep the saved one)")
-	s.endpoint = widget.NewEntry()
+	s.tokenSecret = newPasswordEntry()
+	s.tokenSecret.SetPlaceHolder(lang.L("bearer secret (leave empty to keep the saved one)"))
+	s.endpoint = newEntry()
 	s.endpoint.SetText(acct.Endpoint)
-	s.mode = widget.NewRadioGroup([]string{modeNames[SignLocally], modeNames[SignByRequest]}, nil)
-	s.mode.SetSelected(modeNames[acct.Mode])
+	var modes, plans []string
+	for _, c := range modeChoices {
+		modes = append(modes, lang.L(c.label))
+	}
+	for _, c := range planChoices {
+		plans = append(plans, lang.L(c.label))
+	}
+	s.mode = widget.NewRadioGroup(modes, nil)
+	for i, c := range modeChoices {
+		if c.mode == acct.Mode {
+			s.mode.SetSelected(modes[i])
+		}
+	}
 	s.mode.OnChanged = func(string) { s.refresh() }
-	s.plan = widget.NewSelect([]string{"Free", "Lite", "Pro"}, nil)
-	s.plan.SetSelected(planNames[acct.Plan])
-	s.maxFileSize = widget.NewEntry()
-	s.maxFileSize.SetPlaceHolder("the plan's (e.g. 500MB for an enterprise plan)")
+	s.plan = widget.NewSelect(plans, nil)
+	for i, c := range planChoices {
+		if c.plan == acct.Plan {
+			s.plan.SetSelectedIndex(i)
+		}
+	}
+	s.maxFileSize = newEntry()
+	s.maxFileSize.SetPlaceHolder(lang.L("the plan's (e.g. 500MB for an enterprise plan)"))
 	if acct.MaxFileSize > 0 {
 		s.maxFileSize.SetText(uploader.FormatSize(acct.MaxFileSize))
 	}
 	s.maxFileSize.Validator = optionalSize
-	s.limitRate = widget.NewEntry()
-	s.limitRate.SetPlaceHolder("no limit (e.g. 2MB a second)")
+	s.limitRate = newEntry()
+	s.limitRate.SetPlaceHolder(lang.L("no limit (e.g. 2MB a second)"))
 	if acct.LimitRate > 0 {
 		s.limitRate.SetText(uploader.FormatSize(acct.LimitRate))
 	}
@@ -86,18 +116,18 @@ func (u *UI) showSettings(first bool) {
 	for i := 1; i <= uploader.MaxConcurrency; i++ {
 		counts = append(counts, strconv.Itoa(i))
 	}
-	s.readLibrary = widget.NewCheck("Read the media library", nil)
+	s.readLibrary = widget.NewCheck(lang.L("Read the media library"), nil)
 	s.readLibrary.SetChecked(acct.ReadLibrary)
-	s.proxyURL = widget.NewEntry()
+	s.proxyURL = newEntry()
 	s.proxyURL.SetPlaceHolder("http://user:password@proxy.example:3128")
-	s.proxyMode = widget.NewSelect([]string{proxyFromSystem, proxyNone, proxyThis}, func(string) { s.refresh() })
+	s.proxyMode = widget.NewSelect([]string{lang.L(proxyFromSystem), lang.L(proxyNone), lang.L(proxyThis)}, func(string) { s.refresh() })
 	switch acct.Proxy {
 	case uploader.ProxyEnvironment:
-		s.proxyMode.SetSelected(proxyFromSystem)
+		s.proxyMode.SetSelectedIndex(proxyFromSystemIndex)
 	case uploader.ProxyNone:
-		s.proxyMode.SetSelected(proxyNone)
+		s.proxyMode.SetSelectedIndex(proxyNoneIndex)
 	default:
-		s.proxyMode.SetSelected(proxyThis)
+		s.proxyMode.SetSelectedIndex(proxyThisIndex)
 		s.proxyURL.SetText(acct.Proxy)
 	}
 	s.concurrency = widget.NewSelect(counts, nil)
@@ -108,63 +138,60 @@ func (u *UI) showSettings(first bool) {
 	s.problem.Hide()
 
 	form := widget.NewForm(
-		widget.NewFormItem("Public key", s.publicKey),
-		widget.NewFormItem("Private key", s.privateKey),
+		widget.NewFormItem(lang.L("Public key"), s.publicKey),
+		widget.NewFormItem(lang.L("Private key"), s.privateKey),
 		widget.NewFormItem("", container.NewVBox(s.keyStatus, container.NewHBox(s.deleteKey))),
-		widget.NewFormItem("Sign uploads with", s.mode),
-		widget.NewFormItem("Token endpoint", s.tokenURL),
-		widget.NewFormItem("Bearer secret", s.tokenSecret),
-		widget.NewFormItem("Upload endpoint", s.endpoint),
-		widget.NewFormItem("Plan", s.plan),
-		widget.NewFormItem("Largest file", s.maxFileSize),
-		widget.NewFormItem("Uploads at once", s.concurrency),
-		widget.NewFormItem("Upload speed", s.limitRate),
-		widget.NewFormItem("Proxy", container.NewVBox(s.proxyMode, s.proxyURL)),
-		widget.NewFormItem("Lost answers", container.NewVBox(s.readLibrary, hint(
-			"Looks for a file whose answer was lost, instead of marking it \"may already be uploaded\". "+
-				"ImageKit's library can be read only with the private key: this sends it to ImageKit's API, over HTTPS (uploads never send it); "+
-				"with a token endpoint, its /lookup reads it, and the key stays there."))),
-		widget.NewFormItem("Copy as", container.NewHBox(widget.NewButton("Edit the templates…", u.editCopyTemplates))),
-		widget.NewFormItem("After a drop", u.copyWhenDoneChoice()),
-		widget.NewFormItem("Pasted images", container.NewVBox(u.pasteNameEntry(), hint(
-			"Their name; {yyyy} {mm} {dd} {hh} {mi} {ss} are when they were pasted."))),
-		widget.NewFormItem("Watch folders", container.NewHBox(widget.NewButton("Choose…", u.editWatchedFolders))),
-		widget.NewFormItem("Editors' apps", container.NewVBox(u.endpointChoice(), hint(
-			"Typora, Obsidian and SiYuan upload pasted images through it, as through PicGo; "+
-				"only apps on this computer can reach it, never a web page."))),
+		widget.NewFormItem(lang.L("Sign uploads with"), s.mode),
+		widget.NewFormItem(lang.L("Token endpoint"), s.tokenURL),
+		widget.NewFormItem(lang.L("Bearer secret"), s.tokenSecret),
+		widget.NewFormItem(lang.L("Upload endpoint"), s.endpoint),
+		widget.NewFormItem(lang.L("Plan"), s.plan),
+		widget.NewFormItem(lang.L("Largest file"), s.maxFileSize),
+		widget.NewFormItem(lang.L("Uploads at once"), s.concurrency),
+		widget.NewFormItem(lang.L("Upload speed"), s.limitRate),
+		widget.NewFormItem(lang.L("Proxy"), container.NewVBox(s.proxyMode, s.proxyURL)),
+		widget.NewFormItem(lang.L("Lost answers"), container.NewVBox(s.readLibrary, hint(
+			lang.L("Looks for a file whose answer was lost, instead of marking it \"may already be uploaded\". ImageKit's library can be read only with the private key: this sends it to ImageKit's API, over HTTPS (uploads never send it); with a token endpoint, its /lookup reads it, and the key stays there.")))),
+		widget.NewFormItem(lang.L("Copy as"), container.NewHBox(newButton(lang.L("Edit the templates…"), u.editCopyTemplates))),
+		widget.NewFormItem(lang.L("After a drop"), u.copyWhenDoneChoice()),
+		widget.NewFormItem(lang.L("Pasted images"), container.NewVBox(u.pasteNameEntry(), hint(
+			lang.L("Their name; {yyyy} {mm} {dd} {hh} {mi} {ss} are when they were pasted.")))),
+		widget.NewFormItem(lang.L("Watch folders"), container.NewHBox(newButton(lang.L("Choose…"), u.editWatchedFolders))),
+		widget.NewFormItem(lang.L("Editors' apps"), container.NewVBox(u.endpointChoice(), hint(
+			lang.L("Typora, Obsidian and SiYuan upload pasted images through it, as through PicGo; only apps on this computer can reach it, never a web page.")))),
+		widget.NewFormItem(lang.L("Language"), u.languageChoice()),
 	)
-	form.Items[1].HintText = "Saved only in the OS keyring, never in a file."
-	form.Items[6].HintText = "ImageKit's, or a local server such as http://127.0.0.1:8087/api/v2/files/upload"
-	form.Items[7].HintText = "For the size check before sending (Free: 25 MB, videos 100 MB)."
-	form.Items[8].HintText = "Your account's own limit per file, where it has one; empty: the plan's."
-	form.Items[10].HintText = "Bytes a second for all uploads together, so others can use the network; applies at once."
-	form.Items[11].HintText = "From the environment: HTTPS_PROXY. A password goes in the proxy's URL."
-	form.Items[14].HintText = "When a drop's last file has uploaded, its links go on the clipboard."
+	form.Items[1].HintText = lang.L("Saved only in the OS keyring, never in a file.")
+	form.Items[6].HintText = lang.L("ImageKit's, or a local server such as {{.URL}}", args{"URL": "http://127.0.0.1:8087/api/v2/files/upload"})
+	form.Items[7].HintText = lang.L("For the size check before sending (Free: 25 MB, videos 100 MB).")
+	form.Items[8].HintText = lang.L("Your account's own limit per file, where it has one; empty: the plan's.")
+	form.Items[10].HintText = lang.L("Bytes a second for all uploads together, so others can use the network; applies at once.")
+	form.Items[11].HintText = lang.L("From the environment: HTTPS_PROXY. A password goes in the proxy's URL.")
+	form.Items[14].HintText = lang.L("When a drop's last file has uploaded, its links go on the clipboard.")
 
-	intro := widget.NewLabel("Your keys are in the ImageKit dashboard under Developer options.")
+	intro := widget.NewLabel(lang.L("Your keys are in the ImageKit dashboard under Developer options."))
 	if first {
-		intro.SetText("Welcome. To upload to ImageKit, enter your account's keys (dashboard, Developer options). " +
-			"The private key is kept only in this computer's keyring. No account yet? Continue with the demo: uploads stay on this computer.")
+		intro.SetText(lang.L("Welcome. To upload to ImageKit, enter your account's keys (dashboard, Developer options). The private key is kept only in this computer's keyring. No account yet? Continue with the demo: uploads stay on this computer."))
 	}
 	intro.Wrapping = fyne.TextWrapWord
-	demo := widget.NewButton("Try the demo (no account)", func() {
+	demo := newButton(lang.L("Try the demo (no account)"), func() {
 		s.d.Hide()
 		if !u.demoOn() {
 			u.startDemo()
 		}
 	})
 	if u.demoOn() {
-		demo.SetText("Continue with the demo")
+		demo.SetText(lang.L("Continue with the demo"))
 		if !first {
 			demo.Hide()
 		}
 	}
-	cancel := widget.NewButton("Cancel", func() { s.d.Hide() })
-	s.save = widget.NewButton("Save", s.onSave)
+	cancel := newButton(lang.L("Cancel"), func() { s.d.Hide() })
+	s.save = newButton(lang.L("Save"), s.onSave)
 	s.save.Importance = widget.HighImportance
 	buttons := container.NewHBox(demo, layout.NewSpacer(), cancel, s.save)
 	content := container.NewBorder(intro, container.NewVBox(s.problem, buttons), nil, nil, container.NewVScroll(form))
-	s.d = dialog.NewCustomWithoutButtons("Settings", content, u.win)
+	s.d = dialog.NewCustomWithoutButtons(lang.L("Settings"), content, u.win)
 	s.d.Resize(fyne.NewSize(640, 640))
 	s.refresh()
 	u.settings = s
@@ -201,15 +228,25 @@ func (u *UI) showSettings(first bool) {
 }
 
 func (s *settingsDialog) selectedMode() SigningMode {
-	if s.mode.Selected == modeNames[SignByRequest] {
-		return SignByRequest
+	for i, o := range s.mode.Options { // a radio group tells its choice by its label alone
+		if o == s.mode.Selected && i < len(modeChoices) {
+			return modeChoices[i].mode
+		}
 	}
 	return SignLocally
 }
 
+// selectedPlan is the Plan chosen.
+func (s *settingsDialog) selectedPlan() uploader.Plan {
+	if i := s.plan.SelectedIndex(); i >= 0 && i < len(planChoices) {
+		return planChoices[i].plan
+	}
+	return "" // none chosen (a plan this version does not know)
+}
+
 func (s *settingsDialog) refresh() {
 	local := s.selectedMode() == SignLocally
-	for _, e := range []*widget.Entry{s.tokenURL, s.tokenSecret} {
+	for _, e := range []*entry{s.tokenURL, s.tokenSecret} {
 		if local {
 			e.Disable()
 		} else {
@@ -221,26 +258,33 @@ func (s *settingsDialog) refresh() {
 	} else {
 		s.privateKey.Disable()
 	}
-	if s.proxyMode.Selected == proxyThis {
+	if s.proxyMode.SelectedIndex() == proxyThisIndex {
 		s.proxyURL.Enable()
 	} else {
 		s.proxyURL.Disable()
 	}
 }
 
-// The proxy choices.
+// The proxy choices' labels (translated where they are shown), and their
+// places in the list.
+var (
+	proxyFromSystem = later("From the environment")
+	proxyNone       = later("None")
+	proxyThis       = later("This one:")
+)
+
 const (
-	proxyFromSystem = "From the environment"
-	proxyNone       = "None"
-	proxyThis       = "This one:"
+	proxyFromSystemIndex = iota
+	proxyNoneIndex
+	proxyThisIndex
 )
 
 // proxySetting is the proxy the dialog says (see uploader.ProxyFunc).
 func (s *settingsDialog) proxySetting() string {
-	switch s.proxyMode.Selected {
-	case proxyNone:
+	switch s.proxyMode.SelectedIndex() {
+	case proxyNoneIndex:
 		return uploader.ProxyNone
-	case proxyThis:
+	case proxyThisIndex:
 		return strings.TrimSpace(s.proxyURL.Text)
 	}
 	return uploader.ProxyEnvironment
@@ -254,7 +298,7 @@ var keyCheckPause = 400 * time.Millisecond
 // the UI goroutine; a keyring that cannot be used says what to do.
 func (s *settingsDialog) checkKeyring() {
 	pk := strings.TrimSpace(s.publicKey.Text)
-	s.keyStatus.SetText("Checking the keyring…")
+	s.keyStatus.SetText(lang.L("Checking the keyring…"))
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -268,13 +312,13 @@ func (s *settingsDialog) checkKeyring() {
 			s.keyStatus.Importance = widget.MediumImportance
 			switch {
 			case pk == "" && errors.Is(err, keystore.ErrNoKey):
-				s.keyStatus.SetText("The OS keyring is ready. No key saved yet.")
+				s.keyStatus.SetText(lang.L("The OS keyring is ready. No key saved yet."))
 				s.deleteKey.Hide()
 			case err == nil:
-				s.keyStatus.SetText("A private key for this public key is saved in the OS keyring.")
+				s.keyStatus.SetText(lang.L("A private key for this public key is saved in the OS keyring."))
 				s.deleteKey.Show()
 			case errors.Is(err, keystore.ErrNoKey):
-				s.keyStatus.SetText("No private key is saved for this public key yet.")
+				s.keyStatus.SetText(lang.L("No private key is saved for this public key yet."))
 				s.deleteKey.Hide()
 			default:
 				s.keyStatus.SetText(err.Error())
@@ -330,14 +374,14 @@ func (s *settingsDialog) onSave() {
 	n, _ := strconv.Atoi(s.concurrency.Selected)
 	var maxSize, rate int64
 	for _, f := range []struct {
-		e    *widget.Entry
-		to   *int64
-		name string
-	}{{s.maxFileSize, &maxSize, "largest file"}, {s.limitRate, &rate, "upload speed"}} {
+		e       *entry
+		to      *int64
+		problem string // a later() template of Err
+	}{{s.maxFileSize, &maxSize, later("largest file: {{.Err}}")}, {s.limitRate, &rate, later("upload speed: {{.Err}}")}} {
 		if v := strings.TrimSpace(f.e.Text); v != "" {
 			var err error
 			if *f.to, err = uploader.ParseSize(v); err != nil {
-				s.showProblem(fmt.Errorf("%s: %w", f.name, err))
+				s.showProblem(wrapError(lang.L(f.problem, args{"Err": err}), err))
 				return
 			}
 		}
@@ -347,7 +391,7 @@ func (s *settingsDialog) onSave() {
 		Endpoint:    strings.TrimSpace(s.endpoint.Text),
 		Mode:        s.selectedMode(),
 		TokenURL:    strings.TrimSpace(s.tokenURL.Text),
-		Plan:        uploader.Plan(strings.ToLower(s.plan.Selected)),
+		Plan:        s.selectedPlan(),
 		MaxFileSize: maxSize,
 		LimitRate:   rate,
 		Concurrency: n,
@@ -358,7 +402,7 @@ func (s *settingsDialog) onSave() {
 		acct.Endpoint = uploader.DefaultEndpoint
 	}
 	if rate > 0 && rate < 32<<10 {
-		s.showProblem(errors.New("upload speed: at least 32 KB a second (slower, uploads would look stalled)"))
+		s.showProblem(errors.New(lang.L("upload speed: at least 32 KB a second (slower, uploads would look stalled)")))
 		return
 	}
 	if err := acct.check(); err != nil {
@@ -368,11 +412,11 @@ func (s *settingsDialog) onSave() {
 	priv := strings.TrimSpace(s.privateKey.Text)
 	secret := strings.TrimSpace(s.tokenSecret.Text)
 	if strings.HasPrefix(priv, "public_") {
-		s.showProblem(errors.New("that is a public key; paste the private key (it starts with private_)"))
+		s.showProblem(errors.New(lang.L("that is a public key; paste the private key (it starts with private_)")))
 		return
 	}
 	s.save.Disable()
-	s.problem.SetText("Saving to the keyring…")
+	s.problem.SetText(lang.L("Saving to the keyring…"))
 	s.problem.Show()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -416,7 +460,7 @@ func (u *UI) applyAccount(acct Account, newKey bool) {
 		// account unasked could surprise, and the demo server is going away.
 		if n := u.queue.Totals().Active; n > 0 {
 			u.queue.CancelAll()
-			u.showNotice(fmt.Sprintf("The demo ended: %s that had not finished stopped. Retry sends them to your account.", fmt.Sprint(n)+" "+plural(n, "file", "files")))
+			u.showNotice(lang.N("The demo ended: {{.Count}} files that had not finished stopped. Retry sends them to your account.", n, args{"Count": n}))
 		}
 		u.banner.Hide()
 		go demo.Close()

@@ -1,10 +1,9 @@
 package ui
 
 import (
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 
 	"imagekit-uploader/uploader"
 )
@@ -34,11 +33,11 @@ func (u *UI) setupTray() {
 		return
 	}
 	t := &tray{desk: desk}
-	t.status = fyne.NewMenuItem("Nothing to upload", nil)
+	t.status = fyne.NewMenuItem(lang.L("Nothing to upload"), nil)
 	t.status.Disabled = true
-	t.pause = fyne.NewMenuItem("Pause uploads", func() { u.setPaused(!u.queue.Paused(), false) })
-	show := fyne.NewMenuItem("Show window", u.showWindow)
-	quit := fyne.NewMenuItem("Quit", func() {
+	t.pause = fyne.NewMenuItem(lang.L("Pause uploads"), func() { u.setPaused(!u.queue.Paused(), false) })
+	show := fyne.NewMenuItem(lang.L("Show window"), u.showWindow)
+	quit := fyne.NewMenuItem(lang.L("Quit"), func() {
 		u.showWindow()
 		u.quit()
 	})
@@ -59,16 +58,16 @@ func trayStatus(t uploader.Totals, paused bool, watching int) string {
 	var s string
 	switch {
 	case t.Active > 0 && paused:
-		s = fmt.Sprintf("Paused: %d %s waiting", t.Active, plural(t.Active, "file", "files"))
+		s = lang.N("Paused: {{.Count}} files waiting", t.Active, args{"Count": t.Active})
 	case t.Active > 0:
-		s = fmt.Sprintf("Uploading %d %s", t.Active, plural(t.Active, "file", "files"))
+		s = lang.N("Uploading {{.Count}} files", t.Active, args{"Count": t.Active})
 	case paused:
-		s = "Paused"
+		s = lang.L("Paused")
 	default:
-		s = "Nothing to upload"
+		s = lang.L("Nothing to upload")
 	}
 	if watching > 0 {
-		s += fmt.Sprintf(" · watching %d %s", watching, plural(watching, "folder", "folders"))
+		s += " · " + lang.N("watching {{.Count}} folders", watching, args{"Count": watching})
 	}
 	return s
 }
@@ -83,9 +82,9 @@ func (u *UI) refreshTray(totals uploader.Totals) {
 	}
 	paused := u.queue.Paused()
 	status := trayStatus(totals, paused, u.watching)
-	pause := "Pause uploads"
+	pause := lang.L("Pause uploads")
 	if paused {
-		pause = "Resume uploads"
+		pause = lang.L("Resume uploads")
 	}
 	if status == t.status.Label && pause == t.pause.Label {
 		return
@@ -103,8 +102,8 @@ func (u *UI) closeToTray() bool {
 	u.win.Hide()
 	if p := u.app.Preferences(); !p.Bool(prefTrayTold) {
 		p.SetBool(prefTrayTold, true)
-		u.app.SendNotification(fyne.NewNotification("Still watching",
-			fmt.Sprintf("ImageKit Uploader keeps watching %d %s from the tray. Quit from its menu.", u.watching, plural(u.watching, "folder", "folders"))))
+		u.app.SendNotification(fyne.NewNotification(lang.L("Still watching"),
+			lang.N("ImageKit Uploader keeps watching {{.Count}} folders from the tray. Quit from its menu.", u.watching, args{"Count": u.watching})))
 	}
 	return true
 }

@@ -6,7 +6,7 @@ package ui
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/url"
 	"path/filepath"
 	"sync"
@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/emulator"
@@ -128,8 +128,8 @@ type screen struct {
 	notice    *widget.Label
 	banner    *fyne.Container
 	tabs      *container.AppTabs
-	pauseBtn  *widget.Button
-	watchBtn  *widget.Button     // "Watching N folders"; hidden when none
+	pauseBtn  *button
+	watchBtn  *button            // "Watching N folders"; hidden when none
 	stopWatch context.CancelFunc // the watchers running, or nil
 	batch     struct {
 		busy  bool
@@ -141,6 +141,10 @@ type screen struct {
 
 // New builds the window. It does not show it.
 func New(a fyne.App, cfg Config) *UI {
+	if err := useLanguage(chosenLanguage(a.Preferences())); err != nil {
+		fyne.LogError("Translations", err) // the window speaks English
+	}
+	a.Settings().SetTheme(focusTheme{a.Settings().Theme()})
 	if cfg.StorageDir == "" {
 		cfg.StorageDir = a.Storage().RootURI().Path()
 	}
@@ -208,7 +212,7 @@ func New(a fyne.App, cfg Config) *UI {
 		err := u.history.load()
 		runOnUI(func() {
 			if err != nil {
-				u.showNotice("The upload history could not be read: " + err.Error())
+				u.showNotice(lang.L("The upload history could not be read: {{.Err}}", args{"Err": err.Error()}))
 			}
 			u.histView.reload()
 		})
@@ -282,31 +286,17 @@ func (u *UI) build() fyne.CanvasObject {
 	uploads := container.NewBorder(nil, u.footer, nil, nil,
 		container.NewHSplit(u.form.object, u.jobs.object))
 	uploads.Objects[0].(*container.Split).SetOffset(0.32)
+	historyTab := container.NewTabItem(lang.L("History"), u.histView.object)
 	u.tabs = container.NewAppTabs(
-		container.NewTabItem("Uploads", uploads),
-		container.NewTabItem("History", u.histView.object),
+		container.NewTabItem(lang.L("Uploads"), uploads),
+		historyTab,
 	)
 	u.tabs.OnSelected = func(t *container.TabItem) {
-		if t.Text == "History" {
+		if t == historyTab {
 			u.histView.reload()
 		}
 	}
 	return container.NewBorder(container.NewVBox(u.toolbar(), u.banner, u.notice), nil, nil, nil, u.tabs)
-}
-
-func (u *UI) addShortcuts() {
-	c := u.win.Canvas()
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.pickFiles() })
-	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
-		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.form.upload() })
-	}
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.showSettings(false) })
-	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.paste() }) // a text field that has the focus takes its own
-	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyEscape && u.dialog != nil {
-			u.dialog.Hide()
-		}
-	})
 }
 
 // show opens a dialog and remembers it, so Esc can close it; onClosed runs
@@ -324,12 +314,13 @@ func (u *UI) show(d dialog.Dialog, onClosed ...func()) {
 	d.Show()
 }
 
-// showError shows err in a dialog; nil shows nothing.
+// showError shows err in a dialog; nil shows nothing. title is already
+// translated: lang.L("Cannot export").
 func (u *UI) showError(title string, err error) {
 	if err == nil {
 		return
 	}
-	u.show(dialog.NewError(fmt.Errorf("%s: %w", title, err), u.win))
+	u.show(dialog.NewError(errors.New(lang.L("{{.Title}}: {{.Err}}", args{"Title": title, "Err": err.Error()})), u.win))
 }
 
 // showNotice shows a quiet line under the toolbar for a few seconds.
@@ -355,16 +346,11 @@ func (u *UI) quit() {
 		u.app.Quit() // the tray keeps the app running after its window
 		return
 	}
-	d := dialog.NewConfirm("Quit while uploading?",
-		fmt.Sprintf("%d uploads have not finished. Quit anyway? They will be offered again next time.", t.Active),
-		func(quit bool) {
-			if quit {
-				u.Close() // saves the unfinished list, then stops the uploads
-				u.win.Close()
-				u.app.Quit()
-			}
-		}, u.win)
-	d.SetConfirmText("Quit")
-	d.SetDismissText("Keep uploading")
-	u.show(d)
+	u.confirm(lang.L("Quit while uploading?"),
+		lang.N("{{.Count}} uploads have not finished. Quit anyway? They will be offered again next time.", t.Active, args{"Count": t.Active}),
+		lang.L("Quit"), lang.L("Keep uploading"), func() {
+			u.Close() // saves the unfinished list, then stops the uploads
+			u.win.Close()
+			u.app.Quit()
+		})
 }

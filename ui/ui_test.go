@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 	"github.com/zalando/go-keyring"
 
 	"imagekit-uploader/keystore"
@@ -24,7 +23,8 @@ import (
 var uiMu sync.Mutex
 
 func init() {
-	keyring.MockInit() // never the real keyring in these tests
+	keyring.MockInit()           // never the real keyring in these tests
+	os.Setenv(EnvLanguage, "en") // what the tests read, whatever this computer's language
 	runOnUI = onUIDirect
 	waitOnUI = onUIDirect
 }
@@ -241,12 +241,12 @@ func TestInvalidInputDisablesUploadWithTheReason(t *testing.T) {
 	drop(u, makeFiles(t, t.TempDir(), "x.jpg")...)
 	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
 	for _, c := range []struct {
-		entry      func() *widget.Entry
+		entry      func() *entry
 		text, want string
 	}{
-		{func() *widget.Entry { return u.form.tags }, "sale, 100%", "Fix the tags: tags cannot contain '%'"},
-		{func() *widget.Entry { return u.form.tags }, strings.Repeat("t", 501), "Fix the tags: tags are 501 characters"},
-		{func() *widget.Entry { return u.form.folder }, "/my photos", "Fix the folder"},
+		{func() *entry { return u.form.tags }, "sale, 100%", "Fix the tags: tags cannot contain '%'"},
+		{func() *entry { return u.form.tags }, strings.Repeat("t", 501), "Fix the tags: tags are 501 characters"},
+		{func() *entry { return u.form.folder }, "/my photos", "Fix the folder"},
 	} {
 		onUI(func() {
 			u.form.tags.SetText("")

@@ -3,15 +3,16 @@ package ui
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -76,7 +77,7 @@ func (u *UI) runWatchers(ctx context.Context, list []watchedFolder, formFields u
 	notice := func(s string) { runOnUI(func() { u.showNotice(s) }) }
 	all, err := preset.File{Path: u.cfg.PresetsFile}.Load()
 	if err != nil {
-		runOnUI(func() { u.showError("Cannot watch folders", err) })
+		runOnUI(func() { u.showError(lang.L("Cannot watch folders"), err) })
 		return
 	}
 	started := 0
@@ -85,13 +86,13 @@ func (u *UI) runWatchers(ctx context.Context, list []watchedFolder, formFields u
 		if wf.Preset != "" {
 			p, ok := all[wf.Preset]
 			if !ok {
-				notice(fmt.Sprintf("Not watching %s: its preset %q is gone.", wf.Path, wf.Preset))
+				notice(lang.L("Not watching {{.Folder}}: its preset {{.Preset}} is gone.", args{"Folder": wf.Path, "Preset": strconv.Quote(wf.Preset)}))
 				continue
 			}
 			fields = p.Apply(uploader.DefaultFields()) // its folder's date placeholders are filled in by the watcher, file by file
 		}
 		if info, err := os.Stat(wf.Path); err != nil || !info.IsDir() {
-			notice(fmt.Sprintf("Not watching %s: it is not a folder here.", wf.Path))
+			notice(lang.L("Not watching {{.Folder}}: it is not a folder here.", args{"Folder": wf.Path}))
 			continue
 		}
 		w := &watcher.Watcher{Root: wf.Path, Settle: watchSettle, Queue: u.queue, Fields: fields,
@@ -138,7 +139,7 @@ func (u *UI) showWatching(n int) {
 		u.watchBtn.Hide()
 		return
 	}
-	u.watchBtn.SetText(fmt.Sprintf("Watching %d %s", n, plural(n, "folder", "folders")))
+	u.watchBtn.SetText(lang.N("Watching {{.Count}} folders", n, args{"Count": n}))
 	u.watchBtn.Show()
 }
 
@@ -146,14 +147,14 @@ func (u *UI) showWatching(n int) {
 // add to and take from.
 func (u *UI) editWatchedFolders() {
 	list := u.watchedFolders()
-	names := append([]string{"the form's settings"}, preset.Names(u.form.presets.all)...) // as the picker read them
+	names := append([]string{lang.L("the form's settings")}, preset.Names(u.form.presets.all)...) // as the picker read them
 	rows := container.NewVBox()
 	var d dialog.Dialog
 	var draw func()
 	draw = func() {
 		rows.RemoveAll()
 		if len(list) == 0 {
-			rows.Add(widget.NewLabel("No folder is watched. New files in a watched folder are uploaded once they stop changing."))
+			rows.Add(widget.NewLabel(lang.L("No folder is watched. New files in a watched folder are uploaded once they stop changing.")))
 		}
 		for i, wf := range list {
 			pick := widget.NewSelect(names, nil)
@@ -162,12 +163,12 @@ func (u *UI) editWatchedFolders() {
 				pick.SetSelected(wf.Preset)
 			}
 			pick.OnChanged = func(s string) {
-				if s == names[0] {
+				if pick.SelectedIndex() == 0 { // the form's settings
 					s = ""
 				}
 				list[i].Preset = s
 			}
-			remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
+			remove := newButtonWithIcon("", theme.DeleteIcon(), func() {
 				list = append(list[:i], list[i+1:]...)
 				draw()
 			})
@@ -178,7 +179,7 @@ func (u *UI) editWatchedFolders() {
 		rows.Refresh()
 	}
 	draw()
-	add := widget.NewButtonWithIcon("Watch a folder…", theme.FolderOpenIcon(), func() {
+	add := newButtonWithIcon(lang.L("Watch a folder…"), theme.FolderOpenIcon(), func() {
 		fd := dialog.NewFolderOpen(func(l fyne.ListableURI, err error) {
 			if err != nil || l == nil {
 				return
@@ -186,7 +187,7 @@ func (u *UI) editWatchedFolders() {
 			p := filepath.Clean(l.Path())
 			for _, wf := range list {
 				if inside(p, wf.Path) || inside(wf.Path, p) {
-					u.showNotice(fmt.Sprintf("%s is watched already, or holds (or is in) %s: one of them is enough.", p, wf.Path))
+					u.showNotice(lang.L("{{.Folder}} is watched already, or holds (or is in) {{.Other}}: one of them is enough.", args{"Folder": p, "Other": wf.Path}))
 					return
 				}
 			}
@@ -195,10 +196,9 @@ func (u *UI) editWatchedFolders() {
 		}, u.win)
 		fd.Show()
 	})
-	d = dialog.NewCustomConfirm("Watch folders", "Save", "Cancel", container.NewVBox(
+	d = dialog.NewCustomConfirm(lang.L("Watch folders"), lang.L("Save"), lang.L("Cancel"), container.NewVBox(
 		rows, container.NewHBox(add),
-		hint("Files are uploaded once their size and time have held for 2 seconds, keeping their subfolders; "+
-			"files being written (.part, .crdownload, .tmp) wait. What went up before is not sent again."),
+		hint(lang.L("Files are uploaded once their size and time have held for 2 seconds, keeping their subfolders; files being written (.part, .crdownload, .tmp) wait. What went up before is not sent again.")),
 	), func(ok bool) {
 		if ok {
 			u.setWatchedFolders(list)

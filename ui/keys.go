@@ -1,0 +1,351 @@
+package ui
+
+import (
+	"cmp"
+	"image/color"
+	"runtime"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Fyne's widgets keep some keys to themselves: a focused button takes Space
+// but not Enter, and a focused text field takes Esc and every shortcut, so
+// Ctrl+Enter typed in Tags did not upload. button and entry hand those on.
+
+// button is a widget.Button that Enter presses as Space does; Esc goes on
+// to the window (which closes the dialog it is in). Its focus shows as a
+// ring in the text's colour as well as Fyne's tint, which on a blue button
+// (Upload, Retry) changed nothing that could be seen.
+type button struct {
+	widget.Button
+	focused bool
+}
+
+func (b *button) FocusGained() {
+	b.focused = true
+	b.Button.FocusGained()
+}
+
+func (b *button) FocusLost() {
+	b.focused = false
+	b.Button.FocusLost()
+}
+
+func (b *button) CreateRenderer() fyne.WidgetRenderer {
+	ring := canvas.NewRectangle(color.Transparent)
+	ring.StrokeWidth = 2
+	return &ringRenderer{WidgetRenderer: b.Button.CreateRenderer(), b: b, ring: ring}
+}
+
+// ringRenderer draws a button with its focus ring over it.
+type ringRenderer struct {
+	fyne.WidgetRenderer
+	b    *button
+	ring *canvas.Rectangle
+}
+
+func (r *ringRenderer) Layout(size fyne.Size) {
+	r.WidgetRenderer.Layout(size)
+	r.ring.Resize(size)
+}
+
+func (r *ringRenderer) Objects() []fyne.CanvasObject {
+	return append(r.WidgetRenderer.Objects(), r.ring)
+}
+
+func (r *ringRenderer) Refresh() {
+	r.WidgetRenderer.Refresh()
+	th := r.b.Theme()
+	r.ring.CornerRadius = th.Size(theme.SizeNameInputRadius)
+	r.ring.StrokeColor = color.Transparent
+	if r.b.focused && !r.b.Disabled() {
+		r.ring.StrokeColor = th.Color(theme.ColorNameForeground, fyne.CurrentApp().Settings().ThemeVariant())
+	}
+	r.ring.Refresh()
+}
+
+func newButton(label string, tapped func()) *button { return newButtonWithIcon(label, nil, tapped) }
+
+func newButtonWithIcon(label string, icon fyne.Resource, tapped func()) *button {
+	b := &button{}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *button) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		b.Tapped(nil) // nothing when disabled
+	case fyne.KeyEscape, fyne.KeyF1:
+		toWindow(b, ev)
+	default:
+		b.Button.TypedKey(ev)
+	}
+}
+
+// entry is a widget.Entry that hands the window's shortcuts (Ctrl+Enter,
+// Ctrl+O) and Esc on to it.
+type entry struct{ widget.Entry }
+
+func newEntry() *entry {
+	e := &entry{}
+	e.Wrapping = fyne.TextWrapOff
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func newPasswordEntry() *entry {
+	e := newEntry()
+	e.Password = true
+	return e
+}
+
+func newMultiLineEntry() *entry {
+	e := newEntry()
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	return e
+}
+
+func (e *entry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape || ev.Name == fyne.KeyF1 {
+		toWindow(e, ev)
+		return
+	}
+	e.Entry.TypedKey(ev)
+}
+
+func (e *entry) TypedShortcut(s fyne.Shortcut) {
+	if _, ok := s.(*desktop.CustomShortcut); ok {
+		if c := canvasOf(e); c != nil {
+			if sc, ok := c.(fyne.Shortcutable); ok {
+				sc.TypedShortcut(s)
+				return
+			}
+		}
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+func canvasOf(o fyne.CanvasObject) fyne.Canvas {
+	if a := fyne.CurrentApp(); a != nil {
+		return a.Driver().CanvasForObject(o)
+	}
+	return nil
+}
+
+// toWindow gives a key a focused widget does not use to the window's own handler.
+func toWindow(o fyne.CanvasObject, ev *fyne.KeyEvent) {
+	if c := canvasOf(o); c != nil && c.OnTypedKey() != nil {
+		c.OnTypedKey()(ev)
+	}
+}
+
+// answer is one of a question's buttons.
+type answer struct {
+	label string
+	do    func() // nil: only closes
+}
+
+// ask shows a question answered by buttons. The focus starts on
+// answers[def], which Enter presses; Esc, like closing it any other way,
+// runs answers[safe].do: the answer that changes nothing.
+func (u *UI) ask(title string, body fyne.CanvasObject, def, safe int, answers ...answer) dialog.Dialog {
+	var d dialog.Dialog
+	answered := false
+	buttons := make([]fyne.CanvasObject, len(answers))
+	var first *button
+	for i, a := range answers {
+		b := newButton(a.label, func() {
+			answered = true
+			d.Hide()
+			if a.do != nil {
+				a.do()
+			}
+		})
+		if i == def { // the focus shows it: a blue button besides would look like a second focus
+			first = b
+		}
+		buttons[i] = b
+	}
+	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil,
+		container.NewCenter(container.NewHBox(buttons...)), nil, nil, body), u.win)
+	u.show(d, func() {
+		if !answered && answers[safe].do != nil {
+			answers[safe].do()
+		}
+	})
+	u.win.Canvas().Focus(first)
+	return d
+}
+
+// keyLabel writes a shortcut as this system does: Ctrl+Shift+O, or ⌘⇧O on macOS.
+func keyLabel(mod fyne.KeyModifier, key fyne.KeyName) string {
+	name := string(key)
+	switch key {
+	case fyne.KeyReturn:
+		name = lang.L("Enter")
+	case fyne.KeyComma:
+		name = ","
+	case fyne.KeyEscape:
+		name = lang.L("Esc")
+	}
+	mac := runtime.GOOS == "darwin"
+	var parts []string
+	if mod&fyne.KeyModifierControl != 0 {
+		parts = append(parts, map[bool]string{false: lang.L("Ctrl"), true: "⌃"}[mac])
+	}
+	if mod&fyne.KeyModifierAlt != 0 {
+		parts = append(parts, map[bool]string{false: lang.L("Alt"), true: "⌥"}[mac])
+	}
+	if mod&fyne.KeyModifierShift != 0 {
+		parts = append(parts, map[bool]string{false: lang.L("Shift"), true: "⇧"}[mac])
+	}
+	if mod&fyne.KeyModifierSuper != 0 {
+		parts = append(parts, map[bool]string{false: lang.L("Super"), true: "⌘"}[mac])
+	}
+	if mac {
+		return strings.Join(parts, "") + name
+	}
+	return strings.Join(append(parts, name), "+")
+}
+
+// shortcut is one of the window's keyboard shortcuts.
+type shortcut struct {
+	mod  fyne.KeyModifier
+	key  fyne.KeyName
+	what string // later(): Help › Keyboard lists it
+	do   func()
+}
+
+const cmd = fyne.KeyModifierShortcutDefault // Ctrl, or ⌘ on macOS
+
+// shortcuts are the window's keyboard shortcuts, in the order Help ›
+// Keyboard lists them.
+func (u *UI) shortcuts() []shortcut {
+	return []shortcut{
+		{cmd, fyne.KeyO, later("Add files…"), u.pickFiles},
+		{cmd | fyne.KeyModifierShift, fyne.KeyO, later("Add folder…"), u.pickFolder},
+		{cmd, fyne.KeyV, later("Paste: upload what was copied (outside a text field)"), nil}, // Fyne's paste shortcut
+		{cmd, fyne.KeyReturn, later("Upload"), func() { u.form.upload() }},
+		{cmd | fyne.KeyModifierShift, fyne.KeyC, later("Copy the selected file's URL"), u.copySelected},
+		{cmd, fyne.KeyR, later("Retry failed"), func() { u.retry() }},
+		{cmd, fyne.KeyP, later("Pause or resume"), func() { u.setPaused(!u.queue.Paused(), false) }},
+		{cmd, fyne.KeyM, later("Open or close More options"), u.toggleMoreOptions},
+		{cmd, fyne.Key1, later("Show Uploads"), func() { u.tabs.SelectIndex(0) }},
+		{cmd, fyne.Key2, later("Show History"), func() { u.tabs.SelectIndex(1) }},
+		{cmd, fyne.KeyComma, later("Settings"), func() { u.showSettings(false) }},
+		{cmd, fyne.KeySlash, later("Keyboard shortcuts"), u.showKeyboard},
+		{0, fyne.KeyF1, later("Keyboard shortcuts"), u.showKeyboard}, // the window's key handler: not where a list or a box has the focus
+	}
+}
+
+// addShortcuts registers the window's shortcuts, and Esc.
+func (u *UI) addShortcuts() {
+	c := u.win.Canvas()
+	for _, s := range u.shortcuts() {
+		if s.do == nil || s.mod == 0 {
+			continue
+		}
+		do := s.do
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: s.key, Modifier: s.mod}, func(fyne.Shortcut) { do() })
+		if s.key == fyne.KeyReturn { // the keypad's Enter too
+			c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: s.mod}, func(fyne.Shortcut) { do() })
+		}
+	}
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.paste() }) // a text field that has the focus takes its own
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		switch ev.Name {
+		case fyne.KeyEscape:
+			if u.dialog != nil {
+				u.dialog.Hide()
+			}
+		case fyne.KeyF1:
+			u.showKeyboard()
+		}
+	})
+}
+
+// copySelected copies the selected file's URL, when it has one.
+func (u *UI) copySelected() {
+	if url := u.urlOf(u.snaps[u.selected]); u.selected != 0 && url != "" {
+		u.copyText(url)
+		return
+	}
+	u.showNotice(lang.L("Select an uploaded file in the list first (Tab to the list, then the arrow keys and Space)."))
+}
+
+// showKeyboard is Help › Keyboard: the shortcuts, and how to move without a mouse.
+func (u *UI) showKeyboard() {
+	grid := container.NewGridWithColumns(2)
+	row := func(keys, what string) {
+		grid.Add(widget.NewLabelWithStyle(keys, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+		grid.Add(widget.NewLabel(what))
+	}
+	all := u.shortcuts()
+	for i, s := range all {
+		if i > 0 && all[i-1].what == s.what {
+			continue // listed with the one before
+		}
+		keys := keyLabel(s.mod, s.key)
+		if i+1 < len(all) && all[i+1].what == s.what {
+			keys += ", " + keyLabel(all[i+1].mod, all[i+1].key)
+		}
+		row(keys, lang.L(s.what))
+	}
+	row(lang.L("Tab, Shift+Tab"), lang.L("Move to the next or previous control"))
+	row(lang.L("Space, Enter"), lang.L("Press the button that has the focus"))
+	row(lang.L("Space"), lang.L("Tick a box; open a list of choices"))
+	row(lang.L("↑ ↓, Space"), lang.L("Move in a list of files; select one"))
+	row(lang.L("Esc"), lang.L("Close a dialog or menu, changing nothing"))
+	d := u.ask(lang.L("Keyboard shortcuts"), container.NewVScroll(grid), 0, 0, answer{label: lang.L("Close")})
+	d.Resize(fyne.NewSize(640, min(grid.MinSize().Height+140, 640)))
+}
+
+// helpMenu is the toolbar's Help: the keyboard shortcuts, and what this app is.
+func (u *UI) helpMenu() *fyne.Menu {
+	return fyne.NewMenu("",
+		fyne.NewMenuItem(lang.L("Keyboard shortcuts")+"  ("+keyLabel(cmd, fyne.KeySlash)+")", u.showKeyboard),
+		fyne.NewMenuItem(lang.L("About ImageKit Uploader"), u.showAbout),
+	)
+}
+
+// showAbout says what the app is and which version, as the desktop entry does.
+func (u *UI) showAbout() {
+	meta := u.app.Metadata()
+	title := widget.NewLabelWithStyle("ImageKit Uploader", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	what := widget.NewLabelWithStyle(lang.L("Upload files and folders to ImageKit.io"), fyne.TextAlignCenter, fyne.TextStyle{})
+	version := widget.NewLabelWithStyle(lang.L("Version {{.Version}}", args{"Version": cmp.Or(meta.Version, "dev")}), fyne.TextAlignCenter, fyne.TextStyle{})
+	u.ask(lang.L("About ImageKit Uploader"), container.NewVBox(title, what, version), 0, 0, answer{label: lang.L("Close")})
+}
+
+// toggleMoreOptions opens More options, scrolled into view with the focus on
+// its first field, or closes it.
+func (u *UI) toggleMoreOptions() {
+	acc := u.form.more.object.(*widget.Accordion)
+	if acc.Items[0].Open {
+		acc.Close(0)
+		return
+	}
+	acc.Open(0)
+	u.form.scroll.ScrollToOffset(fyne.NewPos(0, acc.Position().Y))
+	u.win.Canvas().Focus(u.form.more.description)
+}
+
+// confirm asks yes or no: no, the answer that changes nothing, has the
+// focus, so Enter and Esc both keep things as they are.
+func (u *UI) confirm(title, msg, yes, no string, do func()) {
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	d := u.ask(title, text, 0, 0, answer{label: no}, answer{label: yes, do: do})
+	d.Resize(fyne.NewSize(480, d.MinSize().Height+60))
+}

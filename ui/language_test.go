@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// speak switches the window's language for one test, as the next start
+// would with Settings › Language, and back to English after it.
+func speak(t *testing.T, tag string) {
+	t.Helper()
+	if err := useLanguage("en"); err != nil { // the once of the process, if still to come
+		t.Fatal(err)
+	}
+	if err := loadLanguage(tag); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fyneSetupLang("en") })
+}
+
+// texts are the words on screen: each text widget's whole text (a wrapped
+// one is drawn line by line) and every other canvas.Text under o that shows.
+func texts(o fyne.CanvasObject) []string {
+	var out []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch x := o.(type) {
+		case *widget.RichText:
+			if s := strings.TrimSpace(x.String()); s != "" {
+				out = append(out, s)
+			}
+		case *canvas.Text:
+			if strings.TrimSpace(x.Text) != "" {
+				out = append(out, x.Text)
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+var (
+	pseudoPart = regexp.MustCompile(`\[[^\]]*\]`)
+	// what is the user's or the server's, not the window's words
+	data    = regexp.MustCompile(`https?://\S+|\b[\w-]+\.(jpg|png)\b|\b\d+(\.\d+)? ?(B|KB|MB|GB|s)\b|ImageKit Uploader|127\.0\.0\.1:\d+|\bVersion \d+\b`)
+	english = regexp.MustCompile(`[A-Za-z]{3,}`)
+	// examples of syntax shown as they are typed: placeholders of code
+	code = regexp.MustCompile(`[{}<>"=_/]|\w-\w`)
+)
+
+// TestEveryWordGoesThroughTheCatalogue shows the main screens in the
+// pseudo-locale, where every translated word is bracketed and accented:
+// a word on screen outside brackets was never translated.
+func TestEveryWordGoesThroughTheCatalogue(t *testing.T) {
+	speak(t, Pseudo)
+	if got := lang.L("Upload"); !strings.HasPrefix(got, "[Ûp") {
+		t.Fatalf("the pseudo-locale is not in use: Upload is %q", got)
+	}
+	u := newTestUI(t, Config{Demo: true})
+	c := u.win.Canvas()
+	check := func(screen string) {
+		t.Helper()
+		onUI(func() {
+			for _, s := range texts(onScreen(c)) {
+				if pseudoPart.MatchString(s) || code.MatchString(s) {
+					continue // translated (with values in it), or syntax
+				}
+				if w := english.FindString(data.ReplaceAllString(s, "")); w != "" {
+					t.Errorf("%s shows %q: %q is not translated", screen, s, w)
+				}
+			}
+		})
+	}
+	check("the empty window")
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg", "b.png")...)
+	waitFor(t, "2 rows", func() bool { return len(u.rows) == 2 })
+	check("the window with files")
+	onUI(func() { test.Tap(u.form.button) })
+	waitFor(t, "both uploaded", func() bool { return allDone(u, 2) })
+	onUI(func() { u.form.selectJob(u.rows[0]) })
+	check("the window with uploaded files")
+	onUI(func() { u.toggleMoreOptions() })
+	check("More options")
+	onUI(func() { u.tabs.SelectIndex(1) })
+	check("History")
+	for name, open := range map[string]func(){
+		"Settings":           func() { u.showSettings(false) },
+		"Keyboard shortcuts": u.showKeyboard,
+		"About":              u.showAbout,
+		"Watch folders":      u.editWatchedFolders,
+		"Copy as templates":  u.editCopyTemplates,
+		"Quit":               func() { u.confirm(lang.L("Quit while uploading?"), "", lang.L("Quit"), lang.L("Keep uploading"), nil) },
+	} {
+		onUI(open)
+		check(name)
+		onUI(func() { press(c, 0, fyne.KeyEscape) })
+		waitFor(t, name+" to close", func() bool { return u.dialog == nil })
+	}
+}
+
+// TestLanguageChosenInSettings: Settings › Language saves the choice, the
+// next start reads it (over the system's), and the window then speaks it,
+// Fyne's own words too.
+func TestLanguageChosenInSettings(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	onUI(func() { u.showSettings(false) })
+	var pick *widget.Select
+	onUI(func() {
+		var walk func(o fyne.CanvasObject)
+		walk = func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *widget.Select:
+				if slices.Contains(x.Options, "日本語") {
+					pick = x
+				}
+			case *fyne.Container:
+				for _, c := range x.Objects {
+					walk(c)
+				}
+			case fyne.Widget:
+				for _, c := range test.WidgetRenderer(x).Objects() {
+					walk(c)
+				}
+			}
+		}
+		walk(onScreen(u.win.Canvas()))
+		if pick == nil {
+			t.Fatal("Settings has no Language")
+		}
+		if pick.SelectedIndex() != 0 {
+			t.Errorf("Language starts at %q, not the system's", pick.Selected)
+		}
+		pick.SetSelected("日本語")
+	})
+	t.Setenv(EnvLanguage, "")
+	if got := chosenLanguage(u.app.Preferences()); got != "ja" {
+		t.Fatalf("the next start reads %q", got)
+	}
+	t.Setenv(EnvLanguage, "zh-Hans") // the environment's, over Settings'
+	if got := chosenLanguage(u.app.Preferences()); got != "zh-Hans" {
+		t.Fatalf("with %s=zh-Hans the next start reads %q", EnvLanguage, got)
+	}
+
+	ja := readCatalogue(t, "ja.json")
+	speak(t, "ja")
+	again := newTestUIOn(t, test.NewTempApp(t), Config{Demo: true})
+	onUI(func() {
+		want, _ := ja["Add files…"].(string)
+		if shown := texts(again.win.Canvas().Content()); want == "" || !slices.Contains(shown, want) {
+			t.Errorf("in Japanese the window shows no %q: %q", want, shown)
+		}
+	})
+	if got := lang.L("Create Folder"); got != readCatalogue(t, "fyne.ja.json")["Create Folder"] || got == "Create Folder" {
+		t.Errorf("Fyne's own Create Folder reads %q in Japanese", got)
+	}
+}
