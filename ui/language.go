@@ -35,6 +35,10 @@ const (
 // Settings › Language lists them.
 var languages = []struct{ tag, name string }{
 	{"en", "English"},
+	{"de", "Deutsch"},
+	{"es", "Español"},
+	{"fr", "Français"},
+	{"pt-BR", "Português (Brasil)"},
 	{"ja", "日本語"},
 	{"zh-Hans", "简体中文"},
 }
