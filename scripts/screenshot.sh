@@ -107,22 +107,22 @@ run light
 # reach each screen, so no click depends on where a translation puts things.
 around() { # around SUFFIX: the main window done, Settings, History, More options
   start --demo-throttle=4MB "$samples"
-  sleep 1
+  sleep 2
   xdotool key --window "$wid" ctrl+Return
   sleep 6
   shot "screenshot-done-$1"
   xdotool key --window "$wid" ctrl+comma
-  sleep 1
+  sleep 2
   shot "screenshot-settings-$1"
   xdotool key --window "$wid" Escape
-  sleep 0.5
-  xdotool key --window "$wid" ctrl+2
   sleep 1
+  xdotool key --window "$wid" ctrl+2
+  sleep 2
   shot "screenshot-history-$1"
   xdotool key --window "$wid" ctrl+1
-  sleep 0.5
-  xdotool key --window "$wid" ctrl+m # More options, opened
   sleep 1
+  xdotool key --window "$wid" ctrl+m # More options, opened
+  sleep 2
   shot "screenshot-more-options-$1"
   stop
 }

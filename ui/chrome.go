@@ -35,7 +35,15 @@ func (u *UI) toolbar() fyne.CanvasObject {
 	settings := newButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), func() { u.showSettings(false) })
 	var help *button
 	help = newButtonWithIcon("", theme.HelpIcon(), func() { u.showMenuBelow(u.helpMenu(), help) })
-	return container.NewPadded(container.NewHBox(add, addFolder, widget.NewSeparator(), u.pauseBtn, cancelAll, retry, clear, copyAll, layout.NewSpacer(), u.watchBtn, settings, help))
+	// The labels that go first where the row is short of room: the least used.
+	shrink := []*button{clear, retry, cancelAll, copyAll, u.watchBtn, settings, u.pauseBtn, addFolder, add}
+	for _, b := range shrink {
+		b.label = b.Text
+	}
+	u.toolbarRow = &toolbarLayout{shrink: shrink}
+	row := container.New(u.toolbarRow,
+		add, addFolder, widget.NewSeparator(), u.pauseBtn, cancelAll, retry, clear, copyAll, layout.NewSpacer(), u.watchBtn, settings, help)
+	return container.NewPadded(row)
 }
 
 // demoBanner says plainly that nothing leaves this computer in demo mode.
@@ -68,13 +76,16 @@ func (u *UI) setPaused(paused, now bool) {
 // showPaused puts the Pause button in step with the queue.
 func (u *UI) showPaused() {
 	if u.queue.Paused() {
-		u.pauseBtn.SetText(lang.L("Resume"))
+		u.pauseBtn.setLabel(lang.L("Resume"))
 		u.pauseBtn.SetIcon(theme.MediaPlayIcon())
 		u.pauseBtn.Importance = widget.HighImportance
 	} else {
-		u.pauseBtn.SetText(lang.L("Pause"))
+		u.pauseBtn.setLabel(lang.L("Pause"))
 		u.pauseBtn.SetIcon(theme.MediaPauseIcon())
 		u.pauseBtn.Importance = widget.MediumImportance
 	}
 	u.pauseBtn.Refresh()
 }
+
+// toolbarButtons are the toolbar's buttons that have a label.
+func (u *UI) toolbarButtons() []*button { return u.toolbarRow.shrink }

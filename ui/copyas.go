@@ -248,13 +248,13 @@ func (u *UI) dropFinished(id uploader.JobID) {
 }
 
 // copyWhenDoneChoice is Settings' choice of what a finished drop copies.
-func (u *UI) copyWhenDoneChoice() *widget.Select {
+func (u *UI) copyWhenDoneChoice() *choice {
 	options := []string{lang.L("Nothing")}
 	for _, c := range copyFormats {
 		options = append(options, lang.L("Its links as {{.Format}}", args{"Format": lang.L(c.name)}))
 	}
-	var sel *widget.Select
-	sel = widget.NewSelect(options, func(string) {
+	var sel *choice
+	sel = newSelect(options, func(string) {
 		name := ""
 		if i := sel.SelectedIndex(); i >= 1 {
 			name = copyFormats[i-1].name
@@ -270,7 +270,7 @@ func (u *UI) copyWhenDoneChoice() *widget.Select {
 }
 
 // afterDrop is a preset's choice of what its drops copy.
-type afterDrop struct{ sel *widget.Select }
+type afterDrop struct{ sel *choice }
 
 // afterDropChoice offers Settings' choice, nothing, or each Copy as
 // format, with value selected.
@@ -279,7 +279,7 @@ func afterDropChoice(value string) afterDrop {
 	for _, c := range copyFormats {
 		options = append(options, lang.L("Copy its links as {{.Format}}", args{"Format": lang.L(c.name)}))
 	}
-	a := afterDrop{widget.NewSelect(options, nil)}
+	a := afterDrop{newSelect(options, nil)}
 	switch i := copyFormatIndex(value); {
 	case value == "none":
 		a.sel.SetSelected(options[1])

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/localendpoint"
 	"imagekit-uploader/results"
@@ -37,8 +36,8 @@ func (e *endpoint) close() {
 }
 
 // endpointChoice is Settings' switch for the endpoint.
-func (u *UI) endpointChoice() *widget.Check {
-	c := widget.NewCheck(lang.L("Upload for editors' apps at {{.Address}} (PicGo's API)", args{"Address": u.endpointListen()}), func(on bool) {
+func (u *UI) endpointChoice() *check {
+	c := newCheck(lang.L("Upload for editors' apps at {{.Address}} (PicGo's API)", args{"Address": u.endpointListen()}), func(on bool) {
 		u.app.Preferences().SetBool(prefLocalEndpoint, on)
 		u.applyEndpoint()
 	})

@@ -54,10 +54,10 @@ type uploadForm struct {
 	u         *UI
 	folder    *entry
 	tags      *entry
-	unique    *widget.Check
-	overwrite *widget.Check
-	private   *widget.Check
-	strip     *widget.Select // what of each photo's metadata is taken out
+	unique    *check
+	overwrite *check
+	private   *check
+	strip     *choice // what of each photo's metadata is taken out
 	// copyWhenDone is the picked preset's After a drop ("" for Settings').
 	copyWhenDone string
 	name         *entry
@@ -97,17 +97,17 @@ func newUploadForm(u *UI) *uploadForm {
 	f.tags.SetPlaceHolder(lang.L("summer, dress"))
 	f.tags.SetText(p.String(prefTags))
 	f.tags.Validator = func(s string) error { return uploader.CheckTags(uploader.ParseTags(s)) }
-	f.unique = widget.NewCheck(lang.L("Use unique file name"), nil)
+	f.unique = newCheck(lang.L("Use unique file name"), nil)
 	f.unique.SetChecked(p.BoolWithFallback(prefUnique, true))
-	f.overwrite = widget.NewCheck(lang.L("Overwrite existing: a new version"), nil)
+	f.overwrite = newCheck(lang.L("Overwrite existing: a new version"), nil)
 	f.overwrite.SetChecked(p.BoolWithFallback(prefOverwrite, true))
-	f.private = widget.NewCheck(lang.L("Private file"), nil)
+	f.private = newCheck(lang.L("Private file"), nil)
 	f.private.SetChecked(p.Bool(prefPrivate))
 	labels := make([]string, len(stripChoices))
 	for i, c := range stripChoices {
 		labels[i] = lang.L(c.label)
 	}
-	f.strip = widget.NewSelect(labels, nil)
+	f.strip = newSelect(labels, nil)
 	f.strip.SetSelected(stripLabel(strip.Mode(p.String(prefStrip))))
 	f.name = newEntry()
 	f.name.SetPlaceHolder(lang.L("select a file in the list"))
@@ -181,6 +181,7 @@ func newUploadForm(u *UI) *uploadForm {
 	)
 	// The settings scroll when More options is open; Upload stays in view.
 	f.scroll = container.NewVScroll(container.NewPadded(settings))
+	u.unfollow = append(u.unfollow, followScroll(u.win.Canvas(), f.scroll))
 	f.object = container.NewBorder(nil, container.NewPadded(container.NewVBox(widget.NewSeparator(), f.button, f.reason)), nil, nil, f.scroll)
 	f.refreshState()
 	return f

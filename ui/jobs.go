@@ -59,8 +59,13 @@ func newJobsView(u *UI) *jobsView {
 	hint := widget.NewLabelWithStyle(lang.L("or use Add files… (Ctrl+O), Add folder…, or paste (Ctrl+V)"), fyne.TextAlignCenter, fyne.TextStyle{})
 	hint2 := widget.NewLabelWithStyle(lang.L("Folders keep their structure under the destination folder."), fyne.TextAlignCenter, fyne.TextStyle{})
 	hint2.Importance = widget.LowImportance
+	// The lines wrap to the list's width, and ask no width of their own: in
+	// German they had made the window wider than 1100 px.
+	for _, l := range []*widget.Label{title, hint, hint2} {
+		l.Wrapping = fyne.TextWrapWord
+	}
 	iconBox := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(64), icon))
-	v.empty = container.NewCenter(container.NewVBox(iconBox, title, hint, hint2))
+	v.empty = container.NewVBox(layout.NewSpacer(), iconBox, title, hint, hint2, layout.NewSpacer())
 	v.object = container.NewStack(v.list, v.empty)
 	return v
 }
@@ -182,6 +187,12 @@ func newJobRow(u *UI) *jobRow {
 	r.barBox = container.NewCenter(container.NewGridWrap(fyne.NewSize(160, r.bar.MinSize().Height), r.bar))
 	middle := container.NewBorder(nil, nil, nil, r.barBox, texts)
 	r.content = container.NewBorder(nil, nil, container.NewCenter(r.thumb), container.NewCenter(buttons), middle)
+	// Made as the widest row shows (a file ImageKit had already: its URL and
+	// Retry), not with every button and the bar at once: the list asks for
+	// the width of the row it is made with, and that had made the window
+	// wider than 1100 px in German.
+	r.cancel.Hide()
+	r.barBox.Hide()
 	r.ExtendBaseWidget(r)
 	return r
 }

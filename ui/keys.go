@@ -27,11 +27,14 @@ import (
 type button struct {
 	widget.Button
 	focused bool
+	label   string // its text, while the toolbar shows it by its icon alone (short)
+	short   bool
 }
 
 func (b *button) FocusGained() {
 	b.focused = true
 	b.Button.FocusGained()
+	followFocus(b)
 }
 
 func (b *button) FocusLost() {
@@ -114,6 +117,11 @@ func newMultiLineEntry() *entry {
 	e.MultiLine = true
 	e.Wrapping = fyne.TextWrapWord
 	return e
+}
+
+func (e *entry) FocusGained() {
+	e.Entry.FocusGained()
+	followFocus(e)
 }
 
 func (e *entry) TypedKey(ev *fyne.KeyEvent) {

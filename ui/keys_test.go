@@ -266,3 +266,32 @@ func TestEveryActionTakesTheFocus(t *testing.T) {
 		waitFor(t, name+" to close", func() bool { return u.dialog == nil })
 	}
 }
+
+// TestTabScrollsToTheFocus: in a window too short for the form, Tab into
+// a field below the fold scrolls the form until it shows, and Shift+Tab
+// back up scrolls back (Fyne moves the focus without scrolling).
+func TestTabScrollsToTheFocus(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	c := u.win.Canvas()
+	onUI(func() { u.win.Resize(fyne.NewSize(1100, 420)) })
+	shows := func(o fyne.CanvasObject) bool {
+		d := fyne.CurrentApp().Driver()
+		top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(u.form.scroll).Y
+		return top >= 0 && top+o.Size().Height <= u.form.scroll.Size().Height
+	}
+	onUI(func() {
+		if shows(u.form.private) {
+			t.Fatal("the window is not short enough for this test")
+		}
+		tabTo(t, c, u.form.private)
+		if !shows(u.form.private) {
+			t.Errorf("Private file has the focus out of sight (offset %v)", u.form.scroll.Offset)
+		}
+		for c.Focused() != u.form.folder {
+			press(c, fyne.KeyModifierShift, fyne.KeyTab)
+		}
+		if !shows(u.form.folder) {
+			t.Errorf("Folder has the focus out of sight (offset %v)", u.form.scroll.Offset)
+		}
+	})
+}

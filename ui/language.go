@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/assets"
 )
@@ -184,7 +183,7 @@ func (u *UI) languageChoice() fyne.CanvasObject {
 	if saved == Pseudo {
 		options, tags = append(options, languageName(Pseudo)), append(tags, Pseudo)
 	}
-	sel := widget.NewSelect(options, nil)
+	sel := newSelect(options, nil)
 	sel.SetSelectedIndex(max(slices.Index(tags, saved), 0))
 	note := hint(lang.L("Applies when the app next starts."))
 	sel.OnChanged = func(string) {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -123,12 +125,12 @@ func TestEveryWordGoesThroughTheCatalogue(t *testing.T) {
 func TestLanguageChosenInSettings(t *testing.T) {
 	u := newTestUI(t, Config{Demo: true})
 	onUI(func() { u.showSettings(false) })
-	var pick *widget.Select
+	var pick *choice
 	onUI(func() {
 		var walk func(o fyne.CanvasObject)
 		walk = func(o fyne.CanvasObject) {
 			switch x := o.(type) {
-			case *widget.Select:
+			case *choice:
 				if slices.Contains(x.Options, "日本語") {
 					pick = x
 				}
@@ -171,5 +173,59 @@ func TestLanguageChosenInSettings(t *testing.T) {
 	})
 	if got := lang.L("Create Folder"); got != readCatalogue(t, "fyne.ja.json")["Create Folder"] || got == "Create Folder" {
 		t.Errorf("Fyne's own Create Folder reads %q in Japanese", got)
+	}
+}
+
+// TestWindowFitsInEveryLanguage: in German, whose labels are the longest,
+// and in Japanese, the window still fits 1100 px with a finished row in the
+// list (it had grown to 1435: the toolbar, and the list asking for a row
+// with every button and the bar at once). Toolbar buttons that do not fit
+// show their icon alone, the least used first; English keeps every label.
+func TestWindowFitsInEveryLanguage(t *testing.T) {
+	b := newButtonWithIcon("Fehlgeschlagene wiederholen", theme.ViewRefreshIcon(), nil)
+	b.label = b.Text
+	with := b.MinSize().Width
+	b.setShort(true)
+	if without := b.MinSize().Width; math.Abs(float64(with-without-labelWidth(b))) > 1 {
+		t.Errorf("a label adds %v to a button, labelWidth says %v", with-without, labelWidth(b))
+	}
+
+	short := func(u *UI) (names []string) {
+		for _, b := range u.toolbarButtons() {
+			if b.short {
+				names = append(names, b.label)
+			}
+		}
+		return names
+	}
+	for _, tag := range []string{"en", "de", "ja"} {
+		speak(t, tag)
+		u := newTestUIOn(t, test.NewTempApp(t), Config{Demo: true})
+		drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+		waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+		onUI(func() { test.Tap(u.form.button) })
+		waitFor(t, "it uploaded", func() bool { return allDone(u, 1) })
+		onUI(func() {
+			// 1000 in the test theme: the real fonts are wider.
+			if w := u.win.Content().MinSize().Width; w > 1000 {
+				t.Errorf("%s: the window needs %v px", tag, w)
+			}
+			switch s := short(u); {
+			case tag == "en" && len(s) > 0:
+				t.Errorf("in English at 1100 px, %q show no label", s)
+			case tag == "de" && (len(s) == 0 || len(s) == len(u.toolbarButtons())):
+				t.Errorf("in German at 1100 px, the labels gone are %q", s)
+			}
+			for _, b := range u.toolbarButtons() {
+				if b.Visible() && b.Position().X+b.Size().Width > u.win.Canvas().Size().Width {
+					t.Errorf("%s: %q ends past the window", tag, b.label)
+				}
+			}
+			for _, r := range shownRows(u) {
+				if r.MinSize().Width > r.Size().Width {
+					t.Errorf("%s: a finished row needs %v px and has %v", tag, r.MinSize().Width, r.Size().Width)
+				}
+			}
+		})
 	}
 }

@@ -47,18 +47,18 @@ type moreOptions struct {
 	description *entry
 	metaRows    *fyne.Container
 	rows        []*metaRow
-	google, aws *widget.Check
+	google, aws *check
 	maxTags     *entry
 	minConf     *entry
-	removeBg    *widget.Check
-	bgShadow    *widget.Check
+	removeBg    *check
+	bgShadow    *check
 	bgColor     *entry
-	aiDescribe  *widget.Check
+	aiDescribe  *check
 	otherExts   *entry // extensions with no widgets of their own (ai-tasks, saved-extension), as JSON
 	pre, post   *entry
 	texts       map[string]*entry // the options shown as one line of text each, by key
-	keep        *widget.Check
-	published   *widget.Check
+	keep        *check
+	published   *check
 	object      fyne.CanvasObject
 	loading     bool // set while widgets are filled from saved options: no saving back
 	// What a preset (or the command line) set that no widget shows: kept
@@ -70,7 +70,7 @@ type moreOptions struct {
 
 type metaRow struct {
 	key   *widget.SelectEntry
-	typ   *widget.Select
+	typ   *choice
 	value *entry
 	box   fyne.CanvasObject
 }
@@ -101,8 +101,8 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	})
 	addMeta.Importance = widget.LowImportance
 
-	check := func(label string) *widget.Check {
-		return widget.NewCheck(label, func(bool) { changed() })
+	check := func(label string) *check {
+		return newCheck(label, func(bool) { changed() })
 	}
 	m.google = check(lang.L("Google auto-tagging"))
 	m.aws = check(lang.L("AWS auto-tagging"))
@@ -143,7 +143,7 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	m.texts = map[string]*entry{}
 	checks := text("checks", `"file.size" < "10mb"`)
 	webhook := text("webhookUrl", "https://cms.example.com/imagekit")
-	m.keep = widget.NewCheck(lang.L("Keep the existing tags and metadata"), func(bool) {
+	m.keep = newCheck(lang.L("Keep the existing tags and metadata"), func(bool) {
 		if !m.loading {
 			m.overwrite = [3]*bool{} // a person's choice now: all three
 			m.save()
@@ -241,7 +241,7 @@ func (m *moreOptions) addRow(key, typ, value string) {
 	for i, k := range metaTypes {
 		kinds[i] = lang.L(k)
 	}
-	r.typ = widget.NewSelect(kinds, nil)
+	r.typ = newSelect(kinds, nil)
 	r.typ.SetSelectedIndex(slices.Index(metaTypes, typ))
 	r.value = newEntry()
 	r.value.SetPlaceHolder(lang.L("value"))
@@ -388,7 +388,7 @@ func (m *moreOptions) options() (uploader.Options, error) {
 	}
 	var exts []map[string]any
 	for _, t := range []struct {
-		on   *widget.Check
+		on   *check
 		name string
 	}{{m.google, "google-auto-tagging"}, {m.aws, "aws-auto-tagging"}} {
 		if !t.on.Checked {

@@ -26,14 +26,14 @@ type presetBar struct {
 	f      *uploadForm
 	file   preset.File
 	all    map[string]preset.Preset
-	pick   *widget.Select
+	pick   *choice
 	del    *button
 	object fyne.CanvasObject
 }
 
 func newPresetBar(f *uploadForm) *presetBar {
 	b := &presetBar{f: f, file: preset.File{Path: f.u.cfg.PresetsFile}, all: map[string]preset.Preset{}}
-	b.pick = widget.NewSelect(nil, func(name string) {
+	b.pick = newSelect(nil, func(name string) {
 		if p, ok := b.all[name]; ok {
 			b.apply(p)
 		}
@@ -101,7 +101,7 @@ func (b *presetBar) apply(p preset.Preset) {
 	}
 	for _, c := range []struct {
 		v *bool
-		w *widget.Check
+		w *check
 	}{{p.UseUniqueFileName, f.unique}, {p.OverwriteFile, f.overwrite}, {p.IsPrivateFile, f.private}} {
 		if c.v != nil {
 			c.w.SetChecked(*c.v)

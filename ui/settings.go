@@ -49,11 +49,11 @@ type settingsDialog struct {
 	deleteKey                       *button
 	mode                            *widget.RadioGroup
 	tokenURL, tokenSecret, endpoint *entry
-	plan, concurrency               *widget.Select
+	plan, concurrency               *choice
 	maxFileSize, limitRate          *entry
-	proxyMode                       *widget.Select
+	proxyMode                       *choice
 	proxyURL                        *entry
-	readLibrary                     *widget.Check
+	readLibrary                     *check
 	problem                         *widget.Label
 	save                            *button
 }
@@ -94,7 +94,7 @@ func (u *UI) showSettings(first bool) {
 		}
 	}
 	s.mode.OnChanged = func(string) { s.refresh() }
-	s.plan = widget.NewSelect(plans, nil)
+	s.plan = newSelect(plans, nil)
 	for i, c := range planChoices {
 		if c.plan == acct.Plan {
 			s.plan.SetSelectedIndex(i)
@@ -116,11 +116,11 @@ func (u *UI) showSettings(first bool) {
 	for i := 1; i <= uploader.MaxConcurrency; i++ {
 		counts = append(counts, strconv.Itoa(i))
 	}
-	s.readLibrary = widget.NewCheck(lang.L("Read the media library"), nil)
+	s.readLibrary = newCheck(lang.L("Read the media library"), nil)
 	s.readLibrary.SetChecked(acct.ReadLibrary)
 	s.proxyURL = newEntry()
 	s.proxyURL.SetPlaceHolder("http://user:password@proxy.example:3128")
-	s.proxyMode = widget.NewSelect([]string{lang.L(proxyFromSystem), lang.L(proxyNone), lang.L(proxyThis)}, func(string) { s.refresh() })
+	s.proxyMode = newSelect([]string{lang.L(proxyFromSystem), lang.L(proxyNone), lang.L(proxyThis)}, func(string) { s.refresh() })
 	switch acct.Proxy {
 	case uploader.ProxyEnvironment:
 		s.proxyMode.SetSelectedIndex(proxyFromSystemIndex)
@@ -130,7 +130,7 @@ func (u *UI) showSettings(first bool) {
 		s.proxyMode.SetSelectedIndex(proxyThisIndex)
 		s.proxyURL.SetText(acct.Proxy)
 	}
-	s.concurrency = widget.NewSelect(counts, nil)
+	s.concurrency = newSelect(counts, nil)
 	s.concurrency.SetSelected(strconv.Itoa(min(max(acct.Concurrency, 1), uploader.MaxConcurrency)))
 	s.problem = widget.NewLabel("")
 	s.problem.Wrapping = fyne.TextWrapWord
@@ -190,12 +190,15 @@ func (u *UI) showSettings(first bool) {
 	s.save = newButton(lang.L("Save"), s.onSave)
 	s.save.Importance = widget.HighImportance
 	buttons := container.NewHBox(demo, layout.NewSpacer(), cancel, s.save)
-	content := container.NewBorder(intro, container.NewVBox(s.problem, buttons), nil, nil, container.NewVScroll(form))
+	scroll := container.NewVScroll(form)
+	content := container.NewBorder(intro, container.NewVBox(s.problem, buttons), nil, nil, scroll)
 	s.d = dialog.NewCustomWithoutButtons(lang.L("Settings"), content, u.win)
 	s.d.Resize(fyne.NewSize(640, 640))
 	s.refresh()
 	u.settings = s
+	unfollow := followScroll(u.win.Canvas(), scroll)
 	u.show(s.d, func() {
+		unfollow()
 		// A closed dialog keeps no secret: the entries are emptied, and
 		// nothing holds on to the dialog.
 		s.privateKey.SetText("")

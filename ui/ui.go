@@ -121,17 +121,19 @@ type screen struct {
 	dialog   dialog.Dialog
 	settings *settingsDialog // the one open, or nil
 
-	jobs      *jobsView
-	form      *uploadForm
-	histView  *historyView
-	footer    *widget.Label
-	notice    *widget.Label
-	banner    *fyne.Container
-	tabs      *container.AppTabs
-	pauseBtn  *button
-	watchBtn  *button            // "Watching N folders"; hidden when none
-	stopWatch context.CancelFunc // the watchers running, or nil
-	batch     struct {
+	jobs       *jobsView
+	form       *uploadForm
+	histView   *historyView
+	footer     *widget.Label
+	notice     *widget.Label
+	banner     *fyne.Container
+	tabs       *container.AppTabs
+	pauseBtn   *button
+	toolbarRow *toolbarLayout     // the toolbar's row, which drops labels where it is short of room
+	unfollow   []func()           // the scrolled areas that follow the focus (followScroll)
+	watchBtn   *button            // "Watching N folders"; hidden when none
+	stopWatch  context.CancelFunc // the watchers running, or nil
+	batch      struct {
 		busy  bool
 		start uploader.Totals // when the batch began
 	}
@@ -245,6 +247,9 @@ func (u *UI) Window() fyne.Window { return u.win }
 // offered again next time rather than recorded as canceled.
 func (u *UI) Close() {
 	u.closeOnce.Do(func() {
+		for _, stop := range u.unfollow {
+			stop()
+		}
 		if u.stopWatch != nil {
 			u.stopWatch()
 		}

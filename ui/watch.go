@@ -139,7 +139,7 @@ func (u *UI) showWatching(n int) {
 		u.watchBtn.Hide()
 		return
 	}
-	u.watchBtn.SetText(lang.N("Watching {{.Count}} folders", n, args{"Count": n}))
+	u.watchBtn.setLabel(lang.N("Watching {{.Count}} folders", n, args{"Count": n}))
 	u.watchBtn.Show()
 }
 
@@ -157,7 +157,7 @@ func (u *UI) editWatchedFolders() {
 			rows.Add(widget.NewLabel(lang.L("No folder is watched. New files in a watched folder are uploaded once they stop changing.")))
 		}
 		for i, wf := range list {
-			pick := widget.NewSelect(names, nil)
+			pick := newSelect(names, nil)
 			pick.SetSelected(names[0])
 			if wf.Preset != "" {
 				pick.SetSelected(wf.Preset)

@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Fyne 2.7 moves the focus without scrolling to it: Tab into a field below
+// the fold of the form, Settings or More options left the focus out of
+// sight. The window's widgets tell followFocus when they gain it, and the
+// scrolled area that holds them scrolls until they show.
+
+var (
+	scrollsMu sync.Mutex
+	scrolls   = map[fyne.Canvas][]*container.Scroll{} // what may need scrolling, innermost last
+)
+
+// followScroll makes sc follow the focus in c until the returned func is called.
+func followScroll(c fyne.Canvas, sc *container.Scroll) (stop func()) {
+	scrollsMu.Lock()
+	defer scrollsMu.Unlock()
+	scrolls[c] = append(scrolls[c], sc)
+	return func() {
+		scrollsMu.Lock()
+		defer scrollsMu.Unlock()
+		list := scrolls[c]
+		for i, s := range list {
+			if s == sc {
+				scrolls[c] = append(list[:i:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(scrolls[c]) == 0 {
+			delete(scrolls, c)
+		}
+	}
+}
+
+// followFocus scrolls the area that holds o (o just gained the focus) so
+// that o shows whole.
+func followFocus(o fyne.CanvasObject) {
+	c := canvasOf(o)
+	if c == nil {
+		return
+	}
+	scrollsMu.Lock()
+	list := append([]*container.Scroll(nil), scrolls[c]...)
+	scrollsMu.Unlock()
+	d := fyne.CurrentApp().Driver()
+	at := d.AbsolutePositionForObject(o)
+	for i := len(list) - 1; i >= 0; i-- {
+		sc := list[i]
+		if !sc.Visible() || sc.Content == nil {
+			continue
+		}
+		area := d.AbsolutePositionForObject(sc)
+		top := at.Y - area.Y // where o is in the area's view
+		x := at.X - area.X
+		if x < 0 || x > sc.Size().Width || top+sc.Offset.Y < 0 || top+sc.Offset.Y > sc.Content.Size().Height {
+			continue // not in this area
+		}
+		off, h, view := sc.Offset, o.Size().Height, sc.Size().Height
+		const margin = 8
+		switch {
+		case top < 0:
+			off.Y += top - margin
+		case top+h > view:
+			off.Y += top + h - view + margin
+		default:
+			return
+		}
+		sc.ScrollToOffset(off)
+		return
+	}
+}
+
+// check is a widget.Check that the scrolled area follows.
+type check struct{ widget.Check }
+
+func newCheck(label string, changed func(bool)) *check {
+	c := &check{}
+	c.Text, c.OnChanged = label, changed
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *check) FocusGained() {
+	c.Check.FocusGained()
+	followFocus(c)
+}
+
+// choice is a widget.Select that the scrolled area follows.
+type choice struct{ widget.Select }
+
+func newSelect(options []string, changed func(string)) *choice {
+	s := &choice{}
+	s.Options, s.OnChanged, s.PlaceHolder = options, changed, lang.L("(Select one)")
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+func (s *choice) FocusGained() {
+	s.Select.FocusGained()
+	followFocus(s)
+}
