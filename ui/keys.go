@@ -327,13 +327,16 @@ func (u *UI) helpMenu() *fyne.Menu {
 	)
 }
 
-// showAbout says what the app is and which version, as the desktop entry does.
+// showAbout says what the app is and which version, in the desktop entry's
+// words (its GenericName and Comment, which the Linux package translates
+// from these).
 func (u *UI) showAbout() {
 	meta := u.app.Metadata()
 	title := widget.NewLabelWithStyle("ImageKit Uploader", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	kind := widget.NewLabelWithStyle(lang.L("File Uploader"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	what := widget.NewLabelWithStyle(lang.L("Upload files and folders to ImageKit.io"), fyne.TextAlignCenter, fyne.TextStyle{})
 	version := widget.NewLabelWithStyle(lang.L("Version {{.Version}}", args{"Version": cmp.Or(meta.Version, "dev")}), fyne.TextAlignCenter, fyne.TextStyle{})
-	u.ask(lang.L("About ImageKit Uploader"), container.NewVBox(title, what, version), 0, 0, answer{label: lang.L("Close")})
+	u.ask(lang.L("About ImageKit Uploader"), container.NewVBox(title, kind, what, version), 0, 0, answer{label: lang.L("Close")})
 }
 
 // toggleMoreOptions opens More options, scrolled into view with the focus on

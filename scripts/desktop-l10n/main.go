@@ -1,9 +1,11 @@
 // Command desktop-l10n prints the desktop entry's translated lines
-// (Comment[de]=…), from the window's catalogue, for the Linux package:
+// (GenericName[de]=…, Comment[de]=…), from the window's catalogue (the
+// window's About says the same), for the Linux package:
 //
 //	go run ./scripts/desktop-l10n assets/lang >>imagekit-uploader.desktop
 //
-// FyneApp.toml's Comment is the English; the app's name stays its own.
+// FyneApp.toml's GenericName and Comment are the English; the app's name
+// stays its own.
 package main
 
 import (
@@ -15,8 +17,12 @@ import (
 	"strings"
 )
 
-// comment is FyneApp.toml's Comment, a key of the catalogue.
-const comment = "Upload files and folders to ImageKit.io"
+// keys are the entry's keys with their English, FyneApp.toml's, which are
+// keys of the catalogue.
+var keys = []struct{ key, english string }{
+	{"GenericName", "File Uploader"},
+	{"Comment", "Upload files and folders to ImageKit.io"},
+}
 
 // locales are the desktop entry's names of the catalogue's languages.
 var locales = map[string]string{"pt-BR": "pt_BR", "zh-Hans": "zh_CN"}
@@ -42,14 +48,16 @@ func main() {
 		if err := json.Unmarshal(b, &cat); err != nil {
 			fail(fmt.Errorf("%s: %w", f, err))
 		}
-		s, ok := cat[comment].(string)
-		if !ok || s == "" || strings.ContainsAny(s, "\n\r") {
-			fail(fmt.Errorf("%s: no one-line translation of %q", f, comment))
-		}
 		if l, ok := locales[tag]; ok {
 			tag = l
 		}
-		fmt.Printf("Comment[%s]=%s\n", tag, s)
+		for _, k := range keys {
+			s, ok := cat[k.english].(string)
+			if !ok || s == "" || strings.ContainsAny(s, "\n\r") {
+				fail(fmt.Errorf("%s: no one-line translation of %q", f, k.english))
+			}
+			fmt.Printf("%s[%s]=%s\n", k.key, tag, s)
+		}
 		n++
 	}
 	if n == 0 {
