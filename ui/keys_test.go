@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -189,16 +190,12 @@ func TestQuestionsDefaultAndEsc(t *testing.T) {
 // (the wheel's) and a dialog's backdrop (Esc's).
 func unreachable(o fyne.CanvasObject) []string {
 	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
+	walkShown(o, func(o fyne.CanvasObject) bool {
 		if d, ok := o.(fyne.Disableable); ok && d.Disabled() {
-			return
+			return false
 		}
 		if _, ok := o.(fyne.Focusable); ok {
-			return // its inside is its own: a Select's, an Entry's, a List's rows
+			return false // its inside is its own: a Select's, an Entry's, a List's rows
 		}
 		if _, ok := o.(fyne.Tappable); ok {
 			switch name := fmt.Sprintf("%T", o); name {
@@ -207,19 +204,27 @@ func unreachable(o fyne.CanvasObject) []string {
 				out = append(out, name)
 			}
 		}
-		switch x := o.(type) {
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
+		return true
+	})
+	return out
+}
+
+// walkShown calls visit for o and, depth first, for what it holds that
+// shows; visit says whether to go inside.
+func walkShown(o fyne.CanvasObject, visit func(fyne.CanvasObject) bool) {
+	if o == nil || !o.Visible() || !visit(o) {
+		return
+	}
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walkShown(c, visit)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walkShown(c, visit)
 		}
 	}
-	walk(o)
-	return out
 }
 
 // onScreen is the window's content, and the dialog over it if one is open.
@@ -243,26 +248,44 @@ func TestEveryActionTakesTheFocus(t *testing.T) {
 			}
 		})
 	}
+	eachScreen(t, u, check)
+}
+
+// eachScreen shows the window's screens in turn and has check look at
+// each: empty, with files, with them uploaded and one selected, More
+// options, History, and every dialog.
+func eachScreen(t *testing.T, u *UI, check func(screen string)) {
+	t.Helper()
 	check("the empty window")
 	drop(u, makeFiles(t, t.TempDir(), "a.jpg", "b.png")...)
 	waitFor(t, "2 rows", func() bool { return len(u.rows) == 2 })
+	check("the window with files")
 	onUI(func() { test.Tap(u.form.button) })
 	waitFor(t, "both uploaded", func() bool { return allDone(u, 2) })
+	onUI(func() { u.form.selectJob(u.rows[0]) })
 	check("the window with uploaded files")
 	onUI(func() { u.toggleMoreOptions() })
 	check("More options")
 	onUI(func() { u.tabs.SelectIndex(1) })
 	check("History")
+	eachDialog(t, u, check)
+}
+
+// eachDialog opens each of the window's dialogs in turn, has check look at
+// it, and closes it with Esc.
+func eachDialog(t *testing.T, u *UI, check func(name string)) {
+	t.Helper()
 	for name, open := range map[string]func(){
 		"Settings":           func() { u.showSettings(false) },
 		"Keyboard shortcuts": u.showKeyboard,
 		"About":              u.showAbout,
 		"Watch folders":      u.editWatchedFolders,
 		"Copy as templates":  u.editCopyTemplates,
+		"Quit":               func() { u.confirm(lang.L("Quit while uploading?"), "", lang.L("Quit"), lang.L("Keep uploading"), nil) },
 	} {
 		onUI(open)
 		check(name)
-		onUI(func() { press(c, 0, fyne.KeyEscape) })
+		onUI(func() { press(u.win.Canvas(), 0, fyne.KeyEscape) })
 		waitFor(t, name+" to close", func() bool { return u.dialog == nil })
 	}
 }

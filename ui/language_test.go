@@ -32,31 +32,20 @@ func speak(t *testing.T, tag string) {
 // one is drawn line by line) and every other canvas.Text under o that shows.
 func texts(o fyne.CanvasObject) []string {
 	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
+	walkShown(o, func(o fyne.CanvasObject) bool {
 		switch x := o.(type) {
 		case *widget.RichText:
 			if s := strings.TrimSpace(x.String()); s != "" {
 				out = append(out, s)
 			}
+			return false
 		case *canvas.Text:
 			if strings.TrimSpace(x.Text) != "" {
 				out = append(out, x.Text)
 			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
 		}
-	}
-	walk(o)
+		return true
+	})
 	return out
 }
 
@@ -92,31 +81,7 @@ func TestEveryWordGoesThroughTheCatalogue(t *testing.T) {
 			}
 		})
 	}
-	check("the empty window")
-	drop(u, makeFiles(t, t.TempDir(), "a.jpg", "b.png")...)
-	waitFor(t, "2 rows", func() bool { return len(u.rows) == 2 })
-	check("the window with files")
-	onUI(func() { test.Tap(u.form.button) })
-	waitFor(t, "both uploaded", func() bool { return allDone(u, 2) })
-	onUI(func() { u.form.selectJob(u.rows[0]) })
-	check("the window with uploaded files")
-	onUI(func() { u.toggleMoreOptions() })
-	check("More options")
-	onUI(func() { u.tabs.SelectIndex(1) })
-	check("History")
-	for name, open := range map[string]func(){
-		"Settings":           func() { u.showSettings(false) },
-		"Keyboard shortcuts": u.showKeyboard,
-		"About":              u.showAbout,
-		"Watch folders":      u.editWatchedFolders,
-		"Copy as templates":  u.editCopyTemplates,
-		"Quit":               func() { u.confirm(lang.L("Quit while uploading?"), "", lang.L("Quit"), lang.L("Keep uploading"), nil) },
-	} {
-		onUI(open)
-		check(name)
-		onUI(func() { press(c, 0, fyne.KeyEscape) })
-		waitFor(t, name+" to close", func() bool { return u.dialog == nil })
-	}
+	eachScreen(t, u, check)
 }
 
 // TestLanguageChosenInSettings: Settings › Language saves the choice, the
@@ -127,24 +92,12 @@ func TestLanguageChosenInSettings(t *testing.T) {
 	onUI(func() { u.showSettings(false) })
 	var pick *choice
 	onUI(func() {
-		var walk func(o fyne.CanvasObject)
-		walk = func(o fyne.CanvasObject) {
-			switch x := o.(type) {
-			case *choice:
-				if slices.Contains(x.Options, "日本語") {
-					pick = x
-				}
-			case *fyne.Container:
-				for _, c := range x.Objects {
-					walk(c)
-				}
-			case fyne.Widget:
-				for _, c := range test.WidgetRenderer(x).Objects() {
-					walk(c)
-				}
+		walkShown(onScreen(u.win.Canvas()), func(o fyne.CanvasObject) bool {
+			if x, ok := o.(*choice); ok && slices.Contains(x.Options, "日本語") {
+				pick = x
 			}
-		}
-		walk(onScreen(u.win.Canvas()))
+			return true
+		})
 		if pick == nil {
 			t.Fatal("Settings has no Language")
 		}
