@@ -211,6 +211,8 @@ Environment:
   SSL_CERT_FILE          more certificate authorities to trust (a company proxy's)
   IMAGEKIT_UPLOADER_PRESETS  the presets file, in place of presets.json in the config folder
   IMAGEKIT_LOCAL_ENDPOINT_SECRET  the secret local-endpoint requires, when set
+  IMAGEKIT_UPLOADER_LANGUAGE  the window's language for this run (de, ja, ...), over
+                         Settings › Language; commands always speak English
 
 Run 'imagekit-uploader COMMAND --help' for a command's flags.
 `)

@@ -9,7 +9,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -138,11 +137,8 @@ func (u *UI) editCopyTemplates() {
 			entries[i].SetText(c.text)
 		}
 	})
-	d := dialog.NewCustomConfirm(lang.L("Copy as templates"), lang.L("Save"), lang.L("Cancel"),
-		container.NewVBox(widget.NewForm(items...), help, container.NewHBox(reset)), func(ok bool) {
-			if !ok {
-				return
-			}
+	d, _ := u.edit(lang.L("Copy as templates"), lang.L("Save"),
+		container.NewVBox(widget.NewForm(items...), help, container.NewHBox(reset)), func() {
 			var kept []string
 			for i, e := range entries {
 				if err := e.Validate(); err != nil {
@@ -158,9 +154,8 @@ func (u *UI) editCopyTemplates() {
 			if len(kept) > 0 {
 				u.showError(lang.L("Some templates were not saved"), errors.New(lang.L("they keep their old text: {{.Errors}}", args{"Errors": strings.Join(kept, "; ")})))
 			}
-		}, u.win)
+		})
 	d.Resize(fyne.NewSize(720, 520))
-	u.show(d)
 }
 
 // prefCopyWhenDone names the Copy as format a drop's links are copied in

@@ -54,15 +54,10 @@ func followFocus(o fyne.CanvasObject) {
 	at := d.AbsolutePositionForObject(o)
 	for i := len(list) - 1; i >= 0; i-- {
 		sc := list[i]
-		if !sc.Visible() || sc.Content == nil {
-			continue
+		if !sc.Visible() || !holds(sc.Content, o) {
+			continue // not in this area: Save below Settings' fields, Upload below the form
 		}
-		area := d.AbsolutePositionForObject(sc)
-		top := at.Y - area.Y // where o is in the area's view
-		x := at.X - area.X
-		if x < 0 || x > sc.Size().Width || top+sc.Offset.Y < 0 || top+sc.Offset.Y > sc.Content.Size().Height {
-			continue // not in this area
-		}
+		top := at.Y - d.AbsolutePositionForObject(sc).Y // where o is in the area's view
 		off, h, view := sc.Offset, o.Size().Height, sc.Size().Height
 		const margin = 8
 		switch {
@@ -93,6 +88,16 @@ func (c *check) FocusGained() {
 	followFocus(c)
 }
 
+// TypedKey hands Esc and F1 to the window, as button and entry do: Esc
+// on a tick box had left its dialog open.
+func (c *check) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape || ev.Name == fyne.KeyF1 {
+		toWindow(c, ev)
+		return
+	}
+	c.Check.TypedKey(ev)
+}
+
 // choice is a widget.Select that the scrolled area follows.
 type choice struct{ widget.Select }
 
@@ -106,4 +111,46 @@ func newSelect(options []string, changed func(string)) *choice {
 func (s *choice) FocusGained() {
 	s.Select.FocusGained()
 	followFocus(s)
+}
+
+func (s *choice) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape || ev.Name == fyne.KeyF1 {
+		toWindow(s, ev)
+		return
+	}
+	s.Select.TypedKey(ev)
+}
+
+// holds says whether o is root or inside it, through the containers and
+// widgets the scrolled areas are made of (a form's fields, More options).
+func holds(root, o fyne.CanvasObject) bool {
+	if root == nil {
+		return false
+	}
+	if root == o {
+		return true
+	}
+	switch x := root.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			if holds(c, o) {
+				return true
+			}
+		}
+	case *widget.Form:
+		for _, it := range x.Items {
+			if holds(it.Widget, o) {
+				return true
+			}
+		}
+	case *widget.Accordion:
+		for _, it := range x.Items {
+			if it.Open && holds(it.Detail, o) {
+				return true
+			}
+		}
+	case *container.Scroll:
+		return holds(x.Content, o)
+	}
+	return false
 }

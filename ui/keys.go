@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -132,8 +133,14 @@ func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 	e.Entry.TypedKey(ev)
 }
 
+// AcceptsTab is false: Tab leaves a field, even one of several lines (a
+// tab typed there, it had kept the focus for good).
+func (e *entry) AcceptsTab() bool { return false }
+
+// TypedShortcut hands the window's own shortcuts to it; the rest, word
+// editing with Ctrl+Backspace and Ctrl+Left among them, are the field's.
 func (e *entry) TypedShortcut(s fyne.Shortcut) {
-	if _, ok := s.(*desktop.CustomShortcut); ok {
+	if cs, ok := s.(*desktop.CustomShortcut); ok && windowShortcut[*cs] {
 		if c := canvasOf(e); c != nil {
 			if sc, ok := c.(fyne.Shortcutable); ok {
 				sc.TypedShortcut(s)
@@ -257,20 +264,36 @@ func (u *UI) shortcuts() []shortcut {
 	}
 }
 
-// addShortcuts registers the window's shortcuts, and Esc.
+// windowShortcut are the window's shortcuts, which a text field hands on.
+var windowShortcut = map[desktop.CustomShortcut]bool{}
+
+// addShortcuts registers the window's shortcuts, and Esc. They act on the
+// window, so they wait while a dialog or a menu is open over it: Ctrl+Enter
+// typed in Settings had uploaded the list behind it.
 func (u *UI) addShortcuts() {
 	c := u.win.Canvas()
+	onWindow := func(do func()) func(fyne.Shortcut) {
+		return func(fyne.Shortcut) {
+			if c.Overlays().Top() == nil {
+				do()
+			}
+		}
+	}
 	for _, s := range u.shortcuts() {
 		if s.do == nil || s.mod == 0 {
 			continue
 		}
-		do := s.do
-		c.AddShortcut(&desktop.CustomShortcut{KeyName: s.key, Modifier: s.mod}, func(fyne.Shortcut) { do() })
-		if s.key == fyne.KeyReturn { // the keypad's Enter too
-			c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: s.mod}, func(fyne.Shortcut) { do() })
+		keys := []fyne.KeyName{s.key}
+		if s.key == fyne.KeyReturn {
+			keys = append(keys, fyne.KeyEnter) // the keypad's Enter too
+		}
+		for _, k := range keys {
+			sc := desktop.CustomShortcut{KeyName: k, Modifier: s.mod}
+			windowShortcut[sc] = true
+			c.AddShortcut(&sc, onWindow(s.do))
 		}
 	}
-	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.paste() }) // a text field that has the focus takes its own
+	c.AddShortcut(&fyne.ShortcutPaste{}, onWindow(u.paste)) // a text field that has the focus takes its own
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:
@@ -278,7 +301,9 @@ func (u *UI) addShortcuts() {
 				u.dialog.Hide()
 			}
 		case fyne.KeyF1:
-			u.showKeyboard()
+			if c.Overlays().Top() == nil {
+				u.showKeyboard()
+			}
 		}
 	})
 }
@@ -344,7 +369,12 @@ func (u *UI) showAbout() {
 func (u *UI) toggleMoreOptions() {
 	acc := u.form.more.object.(*widget.Accordion)
 	if acc.Items[0].Open {
+		// The focus goes too: Fyne leaves it on a hidden field, and what was
+		// typed next went into the Description, and up with the files.
+		u.win.Canvas().Unfocus()
 		acc.Close(0)
+		sc := u.form.scroll
+		sc.ScrollToOffset(fyne.NewPos(0, max(0, acc.Position().Y+acc.MinSize().Height-sc.Size().Height)))
 		return
 	}
 	acc.Open(0)
@@ -359,4 +389,21 @@ func (u *UI) confirm(title, msg, yes, no string, do func()) {
 	text.Wrapping = fyne.TextWrapWord
 	d := u.ask(title, text, 0, 0, answer{label: no}, answer{label: yes, do: do})
 	d.Resize(fyne.NewSize(480, d.MinSize().Height+60))
+}
+
+// edit shows a dialog of fields with Cancel and a confirm button (Save):
+// Enter presses the one with the focus, Esc and closing are Cancel. It
+// returns the confirm button, for a form to turn off while it is invalid.
+func (u *UI) edit(title, confirm string, content fyne.CanvasObject, ok func()) (dialog.Dialog, *button) {
+	var d dialog.Dialog
+	cancel := newButton(lang.L("Cancel"), func() { d.Hide() })
+	save := newButton(confirm, func() {
+		d.Hide()
+		ok()
+	})
+	save.Importance = widget.HighImportance
+	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil,
+		container.NewHBox(layout.NewSpacer(), cancel, save), nil, nil, content), u.win)
+	u.show(d)
+	return d, save
 }

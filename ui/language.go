@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"github.com/jeandeaual/go-locale"
+	"golang.org/x/text/language"
 
 	"imagekit-uploader/assets"
 )
@@ -68,6 +71,7 @@ func loadLanguage(tag string) error {
 	if err := lang.AddTranslationsFS(assets.Lang, "lang"); err != nil {
 		return fmt.Errorf("the translations could not be read: %w", err)
 	}
+	tag = cmp.Or(windowLanguage(tag), systemLanguage())
 	if tag == Pseudo {
 		src, err := assets.Lang.ReadFile("lang/en.json")
 		if err != nil {
@@ -81,9 +85,7 @@ func loadLanguage(tag string) error {
 			return err
 		}
 	}
-	if tag != "" {
-		fyneSetupLang(tag)
-	}
+	fyneSetupLang(tag)
 	return nil
 }
 
@@ -186,10 +188,58 @@ func (u *UI) languageChoice() fyne.CanvasObject {
 	sel := newSelect(options, nil)
 	sel.SetSelectedIndex(max(slices.Index(tags, saved), 0))
 	note := hint(lang.L("Applies when the app next starts."))
+	if os.Getenv(EnvLanguage) != "" { // said, not silently overridden at every start
+		note = hint(lang.L("{{.Variable}} is set: it chooses the language before this setting.", args{"Variable": EnvLanguage}))
+	}
 	sel.OnChanged = func(string) {
 		if i := sel.SelectedIndex(); i >= 0 {
 			p.SetString(prefLanguage, tags[i])
 		}
 	}
 	return container.NewVBox(sel, note)
+}
+
+// windowLanguage is the window's language that tag names, as a person or a
+// system writes it (de, de-AT, de_DE.UTF-8, pt_BR, zh_CN, en-xa), or "" when
+// the window does not speak it: then the system's is asked.
+func windowLanguage(tag string) string {
+	tag, _, _ = strings.Cut(tag, ".") // a POSIX locale's encoding
+	tag = strings.ReplaceAll(tag, "_", "-")
+	if strings.EqualFold(tag, Pseudo) {
+		return Pseudo
+	}
+	t, err := language.Parse(tag)
+	if tag == "" || err != nil {
+		return ""
+	}
+	return matchLanguage(t)
+}
+
+// matchLanguage is the window's language closest to the first of wanted
+// that it speaks, or "".
+func matchLanguage(wanted ...language.Tag) string {
+	ours := make([]language.Tag, len(languages))
+	for i, l := range languages {
+		ours[i] = language.MustParse(l.tag)
+	}
+	_, i, conf := language.NewMatcher(ours).Match(wanted...)
+	if conf == language.No {
+		return ""
+	}
+	return languages[i].tag
+}
+
+// systemLanguage is the window's language closest to the system's list of
+// them, English when it speaks none of those. Fyne's own matching would take
+// a language only Fyne speaks (Russian): its words beside English ones,
+// and English plurals without their singular.
+func systemLanguage() string {
+	var wanted []language.Tag
+	all, _ := locale.GetLocales()
+	for _, l := range all {
+		if t, err := language.Parse(strings.ReplaceAll(l, "_", "-")); err == nil {
+			wanted = append(wanted, t)
+		}
+	}
+	return cmp.Or(matchLanguage(wanted...), "en")
 }

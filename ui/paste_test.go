@@ -107,6 +107,10 @@ func TestPaste(t *testing.T) {
 		return len(u.rows) == 5 && u.snaps[u.rows[3]].State == uploader.Done && u.snaps[u.rows[4]].State == uploader.Failed
 	})
 
+	// The batch ended with a question (the second screenshot's bytes went up
+	// before); the window's shortcuts wait while one is open.
+	waitFor(t, "the question", func() bool { return u.dialog != nil })
+	onUI(func() { press(u.win.Canvas(), 0, fyne.KeyEscape) })
 	board.set(pasteboard.Contents{Text: "just words"})
 	pressPaste(u)
 	waitFor(t, "the notice", func() bool { return strings.Contains(u.notice.Text, "Nothing to upload on the clipboard") })

@@ -143,27 +143,37 @@ func (b *presetBar) saveAs() {
 	name.SetText(b.pick.Selected)
 	name.Validator = preset.CheckName
 	after := afterDropChoice(p.CopyWhenDone)
-	d := dialog.NewForm(lang.L("Save the settings as a preset"), lang.L("Save"), lang.L("Cancel"),
-		[]*widget.FormItem{widget.NewFormItem(lang.L("Name"), name), widget.NewFormItem(lang.L("After a drop"), after.sel)}, func(ok bool) {
-			if !ok {
-				return
-			}
-			n := name.Text
-			p.CopyWhenDone = after.value()
-			go func() {
-				err := b.file.Save(n, p)
-				runOnUI(func() {
-					if err != nil {
-						b.f.u.showError(lang.L("Cannot save the preset"), err)
-						return
-					}
-					b.reload(n)
-				})
-			}()
-		}, b.f.u.win)
-	name.OnSubmitted = func(string) { d.Submit() } // Enter saves, as Save does (not while the name is refused)
-	d.Resize(fyne.NewSize(460, 200))
-	b.f.u.show(d)
+	form := widget.NewForm(widget.NewFormItem(lang.L("Name"), name), widget.NewFormItem(lang.L("After a drop"), after.sel))
+	d, save := b.f.u.edit(lang.L("Save the settings as a preset"), lang.L("Save"), form, func() {
+		n := name.Text
+		p.CopyWhenDone = after.value()
+		go func() {
+			err := b.file.Save(n, p)
+			runOnUI(func() {
+				if err != nil {
+					b.f.u.showError(lang.L("Cannot save the preset"), err)
+					return
+				}
+				b.reload(n)
+			})
+		}()
+	})
+	// Save waits for a name the presets take; Enter in the name saves, as Save does.
+	valid := func(string) {
+		if name.Validate() != nil {
+			save.Disable()
+		} else {
+			save.Enable()
+		}
+	}
+	name.OnChanged = valid
+	valid(name.Text)
+	name.OnSubmitted = func(string) {
+		if !save.Disabled() {
+			save.Tapped(nil)
+		}
+	}
+	d.Resize(fyne.NewSize(460, 220))
 }
 
 func (b *presetBar) deleteSelected() {

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -136,7 +134,8 @@ func (u *UI) batchEnded(t uploader.Totals) {
 	title, text := lang.L("Uploads finished"), lang.N("{{.Count}} files uploaded", done, args{"Count": done})
 	if failed > 0 { // a list of two parts, each a whole
 		title = lang.L("Uploads finished, some failed")
-		text += ", " + lang.N("{{.Count}} failed: see the list to retry them", failed, args{"Count": failed})
+		text = lang.L("{{.Uploaded}}, {{.Failed}}", args{"Uploaded": text,
+			"Failed": lang.N("{{.Count}} failed: see the list to retry them", failed, args{"Count": failed})})
 	}
 	u.app.SendNotification(fyne.NewNotification(title, text))
 	u.shared.mu.Lock()
@@ -178,17 +177,10 @@ func (u *UI) askAboutPassedOver(ids []uploader.JobID) {
 	n := len(ids)
 	msg := widget.NewLabel(lang.N("{{.Count}} files of this batch went up before: the same bytes, to the same folder. They were passed over.", n, args{"Count": n}))
 	msg.Wrapping = fyne.TextWrapWord
-	var d dialog.Dialog
-	act := func(newVersions bool) {
-		d.Hide()
-		u.uploadPassedOver(ids, newVersions)
-	}
-	keep := newButton(lang.L("Keep them passed over"), func() { d.Hide() })
-	keep.Importance = widget.HighImportance
-	d = dialog.NewCustomWithoutButtons(lang.L("Uploaded before"), container.NewVBox(msg, container.NewHBox(
-		keep,
-		newButton(lang.L("Upload them anyway"), func() { act(false) }),
-		newButton(lang.L("As new versions of the earlier files"), func() { act(true) }),
-	)), u.win)
-	u.show(d)
+	d := u.ask(lang.L("Uploaded before"), msg, 0, 0,
+		answer{label: lang.L("Keep them passed over")},
+		answer{label: lang.L("Upload them anyway"), do: func() { u.uploadPassedOver(ids, false) }},
+		answer{label: lang.L("As new versions of the earlier files"), do: func() { u.uploadPassedOver(ids, true) }},
+	)
+	d.Resize(fyne.NewSize(620, d.MinSize().Height+40))
 }

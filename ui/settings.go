@@ -44,6 +44,7 @@ var (
 type settingsDialog struct {
 	u                               *UI
 	d                               dialog.Dialog
+	scroll                          *container.Scroll // the fields, which follow the focus
 	publicKey, privateKey           *entry
 	keyStatus                       *widget.Label
 	deleteKey                       *button
@@ -190,7 +191,8 @@ func (u *UI) showSettings(first bool) {
 	s.save = newButton(lang.L("Save"), s.onSave)
 	s.save.Importance = widget.HighImportance
 	buttons := container.NewHBox(demo, layout.NewSpacer(), cancel, s.save)
-	scroll := container.NewVScroll(form)
+	s.scroll = container.NewVScroll(form)
+	scroll := s.scroll
 	content := container.NewBorder(intro, container.NewVBox(s.problem, buttons), nil, nil, scroll)
 	s.d = dialog.NewCustomWithoutButtons(lang.L("Settings"), content, u.win)
 	s.d.Resize(fyne.NewSize(640, 640))

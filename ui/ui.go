@@ -6,9 +6,9 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,8 +118,9 @@ type screen struct {
 	snaps    map[uploader.JobID]uploader.Job // what the rows show: read from the queue on each tick
 	selected uploader.JobID
 	descs    map[uploader.JobID]string // a file's own description, in place of the batch's
-	dialog   dialog.Dialog
-	settings *settingsDialog // the one open, or nil
+	dialog   dialog.Dialog             // the top one of dialogs
+	dialogs  []dialog.Dialog           // those open, the newest last
+	settings *settingsDialog           // the one open, or nil
 
 	jobs       *jobsView
 	form       *uploadForm
@@ -304,13 +305,16 @@ func (u *UI) build() fyne.CanvasObject {
 	return container.NewBorder(container.NewVBox(u.toolbar(), u.banner, u.notice), nil, nil, nil, u.tabs)
 }
 
-// show opens a dialog and remembers it, so Esc can close it; onClosed runs
-// when it closes.
+// show opens a dialog over the others open and remembers it, so Esc can
+// close it (the top one only); onClosed runs when it closes.
 func (u *UI) show(d dialog.Dialog, onClosed ...func()) {
+	u.dialogs = append(u.dialogs, d)
 	u.dialog = d
 	d.SetOnClosed(func() {
-		if u.dialog == d {
-			u.dialog = nil
+		u.dialogs = slices.DeleteFunc(u.dialogs, func(o dialog.Dialog) bool { return o == d })
+		u.dialog = nil
+		if n := len(u.dialogs); n > 0 {
+			u.dialog = u.dialogs[n-1]
 		}
 		for _, f := range onClosed {
 			f()
@@ -325,7 +329,10 @@ func (u *UI) showError(title string, err error) {
 	if err == nil {
 		return
 	}
-	u.show(dialog.NewError(errors.New(lang.L("{{.Title}}: {{.Err}}", args{"Title": title, "Err": err.Error()})), u.win))
+	text := widget.NewLabel(lang.L("{{.Title}}: {{.Err}}", args{"Title": title, "Err": err.Error()}))
+	text.Wrapping = fyne.TextWrapWord
+	d := u.ask(title, text, 0, 0, answer{label: lang.L("Close")})
+	d.Resize(fyne.NewSize(480, d.MinSize().Height+60))
 }
 
 // showNotice shows a quiet line under the toolbar for a few seconds.

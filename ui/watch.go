@@ -194,18 +194,13 @@ func (u *UI) editWatchedFolders() {
 			list = append(list, watchedFolder{Path: p})
 			draw()
 		}, u.win)
-		fd.Show()
+		u.show(fd)
 	})
-	d = dialog.NewCustomConfirm(lang.L("Watch folders"), lang.L("Save"), lang.L("Cancel"), container.NewVBox(
+	d, _ = u.edit(lang.L("Watch folders"), lang.L("Save"), container.NewVBox(
 		rows, container.NewHBox(add),
 		hint(lang.L("Files are uploaded once their size and time have held for 2 seconds, keeping their subfolders; files being written (.part, .crdownload, .tmp) wait. What went up before is not sent again.")),
-	), func(ok bool) {
-		if ok {
-			u.setWatchedFolders(list)
-		}
-	}, u.win)
+	), func() { u.setWatchedFolders(list) })
 	d.Resize(fyne.NewSize(640, 360))
-	u.show(d)
 }
 
 // inside says whether p is dir or lies below it.
