@@ -182,3 +182,14 @@ func TestWindowFitsInEveryLanguage(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkLoadLanguage: what the catalogues cost a start (all seven
+// parsed, one chosen).
+func BenchmarkLoadLanguage(b *testing.B) {
+	defer fyneSetupLang("en")
+	for b.Loop() {
+		if err := loadLanguage("de"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
