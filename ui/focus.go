@@ -91,11 +91,9 @@ func (c *check) FocusGained() {
 // TypedKey hands Esc and F1 to the window, as button and entry do: Esc
 // on a tick box had left its dialog open.
 func (c *check) TypedKey(ev *fyne.KeyEvent) {
-	if ev.Name == fyne.KeyEscape || ev.Name == fyne.KeyF1 {
-		toWindow(c, ev)
-		return
+	if !windowKey(c, ev) {
+		c.Check.TypedKey(ev)
 	}
-	c.Check.TypedKey(ev)
 }
 
 // choice is a widget.Select that the scrolled area follows.
@@ -114,11 +112,35 @@ func (s *choice) FocusGained() {
 }
 
 func (s *choice) TypedKey(ev *fyne.KeyEvent) {
-	if ev.Name == fyne.KeyEscape || ev.Name == fyne.KeyF1 {
-		toWindow(s, ev)
-		return
+	if !windowKey(s, ev) {
+		s.Select.TypedKey(ev)
 	}
-	s.Select.TypedKey(ev)
+}
+
+// hiding holds what a part of the window shows (More options' fields) and
+// takes the focus along when it is hidden: Fyne leaves it on a hidden field,
+// where what was typed next went, unseen, into the Description and up with
+// the files.
+type hiding struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+}
+
+func newHiding(content fyne.CanvasObject) *hiding {
+	h := &hiding{content: content}
+	h.ExtendBaseWidget(h)
+	return h
+}
+
+func (h *hiding) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(h.content) }
+
+func (h *hiding) Hide() {
+	if c := canvasOf(h); c != nil {
+		if f, ok := c.Focused().(fyne.CanvasObject); ok && holds(h.content, f) {
+			c.Unfocus()
+		}
+	}
+	h.BaseWidget.Hide()
 }
 
 // holds says whether o is root or inside it, through the containers and
@@ -151,6 +173,8 @@ func holds(root, o fyne.CanvasObject) bool {
 		}
 	case *container.Scroll:
 		return holds(x.Content, o)
+	case *hiding:
+		return x.Visible() && holds(x.content, o)
 	}
 	return false
 }

@@ -86,12 +86,10 @@ func newButtonWithIcon(label string, icon fyne.Resource, tapped func()) *button 
 }
 
 func (b *button) TypedKey(ev *fyne.KeyEvent) {
-	switch ev.Name {
-	case fyne.KeyReturn, fyne.KeyEnter:
+	switch {
+	case ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter:
 		b.Tapped(nil) // nothing when disabled
-	case fyne.KeyEscape, fyne.KeyF1:
-		toWindow(b, ev)
-	default:
+	case !windowKey(b, ev):
 		b.Button.TypedKey(ev)
 	}
 }
@@ -126,11 +124,9 @@ func (e *entry) FocusGained() {
 }
 
 func (e *entry) TypedKey(ev *fyne.KeyEvent) {
-	if ev.Name == fyne.KeyEscape || ev.Name == fyne.KeyF1 {
-		toWindow(e, ev)
-		return
+	if !windowKey(e, ev) {
+		e.Entry.TypedKey(ev)
 	}
-	e.Entry.TypedKey(ev)
 }
 
 // AcceptsTab is false: Tab leaves a field, even one of several lines (a
@@ -140,15 +136,64 @@ func (e *entry) AcceptsTab() bool { return false }
 // TypedShortcut hands the window's own shortcuts to it; the rest, word
 // editing with Ctrl+Backspace and Ctrl+Left among them, are the field's.
 func (e *entry) TypedShortcut(s fyne.Shortcut) {
-	if cs, ok := s.(*desktop.CustomShortcut); ok && windowShortcut[*cs] {
-		if c := canvasOf(e); c != nil {
-			if sc, ok := c.(fyne.Shortcutable); ok {
-				sc.TypedShortcut(s)
-				return
-			}
-		}
+	if !windowShortcutFrom(e, s) {
+		e.Entry.TypedShortcut(s)
 	}
-	e.Entry.TypedShortcut(s)
+}
+
+// selectEntry is a widget.SelectEntry (a field with suggestions) that
+// behaves as entry does.
+type selectEntry struct{ widget.SelectEntry }
+
+func newSelectEntry(options []string) *selectEntry {
+	e := &selectEntry{}
+	e.ExtendBaseWidget(e)
+	e.Wrapping = fyne.TextWrapOff
+	e.SetOptions(options)
+	return e
+}
+
+func (e *selectEntry) FocusGained() {
+	e.SelectEntry.FocusGained()
+	followFocus(e)
+}
+
+func (e *selectEntry) AcceptsTab() bool { return false }
+
+func (e *selectEntry) TypedKey(ev *fyne.KeyEvent) {
+	if !windowKey(e, ev) {
+		e.SelectEntry.TypedKey(ev)
+	}
+}
+
+func (e *selectEntry) TypedShortcut(s fyne.Shortcut) {
+	if !windowShortcutFrom(e, s) {
+		e.SelectEntry.TypedShortcut(s)
+	}
+}
+
+// windowKey hands Esc and F1, the window's keys, from a focused widget to
+// the window; it says whether it did.
+func windowKey(o fyne.CanvasObject, ev *fyne.KeyEvent) bool {
+	if ev.Name != fyne.KeyEscape && ev.Name != fyne.KeyF1 {
+		return false
+	}
+	toWindow(o, ev)
+	return true
+}
+
+// windowShortcutFrom hands one of the window's shortcuts from a focused
+// field to the window; it says whether it did.
+func windowShortcutFrom(o fyne.CanvasObject, s fyne.Shortcut) bool {
+	cs, ok := s.(*desktop.CustomShortcut)
+	if !ok || !windowShortcut[*cs] {
+		return false
+	}
+	if sc, ok := canvasOf(o).(fyne.Shortcutable); ok {
+		sc.TypedShortcut(s)
+		return true
+	}
+	return false
 }
 
 func canvasOf(o fyne.CanvasObject) fyne.Canvas {
@@ -297,9 +342,7 @@ func (u *UI) addShortcuts() {
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:
-			if u.dialog != nil {
-				u.dialog.Hide()
-			}
+			u.closeTop()
 		case fyne.KeyF1:
 			if c.Overlays().Top() == nil {
 				u.showKeyboard()
@@ -369,10 +412,7 @@ func (u *UI) showAbout() {
 func (u *UI) toggleMoreOptions() {
 	acc := u.form.more.object.(*widget.Accordion)
 	if acc.Items[0].Open {
-		// The focus goes too: Fyne leaves it on a hidden field, and what was
-		// typed next went into the Description, and up with the files.
-		u.win.Canvas().Unfocus()
-		acc.Close(0)
+		acc.Close(0) // the focus, if in it, goes too (newHiding)
 		sc := u.form.scroll
 		sc.ScrollToOffset(fyne.NewPos(0, max(0, acc.Position().Y+acc.MinSize().Height-sc.Size().Height)))
 		return

@@ -5,8 +5,10 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"imagekit-uploader/uploader"
 )
@@ -208,6 +210,7 @@ func TestLanguagesTheWindowDoesNotSpeak(t *testing.T) {
 	for given, want := range map[string]string{
 		"de_DE.UTF-8": "de", "de-AT": "de", "pt_BR": "pt-BR", "zh_CN": "zh-Hans", "en-xa": Pseudo,
 		"ru": "", "../../etc": "", "": "",
+		"de_DE@euro": "de", "zh_TW": "", "zh-Hant": "", "pt_PT": "pt-BR", "en_GB": "en",
 	} {
 		if got := windowLanguage(given); got != want {
 			t.Errorf("%q reads as %q, not %q", given, got, want)
@@ -250,4 +253,87 @@ func TestFocusOutsideTheScrolledAreaLeavesItAlone(t *testing.T) {
 			t.Errorf("focusing Save scrolled Settings to %v", off)
 		}
 	})
+}
+
+// The second hostile pass, over the first one's fixes.
+
+// TestAQuestionOverAClosingDialogStays: Settings closing (its save ends on
+// its own) took a question shown over it away, unanswered.
+func TestAQuestionOverAClosingDialogStays(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	c := u.win.Canvas()
+	onUI(func() {
+		u.showSettings(false)
+		u.confirm("Upload again?", "", "Upload again", "Keep it as it is", nil)
+		u.settings.d.Hide()
+		if n := len(c.Overlays().List()); n != 1 || u.dialog == nil {
+			t.Fatalf("the question over Settings went with it: %d dialogs", n)
+		}
+		press(c, 0, fyne.KeyEscape)
+		if n := len(c.Overlays().List()); n != 0 || u.dialog != nil {
+			t.Errorf("Esc left %d dialogs", n)
+		}
+	})
+}
+
+// TestEscOnAFormFyneOpensOverADialog: Esc on the folder picker's New Folder
+// form closed the picker with it.
+func TestEscOnAFormFyneOpensOverADialog(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	c := u.win.Canvas()
+	onUI(func() {
+		u.editWatchedFolders()
+		test.Tap(findButton(c, "Watch a folder…"))
+		picker := len(c.Overlays().List())
+		dialog.ShowInformation("New Folder", "a form of Fyne's own", u.win) // as the picker's New Folder does
+		press(c, 0, fyne.KeyEscape)
+		if n := len(c.Overlays().List()); n != picker {
+			t.Errorf("Esc on Fyne's form over the picker left %d dialogs, not the %d under it", n, picker)
+		}
+	})
+}
+
+// TestMoreOptionsClosedAnyWayTakesTheFocusAlong: closed by its header (a
+// click), More options left the focus in its Description; closed by Ctrl+M
+// with the focus in Tags, it took the focus from Tags.
+func TestMoreOptionsClosedAnyWayTakesTheFocusAlong(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	c := u.win.Canvas()
+	acc := u.form.more.object.(*widget.Accordion)
+	onUI(func() {
+		press(c, ctrl, fyne.KeyM)
+		acc.Close(0) // what its header does when clicked
+		if c.Focused() == u.form.more.description {
+			t.Error("More options closed by its header kept the focus in Description")
+		}
+		press(c, ctrl, fyne.KeyM)
+		c.Focus(u.form.tags)
+		press(c, ctrl, fyne.KeyM)
+		if c.Focused() != u.form.tags {
+			t.Errorf("Ctrl+M closing More options took the focus from Tags to %T", c.Focused())
+		}
+	})
+}
+
+// TestEveryFieldHandsOnTheWindowsKeys: a custom metadata field (Fyne's
+// field with suggestions) kept Ctrl+Enter; Settings' signing choice (Fyne's
+// radio items) kept Esc.
+func TestEveryFieldHandsOnTheWindowsKeys(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	c := u.win.Canvas()
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	onUI(func() {
+		press(c, ctrl, fyne.KeyM)
+		u.form.more.addRow("", "Text", "")
+		c.Focus(u.form.more.rows[len(u.form.more.rows)-1].key)
+		press(c, ctrl, fyne.KeyReturn)
+	})
+	waitFor(t, "Ctrl+Enter in a metadata field to upload", func() bool { return allDone(u, 1) })
+	onUI(func() { u.showSettings(false) })
+	onUI(func() {
+		c.Focus(u.settings.mode)
+		press(c, 0, fyne.KeyEscape)
+	})
+	waitFor(t, "Esc on the signing choice to close Settings", func() bool { return u.dialog == nil })
 }

@@ -203,8 +203,7 @@ func (u *UI) languageChoice() fyne.CanvasObject {
 // system writes it (de, de-AT, de_DE.UTF-8, pt_BR, zh_CN, en-xa), or "" when
 // the window does not speak it: then the system's is asked.
 func windowLanguage(tag string) string {
-	tag, _, _ = strings.Cut(tag, ".") // a POSIX locale's encoding
-	tag = strings.ReplaceAll(tag, "_", "-")
+	tag = bcp47(tag)
 	if strings.EqualFold(tag, Pseudo) {
 		return Pseudo
 	}
@@ -223,7 +222,7 @@ func matchLanguage(wanted ...language.Tag) string {
 		ours[i] = language.MustParse(l.tag)
 	}
 	_, i, conf := language.NewMatcher(ours).Match(wanted...)
-	if conf == language.No {
+	if conf < language.High { // Traditional Chinese is not read as Simplified, nor Galician as Spanish
 		return ""
 	}
 	return languages[i].tag
@@ -237,9 +236,17 @@ func systemLanguage() string {
 	var wanted []language.Tag
 	all, _ := locale.GetLocales()
 	for _, l := range all {
-		if t, err := language.Parse(strings.ReplaceAll(l, "_", "-")); err == nil {
+		if t, err := language.Parse(bcp47(l)); err == nil {
 			wanted = append(wanted, t)
 		}
 	}
 	return cmp.Or(matchLanguage(wanted...), "en")
+}
+
+// bcp47 writes a locale as systems write it (de_DE.UTF-8, de_DE@euro) as a
+// language tag (de-DE).
+func bcp47(locale string) string {
+	locale, _, _ = strings.Cut(locale, "@")
+	locale, _, _ = strings.Cut(locale, ".")
+	return strings.ReplaceAll(locale, "_", "-")
 }

@@ -69,7 +69,7 @@ type moreOptions struct {
 }
 
 type metaRow struct {
-	key   *widget.SelectEntry
+	key   *selectEntry
 	typ   *choice
 	value *entry
 	box   fyne.CanvasObject
@@ -155,7 +155,7 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 	// The sentence around the two numbers is one, in the order the language puts its parts.
 	tagLimits := container.NewHBox(inline(lang.L("at most {{.MaxTags}} tags, ≥ {{.MinConfidence}} %", args{"MaxTags": slot(0), "MinConfidence": slot(1)}),
 		sized(m.maxTags, 56), sized(m.minConf, 56))...)
-	item := widget.NewAccordionItem(lang.L("More options"), container.NewVBox(
+	item := widget.NewAccordionItem(lang.L("More options"), newHiding(container.NewVBox(
 		field(lang.X("label.description", "Description"), m.description),
 		field(lang.L("Custom metadata"), m.metaRows, container.NewHBox(addMeta),
 			hint(lang.L("The fields must exist in your ImageKit account (dashboard: {{.Where}}).", args{"Where": "Settings › Custom metadata"}))),
@@ -172,7 +172,7 @@ func newMoreOptions(f *uploadForm) *moreOptions {
 		m.keep,
 		hint(lang.L("A new version without tags removes the file's tags and coordinates (ImageKit's rule); this keeps tags, AI tags and custom metadata.")),
 		m.published,
-	))
+	)))
 	m.object = widget.NewAccordion(item)
 	m.load()
 	m.loading = false
@@ -234,7 +234,7 @@ func wholeIn(s string, lo, hi int, what string) error {
 
 func (m *moreOptions) addRow(key, typ, value string) {
 	r := &metaRow{}
-	r.key = widget.NewSelectEntry(m.usedKeys())
+	r.key = newSelectEntry(m.usedKeys())
 	r.key.SetPlaceHolder(lang.L("field"))
 	r.key.SetText(key)
 	kinds := make([]string, len(metaTypes))

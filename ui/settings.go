@@ -48,7 +48,7 @@ type settingsDialog struct {
 	publicKey, privateKey           *entry
 	keyStatus                       *widget.Label
 	deleteKey                       *button
-	mode                            *widget.RadioGroup
+	mode                            *choice
 	tokenURL, tokenSecret, endpoint *entry
 	plan, concurrency               *choice
 	maxFileSize, limitRate          *entry
@@ -88,10 +88,10 @@ func (u *UI) showSettings(first bool) {
 	for _, c := range planChoices {
 		plans = append(plans, lang.L(c.label))
 	}
-	s.mode = widget.NewRadioGroup(modes, nil)
+	s.mode = newSelect(modes, nil) // not a radio group: Fyne's radio items keep Esc and F1 to themselves
 	for i, c := range modeChoices {
 		if c.mode == acct.Mode {
-			s.mode.SetSelected(modes[i])
+			s.mode.SetSelectedIndex(i)
 		}
 	}
 	s.mode.OnChanged = func(string) { s.refresh() }
@@ -233,10 +233,8 @@ func (u *UI) showSettings(first bool) {
 }
 
 func (s *settingsDialog) selectedMode() SigningMode {
-	for i, o := range s.mode.Options { // a radio group tells its choice by its label alone
-		if o == s.mode.Selected && i < len(modeChoices) {
-			return modeChoices[i].mode
-		}
+	if i := s.mode.SelectedIndex(); i >= 0 && i < len(modeChoices) {
+		return modeChoices[i].mode
 	}
 	return SignLocally
 }

@@ -117,10 +117,11 @@ type screen struct {
 	index    map[uploader.JobID]int
 	snaps    map[uploader.JobID]uploader.Job // what the rows show: read from the queue on each tick
 	selected uploader.JobID
-	descs    map[uploader.JobID]string // a file's own description, in place of the batch's
-	dialog   dialog.Dialog             // the top one of dialogs
-	dialogs  []dialog.Dialog           // those open, the newest last
-	settings *settingsDialog           // the one open, or nil
+	descs    map[uploader.JobID]string           // a file's own description, in place of the batch's
+	dialog   dialog.Dialog                       // the top one of dialogs
+	dialogs  []dialog.Dialog                     // those open, the newest last
+	overlays map[dialog.Dialog]fyne.CanvasObject // each one's overlay on the canvas
+	settings *settingsDialog                     // the one open, or nil
 
 	jobs       *jobsView
 	form       *uploadForm
@@ -177,9 +178,10 @@ func New(a fyne.App, cfg Config) *UI {
 			changed: map[uploader.JobID]struct{}{},
 		},
 		screen: screen{
-			index: map[uploader.JobID]int{},
-			snaps: map[uploader.JobID]uploader.Job{},
-			descs: map[uploader.JobID]string{},
+			index:    map[uploader.JobID]int{},
+			snaps:    map[uploader.JobID]uploader.Job{},
+			descs:    map[uploader.JobID]string{},
+			overlays: map[dialog.Dialog]fyne.CanvasObject{},
 		},
 		stopTicker: make(chan struct{}),
 		tickDone:   make(chan struct{}),
@@ -311,16 +313,47 @@ func (u *UI) show(d dialog.Dialog, onClosed ...func()) {
 	u.dialogs = append(u.dialogs, d)
 	u.dialog = d
 	d.SetOnClosed(func() {
-		u.dialogs = slices.DeleteFunc(u.dialogs, func(o dialog.Dialog) bool { return o == d })
+		i := slices.Index(u.dialogs, d)
+		if i < 0 {
+			return
+		}
+		// Fyne takes every overlay above a closing one away with it, without
+		// a word to them: a question shown while Settings' save was under
+		// way vanished when Settings closed. They are put back.
+		above := slices.Clone(u.dialogs[i+1:])
+		u.dialogs = u.dialogs[:i]
 		u.dialog = nil
-		if n := len(u.dialogs); n > 0 {
-			u.dialog = u.dialogs[n-1]
+		if i > 0 {
+			u.dialog = u.dialogs[i-1]
 		}
 		for _, f := range onClosed {
 			f()
 		}
+		overlays := u.win.Canvas().Overlays()
+		for _, a := range above {
+			u.dialogs = append(u.dialogs, a)
+			u.dialog = a
+			if o := u.overlays[a]; o != nil && !slices.Contains(overlays.List(), o) {
+				overlays.Add(o)
+			}
+		}
 	})
 	d.Show()
+	u.overlays[d] = u.win.Canvas().Overlays().Top()
+}
+
+// closeTop is Esc: it closes what is on top, a dialog of the window's or
+// one Fyne opened over it (the folder picker's New Folder), alone.
+func (u *UI) closeTop() {
+	top := u.win.Canvas().Overlays().Top()
+	switch {
+	case top == nil:
+	case u.dialog != nil && u.overlays[u.dialog] == top:
+		u.dialog.Hide()
+		delete(u.overlays, u.dialog)
+	default:
+		top.Hide()
+	}
 }
 
 // showError shows err in a dialog; nil shows nothing. title is already

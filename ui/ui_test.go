@@ -23,8 +23,8 @@ import (
 var uiMu sync.Mutex
 
 func init() {
-	keyring.MockInit()           // never the real keyring in these tests
-	os.Setenv(EnvLanguage, "en") // what the tests read, whatever this computer's language
+	keyring.MockInit() // never the real keyring in these tests
+	useLanguage("en")  // what the tests read, whatever this computer's language
 	runOnUI = onUIDirect
 	waitOnUI = onUIDirect
 }
