@@ -22,10 +22,13 @@ func speak(t *testing.T, tag string) {
 	if err := useLanguage("en"); err != nil { // the once of the process, if still to come
 		t.Fatal(err)
 	}
-	if err := loadLanguage(tag); err != nil {
+	// Under the UI's lock: the windows' work reads the catalogue as it goes.
+	var err error
+	onUI(func() { err = loadLanguage(tag) })
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { fyneSetupLang("en") })
+	t.Cleanup(func() { onUI(func() { fyneSetupLang("en") }) })
 }
 
 // texts are the words on screen: each text widget's whole text (a wrapped
@@ -135,13 +138,15 @@ func TestLanguageChosenInSettings(t *testing.T) {
 // with every button and the bar at once). Toolbar buttons that do not fit
 // show their icon alone, the least used first; English keeps every label.
 func TestWindowFitsInEveryLanguage(t *testing.T) {
-	b := newButtonWithIcon("Fehlgeschlagene wiederholen", theme.ViewRefreshIcon(), nil)
-	b.label = b.Text
-	with := b.MinSize().Width
-	b.setShort(true)
-	if without := b.MinSize().Width; math.Abs(float64(with-without-labelWidth(b))) > 1 {
-		t.Errorf("a label adds %v to a button, labelWidth says %v", with-without, labelWidth(b))
-	}
+	onUI(func() { // Fyne's text measures are shared with the windows at work
+		b := newButtonWithIcon("Fehlgeschlagene wiederholen", theme.ViewRefreshIcon(), nil)
+		b.label = b.Text
+		with := b.MinSize().Width
+		b.setShort(true)
+		if without := b.MinSize().Width; math.Abs(float64(with-without-labelWidth(b))) > 1 {
+			t.Errorf("a label adds %v to a button, labelWidth says %v", with-without, labelWidth(b))
+		}
+	})
 
 	short := func(u *UI) (names []string) {
 		for _, b := range u.toolbarButtons() {
