@@ -42,6 +42,7 @@ func newPresetBar(f *uploadForm) *presetBar {
 	b.pick.PlaceHolder = lang.L("No presets yet")
 	save := newButtonWithIcon(lang.L("Save…"), theme.DocumentSaveIcon(), b.saveAs)
 	b.del = newButtonWithIcon("", theme.DeleteIcon(), b.deleteSelected)
+	b.del.Disable() // nothing is selected until the presets are read: no flash of a Delete that deletes nothing
 	var more *button
 	more = newButtonWithIcon("", theme.MoreVerticalIcon(), func() {
 		menu := fyne.NewMenu("",
