@@ -18,6 +18,15 @@ import (
 
 const ctrl = fyne.KeyModifierShortcutDefault
 
+// withOneFile is a window with a.jpg listed, not yet uploaded.
+func withOneFile(t *testing.T) (*UI, fyne.Canvas) {
+	t.Helper()
+	u := newTestUI(t, Config{Demo: true})
+	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
+	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	return u, u.win.Canvas()
+}
+
 // findButton finds the button labelled text on screen.
 func findButton(c fyne.Canvas, text string) (found *button) {
 	walkShown(onScreen(c), func(o fyne.CanvasObject) bool {
@@ -33,10 +42,7 @@ func findButton(c fyne.Canvas, text string) (found *button) {
 // in the hidden Description, and what was typed next was uploaded with the
 // files.
 func TestMoreOptionsClosedByKeyTakesTheFocusAlong(t *testing.T) {
-	u := newTestUI(t, Config{Demo: true})
-	c := u.win.Canvas()
-	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
-	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	u, c := withOneFile(t)
 	onUI(func() {
 		press(c, ctrl, fyne.KeyM)
 		if c.Focused() != u.form.more.description {
@@ -95,10 +101,7 @@ func TestWordEditingInTextFields(t *testing.T) {
 // TestShortcutsWaitBehindADialog: Ctrl+Enter typed in a Settings field
 // uploaded the list behind it, and Ctrl+, opened a second Settings.
 func TestShortcutsWaitBehindADialog(t *testing.T) {
-	u := newTestUI(t, Config{Demo: true})
-	c := u.win.Canvas()
-	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
-	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	u, c := withOneFile(t)
 	onUI(func() { u.showSettings(false) })
 	onUI(func() {
 		test.FocusNext(c)
@@ -232,10 +235,7 @@ func TestLanguagesTheWindowDoesNotSpeak(t *testing.T) {
 // each time its Save or Cancel (below it) took the focus, and the upload
 // form each time Upload did.
 func TestFocusOutsideTheScrolledAreaLeavesItAlone(t *testing.T) {
-	u := newTestUI(t, Config{Demo: true})
-	c := u.win.Canvas()
-	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
-	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	u, c := withOneFile(t)
 	onUI(func() {
 		for range 3 {
 			c.Focus(u.form.button)
@@ -319,10 +319,7 @@ func TestMoreOptionsClosedAnyWayTakesTheFocusAlong(t *testing.T) {
 // field with suggestions) kept Ctrl+Enter; Settings' signing choice (Fyne's
 // radio items) kept Esc.
 func TestEveryFieldHandsOnTheWindowsKeys(t *testing.T) {
-	u := newTestUI(t, Config{Demo: true})
-	c := u.win.Canvas()
-	drop(u, makeFiles(t, t.TempDir(), "a.jpg")...)
-	waitFor(t, "a row", func() bool { return len(u.rows) == 1 })
+	u, c := withOneFile(t)
 	onUI(func() {
 		press(c, ctrl, fyne.KeyM)
 		u.form.more.addRow("", "Text", "")
