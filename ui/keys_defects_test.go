@@ -334,3 +334,21 @@ func TestEveryFieldHandsOnTheWindowsKeys(t *testing.T) {
 	})
 	waitFor(t, "Esc on the signing choice to close Settings", func() bool { return u.dialog == nil })
 }
+
+// TestClosedDialogsAreForgotten: the window kept each closed dialog's
+// overlay (and with it the dialog) for good, unless Esc had closed it.
+func TestClosedDialogsAreForgotten(t *testing.T) {
+	u := newTestUI(t, Config{Demo: true})
+	c := u.win.Canvas()
+	onUI(func() {
+		u.showKeyboard()
+		test.Tap(findButton(c, lang.L("Close")))
+		u.showAbout()
+		press(c, 0, fyne.KeyEscape)
+		u.confirm("Upload again?", "", "Upload again", "Keep it as it is", nil)
+		press(c, 0, fyne.KeyReturn)
+		if n := len(u.overlays); n != 0 || u.dialog != nil || len(u.dialogs) != 0 {
+			t.Errorf("after three dialogs closed, %d overlays and %d dialogs are kept", n, len(u.dialogs))
+		}
+	})
+}

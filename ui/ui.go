@@ -322,6 +322,7 @@ func (u *UI) show(d dialog.Dialog, onClosed ...func()) {
 		// way vanished when Settings closed. They are put back.
 		above := slices.Clone(u.dialogs[i+1:])
 		u.dialogs = u.dialogs[:i]
+		delete(u.overlays, d)
 		u.dialog = nil
 		if i > 0 {
 			u.dialog = u.dialogs[i-1]
@@ -350,7 +351,6 @@ func (u *UI) closeTop() {
 	case top == nil:
 	case u.dialog != nil && u.overlays[u.dialog] == top:
 		u.dialog.Hide()
-		delete(u.overlays, u.dialog)
 	default:
 		top.Hide()
 	}
