@@ -254,24 +254,27 @@ func keyLabel(mod fyne.KeyModifier, key fyne.KeyName) string {
 	switch key {
 	case fyne.KeyReturn:
 		name = lang.L("Enter")
-	case fyne.KeyComma:
-		name = ","
 	case fyne.KeyEscape:
 		name = lang.L("Esc")
 	}
 	mac := runtime.GOOS == "darwin"
 	var parts []string
-	if mod&fyne.KeyModifierControl != 0 {
-		parts = append(parts, map[bool]string{false: lang.L("Ctrl"), true: "⌃"}[mac])
-	}
-	if mod&fyne.KeyModifierAlt != 0 {
-		parts = append(parts, map[bool]string{false: lang.L("Alt"), true: "⌥"}[mac])
-	}
-	if mod&fyne.KeyModifierShift != 0 {
-		parts = append(parts, map[bool]string{false: lang.L("Shift"), true: "⇧"}[mac])
-	}
-	if mod&fyne.KeyModifierSuper != 0 {
-		parts = append(parts, map[bool]string{false: lang.L("Super"), true: "⌘"}[mac])
+	for _, m := range []struct {
+		mod       fyne.KeyModifier
+		name, mac string
+	}{
+		{fyne.KeyModifierControl, lang.L("Ctrl"), "⌃"},
+		{fyne.KeyModifierAlt, lang.L("Alt"), "⌥"},
+		{fyne.KeyModifierShift, lang.L("Shift"), "⇧"},
+		{fyne.KeyModifierSuper, lang.L("Super"), "⌘"},
+	} {
+		switch {
+		case mod&m.mod == 0:
+		case mac:
+			parts = append(parts, m.mac)
+		default:
+			parts = append(parts, m.name)
+		}
 	}
 	if mac {
 		return strings.Join(parts, "") + name

@@ -45,18 +45,8 @@ var languages = []struct{ tag, name string }{
 	{"zh-Hans", "简体中文"},
 }
 
-// languageName is how Settings names a language tag; "" for the system's.
-func languageName(tag string) string {
-	for _, l := range languages {
-		if l.tag == tag {
-			return l.name
-		}
-	}
-	if tag == Pseudo {
-		return "[Þšéûðö] (development)"
-	}
-	return ""
-}
+// pseudoName is how Settings names the pseudo-locale, listed only once chosen.
+const pseudoName = "[Þšéûðö] (development)"
 
 var languageOnce sync.Once
 
@@ -183,7 +173,7 @@ func (u *UI) languageChoice() fyne.CanvasObject {
 	}
 	saved := p.String(prefLanguage)
 	if saved == Pseudo {
-		options, tags = append(options, languageName(Pseudo)), append(tags, Pseudo)
+		options, tags = append(options, pseudoName), append(tags, Pseudo)
 	}
 	sel := newSelect(options, nil)
 	sel.SetSelectedIndex(max(slices.Index(tags, saved), 0))
